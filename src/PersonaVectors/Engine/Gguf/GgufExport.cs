@@ -1,0 +1,99 @@
+using PersonaVectors.Engine.Models;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine.Gguf;
+
+/// <summary>
+/// Writes a loaded model as an F32 GGUF file that llama.cpp loads, following llama.cpp's converter
+/// conventions: tensor names (blk.N.attn_q ...), Q/K row permutation for the "llama" architecture (llama.cpp
+/// rotates adjacent pairs where Hugging Face rotates halves), no output.weight when embeddings are tied,
+/// and rope_freqs for Llama 3 rope scaling.
+/// </summary>
+public static class GgufExport
+{
+    /// <param name="tokens">The vocabulary, one string per id; padded with placeholders up to vocab_size.</param>
+    /// <param name="specialIds">Ids to mark as control tokens.</param>
+    public static void Write(CausalLM model, string path, IReadOnlyList<string> tokens, IReadOnlySet<int> specialIds, string name = "persona-export")
+    {
+        var c = model.Config;
+        string arch = c.Architecture == Architecture.Qwen2 ? "qwen2" : "llama";
+        var w = new GgufWriter();
+        w.Add("general.architecture", arch);
+        w.Add("general.name", name);
+        w.Add("general.alignment", 32u);
+        w.Add($"{arch}.context_length", (uint)c.MaxPositionEmbeddings);
+        w.Add($"{arch}.embedding_length", (uint)c.HiddenSize);
+        w.Add($"{arch}.block_count", (uint)c.NumHiddenLayers);
+        w.Add($"{arch}.feed_forward_length", (uint)c.IntermediateSize);
+        w.Add($"{arch}.rope.dimension_count", (uint)c.HeadDim);
+        w.Add($"{arch}.attention.head_count", (uint)c.NumAttentionHeads);
+        w.Add($"{arch}.attention.head_count_kv", (uint)c.NumKeyValueHeads);
+        w.Add($"{arch}.attention.key_length", (uint)c.HeadDim);
+        w.Add($"{arch}.attention.value_length", (uint)c.HeadDim);
+        w.Add($"{arch}.attention.layer_norm_rms_epsilon", (float)c.RmsNormEps);
+        w.Add($"{arch}.rope.freq_base", (float)c.RopeTheta);
+        w.Add($"{arch}.vocab_size", (uint)c.VocabSize);
+
+        var vocab = Enumerable.Range(0, c.VocabSize).Select(i => i < tokens.Count ? tokens[i] : $"[PAD{i}]").ToList();
+        // 1 = normal, 3 = control, 5 = unused (placeholders beyond the tokenizer's vocabulary).
+        var types = Enumerable.Range(0, c.VocabSize).Select(i => i >= tokens.Count ? 5 : specialIds.Contains(i) ? 3 : 1).ToList();
+        w.Add("tokenizer.ggml.model", "gpt2");
+        w.Add("tokenizer.ggml.pre", "default");
+        w.Add("tokenizer.ggml.tokens", vocab);
+        w.Add("tokenizer.ggml.token_type", types);
+        w.Add("tokenizer.ggml.merges", Array.Empty<string>());
+        if (c.BosTokenId is { } bos) w.Add("tokenizer.ggml.bos_token_id", (uint)bos);
+        if (c.EosTokenIds.Count > 0) w.Add("tokenizer.ggml.eos_token_id", (uint)c.EosTokenIds[0]);
+
+        using var noGrad = no_grad();
+        var stack = model.model;
+        Add(w, "token_embd.weight", stack.embed_tokens.weight);
+        Add(w, "output_norm.weight", stack.norm.weight);
+        if (model.lm_head is { } head) Add(w, "output.weight", head.weight);
+        if (c.RopeScaling is { Type: "llama3" } scaling)
+        {
+            // llama.cpp divides each base frequency by this factor.
+            var plain = RotaryEmbedding.InverseFrequencies(c.HeadDim, c.RopeTheta, null);
+            var scaled = RotaryEmbedding.InverseFrequencies(c.HeadDim, c.RopeTheta, scaling);
+            using var factors = tensor(plain.Zip(scaled, (p, s) => (float)(p / s)).ToArray());
+            Add(w, "rope_freqs.weight", factors);
+        }
+        bool permute = arch == "llama";
+        for (int i = 0; i < c.NumHiddenLayers; i++)
+        {
+            var layer = stack.layers[i];
+            var a = layer.self_attn;
+            Add(w, $"blk.{i}.attn_norm.weight", layer.input_layernorm.weight);
+            AddProjection(w, $"blk.{i}.attn_q", a.q_proj, permute ? c.NumAttentionHeads : 0);
+            AddProjection(w, $"blk.{i}.attn_k", a.k_proj, permute ? c.NumKeyValueHeads : 0);
+            AddProjection(w, $"blk.{i}.attn_v", a.v_proj, 0);
+            AddProjection(w, $"blk.{i}.attn_output", a.o_proj, 0);
+            Add(w, $"blk.{i}.ffn_norm.weight", layer.post_attention_layernorm.weight);
+            AddProjection(w, $"blk.{i}.ffn_gate", layer.mlp.gate_proj, 0);
+            AddProjection(w, $"blk.{i}.ffn_up", layer.mlp.up_proj, 0);
+            AddProjection(w, $"blk.{i}.ffn_down", layer.mlp.down_proj, 0);
+        }
+        w.Write(path);
+    }
+
+    static void AddProjection(GgufWriter w, string name, Linear linear, int permuteHeads)
+    {
+        Add(w, name + ".weight", permuteHeads > 0 ? PermuteRows(linear.weight, permuteHeads) : linear.weight);
+        if (linear.bias is { } b) Add(w, name + ".bias", permuteHeads > 0 ? PermuteRows(b, permuteHeads) : b);
+    }
+
+    /// <summary>Within each head, reorders rows [x0..x(d/2-1), y0..] into interleaved pairs [x0, y0, x1, y1, ...].</summary>
+    public static Tensor PermuteRows(Tensor t, int heads)
+    {
+        long rows = t.shape[0];
+        var rest = t.shape.Skip(1).ToArray();
+        var split = new long[] { heads, 2, rows / heads / 2 }.Concat(rest).ToArray();
+        return t.reshape(split).transpose(1, 2).reshape(t.shape).contiguous();
+    }
+
+    static void Add(GgufWriter w, string name, Tensor t)
+    {
+        using var f = t.detach().to(ScalarType.Float32).contiguous();
+        w.AddTensor(name, f.shape, GgufWriter.TensorType.F32, f.bytes.ToArray());
+    }
+}

@@ -1,0 +1,84 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine.Models;
+
+/// <summary>
+/// A decoder-only language model of the Llama family (Llama 2/3, Mistral, SmolLM2, Qwen2/2.5). Parameter
+/// names equal the checkpoint's tensor names ("model.layers.3.self_attn.q_proj.weight"), so loading is a lookup.
+/// </summary>
+public sealed class CausalLM : nn.Module<Tensor, Tensor>
+{
+    public readonly DecoderStack model;
+    public readonly Linear? lm_head;
+
+    readonly List<ResidualHook> _hooks = [];
+    readonly double[] _inverseFrequencies;
+
+    public ModelConfig Config { get; }
+    public ScalarType DType { get; }
+
+    public CausalLM(ModelConfig config, ScalarType dtype = ScalarType.Float32) : base(nameof(CausalLM))
+    {
+        Config = config;
+        DType = dtype;
+        model = new DecoderStack(config, dtype);
+        if (!config.TieWordEmbeddings) lm_head = new Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype);
+        _inverseFrequencies = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
+        RegisterComponents();
+    }
+
+    public int NumLayers => Config.NumHiddenLayers;
+    public Device Device => model.norm.weight.device;
+
+    /// <summary>The output projection; the embedding matrix itself when embeddings are tied.</summary>
+    public Tensor OutputWeight => lm_head?.weight ?? model.embed_tokens.weight;
+
+    /// <summary>Registers a hook for every forward pass until the returned handle is disposed.</summary>
+    public IDisposable AddResidualHook(ResidualHook hook)
+    {
+        _hooks.Add(hook);
+        return new HookHandle(() => _hooks.Remove(hook));
+    }
+
+    public override Tensor forward(Tensor inputIds) => Forward(inputIds);
+
+    /// <summary>Logits [batch, tokens (or 1), vocab] for input ids [batch, tokens].</summary>
+    public Tensor Forward(Tensor inputIds, ForwardOptions? options = null)
+    {
+        options ??= new ForwardOptions();
+        using var scope = NewDisposeScope();
+        long batch = inputIds.shape[0], tokens = inputIds.shape[1];
+        long past = options.Cache?.Length ?? 0;
+        var device = inputIds.device;
+
+        var positions = AttentionMask.Positions(batch, tokens, past, options.PaddingMask, device);
+        var (cos, sin) = RotaryEmbedding.Tables(positions, _inverseFrequencies, DType);
+        var mask = AttentionMask.Build(batch, tokens, past, options.PaddingMask, Config.SlidingWindow, device);
+        var inputs = new AttentionInputs(cos, sin, mask, options.Cache);
+
+        var h = model.embed_tokens.call(inputIds);
+        h = RunHooks(0, h, options);
+        for (int l = 0; l < Config.NumHiddenLayers; l++)
+        {
+            h = model.layers[l].Forward(h, inputs);
+            h = RunHooks(l + 1, h, options);
+        }
+        if (options.LastPositionLogitsOnly) h = h.narrow(1, tokens - 1, 1);
+        var logits = nn.functional.linear(model.norm.call(h), OutputWeight);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    Tensor RunHooks(int layer, Tensor h, ForwardOptions options)
+    {
+        foreach (var hook in _hooks) h = hook(layer, h);
+        foreach (var hook in options.Hooks) h = hook(layer, h);
+        return h;
+    }
+
+    sealed class HookHandle(Action remove) : IDisposable
+    {
+        Action? _remove = remove;
+        public void Dispose() { _remove?.Invoke(); _remove = null; }
+    }
+}

@@ -1,0 +1,19 @@
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine.Models;
+
+/// <summary>Optional inputs of a forward pass.</summary>
+public sealed record ForwardOptions
+{
+    /// <summary>[batch, past + new] with 1 for real tokens and 0 for padding; null when nothing is padded.</summary>
+    public Tensor? PaddingMask { get; init; }
+
+    /// <summary>Cache to read past positions from and append the new ones to.</summary>
+    public KvCache? Cache { get; init; }
+
+    /// <summary>Hooks for this pass only, run after the model's registered hooks.</summary>
+    public IReadOnlyList<ResidualHook> Hooks { get; init; } = [];
+
+    /// <summary>Project only the last position to the vocabulary (what generation needs; saves a large matmul).</summary>
+    public bool LastPositionLogitsOnly { get; init; }
+}

