@@ -129,6 +129,14 @@ public sealed record ModelConfig
         return o;
     }
 
+    /// <summary>Reads a JSON number whether the node came from text or was built in code with an int or a double.</summary>
+    static bool TryNumber(JsonNode? n, out double value)
+    {
+        value = 0;
+        return n is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+            && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value);
+    }
+
     /// <summary>Field-by-field reading that names the field and the expectation on every error.</summary>
     sealed class ConfigReader(JsonObject o, string source)
     {
@@ -154,8 +162,7 @@ public sealed record ModelConfig
         {
             var n = o[f];
             if (n is null) return null;
-            if (n is JsonValue v && v.TryGetValue(out int i)) return i;
-            if (n is JsonValue d && d.TryGetValue(out double x) && x == Math.Floor(x) && Math.Abs(x) < int.MaxValue) return (int)x;
+            if (TryNumber(n, out double x) && x == Math.Floor(x) && Math.Abs(x) < int.MaxValue) return (int)x;
             throw Bad(f, "an integer", n);
         }
 
@@ -163,7 +170,7 @@ public sealed record ModelConfig
         {
             var n = o[f];
             if (n is null) return null;
-            if (n is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d)) return d;
+            if (TryNumber(n, out double d) && double.IsFinite(d)) return d;
             throw Bad(f, "a number", n);
         }
 
@@ -188,7 +195,7 @@ public sealed record ModelConfig
             var n = o[f];
             if (n is null) return [];
             if (n is JsonArray a)
-                return a.Select(x => x is JsonValue v && v.TryGetValue(out int i) ? i : throw Bad(f, "an integer or a list of integers", n)).ToList();
+                return a.Select(x => TryNumber(x, out double d) && d == Math.Floor(d) ? (int)d : throw Bad(f, "an integer or a list of integers", n)).ToList();
             return [OptionalInt(f)!.Value];
         }
 
@@ -197,7 +204,8 @@ public sealed record ModelConfig
             if (o["rope_scaling"] is not JsonObject rs) return null;
             string type = (rs["rope_type"] ?? rs["type"])?.GetValue<string>()
                 ?? throw Bad("rope_scaling.rope_type", "a string", rs);
-            double Num(string k, double dflt) => rs[k] is JsonValue v && v.TryGetValue(out double d) ? d : dflt;
+            double Num(string k, double dflt) => rs[k] is null ? dflt
+                : TryNumber(rs[k], out double d) ? d : throw Bad($"rope_scaling.{k}", "a number", rs[k]);
             return type switch
             {
                 "llama3" => new RopeScaling(type, Num("factor", 8), Num("low_freq_factor", 1), Num("high_freq_factor", 4),
