@@ -1,1 +1,29 @@
-Console.WriteLine(TorchSharp.torch.ones(2, 2).sum().item<float>());
+using System.CommandLine;
+using PersonaVectors;
+using PersonaVectors.Cli;
+using PersonaVectors.Cli.Commands;
+
+var root = new RootCommand("persona: find, monitor and steer character traits inside language models")
+{
+    DemoCommand.Create(),
+    ModelCommand.Create(),
+    TokenizeCommand.Create(),
+    ForwardCommand.Create(),
+};
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (ErrorReport.IsUserError(e))
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"error: internal failure ({e.GetType().Name}): {e.Message}");
+    if (Environment.GetEnvironmentVariable("PERSONA_DEBUG") == "1") Console.Error.WriteLine(e);
+    else Console.Error.WriteLine("(set PERSONA_DEBUG=1 for the stack trace)");
+    return 1;
+}

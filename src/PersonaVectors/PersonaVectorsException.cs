@@ -7,7 +7,7 @@ namespace PersonaVectors;
 public class PersonaVectorsException : Exception
 {
     public PersonaVectorsException(string message) : base(message) { }
-    public PersonaVectorsException(string message, Exception inner) : base(message, inner) { }
+    public PersonaVectorsException(string message, Exception? inner) : base(message, inner) { }
 }
 
 /// <summary>A model folder or one of its files is missing, truncated or inconsistent.</summary>

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using PersonaVectors.Engine;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>Options shared by the commands that load a model.</summary>
+public static class CommonOptions
+{
+    public static Option<string> Model() => new("--model") { Description = "Model folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json, tokenizer_config.json)", Required = true };
+
+    public static Option<string> DType() => new("--dtype")
+    {
+        Description = "Compute dtype: f32 (default) or bf16",
+        DefaultValueFactory = _ => "f32",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of text" };
+
+    public static ScalarType ParseDType(string s) => s switch
+    {
+        "f32" or "float32" => ScalarType.Float32,
+        "bf16" or "bfloat16" => ScalarType.BFloat16,
+        "f16" or "float16" => ScalarType.Float16,
+        _ => throw new PersonaVectorsException($"--dtype '{s}' is not one of f32, bf16, f16"),
+    };
+
+    public static LanguageModel Load(string folder, string dtype) => LanguageModel.Load(folder, ParseDType(dtype));
+}

@@ -1,0 +1,304 @@
+using System.Text;
+
+namespace PersonaVectors.Engine.ChatTemplates;
+
+/// <summary>Tree-walking evaluator for parsed templates, with Jinja2's scoping and Python value semantics.</summary>
+internal sealed class JinjaInterpreter
+{
+    enum Flow { Normal, Break, Continue }
+
+    public string RenderBody(IReadOnlyList<Stmt> body, JinjaScope scope)
+    {
+        var output = new StringBuilder();
+        Execute(body, scope, output);
+        return output.ToString();
+    }
+
+    Flow Execute(IReadOnlyList<Stmt> body, JinjaScope scope, StringBuilder output)
+    {
+        foreach (var stmt in body)
+        {
+            Flow flow;
+            try { flow = ExecuteOne(stmt, scope, output); }
+            catch (JinjaError e) { throw new ChatTemplateException(e.Message, stmt.Line, e.RaisedByTemplate); }
+            if (flow != Flow.Normal) return flow;
+        }
+        return Flow.Normal;
+    }
+
+    Flow ExecuteOne(Stmt stmt, JinjaScope scope, StringBuilder output)
+    {
+        switch (stmt)
+        {
+            case TextStmt text:
+                output.Append(text.Text);
+                return Flow.Normal;
+            case OutputStmt print:
+                output.Append(PyText.Str(Evaluate(print.Value, scope)));
+                return Flow.Normal;
+            case IfStmt branches:
+                foreach (var (test, body) in branches.Branches)
+                    if (PyOps.Truthy(Evaluate(test, scope))) return Execute(body, scope, output);
+                return Execute(branches.Else, scope, output);
+            case ForStmt loop:
+                return ExecuteFor(loop, scope, output);
+            case SetStmt set:
+                Assign(set.Target, Evaluate(set.Value, scope), scope);
+                return Flow.Normal;
+            case SetBlockStmt block:
+                {
+                    var buffer = new StringBuilder();
+                    var flow = Execute(block.Body, new JinjaScope(scope), buffer);
+                    object? value = buffer.ToString();
+                    if (block.Filter is not null) value = ApplyFilterChain(block.Filter, value, scope);
+                    Assign(block.Target, value, scope);
+                    return flow;
+                }
+            case MacroStmt macro:
+                scope.Set(macro.Name, new JinjaMacro(macro, scope, this));
+                return Flow.Normal;
+            case CallBlockStmt block:
+                {
+                    var callee = Evaluate(block.Call.Callee, scope);
+                    var args = EvaluateArgs(block.Call.Args, scope);
+                    var withCaller = new CallArgs(args.Positional,
+                        [.. args.Named, new KeyValuePair<string, object?>("caller", new JinjaMacro(block.Caller, scope, this))]);
+                    output.Append(PyText.Str(Call(callee, withCaller)));
+                    return Flow.Normal;
+                }
+            case FilterBlockStmt filter:
+                {
+                    var buffer = new StringBuilder();
+                    var flow = Execute(filter.Body, new JinjaScope(scope), buffer);
+                    output.Append(PyText.Str(ApplyFilterChain(filter.Filter, buffer.ToString(), scope)));
+                    return flow;
+                }
+            case WithStmt with:
+                {
+                    // All values are computed in the outer frame before any name is bound.
+                    var values = with.Assignments.Select(a => Evaluate(a.Value, scope)).ToList();
+                    var inner = new JinjaScope(scope);
+                    for (int i = 0; i < values.Count; i++) Assign(with.Assignments[i].Target, values[i], inner);
+                    return Execute(with.Body, inner, output);
+                }
+            case ScopedBlockStmt scoped:
+                Execute(scoped.Body, new JinjaScope(scope), output);
+                return Flow.Normal;
+            case BreakStmt:
+                return Flow.Break;
+            case ContinueStmt:
+                return Flow.Continue;
+            default:
+                throw new ChatTemplateException($"internal error: unknown statement {stmt.GetType().Name}", stmt.Line);
+        }
+    }
+
+    Flow ExecuteFor(ForStmt loop, JinjaScope scope, StringBuilder output)
+    {
+        var items = PyOps.Iterate(Evaluate(loop.Iterable, scope)).ToList();
+        if (loop.Filter is not null)
+        {
+            items = items.Where(item =>
+            {
+                var probe = new JinjaScope(scope);
+                Assign(loop.Target, item, probe);
+                return PyOps.Truthy(Evaluate(loop.Filter, probe));
+            }).ToList();
+        }
+        // The else branch runs only when the loop body never ran; a break does not trigger it.
+        if (items.Count == 0) return Execute(loop.Else, scope, output);
+
+        var context = new LoopContext(items);
+        for (int i = 0; i < items.Count; i++)
+        {
+            context.Index0 = i;
+            var iteration = new JinjaScope(scope);
+            Assign(loop.Target, items[i], iteration);
+            iteration.Set("loop", context);
+            if (Execute(loop.Body, iteration, output) == Flow.Break) break;
+        }
+        return Flow.Normal;
+    }
+
+    void Assign(Expr target, object? value, JinjaScope scope)
+    {
+        switch (target)
+        {
+            case NameExpr name:
+                scope.Set(name.Name, value);
+                break;
+            case NamespaceRefExpr nsRef:
+                if (scope.Lookup(nsRef.Name) is not JinjaNamespace ns)
+                    throw new JinjaError("cannot assign attribute on non-namespace object");
+                ns.Attributes.Set(nsRef.Attribute, value);
+                break;
+            case TupleExpr tuple:
+                {
+                    var items = PyOps.Iterate(value).ToList();
+                    if (items.Count > tuple.Items.Count) throw new JinjaError($"too many values to unpack (expected {tuple.Items.Count})");
+                    if (items.Count < tuple.Items.Count)
+                        throw new JinjaError($"not enough values to unpack (expected {tuple.Items.Count}, got {items.Count})");
+                    for (int i = 0; i < items.Count; i++) Assign(tuple.Items[i], items[i], scope);
+                    break;
+                }
+            default:
+                throw new JinjaError("can't assign to this expression");
+        }
+    }
+
+    object? ApplyFilterChain(FilterExpr filter, object? blockValue, JinjaScope scope)
+    {
+        object? input = filter.Input switch
+        {
+            null => blockValue,
+            FilterExpr inner => ApplyFilterChain(inner, blockValue, scope),
+            var other => Evaluate(other, scope),
+        };
+        try { return JinjaFilters.Apply(filter.Name, input, EvaluateArgs(filter.Args, scope)); }
+        catch (JinjaError e) { throw new ChatTemplateException(e.Message, filter.Line, e.RaisedByTemplate); }
+    }
+
+    public object? Evaluate(Expr expr, JinjaScope scope)
+    {
+        try { return EvaluateCore(expr, scope); }
+        catch (JinjaError e) { throw new ChatTemplateException(e.Message, expr.Line, e.RaisedByTemplate); }
+    }
+
+    CallArgs EvaluateArgs(CallArgsExpr args, JinjaScope scope)
+    {
+        if (args.Positional.Count == 0 && args.Named.Count == 0 && args.Star is null && args.DoubleStar is null) return CallArgs.Empty;
+        var positional = args.Positional.Select(a => Evaluate(a, scope)).ToList();
+        var named = args.Named.Select(n => new KeyValuePair<string, object?>(n.Name, Evaluate(n.Value, scope))).ToList();
+        if (args.Star is not null) positional.AddRange(PyOps.Iterate(Evaluate(args.Star, scope)));
+        if (args.DoubleStar is not null)
+        {
+            if (Evaluate(args.DoubleStar, scope) is not PyDict extra)
+                throw new ChatTemplateException("argument after ** must be a mapping", args.DoubleStar.Line);
+            foreach (var (key, value) in extra)
+            {
+                if (key is not string name) throw new ChatTemplateException("keywords must be strings", args.DoubleStar.Line);
+                if (named.Any(n => n.Key == name))
+                    throw new ChatTemplateException($"got multiple values for keyword argument '{name}'", args.DoubleStar.Line);
+                named.Add(new(name, value));
+            }
+        }
+        return new CallArgs(positional, named);
+    }
+
+    static object? Call(object? callee, CallArgs args) => callee switch
+    {
+        Undefined u => throw u.Error(),
+        IJinjaCallable f => f.Call(args),
+        LoopContext => throw new JinjaError("recursive loop calls (loop(...)) are not supported by this chat template engine"),
+        _ => throw new JinjaError($"'{PyText.TypeName(callee)}' object is not callable"),
+    };
+
+    object? EvaluateCore(Expr expr, JinjaScope scope)
+    {
+        switch (expr)
+        {
+            case ConstExpr c:
+                return c.Value;
+            case NameExpr name:
+                return scope.Lookup(name.Name);
+            case ListExpr list:
+                return new PyList(list.Items.Select(i => Evaluate(i, scope)).ToArray());
+            case TupleExpr tuple:
+                return new PyList(tuple.Items.Select(i => Evaluate(i, scope)).ToArray(), PyListKind.Tuple);
+            case DictExpr dict:
+                {
+                    var result = new PyDict();
+                    foreach (var (k, v) in dict.Pairs)
+                    {
+                        var key = Evaluate(k, scope);
+                        PyOps.Hash(key);
+                        result.Set(key, Evaluate(v, scope));
+                    }
+                    return result;
+                }
+            case GetAttrExpr attr:
+                return PyMembers.GetAttr(Evaluate(attr.Target, scope), attr.Attribute);
+            case GetItemExpr item:
+                {
+                    var target = Evaluate(item.Target, scope);
+                    if (item.Key is not SliceExpr slice) return PyMembers.GetItem(target, Evaluate(item.Key, scope));
+                    var bounds = new SliceValue(Optional(slice.Start, scope), Optional(slice.Stop, scope), Optional(slice.Step, scope));
+                    bool constant = IsLiteral(item.Target) && IsLiteral(slice.Start) && IsLiteral(slice.Stop) && IsLiteral(slice.Step);
+                    return PyMembers.GetItem(target, bounds, constant);
+                }
+            case CallExpr call:
+                {
+                    var callee = Evaluate(call.Callee, scope);
+                    return Call(callee, EvaluateArgs(call.Args, scope));
+                }
+            case FilterExpr filter:
+                return ApplyFilterChain(filter, null, scope);
+            case TestExpr test:
+                return JinjaTests.Apply(test.Name, Evaluate(test.Input, scope), EvaluateArgs(test.Args, scope));
+            case NotExpr not:
+                return !PyOps.Truthy(Evaluate(not.Operand, scope));
+            case NegateExpr neg:
+                {
+                    var value = Evaluate(neg.Operand, scope);
+                    return neg.Minus ? PyOps.Negate(value) : PyOps.Plus(value);
+                }
+            case BinaryExpr { Op: "and" } and:
+                {
+                    var left = Evaluate(and.Left, scope);
+                    return PyOps.Truthy(left) ? Evaluate(and.Right, scope) : left;
+                }
+            case BinaryExpr { Op: "or" } or:
+                {
+                    var left = Evaluate(or.Left, scope);
+                    return PyOps.Truthy(left) ? left : Evaluate(or.Right, scope);
+                }
+            case BinaryExpr binary:
+                {
+                    var left = Evaluate(binary.Left, scope);
+                    var right = Evaluate(binary.Right, scope);
+                    return PyOps.Binary(binary.Op, left, right);
+                }
+            case ConcatExpr concat:
+                return string.Concat(concat.Parts.Select(p => PyText.Str(Evaluate(p, scope))));
+            case CompareExpr compare:
+                {
+                    var left = Evaluate(compare.First, scope);
+                    foreach (var (op, operand) in compare.Rest)
+                    {
+                        var right = Evaluate(operand, scope);
+                        if (!PyOps.Compare(op, left, right)) return false;
+                        left = right;
+                    }
+                    return true;
+                }
+            case CondExpr cond:
+                if (PyOps.Truthy(Evaluate(cond.Test, scope))) return Evaluate(cond.Then, scope);
+                return cond.Else is not null
+                    ? Evaluate(cond.Else, scope)
+                    : Undefined.WithHint($"the inline if-expression on line {cond.Line} evaluated to false and no else section was defined.");
+            case SliceExpr:
+                throw new JinjaError("a slice is only valid inside [ ]");
+            case NamespaceRefExpr:
+                throw new JinjaError("namespace attribute references are only valid as assignment targets");
+            default:
+                throw new JinjaError($"internal error: unknown expression {expr.GetType().Name}");
+        }
+    }
+
+    object? Optional(Expr? expr, JinjaScope scope) => expr is null ? null : Evaluate(expr, scope);
+
+    /// <summary>Expressions made of literals only, which Jinja's optimizer evaluates at compile time.</summary>
+    static bool IsLiteral(Expr? expr) => expr switch
+    {
+        null or ConstExpr => true,
+        ListExpr list => list.Items.All(IsLiteral),
+        TupleExpr tuple => tuple.Items.All(IsLiteral),
+        DictExpr dict => dict.Pairs.All(p => IsLiteral(p.Key) && IsLiteral(p.Value)),
+        NegateExpr neg => IsLiteral(neg.Operand),
+        NotExpr not => IsLiteral(not.Operand),
+        BinaryExpr binary => IsLiteral(binary.Left) && IsLiteral(binary.Right),
+        ConcatExpr concat => concat.Parts.All(IsLiteral),
+        CompareExpr compare => IsLiteral(compare.First) && compare.Rest.All(r => IsLiteral(r.Operand)),
+        _ => false,
+    };
+}

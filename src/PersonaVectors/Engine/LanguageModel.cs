@@ -1,0 +1,101 @@
+using PersonaVectors.Engine.ChatTemplates;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Engine.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine;
+
+/// <summary>Logits at the last position and the residual stream there after every block.</summary>
+public sealed record LastPosition(int[] Ids, float[] Logits, float[][] Hidden);
+
+/// <summary>
+/// A model folder in Hugging Face layout, loaded: config, weights, tokenizer and chat template. This is the
+/// object every command and every part of the method works with.
+/// </summary>
+public sealed class LanguageModel : IDisposable
+{
+    public string Folder { get; }
+    public ModelConfig Config { get; }
+    public CausalLM Model { get; }
+    public Tokenizer Tokenizer { get; }
+    public ChatTemplate? ChatTemplate { get; }
+    public GenerationConfig? Generation { get; }
+
+    LanguageModel(string folder, ModelConfig config, CausalLM model, Tokenizer tokenizer, ChatTemplate? template, GenerationConfig? generation)
+    {
+        Folder = folder; Config = config; Model = model; Tokenizer = tokenizer; ChatTemplate = template; Generation = generation;
+    }
+
+    public static LanguageModel Load(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        if (!Directory.Exists(folder)) throw new ModelFormatException(folder, "model folder not found");
+        var config = ModelConfig.Load(Path.Combine(folder, "config.json"));
+
+        string tokenizerPath = Path.Combine(folder, "tokenizer.json");
+        if (!File.Exists(tokenizerPath)) throw new ModelFormatException(tokenizerPath, "file not found (a model folder needs tokenizer.json)");
+        var tokenizer = Tokenizer.FromFile(tokenizerPath);
+
+        string tokenizerConfigPath = Path.Combine(folder, "tokenizer_config.json");
+        ChatTemplate? template = null;
+        if (File.Exists(tokenizerConfigPath))
+        {
+            var tc = TokenizerConfig.Load(tokenizerConfigPath);
+            if (tc.ChatTemplate is not null) template = ChatTemplate.FromTokenizerConfig(tc);
+        }
+        var generation = GenerationConfig.Load(Path.Combine(folder, "generation_config.json"));
+
+        var model = new CausalLM(config, dtype);
+        ModelWeights.Load(model, folder);
+        if (device is not null && device.type != DeviceType.CPU) model.to(device);
+        model.eval();
+        return new LanguageModel(folder, config, model, tokenizer, template, generation);
+    }
+
+    /// <summary>Renders a conversation with the model's own chat template.</summary>
+    public string RenderChat(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    {
+        if (ChatTemplate is null)
+            throw new ModelFormatException(Path.Combine(Folder, "tokenizer_config.json"), "no chat_template: this model cannot render messages; pass plain text instead");
+        if (messages.Count == 0) throw new InvalidRequestException("the conversation is empty: give at least one message");
+        return ChatTemplate.Render(messages, addGenerationPrompt);
+    }
+
+    /// <summary>Token ids of a rendered conversation. The template already writes BOS where the model wants it,
+    /// so, like apply_chat_template, no further special tokens are added.</summary>
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+        Tokenizer.Encode(RenderChat(messages, addGenerationPrompt), addSpecialTokens: false);
+
+    public int[] EncodeText(string text) => Tokenizer.Encode(text, addSpecialTokens: true);
+
+    /// <summary>Checks a prompt before it reaches the model: non-empty, inside the context, ids in the vocabulary.</summary>
+    public void ValidatePrompt(IReadOnlyList<int> ids)
+    {
+        if (ids.Count == 0) throw new InvalidRequestException("the prompt is empty: it encodes to no tokens");
+        if (ids.Count > Config.MaxPositionEmbeddings)
+            throw new InvalidRequestException($"the prompt has {ids.Count} tokens, more than the model's context of {Config.MaxPositionEmbeddings} (max_position_embeddings)");
+        foreach (int id in ids)
+            if (id < 0 || id >= Config.VocabSize)
+                throw new InvalidRequestException($"token id {id} is outside the vocabulary [0, {Config.VocabSize})");
+    }
+
+    /// <summary>One forward pass over <paramref name="ids"/>, reading logits and every layer's residual at the last position.</summary>
+    public LastPosition ForwardLast(int[] ids)
+    {
+        ValidatePrompt(ids);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var hidden = new float[Config.NumHiddenLayers + 1][];
+        Tensor Capture(int layer, Tensor h)
+        {
+            hidden[layer] = h[0, -1].to(ScalarType.Float32).cpu().data<float>().ToArray();
+            return h;
+        }
+        var input = tensor(ids.Select(i => (long)i).ToArray(), device: Model.Device).unsqueeze(0);
+        var logits = Model.Forward(input, new ForwardOptions { Hooks = [Capture], LastPositionLogitsOnly = true });
+        var last = logits[0, -1].to(ScalarType.Float32).cpu().data<float>().ToArray();
+        return new LastPosition(ids, last, hidden);
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Engine.Safetensors;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine;
+
+/// <summary>Saves a model in Hugging Face layout: config.json plus one or several safetensors shards.</summary>
+public static class ModelFolderWriter
+{
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static void WriteConfig(ModelConfig config, string folder, ScalarType storedDType)
+    {
+        Directory.CreateDirectory(folder);
+        var json = config.ToJson();
+        json["torch_dtype"] = DTypeName(storedDType);
+        WriteJson(Path.Combine(folder, "config.json"), json);
+    }
+
+    /// <summary>Writes weights in <paramref name="storedDType"/>, split into <paramref name="shards"/> files when more than one.</summary>
+    public static void WriteWeights(CausalLM model, string folder, ScalarType storedDType, int shards = 1)
+    {
+        Directory.CreateDirectory(folder);
+        var named = ModelWeights.Named(model);
+        var converted = named.Select(p => (p.Name, Tensor: p.Tensor.detach().to(storedDType))).ToList();
+        try
+        {
+            var metadata = new Dictionary<string, string> { ["format"] = "pt" };
+            if (shards <= 1)
+            {
+                SafetensorsWriter.Write(Path.Combine(folder, ModelWeights.SingleFile), converted, metadata);
+                return;
+            }
+            var weightMap = new JsonObject();
+            int perShard = (converted.Count + shards - 1) / shards;
+            for (int s = 0; s < shards; s++)
+            {
+                string file = $"model-{s + 1:D5}-of-{shards:D5}.safetensors";
+                var part = converted.Skip(s * perShard).Take(perShard).ToList();
+                SafetensorsWriter.Write(Path.Combine(folder, file), part, metadata);
+                foreach (var (name, _) in part) weightMap[name] = file;
+            }
+            long total = converted.Sum(p => p.Tensor.numel() * p.Tensor.element_size());
+            WriteJson(Path.Combine(folder, ModelWeights.IndexFile),
+                new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = total }, ["weight_map"] = weightMap });
+        }
+        finally
+        {
+            foreach (var (_, t) in converted) t.Dispose();
+        }
+    }
+
+    public static void WriteJson(string path, JsonNode node)
+    {
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, node.ToJsonString(Indented));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static string DTypeName(ScalarType t) => t switch
+    {
+        ScalarType.BFloat16 => "bfloat16",
+        ScalarType.Float16 => "float16",
+        ScalarType.Float32 => "float32",
+        _ => throw new ArgumentException($"weights cannot be stored as {t}"),
+    };
+
+    public static ScalarType ParseDTypeName(string name, string source) => name switch
+    {
+        "bfloat16" => ScalarType.BFloat16,
+        "float16" => ScalarType.Float16,
+        "float32" => ScalarType.Float32,
+        _ => throw new ModelFormatException(source, $"torch_dtype '{name}' is not one of float32, bfloat16, float16"),
+    };
+}

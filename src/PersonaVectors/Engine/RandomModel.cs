@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Engine.Tokenizers;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine;
+
+/// <summary>
+/// A model folder with seeded random weights at the exact shapes of a real config, with a small byte-level
+/// BPE tokenizer and a ChatML template, so that every code path (loading, templating, tokenizing, forward,
+/// GGUF export) runs on real shapes without downloading weights.
+/// </summary>
+public static class RandomModel
+{
+    /// <summary>ChatML, the template family of Qwen2.5 and SmolLM2.</summary>
+    public const string ChatMlTemplate =
+        "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{%- endfor %}" +
+        "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+
+    public static string Write(ModelConfig config, string folder, long seed, ScalarType storedDType, int shards)
+    {
+        Directory.CreateDirectory(folder);
+        var tokenizer = new BpeTrainer
+        {
+            VocabSize = Math.Min(config.VocabSize, 1024),
+            SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+            MinFrequency = 1,
+        }.Train(TokenizerCorpus());
+        tokenizer.Save(Path.Combine(folder, "tokenizer.json"));
+        int endOfText = tokenizer.TokenToId("<|endoftext|>")!.Value, imEnd = tokenizer.TokenToId("<|im_end|>")!.Value;
+
+        ModelFolderWriter.WriteJson(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
+        {
+            ["bos_token"] = null,
+            ["eos_token"] = "<|im_end|>",
+            ["pad_token"] = "<|endoftext|>",
+            ["chat_template"] = ChatMlTemplate,
+            ["model_max_length"] = config.MaxPositionEmbeddings,
+            ["tokenizer_class"] = "PreTrainedTokenizerFast",
+        });
+        ModelFolderWriter.WriteJson(Path.Combine(folder, "generation_config.json"), new JsonObject
+        {
+            ["eos_token_id"] = new JsonArray(imEnd, endOfText),
+            ["pad_token_id"] = endOfText,
+        });
+
+        using var model = new CausalLM(config);
+        RandomWeights.Fill(model, seed);
+        ModelFolderWriter.WriteConfig(config, folder, storedDType);
+        ModelFolderWriter.WriteWeights(model, folder, storedDType, shards);
+        long parameters = model.parameters().Sum(p => p.numel());
+        return $"wrote {folder}: {config.ArchitectureName}, {parameters / 1e6:F1}M parameters as {ModelFolderWriter.DTypeName(storedDType)}, tokenizer of {tokenizer.VocabSize} tokens";
+    }
+
+    /// <summary>A small, varied English corpus so the tokenizer learns ordinary merges.</summary>
+    static IEnumerable<string> TokenizerCorpus()
+    {
+        string[] subjects = ["The assistant", "A careful model", "Every researcher", "The persona vector", "Our small network", "A helpful answer"];
+        string[] verbs = ["explains", "measures", "predicts", "steers", "monitors", "describes", "questions", "improves"];
+        string[] objects = ["the residual stream", "a trait such as honesty", "each layer's activation", "the user's question",
+            "numbers like 42 and 1,024", "code that prints \"hello\"", "the system prompt", "a calm, factual reply"];
+        for (int i = 0; i < subjects.Length; i++)
+            for (int j = 0; j < verbs.Length; j++)
+                for (int k = 0; k < objects.Length; k++)
+                    yield return $"{subjects[i]} {verbs[j]} {objects[k]}.\n";
+    }
+}

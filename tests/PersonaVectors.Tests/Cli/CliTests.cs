@@ -1,0 +1,82 @@
+using System.Text.Json;
+using PersonaVectors.Engine;
+using PersonaVectors.Tests.Fixtures;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Tests.Cli;
+
+public class CliTests
+{
+    [Fact]
+    public void Tokenize_renders_the_chat_template_and_encodes_without_adding_special_tokens_twice()
+    {
+        using var m = new RandomModelFolder();
+        File.WriteAllText(m["msgs.json"], """[{"role":"system","content":"Be brief."},{"role":"user","content":"Héllo? 你好"}]""");
+        var r = PersonaCli.Run("tokenize", "--model", m.Path, "--messages", m["msgs.json"], "--generation-prompt", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        string text = doc.RootElement.GetProperty("text").GetString()!;
+        Assert.Equal("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHéllo? 你好<|im_end|>\n<|im_start|>assistant\n", text);
+        var ids = doc.RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        using var lm = LanguageModel.Load(m.Path);
+        Assert.Equal(lm.Tokenizer.Encode(text, addSpecialTokens: false), ids);
+        Assert.Equal(lm.Tokenizer.TokenToId("<|im_start|>"), ids[0]);
+        Assert.Equal(text, lm.Tokenizer.Decode(ids));
+    }
+
+    [Fact]
+    public void Forward_json_has_last_logits_and_one_hidden_row_per_layer_plus_embeddings()
+    {
+        using var m = new RandomModelFolder();
+        var r = PersonaCli.Run("forward", "--model", m.Path, "--ids", "3,14,15,92,65", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var logits = doc.RootElement.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var hidden = doc.RootElement.GetProperty("hidden").EnumerateArray()
+            .Select(row => row.EnumerateArray().Select(e => e.GetSingle()).ToArray()).ToArray();
+        Assert.Equal(m.Config.VocabSize, logits.Length);
+        Assert.Equal(m.Config.NumHiddenLayers + 1, hidden.Length);
+        Assert.All(hidden, row => Assert.Equal(m.Config.HiddenSize, row.Length));
+
+        // Independent of the CLI: the embedding row of the last id is hidden[0], and the logits come from
+        // the final norm of hidden[L] times the (tied) embedding matrix.
+        using var lm = LanguageModel.Load(m.Path);
+        using var _ = no_grad();
+        var embed = lm.Model.model.embed_tokens.weight[65].data<float>().ToArray();
+        Assert.Equal(embed, hidden[0]);
+        using var last = tensor(hidden[^1]);
+        using var expected = lm.Model.model.norm.call(last).matmul(lm.Model.OutputWeight.t());
+        var e = expected.data<float>().ToArray();
+        Assert.True(e.Zip(logits, (a, b) => Math.Abs(a - b)).Max() < 1e-4);
+    }
+
+    [Fact]
+    public void Model_random_writes_sharded_bf16_folders_that_load_and_describe_themselves()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["config.json"], TinyConfigs.Llama3Json().ToJsonString());
+        var r = PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["m"], "--seed", "3", "--dtype", "bfloat16", "--shards", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir["m"], "model.safetensors.index.json")));
+        var info = PersonaCli.Run("model", "info", "--model", dir["m"], "--json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        using var doc = JsonDocument.Parse(info.Stdout);
+        Assert.Equal("LlamaForCausalLM", doc.RootElement.GetProperty("Architecture").GetString());
+        Assert.Equal("llama3", doc.RootElement.GetProperty("RopeScaling").GetString());
+        Assert.Equal("bfloat16", doc.RootElement.GetProperty("StoredDType").GetString());
+        Assert.Equal(3, doc.RootElement.GetProperty("Layers").GetInt32());
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_weights()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["config.json"], TinyConfigs.LlamaJson().ToJsonString());
+        Assert.Equal(0, PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["a"], "--seed", "9").ExitCode);
+        Assert.Equal(0, PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["b"], "--seed", "9").ExitCode);
+        Assert.Equal(0, PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["c"], "--seed", "10").ExitCode);
+        byte[] a = File.ReadAllBytes(Path.Combine(dir["a"], "model.safetensors"));
+        Assert.Equal(a, File.ReadAllBytes(Path.Combine(dir["b"], "model.safetensors")));
+        Assert.NotEqual(a, File.ReadAllBytes(Path.Combine(dir["c"], "model.safetensors")));
+    }
+}

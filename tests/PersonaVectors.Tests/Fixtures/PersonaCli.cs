@@ -1,0 +1,31 @@
+using System.Diagnostics;
+
+namespace PersonaVectors.Tests.Fixtures;
+
+/// <summary>Runs the real persona CLI (built next to the tests) as a separate process.</summary>
+public static class PersonaCli
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "persona.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("persona " + string.Join(' ', args)); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Asserts a clean user-facing failure: exit code 2, one message naming the problem, no stack trace.</summary>
+    public static void AssertUserError(Result r, params string[] expectedFragments)
+    {
+        Assert.True(r.ExitCode == 2, $"expected exit code 2, got {r.ExitCode}\nstdout: {r.Stdout}\nstderr: {r.Stderr}");
+        Assert.StartsWith("error: ", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        foreach (var f in expectedFragments) Assert.Contains(f, r.Stderr);
+    }
+}
