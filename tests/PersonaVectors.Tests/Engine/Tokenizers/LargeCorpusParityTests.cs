@@ -5,16 +5,15 @@ using Xunit.Abstractions;
 namespace PersonaVectors.Tests.Engine.Tokenizers;
 
 /// <summary>
-/// Encoding speed on a few MB of conversation-sized documents, printed next to the reference library's, with a
-/// bound loose enough for a 2-core CI machine running a Debug build: it catches accidental O(n²) behaviour,
-/// not small regressions.
+/// A few MB of conversation-sized documents encode to the reference library's token counts. Encoding speed is
+/// printed beside the reference's for information; speed goals are not asserted in tests.
 /// </summary>
-public class EncodeThroughputTests(ITestOutputHelper output)
+public class LargeCorpusParityTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("qwen3")]
     [InlineData("llama2")]
-    public void Encodes_megabytes_quickly(string family)
+    public void Megabytes_of_documents_encode_to_the_reference_token_count(string family)
     {
         string path = ReferenceTokenizers.RealFile(family);
         var docs = BpeTrainerTests.SyntheticCorpus(3_000_000, seed: 99);
@@ -37,6 +36,5 @@ public class EncodeThroughputTests(ITestOutputHelper output)
         output.WriteLine($"{family}: {chars / 1e6:F1} M chars, {tokens} tokens; ours cold {tokens / cold:N0} tok/s, " +
                          $"warm {tokens / warm:N0} tok/s; reference {refTokens / refTime:N0} tok/s");
         Assert.Equal(refTokens, tokens);
-        Assert.True(tokens / cold > 100_000, $"only {tokens / cold:N0} tokens/s");
     }
 }
