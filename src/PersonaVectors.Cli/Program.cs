@@ -9,6 +9,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     ModelCommand.Create(),
     TokenizeCommand.Create(),
     ForwardCommand.Create(),
+    GenerateCommand.Create(),
 };
 
 try

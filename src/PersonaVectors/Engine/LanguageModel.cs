@@ -1,4 +1,5 @@
 using PersonaVectors.Engine.ChatTemplates;
+using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Engine.Tokenizers;
 using TorchSharp;
@@ -8,6 +9,9 @@ namespace PersonaVectors.Engine;
 
 /// <summary>Logits at the last position and the residual stream there after every block.</summary>
 public sealed record LastPosition(int[] Ids, float[] Logits, float[][] Hidden);
+
+/// <summary>A generated answer: its text, token ids and why generation ended.</summary>
+public sealed record GeneratedText(string Text, int[] Tokens, FinishReason FinishReason);
 
 /// <summary>
 /// A model folder in Hugging Face layout, loaded: config, weights, tokenizer and chat template. This is the
@@ -22,9 +26,23 @@ public sealed class LanguageModel : IDisposable
     public ChatTemplate? ChatTemplate { get; }
     public GenerationConfig? Generation { get; }
 
+    /// <summary>Tokens that end an answer: EOS ids from the configs and the template's end-of-turn tokens.</summary>
+    public IReadOnlySet<int> StopTokens { get; }
+    public int PadToken { get; }
+
+    // End-of-turn markers of the supported families; only those that are special tokens of this tokenizer count.
+    static readonly string[] EndOfTurnTokens = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|endoftext|>", "</s>"];
+
     LanguageModel(string folder, ModelConfig config, CausalLM model, Tokenizer tokenizer, ChatTemplate? template, GenerationConfig? generation)
     {
         Folder = folder; Config = config; Model = model; Tokenizer = tokenizer; ChatTemplate = template; Generation = generation;
+        var stops = new HashSet<int>(config.EosTokenIds);
+        if (generation is not null) stops.UnionWith(generation.EosTokenIds);
+        if (template?.EosToken is { } eos && tokenizer.TokenToId(eos) is { } eosId) stops.Add(eosId);
+        foreach (var t in EndOfTurnTokens)
+            if (tokenizer.TokenToId(t) is { } id && tokenizer.IsSpecial(id)) stops.Add(id);
+        StopTokens = stops;
+        PadToken = stops.Count > 0 ? stops.Min() : 0;
     }
 
     public static LanguageModel Load(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
@@ -68,6 +86,25 @@ public sealed class LanguageModel : IDisposable
 
     public int[] EncodeText(string text) => Tokenizer.Encode(text, addSpecialTokens: true);
 
+    /// <summary>Prompt ids for one user message (and optional system prompt), ready for the answer to follow.
+    /// A model without a chat template gets the plain text.</summary>
+    public int[] PromptIds(string user, string? system = null)
+    {
+        if (ChatTemplate is null) return EncodeText(system is null ? user : system + "\n\n" + user);
+        var messages = new List<ChatMessage>();
+        if (system is not null) messages.Add(new ChatMessage("system", system));
+        messages.Add(new ChatMessage("user", user));
+        return EncodeChat(messages, addGenerationPrompt: true);
+    }
+
+    /// <summary>Generates answers for a batch of prompts at once; <paramref name="onToken"/> streams tokens as they come.</summary>
+    public GeneratedText[] Generate(IReadOnlyList<int[]> prompts, SamplingOptions options, Action<TokenEvent>? onToken = null, CancellationToken cancel = default)
+    {
+        foreach (var p in prompts) ValidatePrompt(p);
+        var sequences = BatchGenerator.Generate(Model, prompts, options, StopTokens, PadToken, onToken, cancel);
+        return sequences.Select(s => new GeneratedText(Tokenizer.Decode(s.Tokens, skipSpecialTokens: true), s.Tokens, s.FinishReason)).ToArray();
+    }
+
     /// <summary>Checks a prompt before it reaches the model: non-empty, inside the context, ids in the vocabulary.</summary>
     public void ValidatePrompt(IReadOnlyList<int> ids)
     {
@@ -86,7 +123,7 @@ public sealed class LanguageModel : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var hidden = new float[Config.NumHiddenLayers + 1][];
-        Tensor Capture(int layer, Tensor h)
+        Tensor Capture(int layer, Tensor h, PassInfo _)
         {
             hidden[layer] = h[0, -1].to(ScalarType.Float32).cpu().data<float>().ToArray();
             return h;

@@ -11,8 +11,7 @@ internal static class JinjaFilters
 {
     /// <summary>Jinja filters this engine does not implement; using one is a parse error, not a silent difference.</summary>
     static readonly HashSet<string> Unsupported =
-        ["batch", "filesizeformat", "format", "groupby", "pprint", "random", "slice", "striptags", "truncate", "urlencode",
-         "urlize", "wordwrap", "xmlattr"];
+        ["filesizeformat", "groupby", "pprint", "random", "striptags", "truncate", "urlencode", "urlize", "wordwrap", "xmlattr"];
 
     static readonly Dictionary<string, Func<object?, CallArgs, object?>> Filters = new()
     {
@@ -28,6 +27,16 @@ internal static class JinjaFilters
         ["escape"] = (v, a) => { NoArgs(a, "escape"); return Markup.From(v); },
         ["e"] = (v, a) => { NoArgs(a, "e"); return Markup.From(v); },
         ["forceescape"] = (v, a) => { NoArgs(a, "forceescape"); return new Markup(Markup.Escape(PyText.Str(v))); },
+        ["batch"] = Batch,
+        ["slice"] = SliceFilter,
+        ["format"] = (v, a) =>
+        {
+            if (a.Positional.Count > 0 && a.Named.Count > 0)
+                throw new JinjaError("can't handle positional and keyword arguments at the same time");
+            if (v is Markup) throw new JinjaError("the format filter on a safe (Markup) string is not supported by this chat template engine");
+            object? args = a.Named.Count > 0 ? NamedAsDict(a) : new PyList([.. a.Positional], PyListKind.Tuple);
+            return PyPrintf.Format(PyText.Str(v), args);
+        },
         ["first"] = (v, a) =>
         {
             NoArgs(a, "first");
@@ -266,7 +275,13 @@ internal static class JinjaFilters
         object? width = p[0].Or(4L);
         string indentation = width is string ws ? ws : width is Markup wm ? wm.Value : new string(' ', (int)Math.Max(0, IntArg(width, "indent")));
         bool first = PyOps.Truthy(p[1].Or(false)), blank = PyOps.Truthy(p[2].Or(false));
-        string s = PyText.Str(v) + "\n";
+        // Jinja appends "\n" to the value itself, so anything but a string fails there.
+        string s = v switch
+        {
+            string or Markup => PyText.Str(v),
+            Undefined u => throw u.Error(),
+            _ => throw new JinjaError($"unsupported operand type(s) for +=: '{PyText.TypeName(v)}' and 'str'"),
+        } + "\n";
         var lines = PyString.SplitLines(s, keepEnds: false);
         string result;
         if (blank) result = string.Join("\n" + indentation, lines);
@@ -325,23 +340,85 @@ internal static class JinjaFilters
 
     static object? Map(object? v, CallArgs a)
     {
-        Func<object?, object?> func;
-        var attribute = a.Named.FirstOrDefault(kv => kv.Key == "attribute");
-        if (a.Positional.Count == 0 && attribute.Key is not null)
+        // Like Jinja's generator: nothing is checked or computed until it is consumed, and a falsy input maps to nothing.
+        IEnumerable<object?> Generate()
         {
-            var fallback = a.Named.FirstOrDefault(kv => kv.Key == "default");
-            var other = a.Named.FirstOrDefault(kv => kv.Key is not ("attribute" or "default"));
-            if (other.Key is not null) throw new JinjaError($"Unexpected keyword argument '{other.Key}'");
-            func = AttrGetter(attribute.Value, fallback.Value);
+            if (!PyOps.Truthy(v)) yield break;
+            Func<object?, object?> func;
+            var attribute = a.Named.FirstOrDefault(kv => kv.Key == "attribute");
+            if (a.Positional.Count == 0 && attribute.Key is not null)
+            {
+                var fallback = a.Named.FirstOrDefault(kv => kv.Key == "default");
+                var other = a.Named.FirstOrDefault(kv => kv.Key is not ("attribute" or "default"));
+                if (other.Key is not null) throw new JinjaError($"Unexpected keyword argument '{other.Key}'");
+                func = AttrGetter(attribute.Value, fallback.Value);
+            }
+            else
+            {
+                if (a.Positional.Count == 0) throw new JinjaError("map requires a filter argument");
+                string name = StrArg(a.Positional[0], "map");
+                var rest = new CallArgs([.. a.Positional.Skip(1)], a.Named);
+                func = item => Apply(name, item, rest);
+            }
+            foreach (var item in PyOps.Iterate(v)) yield return func(item);
         }
-        else
+        return new PyIterator(Generate(), "generator");
+    }
+
+    static PyDict NamedAsDict(CallArgs a)
+    {
+        var dict = new PyDict();
+        foreach (var (k, value) in a.Named) dict.Set(k, value);
+        return dict;
+    }
+
+    static object? Batch(object? v, CallArgs a)
+    {
+        var p = ArgBinder.Bind("batch", a, "linecount", "fill_with");
+        long size = IntArg(p[0].Required("batch", "linecount"), "batch");
+        object? fill = p[1].Or(null);
+        IEnumerable<object?> Generate()
         {
-            if (a.Positional.Count == 0) throw new JinjaError("map requires a filter argument");
-            string name = StrArg(a.Positional[0], "map");
-            var rest = new CallArgs([.. a.Positional.Skip(1)], a.Named);
-            func = item => Apply(name, item, rest);
+            var chunk = new List<object?>();
+            foreach (var item in PyOps.Iterate(v))
+            {
+                if (chunk.Count == size)
+                {
+                    yield return new PyList(chunk);
+                    chunk = [];
+                }
+                chunk.Add(item);
+            }
+            if (chunk.Count > 0)
+            {
+                if (fill is not null) while (chunk.Count < size) chunk.Add(fill);
+                yield return new PyList(chunk);
+            }
         }
-        return new PyIterator(PyOps.Iterate(v).Select(func), "generator");
+        return new PyIterator(Generate(), "generator");
+    }
+
+    static object? SliceFilter(object? v, CallArgs a)
+    {
+        var p = ArgBinder.Bind("slice", a, "slices", "fill_with");
+        long slices = IntArg(p[0].Required("slice", "slices"), "slice");
+        if (slices == 0) throw new JinjaError("integer division or modulo by zero");
+        object? fill = p[1].Or(null);
+        IEnumerable<object?> Generate()
+        {
+            var seq = PyOps.Iterate(v).ToList();
+            long perSlice = seq.Count / slices, withExtra = seq.Count % slices, offset = 0;
+            for (long n = 0; n < slices; n++)
+            {
+                long start = offset + n * perSlice;
+                if (n < withExtra) offset++;
+                long end = offset + (n + 1) * perSlice;
+                var part = seq.Skip((int)start).Take((int)Math.Max(0, end - start)).ToList();
+                if (fill is not null && n >= withExtra) part.Add(fill);
+                yield return new PyList(part);
+            }
+        }
+        return new PyIterator(Generate(), "generator");
     }
 
     static object? SelectOrReject(object? v, CallArgs a, bool lookupAttribute, bool keep)

@@ -7,6 +7,12 @@ internal sealed class JinjaInterpreter
 {
     enum Flow { Normal, Break, Continue }
 
+    static readonly HashSet<string> ContextFilters = ["map", "select", "reject", "selectattr", "rejectattr"];
+    static readonly JinjaScope NoVariables = new(null);
+    bool lenientSlices;
+    // Nodes are records with value equality; constness is a property of the node instance.
+    readonly Dictionary<Expr, bool> constantCache = new(ReferenceEqualityComparer.Instance);
+
     public string RenderBody(IReadOnlyList<Stmt> body, JinjaScope scope)
     {
         var output = new StringBuilder();
@@ -34,8 +40,14 @@ internal sealed class JinjaInterpreter
                 output.Append(text.Text);
                 return Flow.Normal;
             case OutputStmt print:
-                output.Append(PyText.Str(Evaluate(print.Value, scope)));
-                return Flow.Normal;
+                {
+                    // Jinja evaluates a fully constant {{ ... }} at compile time, where failed slices are undefined.
+                    bool constant = IsConstant(print.Value);
+                    lenientSlices = constant;
+                    try { output.Append(PyText.Str(Evaluate(print.Value, scope))); }
+                    finally { lenientSlices = false; }
+                    return Flow.Normal;
+                }
             case IfStmt branches:
                 foreach (var (test, body) in branches.Branches)
                     if (PyOps.Truthy(Evaluate(test, scope))) return Execute(body, scope, output);
@@ -160,9 +172,40 @@ internal sealed class JinjaInterpreter
 
     public object? Evaluate(Expr expr, JinjaScope scope)
     {
-        try { return EvaluateCore(expr, scope); }
+        try
+        {
+            if (!lenientSlices && expr is not ConstExpr && IsConstant(expr) && TryFold(expr, out var folded)) return folded;
+            return EvaluateCore(expr, scope);
+        }
         catch (JinjaError e) { throw new ChatTemplateException(e.Message, expr.Line, e.RaisedByTemplate); }
     }
+
+    /// <summary>
+    /// Jinja's optimizer replaces a constant subexpression by its value when that value can be written back as a
+    /// Python literal; the compile-time evaluation goes through the sandbox's getitem, so a failed slice there is
+    /// undefined. Anything else (errors, undefined results) is left to runtime, where slicing is strict.
+    /// </summary>
+    bool TryFold(Expr expr, out object? value)
+    {
+        lenientSlices = true;
+        try
+        {
+            value = EvaluateCore(expr, NoVariables);
+            if (HasSafeRepr(value)) return true;
+        }
+        catch (Exception e) when (e is JinjaError or ChatTemplateException) { }
+        finally { lenientSlices = false; }
+        value = null;
+        return false;
+    }
+
+    static bool HasSafeRepr(object? value) => value switch
+    {
+        null or bool or long or double or string or Markup => true,
+        PyList { Kind: PyListKind.List or PyListKind.Tuple or PyListKind.Range } list => list.All(HasSafeRepr),
+        PyDict dict => dict.All(e => HasSafeRepr(e.Key) && HasSafeRepr(e.Value)),
+        _ => false,
+    };
 
     CallArgs EvaluateArgs(CallArgsExpr args, JinjaScope scope)
     {
@@ -223,8 +266,7 @@ internal sealed class JinjaInterpreter
                     var target = Evaluate(item.Target, scope);
                     if (item.Key is not SliceExpr slice) return PyMembers.GetItem(target, Evaluate(item.Key, scope));
                     var bounds = new SliceValue(Optional(slice.Start, scope), Optional(slice.Stop, scope), Optional(slice.Step, scope));
-                    bool constant = IsLiteral(item.Target) && IsLiteral(slice.Start) && IsLiteral(slice.Stop) && IsLiteral(slice.Step);
-                    return PyMembers.GetItem(target, bounds, constant);
+                    return PyMembers.GetItem(target, bounds, lenientSlices);
                 }
             case CallExpr call:
                 {
@@ -256,6 +298,11 @@ internal sealed class JinjaInterpreter
                 {
                     var left = Evaluate(binary.Left, scope);
                     var right = Evaluate(binary.Right, scope);
+                    // Jinja writes a folded negative constant into generated Python as "-3 ** x", which Python reads
+                    // as -(3 ** x); only a fully constant power is computed as (-3) ** x.
+                    bool negative = left is long l && l < 0 || left is double d && double.IsNegative(d);
+                    if (binary.Op == "**" && negative && IsConstant(binary.Left) && !IsConstant(binary.Right))
+                        return PyOps.Negate(PyOps.Binary("**", PyOps.Negate(left), right));
                     return PyOps.Binary(binary.Op, left, right);
                 }
             case ConcatExpr concat:
@@ -287,18 +334,84 @@ internal sealed class JinjaInterpreter
 
     object? Optional(Expr? expr, JinjaScope scope) => expr is null ? null : Evaluate(expr, scope);
 
-    /// <summary>Expressions made of literals only, which Jinja's optimizer evaluates at compile time.</summary>
-    static bool IsLiteral(Expr? expr) => expr switch
+    /// <summary>
+    /// Whether Jinja's optimizer can evaluate the expression at compile time (nodes.Expr.as_const): literals and
+    /// operators, attribute and item access, tests and filters over constants, but no names or calls.
+    /// </summary>
+    bool IsConstant(Expr? expr)
     {
-        null or ConstExpr => true,
-        ListExpr list => list.Items.All(IsLiteral),
-        TupleExpr tuple => tuple.Items.All(IsLiteral),
-        DictExpr dict => dict.Pairs.All(p => IsLiteral(p.Key) && IsLiteral(p.Value)),
-        NegateExpr neg => IsLiteral(neg.Operand),
-        NotExpr not => IsLiteral(not.Operand),
-        BinaryExpr binary => IsLiteral(binary.Left) && IsLiteral(binary.Right),
-        ConcatExpr concat => concat.Parts.All(IsLiteral),
-        CompareExpr compare => IsLiteral(compare.First) && compare.Rest.All(r => IsLiteral(r.Operand)),
-        _ => false,
-    };
+        if (expr is null or ConstExpr) return true;
+        if (constantCache.TryGetValue(expr, out bool known)) return known;
+        return constantCache[expr] = ComputeIsConstant(expr);
+    }
+
+    bool ComputeIsConstant(Expr expr)
+    {
+        switch (expr)
+        {
+            case ListExpr list:
+                return list.Items.All(IsConstant);
+            case TupleExpr tuple:
+                return tuple.Items.All(IsConstant);
+            case DictExpr dict:
+                return dict.Pairs.All(p => IsConstant(p.Key) && IsConstant(p.Value));
+            case NegateExpr neg:
+                return IsConstant(neg.Operand);
+            case NotExpr not:
+                return IsConstant(not.Operand);
+            case ConcatExpr concat:
+                return concat.Parts.All(IsConstant);
+            case CompareExpr compare:
+                return IsConstant(compare.First) && compare.Rest.All(r => IsConstant(r.Operand));
+            case GetAttrExpr attr:
+                return IsConstant(attr.Target);
+            case GetItemExpr item:
+                return IsConstant(item.Target) && (item.Key is SliceExpr s
+                    ? IsConstant(s.Start) && IsConstant(s.Stop) && IsConstant(s.Step)
+                    : IsConstant(item.Key));
+            case FilterExpr filter:
+                return filter.Input is not null && !ContextFilters.Contains(filter.Name) && IsConstant(filter.Input) && ArgsConstant(filter.Args);
+            case TestExpr test:
+                return IsConstant(test.Input) && ArgsConstant(test.Args);
+            case BinaryExpr { Op: "and" or "or" } logic:
+                {
+                    // Folding short-circuits: the right side only needs to be constant when it is evaluated.
+                    if (!IsConstant(logic.Left)) return false;
+                    var left = TryConstValue(logic.Left, out bool ok);
+                    return ok && (PyOps.Truthy(left) == (logic.Op == "or") || IsConstant(logic.Right));
+                }
+            case BinaryExpr binary:
+                return IsConstant(binary.Left) && IsConstant(binary.Right);
+            case CondExpr cond:
+                {
+                    if (!IsConstant(cond.Test)) return false;
+                    var test = TryConstValue(cond.Test, out bool ok);
+                    if (!ok) return false;
+                    return PyOps.Truthy(test) ? IsConstant(cond.Then) : cond.Else is not null && IsConstant(cond.Else);
+                }
+            default:
+                return false;
+        }
+    }
+
+    bool ArgsConstant(CallArgsExpr args) =>
+        args.Positional.All(IsConstant) && args.Named.All(n => IsConstant(n.Value)) && IsConstant(args.Star) && IsConstant(args.DoubleStar);
+
+    /// <summary>The compile-time value of a constant expression (evaluated as Jinja's as_const would).</summary>
+    object? TryConstValue(Expr expr, out bool ok)
+    {
+        bool saved = lenientSlices;
+        lenientSlices = true;
+        try
+        {
+            ok = true;
+            return EvaluateCore(expr, NoVariables);
+        }
+        catch (Exception e) when (e is JinjaError or ChatTemplateException)
+        {
+            ok = false;
+            return null;
+        }
+        finally { lenientSlices = saved; }
+    }
 }

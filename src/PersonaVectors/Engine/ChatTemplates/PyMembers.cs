@@ -48,18 +48,10 @@ internal static class PyMembers
         _ => Member(obj, name) ?? Undefined.Member(obj, name),
     };
 
-    /// <param name="constantSlice">
-    /// The subscript is a slice of literals only. Jinja's compiler folds such expressions at compile time through the
-    /// sandbox's getitem, where a failed slice becomes undefined instead of an error.
-    /// </param>
-    public static object? GetItem(object? obj, object? key, bool constantSlice = false)
+    /// <param name="compileTime">The expression is being constant-folded, as Jinja's optimizer would (see <see cref="Slice"/>).</param>
+    public static object? GetItem(object? obj, object? key, bool compileTime = false)
     {
-        if (key is SliceValue slice)
-        {
-            if (!constantSlice || slice.Step is 0L or false) return Slice(obj, slice);
-            try { return Slice(obj, slice); }
-            catch (JinjaError) { return Undefined.Member(obj, key); }
-        }
+        if (key is SliceValue slice) return Slice(obj, slice, compileTime);
         switch (obj)
         {
             case Undefined u:
@@ -101,36 +93,45 @@ internal static class PyMembers
     }
 
     /// <summary>
-    /// Jinja compiles x[a:b] to a plain Python slice, bypassing the sandbox's getitem, so unlike indexing a failed
-    /// slice is an error rather than undefined.
+    /// Jinja compiles x[a:b] to a plain Python slice that bypasses the sandbox's getitem, so unlike indexing a failed
+    /// slice is an error. Only constant expressions folded at compile time go through getitem, where the TypeError
+    /// becomes undefined (<paramref name="lenient"/>); undefined values and a zero step raise either way.
     /// </summary>
-    static object? Slice(object? obj, SliceValue slice)
+    static object? Slice(object? obj, SliceValue slice, bool lenient)
     {
+        var (value, typeError) = SliceCore(obj, slice);
+        if (typeError is null) return value;
+        return lenient ? Undefined.Member(obj, slice) : throw new JinjaError(typeError);
+    }
+
+    static (object? Value, string? TypeError) SliceCore(object? obj, SliceValue slice)
+    {
+        const string badIndex = "slice indices must be integers or None or have an __index__ method";
         switch (obj)
         {
             case Undefined u:
                 throw u.Error();
             case PyList { IsIndexable: true } list:
                 {
-                    var indices = slice.Indices(list.Count) ?? throw SliceIndexError();
+                    var indices = slice.Indices(list.Count);
+                    if (indices is null) return (null, badIndex);
                     var items = new PyList(indices.Select(i => list[i]).ToArray(), list.Kind == PyListKind.Range ? PyListKind.List : list.Kind);
-                    return list.Kind == PyListKind.Range ? RangeSlice(list, slice, items) : items;
+                    return (list.Kind == PyListKind.Range ? RangeSlice(list, slice, items) : items, null);
                 }
             case string or Markup:
                 {
                     int[] cps = PyString.CodePoints(obj is Markup m ? m.Value : (string)obj);
-                    var indices = slice.Indices(cps.Length) ?? throw SliceIndexError();
+                    var indices = slice.Indices(cps.Length);
+                    if (indices is null) return (null, badIndex);
                     string sliced = PyString.FromCodePoints(indices.Select(i => cps[i]));
-                    return obj is Markup ? new Markup(sliced) : sliced;
+                    return (obj is Markup ? new Markup(sliced) : sliced, null);
                 }
             case PyDict:
-                throw new JinjaError("unhashable type: 'slice'");
+                return (null, "unhashable type: 'slice'");
             default:
-                throw new JinjaError($"'{PyText.TypeName(obj)}' object is not subscriptable");
+                return (null, $"'{PyText.TypeName(obj)}' object is not subscriptable");
         }
     }
-
-    static JinjaError SliceIndexError() => new("slice indices must be integers or None or have an __index__ method");
 
     static PyList RangeSlice(PyList range, SliceValue slice, PyList items)
     {

@@ -129,6 +129,8 @@ internal static class PyOps
 
     public static object? Binary(string op, object? a, object? b)
     {
+        // str % x is str.__mod__, which accepts any right operand, undefined included.
+        if (op == "%" && a is string format) return PyPrintf.Format(format, b);
         FailOnUndefined(a, b);
         switch (op)
         {
@@ -162,7 +164,7 @@ internal static class PyOps
                 if (IsInt(a) && IsInt(b)) return Checked(() => FloorDiv(ToLong(a), ToLong(b)));
                 return FloatDivMod(ToDouble(a), ToDouble(b)).Div;
             case "%":
-                if (AsString(a) is not null) throw new JinjaError("printf-style string formatting ('%' on a string) is not supported");
+                if (a is Markup) throw new JinjaError("printf-style formatting of a safe (Markup) string is not supported by this chat template engine");
                 if (!IsNumber(a) || !IsNumber(b)) throw OperandError(op, a, b);
                 if (ToDouble(b) == 0) throw new JinjaError("integer division or modulo by zero");
                 if (IsInt(a) && IsInt(b)) return ToLong(a) - Checked(() => checked(FloorDiv(ToLong(a), ToLong(b)) * ToLong(b)));

@@ -12,7 +12,10 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     public readonly DecoderStack model;
     public readonly Linear? lm_head;
 
-    readonly List<ResidualHook> _hooks = [];
+    // Interventions change the stream; observers only read it. Observers run last at each layer, so a capture
+    // sees the stream exactly as the next block will.
+    readonly List<ResidualHook> _interventions = [];
+    readonly List<ResidualHook> _observers = [];
     readonly double[] _inverseFrequencies;
 
     public ModelConfig Config { get; }
@@ -35,10 +38,12 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     public Tensor OutputWeight => lm_head?.weight ?? model.embed_tokens.weight;
 
     /// <summary>Registers a hook for every forward pass until the returned handle is disposed.</summary>
-    public IDisposable AddResidualHook(ResidualHook hook)
+    /// <param name="observer">True for hooks that only read the stream (captures); they run after every intervention.</param>
+    public IDisposable AddResidualHook(ResidualHook hook, bool observer = false)
     {
-        _hooks.Add(hook);
-        return new HookHandle(() => _hooks.Remove(hook));
+        var list = observer ? _observers : _interventions;
+        list.Add(hook);
+        return new HookHandle(() => list.Remove(hook));
     }
 
     public override Tensor forward(Tensor inputIds) => Forward(inputIds);
@@ -56,23 +61,25 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
         var (cos, sin) = RotaryEmbedding.Tables(positions, _inverseFrequencies, DType);
         var mask = AttentionMask.Build(batch, tokens, past, options.PaddingMask, Config.SlidingWindow, device);
         var inputs = new AttentionInputs(cos, sin, mask, options.Cache);
+        var pass = new PassInfo(batch, past, tokens, options.PaddingMask, options.PromptEnd, device);
 
         var h = model.embed_tokens.call(inputIds);
-        h = RunHooks(0, h, options);
+        h = RunHooks(0, h, pass, options);
         for (int l = 0; l < Config.NumHiddenLayers; l++)
         {
             h = model.layers[l].Forward(h, inputs);
-            h = RunHooks(l + 1, h, options);
+            h = RunHooks(l + 1, h, pass, options);
         }
         if (options.LastPositionLogitsOnly) h = h.narrow(1, tokens - 1, 1);
         var logits = nn.functional.linear(model.norm.call(h), OutputWeight);
         return logits.MoveToOuterDisposeScope();
     }
 
-    Tensor RunHooks(int layer, Tensor h, ForwardOptions options)
+    Tensor RunHooks(int layer, Tensor h, PassInfo pass, ForwardOptions options)
     {
-        foreach (var hook in _hooks) h = hook(layer, h);
-        foreach (var hook in options.Hooks) h = hook(layer, h);
+        foreach (var hook in _interventions) h = hook(layer, h, pass);
+        foreach (var hook in options.Hooks) h = hook(layer, h, pass);
+        foreach (var hook in _observers) h = hook(layer, h, pass);
         return h;
     }
 

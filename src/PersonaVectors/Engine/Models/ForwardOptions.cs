@@ -11,7 +11,11 @@ public sealed record ForwardOptions
     /// <summary>Cache to read past positions from and append the new ones to.</summary>
     public KvCache? Cache { get; init; }
 
-    /// <summary>Hooks for this pass only, run after the model's registered hooks.</summary>
+    /// <summary>Per row, the absolute token index where the answer starts (prompt tokens come before it).
+    /// Null means every token is prompt. Hooks use it to tell prompt from answer positions.</summary>
+    public long[]? PromptEnd { get; init; }
+
+    /// <summary>Hooks for this pass only, run after the model's registered interventions and before its observers.</summary>
     public IReadOnlyList<ResidualHook> Hooks { get; init; } = [];
 
     /// <summary>Project only the last position to the vocabulary (what generation needs; saves a large matmul).</summary>

@@ -2,30 +2,80 @@ using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Models;
 
-/// <summary>Keys and values of past positions, per layer, shaped [batch, kvHeads, seq, headDim].</summary>
+/// <summary>
+/// Keys and values of past positions, per layer, in preallocated buffers [batch, kvHeads, capacity, headDim]
+/// that grow by doubling, so a decode step writes one slice instead of copying the whole history.
+/// </summary>
 public sealed class KvCache : IDisposable
 {
     readonly Tensor?[] _keys;
     readonly Tensor?[] _values;
+    readonly long[] _lengths;
+    long _capacity;
 
-    public KvCache(int layers)
+    public KvCache(int layers, long initialCapacity = 256)
     {
         _keys = new Tensor?[layers];
         _values = new Tensor?[layers];
+        _lengths = new long[layers];
+        _capacity = Math.Max(1, initialCapacity);
     }
 
-    /// <summary>Number of cached positions (the same for every layer between forward passes).</summary>
-    public long Length => _keys[0]?.shape[2] ?? 0;
+    /// <summary>Positions cached in every layer (the last layer is the last to be written in a pass).</summary>
+    public long Length => _lengths[^1];
 
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
-        var k = _keys[layer] is { } oldK ? cat([oldK, keys], 2) : keys.alias();
-        var v = _values[layer] is { } oldV ? cat([oldV, values], 2) : values.alias();
-        _keys[layer]?.Dispose();
-        _values[layer]?.Dispose();
-        _keys[layer] = k.DetachFromDisposeScope();
-        _values[layer] = v.DetachFromDisposeScope();
-        return (k.alias(), v.alias());
+        long n = keys.shape[2], start = _lengths[layer];
+        if (_keys[layer] is null)
+        {
+            _capacity = Math.Max(_capacity, n);
+            _keys[layer] = Allocate(keys, _capacity);
+            _values[layer] = Allocate(values, _capacity);
+        }
+        if (start + n > _keys[layer]!.shape[2])
+        {
+            long grown = Math.Max(start + n, 2 * _keys[layer]!.shape[2]);
+            _keys[layer] = Grow(_keys[layer]!, grown, start);
+            _values[layer] = Grow(_values[layer]!, grown, start);
+        }
+        using (no_grad())
+        {
+            using var kSlot = _keys[layer]!.narrow(2, start, n);
+            using var vSlot = _values[layer]!.narrow(2, start, n);
+            kSlot.copy_(keys);
+            vSlot.copy_(values);
+        }
+        _lengths[layer] = start + n;
+        return (_keys[layer]!.narrow(2, 0, start + n), _values[layer]!.narrow(2, 0, start + n));
+    }
+
+    /// <summary>Keeps only the given batch rows (e.g. drops finished sequences during generation).</summary>
+    public void KeepRows(long[] rows)
+    {
+        using var index = tensor(rows, device: _keys.FirstOrDefault(k => k is not null)?.device ?? CPU);
+        for (int l = 0; l < _keys.Length; l++)
+        {
+            if (_keys[l] is null) continue;
+            var k = _keys[l]!.index_select(0, index).DetachFromDisposeScope();
+            var v = _values[l]!.index_select(0, index).DetachFromDisposeScope();
+            _keys[l]!.Dispose(); _values[l]!.Dispose();
+            _keys[l] = k; _values[l] = v;
+        }
+    }
+
+    static Tensor Allocate(Tensor like, long capacity) =>
+        empty(new[] { like.shape[0], like.shape[1], capacity, like.shape[3] }, like.dtype, like.device).DetachFromDisposeScope();
+
+    static Tensor Grow(Tensor old, long capacity, long used)
+    {
+        var bigger = Allocate(old, capacity);
+        using (no_grad())
+        using (var dst = bigger.narrow(2, 0, used))
+        using (var src = old.narrow(2, 0, used))
+            dst.copy_(src);
+        old.Dispose();
+        return bigger;
     }
 
     public void Dispose()

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Text.Json;
+using PersonaVectors.Cli.Inputs;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Engine.Interventions;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Method;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona generate: answer one prompt, optionally under steering by a persona vector.</summary>
+public static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var prompt = new Option<string?>("--prompt") { Description = "The user message" };
+        var system = new Option<string?>("--system") { Description = "System prompt (with --prompt)" };
+        var messages = new Option<string?>("--messages") { Description = "JSON list of {\"role\",\"content\"}; the answer continues the conversation" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens to generate", DefaultValueFactory = _ => 128 };
+        var temperature = new Option<double>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0 };
+        var topP = new Option<double>("--top-p") { DefaultValueFactory = _ => 1.0, Description = "Nucleus sampling threshold" };
+        var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 0, Description = "Sample among the K most likely tokens (0 = all)" };
+        var seed = new Option<long>("--seed") { Description = "Sampling seed", DefaultValueFactory = _ => 0 };
+        var steer = new Option<string?>("--steer") { Description = "Persona vector file (.safetensors) to add during generation" };
+        var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (0 = embeddings)" };
+        var alpha = new Option<double?>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it" };
+        var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
+        var dtype = CommonOptions.DType();
+        var json = CommonOptions.Json();
+        var cmd = new Command("generate", "Generate an answer, optionally steered by a persona vector")
+        {
+            model, prompt, system, messages, maxTokens, temperature, topP, topK, seed, steer, layer, alpha, positions, dtype, json,
+        };
+        cmd.SetAction(r =>
+        {
+            if ((r.GetValue(prompt) is null) == (r.GetValue(messages) is null))
+                throw new PersonaVectorsException("give exactly one of --prompt or --messages");
+            if (r.GetValue(system) is not null && r.GetValue(messages) is not null)
+                throw new PersonaVectorsException("--system goes with --prompt; put the system turn in the --messages file instead");
+            var sampling = new SamplingOptions
+            {
+                MaxNewTokens = r.GetValue(maxTokens), Temperature = r.GetValue(temperature), TopP = r.GetValue(topP),
+                TopK = r.GetValue(topK), Seed = r.GetValue(seed),
+            };
+            sampling.Validate();
+
+            using var lm = CommonOptions.Load(r.GetValue(model)!, r.GetValue(dtype)!);
+            int[] ids = r.GetValue(prompt) is { } p
+                ? (p.Length == 0 ? throw new InvalidRequestException("--prompt is empty") : lm.PromptIds(p, r.GetValue(system)))
+                : lm.EncodeChat(MessagesFile.Read(r.GetValue(messages)!), addGenerationPrompt: true);
+
+            using var steering = SteeringOption.Apply(lm, r.GetValue(steer), r.GetValue(layer), r.GetValue(alpha), r.GetValue(positions)!);
+            bool asJson = r.GetValue(json);
+            var streamed = new List<int>();
+            string shown = "";
+            var result = lm.Generate([ids], sampling, asJson ? null : e =>
+            {
+                streamed.Add(e.Token);
+                string text = lm.Tokenizer.Decode(streamed, skipSpecialTokens: true);
+                if (text.Length > shown.Length && !text.EndsWith('\uFFFD')) { Console.Write(text[shown.Length..]); shown = text; }
+            })[0];
+            if (asJson)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    prompt = lm.Tokenizer.Decode(ids),
+                    completion = result.Text,
+                    tokens = result.Tokens,
+                    finish_reason = result.FinishReason == FinishReason.Stop ? "stop" : "length",
+                    steering = steering.Description,
+                }, Output.Json));
+            }
+            else
+            {
+                Console.WriteLine(result.Text[shown.Length..]);
+                if (steering.Description is { } d) Console.Error.WriteLine($"(steered: {d})");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary>The --steer/--layer/--alpha/--positions options, turned into an active steering scope.</summary>
+public sealed class SteeringOption : IDisposable
+{
+    readonly IDisposable? _scope;
+    readonly PersonaVector? _vector;
+
+    public string? Description { get; }
+
+    SteeringOption(IDisposable? scope, PersonaVector? vector, string? description)
+    {
+        _scope = scope; _vector = vector; Description = description;
+    }
+
+    public static SteeringOption Apply(Engine.LanguageModel lm, string? path, int? layer, double? alpha, string positions)
+    {
+        if (path is null)
+        {
+            if (layer is not null || alpha is not null) throw new PersonaVectorsException("--layer and --alpha need --steer VECTOR");
+            return new SteeringOption(null, null, null);
+        }
+        if (layer is null || alpha is null) throw new PersonaVectorsException("--steer needs --layer L and --alpha A");
+        var where = ParsePositions(positions);
+        var vector = PersonaVector.Load(path);
+        try
+        {
+            vector.EnsureFits(lm.Config, path);
+            var scope = lm.Model.Steer(vector.At(layer.Value), layer.Value, alpha.Value, where);
+            return new SteeringOption(scope, vector, $"{vector.Trait} at layer {layer} with alpha {alpha} on {positions} positions");
+        }
+        catch
+        {
+            vector.Dispose();
+            throw;
+        }
+    }
+
+    public static TokenPositions ParsePositions(string s) => s switch
+    {
+        "all" => TokenPositions.All,
+        "prompt" => TokenPositions.Prompt,
+        "answer" => TokenPositions.Answer,
+        _ => throw new PersonaVectorsException($"--positions '{s}' is not one of all, prompt, answer"),
+    };
+
+    public void Dispose()
+    {
+        _scope?.Dispose();
+        _vector?.Dispose();
+    }
+}

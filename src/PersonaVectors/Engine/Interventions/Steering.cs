@@ -1,0 +1,49 @@
+using PersonaVectors.Engine.Models;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Engine.Interventions;
+
+/// <summary>
+/// Adds α·v to the residual stream after one block, at the chosen positions. The vector is used as given
+/// (not normalised), so α is in the vector's own units, as in the paper.
+/// </summary>
+public static class Steering
+{
+    public static ResidualHook Hook(Tensor vector, int layer, double alpha, TokenPositions positions)
+    {
+        return (l, h, pass) =>
+        {
+            if (l != layer || alpha == 0) return h;
+            using var scope = NewDisposeScope();
+            var delta = (vector.to(h.dtype, h.device) * alpha).view(1, 1, -1);
+            // Padding positions may be steered too: attention never reads them.
+            if (positions == TokenPositions.All) return (h + delta).MoveToOuterDisposeScope();
+            var mask = pass.Mask(positions, forIntervention: true).unsqueeze(-1).to(h.dtype);
+            return (h + mask * delta).MoveToOuterDisposeScope();
+        };
+    }
+}
+
+/// <summary>
+/// Removes the component of the residual stream along a direction (directional ablation, as CAFT does during
+/// finetuning): h ← h − (h·û)û.
+/// </summary>
+public static class Ablation
+{
+    public static ResidualHook Hook(Tensor direction, int layer, TokenPositions positions)
+    {
+        using var norm = direction.norm();
+        if (norm.item<float>() == 0) throw new InvalidRequestException("cannot ablate a zero direction");
+        var unit = (direction / norm).DetachFromDisposeScope();
+        return (l, h, pass) =>
+        {
+            if (l != layer) return h;
+            using var scope = NewDisposeScope();
+            var u = unit.to(h.dtype, h.device);
+            var component = (h * u).sum(-1, keepdim: true) * u;
+            if (positions != TokenPositions.All)
+                component = component * pass.Mask(positions, forIntervention: true).unsqueeze(-1).to(h.dtype);
+            return (h - component).MoveToOuterDisposeScope();
+        };
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Engine.Safetensors;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Method;
+
+/// <summary>
+/// A persona vector: one direction per residual layer, shaped [num_hidden_layers + 1, hidden_size], row l for
+/// the output of block l (row 0: embeddings). Stored as a safetensors file with one F32 tensor named
+/// <c>vectors</c> and string metadata (trait, model, kind, hidden_size, num_layers), readable by Python's
+/// safetensors as is.
+/// </summary>
+public sealed class PersonaVector : IDisposable
+{
+    public const string TensorName = "vectors";
+
+    public Tensor Vectors { get; }
+    public string Trait { get; }
+    public string Model { get; }
+    /// <summary>How activations were reduced: response_avg, prompt_avg or prompt_last.</summary>
+    public string Kind { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    public int NumLayers => (int)Vectors.shape[0] - 1;
+    public int HiddenSize => (int)Vectors.shape[1];
+
+    public PersonaVector(Tensor vectors, string trait, string model, string kind, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        if (vectors.dim() != 2) throw new ArgumentException($"vectors must be [layers + 1, hidden], got [{string.Join(", ", vectors.shape)}]");
+        Vectors = vectors.detach().to(ScalarType.Float32).cpu().contiguous().DetachFromDisposeScope();
+        Trait = trait; Model = model; Kind = kind;
+        var meta = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
+        {
+            ["trait"] = trait, ["model"] = model, ["kind"] = kind,
+            ["hidden_size"] = HiddenSize.ToString(CultureInfo.InvariantCulture),
+            ["num_layers"] = NumLayers.ToString(CultureInfo.InvariantCulture),
+        };
+        Metadata = meta;
+    }
+
+    /// <summary>The direction at one residual layer, [hidden].</summary>
+    public Tensor At(int layer)
+    {
+        if (layer < 0 || layer > NumLayers) throw new InvalidRequestException($"layer {layer} is out of range: the vector has layers 0..{NumLayers}");
+        return Vectors[layer];
+    }
+
+    public void Save(string path)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        SafetensorsWriter.Write(path, [(TensorName, Vectors)], Metadata);
+    }
+
+    public static PersonaVector Load(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        if (!file.Entries.TryGetValue(TensorName, out var entry))
+            throw new ModelFormatException(path, $"no tensor named '{TensorName}': not a persona vector file");
+        if (entry.DType != "F32" || entry.Shape.Length != 2)
+            throw new ModelFormatException(path, $"'{TensorName}' must be F32 [layers + 1, hidden], got {entry.DType} [{string.Join(", ", entry.Shape)}]");
+        string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
+            : throw new ModelFormatException(path, $"metadata field '{key}' is missing");
+        int Int(string key) => int.TryParse(Meta(key), NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
+            : throw new ModelFormatException(path, $"metadata field '{key}' must be an integer, got '{Meta(key)}'");
+        if (Int("hidden_size") != entry.Shape[1] || Int("num_layers") + 1 != entry.Shape[0])
+            throw new ModelFormatException(path, $"metadata says hidden_size {Int("hidden_size")} and num_layers {Int("num_layers")}, but the tensor is [{entry.Shape[0]}, {entry.Shape[1]}]");
+        using var t = file.Read(TensorName);
+        return new PersonaVector(t, Meta("trait"), Meta("model"), Meta("kind"), file.Metadata);
+    }
+
+    /// <summary>Refuses a vector made for another shape of model, naming both sizes.</summary>
+    public void EnsureFits(ModelConfig config, string source)
+    {
+        if (HiddenSize != config.HiddenSize || NumLayers != config.NumHiddenLayers)
+            throw new InvalidRequestException(
+                $"{source}: the vector has hidden size {HiddenSize} and {NumLayers} layers, but the model has hidden size {config.HiddenSize} and {config.NumHiddenLayers} layers");
+    }
+
+    public void Dispose() => Vectors.Dispose();
+}
