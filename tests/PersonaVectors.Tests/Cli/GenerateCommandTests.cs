@@ -1,0 +1,52 @@
+using System.Text.Json;
+using PersonaVectors.Method;
+using PersonaVectors.Tests.Fixtures;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Tests.Cli;
+
+public class GenerateCommandTests
+{
+    static JsonElement Json(PersonaCli.Result r)
+    {
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonDocument.Parse(r.Stdout).RootElement.Clone();
+    }
+
+    [Fact]
+    public void Generate_json_renders_the_prompt_and_steering_changes_the_answer()
+    {
+        using var m = new RandomModelFolder(seed: 8);
+        using (var v = new PersonaVector(randn(m.Config.NumHiddenLayers + 1, m.Config.HiddenSize) * 3, "test", "tiny", "response_avg"))
+            v.Save(m["v.safetensors"]);
+
+        var plain = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json"));
+        Assert.Equal("<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n", plain.GetProperty("prompt").GetString());
+        Assert.Equal(8, plain.GetProperty("tokens").GetArrayLength());
+
+        var zero = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json",
+            "--steer", m["v.safetensors"], "--layer", "1", "--alpha", "0"));
+        Assert.Equal(plain.GetProperty("tokens").ToString(), zero.GetProperty("tokens").ToString());
+
+        var steered = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json",
+            "--steer", m["v.safetensors"], "--layer", "1", "--alpha", "8"));
+        Assert.NotEqual(plain.GetProperty("tokens").ToString(), steered.GetProperty("tokens").ToString());
+        Assert.Contains("layer 1", steered.GetProperty("steering").GetString());
+    }
+
+    [Fact]
+    public void Bad_steering_requests_get_one_clear_error()
+    {
+        using var m = new RandomModelFolder();
+        using (var v = new PersonaVector(zeros(5, 32), "test", "other", "response_avg")) v.Save(m["wrong.safetensors"]);
+        using (var v = new PersonaVector(ones(m.Config.NumHiddenLayers + 1, m.Config.HiddenSize), "test", "tiny", "response_avg")) v.Save(m["v.safetensors"]);
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["wrong.safetensors"], "--layer", "1", "--alpha", "1"),
+            "hidden size 32", "hidden size 64");
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"], "--layer", "9", "--alpha", "1"),
+            "layer 9 is out of range");
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"], "--layer", "1", "--alpha", "NaN"),
+            "finite");
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"]), "--layer");
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", ""), "empty");
+    }
+}
