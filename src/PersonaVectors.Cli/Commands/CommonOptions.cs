@@ -11,7 +11,7 @@ public static class CommonOptions
 
     public static Option<string> DType() => new("--dtype")
     {
-        Description = "Compute dtype: f32 (default) or bf16",
+        Description = "Weights in memory: f32 (default, exact) or bf16 (half the memory, faster; activations stay f32)",
         DefaultValueFactory = _ => "f32",
     };
 
@@ -21,8 +21,7 @@ public static class CommonOptions
     {
         "f32" or "float32" => ScalarType.Float32,
         "bf16" or "bfloat16" => ScalarType.BFloat16,
-        "f16" or "float16" => ScalarType.Float16,
-        _ => throw new PersonaVectorsException($"--dtype '{s}' is not one of f32, bf16, f16"),
+        _ => throw new PersonaVectorsException($"--dtype '{s}' is not one of f32, bf16"),
     };
 
     public static LanguageModel Load(string folder, string dtype) => LanguageModel.Load(folder, ParseDType(dtype));

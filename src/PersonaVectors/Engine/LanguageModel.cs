@@ -45,7 +45,10 @@ public sealed class LanguageModel : IDisposable
         PadToken = stops.Count > 0 ? stops.Min() : 0;
     }
 
-    public static LanguageModel Load(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    /// <param name="weightDType">Float32 (default, exact) or BFloat16: projection and embedding weights kept in
+    /// bfloat16 (half the memory and bytes per token; exact for checkpoints stored in bfloat16) while activations
+    /// and the residual stream stay float32.</param>
+    public static LanguageModel Load(string folder, ScalarType weightDType = ScalarType.Float32, Device? device = null)
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException(folder, "model folder not found");
         var config = ModelConfig.Load(Path.Combine(folder, "config.json"));
@@ -63,7 +66,9 @@ public sealed class LanguageModel : IDisposable
         }
         var generation = GenerationConfig.Load(Path.Combine(folder, "generation_config.json"));
 
-        var model = new CausalLM(config, dtype);
+        if (weightDType is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new InvalidRequestException($"weights can be held as float32 or bfloat16, not {weightDType}");
+        var model = new CausalLM(config, ScalarType.Float32, weightDType);
         ModelWeights.Load(model, folder);
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
         model.eval();

@@ -4,7 +4,6 @@ namespace PersonaVectors.Engine.ChatTemplates;
 internal sealed record CallArgs(IReadOnlyList<object?> Positional, IReadOnlyList<KeyValuePair<string, object?>> Named)
 {
     public static readonly CallArgs Empty = new([], []);
-    public static CallArgs Of(params object?[] positional) => new(positional, []);
     public int Count => Positional.Count + Named.Count;
 }
 

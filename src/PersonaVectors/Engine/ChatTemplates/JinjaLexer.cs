@@ -44,7 +44,7 @@ internal sealed class JinjaLexer
             int tag = FindTagStart(pos);
             if (tag < 0)
             {
-                Emit(TokenKind.Data, src[pos..], src[pos..]);
+                tokens.Add(new Token(TokenKind.Data, src[pos..], src[pos..], line));
                 pos = src.Length;
                 break;
             }
@@ -71,12 +71,6 @@ internal sealed class JinjaLexer
             else LexTag(kind == '%');
         }
         tokens.Add(new Token(TokenKind.Eof, "", null, line));
-    }
-
-    void Emit(TokenKind kind, string text, object? value)
-    {
-        if (text.Length == 0 && kind == TokenKind.Data) return;
-        tokens.Add(new Token(kind, text, value, line));
     }
 
     int FindTagStart(int from)

@@ -67,6 +67,6 @@ internal sealed class JinjaMacro(MacroStmt definition, JinjaScope closure, Jinja
                     : Undefined.WithHint($"parameter '{parameters[i]}' was not provided");
             scope.Set(parameters[i], value);
         }
-        return interpreter.RenderBody(definition.Body, scope);
+        return interpreter.RenderCall(definition.Body, scope);
     }
 }

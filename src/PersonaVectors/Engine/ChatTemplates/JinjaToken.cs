@@ -5,7 +5,6 @@ internal enum TokenKind { Data, VariableBegin, VariableEnd, BlockBegin, BlockEnd
 /// <summary>A lexer token; <c>Value</c> holds the decoded literal for strings and numbers.</summary>
 internal sealed record Token(TokenKind Kind, string Text, object? Value, int Line)
 {
-    public bool Is(TokenKind kind, string text) => Kind == kind && Text == text;
     public bool IsName(string name) => Kind == TokenKind.Name && Text == name;
     public bool IsOperator(string op) => Kind == TokenKind.Operator && Text == op;
 

@@ -19,9 +19,8 @@ internal static class PyMembers
         switch (obj)
         {
             case Undefined u:
-                // Jinja's Undefined answers dunder probes with AttributeError, anything else is the undefined error.
-                if (name.StartsWith("__", StringComparison.Ordinal) && name.EndsWith("__", StringComparison.Ordinal))
-                    return Undefined.Member(u, name);
+                // Python attributes such as __class__ exist but are unsafe in the sandbox; any other access fails.
+                if (name.StartsWith("__", StringComparison.Ordinal) && name.EndsWith("__", StringComparison.Ordinal)) return Unsafe(u, name);
                 throw u.Error();
             case PyDict dict:
                 if (DictMember(dict, name) is { } method) return method;
@@ -188,8 +187,10 @@ internal static class PyMembers
             case string s:
                 return PyStringMethods.Get(s, name);
             case Markup m:
-                if (name is "escape" or "unescape" or "striptags") throw Unsupported("Markup", name);
-                return PyStringMethods.Get(m.Value, name);
+                // markupsafe re-wraps and escapes through most str methods; rather than approximate that, refuse.
+                return PyStringMethods.Get(m.Value, name) is null && name is not ("escape" or "unescape" or "striptags")
+                    ? null
+                    : throw Unsupported("Markup", name);
             case PyList list:
                 if (list.Kind == PyListKind.List && ListMutators.Contains(name)) return Unsafe(list, name);
                 if (list.Kind == PyListKind.Range && name is "start" or "stop" or "step")

@@ -172,7 +172,7 @@ internal static class PyOps
             case "**":
                 if (!IsNumber(a) || !IsNumber(b)) throw OperandError(op, a, b);
                 if (IsInt(a) && IsInt(b) && ToLong(b) >= 0) return Checked(() => IntPow(ToLong(a), ToLong(b)));
-                return Math.Pow(ToDouble(a), ToDouble(b));
+                return FloatPow(ToDouble(a), ToDouble(b));
             default:
                 throw new JinjaError($"unknown operator '{op}'");
         }
@@ -203,6 +203,17 @@ internal static class PyOps
         }
         else floorDiv = Math.CopySign(0.0, x / y);
         return (floorDiv, mod);
+    }
+
+    /// <summary>float ** float with CPython's errors, where Math.Pow would quietly give inf or NaN.</summary>
+    static double FloatPow(double x, double y)
+    {
+        if (x == 0 && y < 0) throw new JinjaError("0.0 cannot be raised to a negative power");
+        if (x < 0 && double.IsFinite(x) && double.IsFinite(y) && Math.Floor(y) != y)
+            throw new JinjaError("a negative number to a fractional power gives a complex number, which this chat template engine does not support");
+        double r = Math.Pow(x, y);
+        if (double.IsInfinity(r) && double.IsFinite(x) && double.IsFinite(y)) throw new JinjaError("(34, 'Numerical result out of range')");
+        return r;
     }
 
     static long IntPow(long b, long e)

@@ -19,6 +19,7 @@ internal static class PyText
         JinjaNamespace ns => $"<Namespace {Repr(ns.Attributes)}>",
         LoopContext loop => $"<LoopContext {loop.Index}/{loop.Length}>",
         JinjaMacro macro => $"<Macro {Repr(macro.Name)}>",
+        SliceValue slice => $"slice({Repr(slice.Start)}, {Repr(slice.Stop)}, {Repr(slice.Step)})",
         _ => throw new JinjaError($"cannot print a value of type '{TypeName(v)}' (Python would print its memory address)"),
     };
 
@@ -70,6 +71,7 @@ internal static class PyText
         JinjaNamespace => "Namespace",
         LoopContext => "LoopContext",
         JinjaMacro => "Macro",
+        SliceValue => "slice",
         PyIterator it => it.TypeName,
         IJinjaCallable => "builtin_function_or_method",
         _ => v.GetType().Name,

@@ -1,3 +1,4 @@
+using PersonaVectors.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,14 +20,18 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     readonly double[] _inverseFrequencies;
 
     public ModelConfig Config { get; }
+    /// <summary>Dtype of activations and of the residual stream.</summary>
     public ScalarType DType { get; }
+    /// <summary>Dtype the projection and embedding weights are stored in (bfloat16 halves memory and bytes per token).</summary>
+    public ScalarType WeightDType { get; }
 
-    public CausalLM(ModelConfig config, ScalarType dtype = ScalarType.Float32) : base(nameof(CausalLM))
+    public CausalLM(ModelConfig config, ScalarType dtype = ScalarType.Float32, ScalarType? weightDType = null) : base(nameof(CausalLM))
     {
         Config = config;
         DType = dtype;
-        model = new DecoderStack(config, dtype);
-        if (!config.TieWordEmbeddings) lm_head = new Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype);
+        WeightDType = weightDType ?? dtype;
+        model = new DecoderStack(config, dtype, WeightDType);
+        if (!config.TieWordEmbeddings) lm_head = new Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype, WeightDType);
         _inverseFrequencies = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
         RegisterComponents();
     }
@@ -71,7 +76,7 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
             h = RunHooks(l + 1, h, pass, options);
         }
         if (options.LastPositionLogitsOnly) h = h.narrow(1, tokens - 1, 1);
-        var logits = nn.functional.linear(model.norm.call(h), OutputWeight);
+        var logits = MixedLinear.Forward(model.norm.call(h), OutputWeight, null);
         return logits.MoveToOuterDisposeScope();
     }
 

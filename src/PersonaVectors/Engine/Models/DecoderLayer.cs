@@ -10,12 +10,12 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
     public readonly Attention self_attn;
     public readonly Mlp mlp;
 
-    public DecoderLayer(ModelConfig c, int layer, ScalarType dtype) : base(nameof(DecoderLayer))
+    public DecoderLayer(ModelConfig c, int layer, ScalarType dtype, ScalarType weightDType) : base(nameof(DecoderLayer))
     {
         input_layernorm = new RmsNorm(c.HiddenSize, c.RmsNormEps, dtype);
-        self_attn = new Attention(c, layer, dtype);
+        self_attn = new Attention(c, layer, dtype, weightDType);
         post_attention_layernorm = new RmsNorm(c.HiddenSize, c.RmsNormEps, dtype);
-        mlp = new Mlp(c, dtype);
+        mlp = new Mlp(c, dtype, weightDType);
         RegisterComponents();
     }
 

@@ -11,10 +11,10 @@ public sealed class DecoderStack : nn.Module<Tensor, Tensor>
     public readonly ModuleList<DecoderLayer> layers;
     public readonly RmsNorm norm;
 
-    public DecoderStack(ModelConfig c, ScalarType dtype) : base(nameof(DecoderStack))
+    public DecoderStack(ModelConfig c, ScalarType dtype, ScalarType weightDType) : base(nameof(DecoderStack))
     {
-        embed_tokens = new Embedding(c.VocabSize, c.HiddenSize, dtype);
-        layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(i => new DecoderLayer(c, i, dtype)).ToArray());
+        embed_tokens = new Embedding(c.VocabSize, c.HiddenSize, dtype, weightDType);
+        layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(i => new DecoderLayer(c, i, dtype, weightDType)).ToArray());
         norm = new RmsNorm(c.HiddenSize, c.RmsNormEps, dtype);
         RegisterComponents();
     }

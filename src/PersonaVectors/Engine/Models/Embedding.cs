@@ -9,9 +9,14 @@ public sealed class Embedding : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
 
-    public Embedding(long vocab, long hidden, ScalarType dtype) : base(nameof(Embedding))
+    readonly ScalarType _outputDType;
+
+    /// <param name="dtype">Dtype of the looked-up rows (the activations).</param>
+    /// <param name="weightDType">Dtype the table is stored in, when narrower than the activations.</param>
+    public Embedding(long vocab, long hidden, ScalarType dtype, ScalarType? weightDType = null) : base(nameof(Embedding))
     {
-        weight = new Parameter(torch.empty(vocab, hidden, dtype), requires_grad: false);
+        weight = new Parameter(torch.empty(vocab, hidden, weightDType ?? dtype), requires_grad: false);
+        _outputDType = dtype;
         RegisterComponents();
     }
 
@@ -19,6 +24,6 @@ public sealed class Embedding : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var shape = ids.shape.Append(weight.shape[1]).ToArray();
-        return weight.index_select(0, ids.reshape(-1)).reshape(shape).MoveToOuterDisposeScope();
+        return weight.index_select(0, ids.reshape(-1)).reshape(shape).to(_outputDType).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using PersonaVectors.Engine.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,15 +8,17 @@ namespace PersonaVectors.Engine.Models;
 /// <summary>
 /// y = x Wᵀ + b with the checkpoint's [out, in] weight layout. Unlike nn.Linear it allocates without a random
 /// init, since every weight is overwritten by the loader (initialising 500M parameters first costs seconds).
+/// The weight may be stored narrower than the activations (see <see cref="MixedLinear"/>); the bias is kept
+/// in the activation dtype.
 /// </summary>
 public sealed class Linear : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
     public readonly Parameter? bias;
 
-    public Linear(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype) : base(nameof(Linear))
+    public Linear(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, ScalarType? weightDType = null) : base(nameof(Linear))
     {
-        weight = new Parameter(torch.empty(outFeatures, inFeatures, dtype), requires_grad: false);
+        weight = new Parameter(torch.empty(outFeatures, inFeatures, weightDType ?? dtype), requires_grad: false);
         if (hasBias) bias = new Parameter(torch.zeros(outFeatures, dtype), requires_grad: false);
         RegisterComponents();
     }
@@ -23,5 +26,5 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     public long InFeatures => weight.shape[1];
     public long OutFeatures => weight.shape[0];
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+    public override Tensor forward(Tensor x) => MixedLinear.Forward(x, weight, bias);
 }

@@ -8,11 +8,11 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     public readonly Linear gate_proj, up_proj, down_proj;
 
-    public Mlp(ModelConfig c, ScalarType dtype) : base(nameof(Mlp))
+    public Mlp(ModelConfig c, ScalarType dtype, ScalarType weightDType) : base(nameof(Mlp))
     {
-        gate_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype);
-        up_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype);
-        down_proj = new Linear(c.IntermediateSize, c.HiddenSize, c.MlpBias, dtype);
+        gate_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype, weightDType);
+        up_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype, weightDType);
+        down_proj = new Linear(c.IntermediateSize, c.HiddenSize, c.MlpBias, dtype, weightDType);
         RegisterComponents();
     }
 

@@ -48,6 +48,8 @@ public sealed class ChatTemplateErrorTests
     [InlineData("{{ '{:,}'.format(1000) }}", "format spec")]
     [InlineData("{{ lipsum() }}", "lipsum")]
     [InlineData("{{ strftime_now('%Q') }}", "%Q")]
+    [InlineData("{{ 300 ** 300 }}", "64 bits")]
+    [InlineData("{{ ('<' | safe).strip() }}", "Markup.strip")]
     public void Unsupported_runtime_operations_fail_instead_of_rendering_differently(string template, string fragment)
     {
         var error = Assert.Throws<ChatTemplateException>(() => JinjaTemplate.Parse(template).Render(new Dictionary<string, object?>()));

@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace PersonaVectors.Engine.Kernels;
+
+/// <summary>
+/// y = x·Wᵀ for a few rows of float32 activations against bfloat16 weights [n, k], accumulating in float32.
+/// Decoding one token is bound by how fast the weights stream from memory; libtorch's matrix-vector kernels
+/// reach about half the machine's bandwidth on our 2-core machines (shared/notes/speed-facts.md), and
+/// bfloat16 weights halve the bytes. bfloat16 → float32 is exact (the high half of a float), so the result
+/// equals the float32 product of the same weights up to summation order.
+/// </summary>
+public static unsafe class Bf16MatVec
+{
+    /// <summary>How many output rows one task handles; small enough to balance, large enough to amortise scheduling.</summary>
+    const int RowsPerTask = 256;
+
+    public static void Multiply(float* x, int rows, int k, ushort* w, int n, float* y, int threads)
+    {
+        int tasks = (n + RowsPerTask - 1) / RowsPerTask;
+        if (threads <= 1 || tasks == 1)
+        {
+            Range(x, rows, k, w, 0, n, n, y);
+            return;
+        }
+        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int start = t * RowsPerTask;
+            Range(x, rows, k, w, start, Math.Min(n, start + RowsPerTask), n, y);
+        });
+    }
+
+    static void Range(float* x, int rows, int k, ushort* w, int start, int end, int n, float* y)
+    {
+        int j = start;
+        // Four weight rows at a time keep four independent streams in flight.
+        for (; j + 4 <= end; j += 4)
+            for (int r = 0; r < rows; r++)
+                Dot4(x + (long)r * k, w + (long)j * k, k, y + (long)r * n + j);
+        for (; j < end; j++)
+            for (int r = 0; r < rows; r++)
+                y[(long)r * n + j] = Dot(x + (long)r * k, w + (long)j * k, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Widen512(ushort* p) =>
+        Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load(p)), 16).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Widen256(ushort* p) =>
+        Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Vector128.Load(p)), 16).AsSingle();
+
+    static void Dot4(float* x, ushort* w, int k, float* y)
+    {
+        ushort* w0 = w, w1 = w + k, w2 = w + 2L * k, w3 = w + 3L * k;
+        int i = 0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (Avx512F.IsSupported)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i + 16 <= k; i += 16)
+            {
+                var xv = Vector512.Load(x + i);
+                a0 = Avx512F.FusedMultiplyAdd(Widen512(w0 + i), xv, a0);
+                a1 = Avx512F.FusedMultiplyAdd(Widen512(w1 + i), xv, a1);
+                a2 = Avx512F.FusedMultiplyAdd(Widen512(w2 + i), xv, a2);
+                a3 = Avx512F.FusedMultiplyAdd(Widen512(w3 + i), xv, a3);
+            }
+            s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
+        }
+        else if (Avx2.IsSupported && Fma.IsSupported)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i + 8 <= k; i += 8)
+            {
+                var xv = Vector256.Load(x + i);
+                a0 = Fma.MultiplyAdd(Widen256(w0 + i), xv, a0);
+                a1 = Fma.MultiplyAdd(Widen256(w1 + i), xv, a1);
+                a2 = Fma.MultiplyAdd(Widen256(w2 + i), xv, a2);
+                a3 = Fma.MultiplyAdd(Widen256(w3 + i), xv, a3);
+            }
+            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
+        }
+        for (; i < k; i++)
+        {
+            float xi = x[i];
+            s0 += ToFloat(w0[i]) * xi; s1 += ToFloat(w1[i]) * xi; s2 += ToFloat(w2[i]) * xi; s3 += ToFloat(w3[i]) * xi;
+        }
+        y[0] = s0; y[1] = s1; y[2] = s2; y[3] = s3;
+    }
+
+    static float Dot(float* x, ushort* w, int k)
+    {
+        float s = 0;
+        for (int i = 0; i < k; i++) s += ToFloat(w[i]) * x[i];
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ToFloat(ushort bf16) => BitConverter.Int32BitsToSingle(bf16 << 16);
+}
