@@ -110,7 +110,7 @@ internal static partial class JinjaFilters
             {
                 string name = StrArg(a.Positional[offset], "select");
                 var rest = new CallArgs([.. a.Positional.Skip(offset + 1)], a.Named);
-                test = x => JinjaTests.Apply(name, x, rest);
+                test = x => JinjaIsTests.Apply(name, x, rest);
             }
             else test = PyOps.Truthy;
             foreach (var item in PyOps.Iterate(v))

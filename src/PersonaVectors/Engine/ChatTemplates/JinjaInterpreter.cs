@@ -189,5 +189,130 @@ internal sealed partial class JinjaInterpreter
         catch (JinjaError e) { throw new ChatTemplateException(e.Message, expr.Line, e.RaisedByTemplate); }
     }
 
+    CallArgs EvaluateArgs(CallArgsExpr args, JinjaScope scope)
+    {
+        if (args.Positional.Count == 0 && args.Named.Count == 0 && args.Star is null && args.DoubleStar is null) return CallArgs.Empty;
+        var positional = args.Positional.Select(a => Evaluate(a, scope)).ToList();
+        var named = args.Named.Select(n => new KeyValuePair<string, object?>(n.Name, Evaluate(n.Value, scope))).ToList();
+        if (args.Star is not null) positional.AddRange(PyOps.Iterate(Evaluate(args.Star, scope)));
+        if (args.DoubleStar is not null)
+        {
+            if (Evaluate(args.DoubleStar, scope) is not PyDict extra)
+                throw new ChatTemplateException("argument after ** must be a mapping", args.DoubleStar.Line);
+            foreach (var (key, value) in extra)
+            {
+                if (key is not string name) throw new ChatTemplateException("keywords must be strings", args.DoubleStar.Line);
+                if (named.Any(n => n.Key == name))
+                    throw new ChatTemplateException($"got multiple values for keyword argument '{name}'", args.DoubleStar.Line);
+                named.Add(new(name, value));
+            }
+        }
+        return new CallArgs(positional, named);
+    }
+
+    static object? Call(object? callee, CallArgs args) => callee switch
+    {
+        Undefined u => throw u.Error(),
+        IJinjaCallable f => f.Call(args),
+        LoopContext => throw new JinjaError("recursive loop calls (loop(...)) are not supported by this chat template engine"),
+        _ => throw new JinjaError($"'{PyText.TypeName(callee)}' object is not callable"),
+    };
+
+    object? EvaluateCore(Expr expr, JinjaScope scope)
+    {
+        switch (expr)
+        {
+            case ConstExpr c:
+                return c.Value;
+            case NameExpr name:
+                return scope.Lookup(name.Name);
+            case ListExpr list:
+                return new PyList(list.Items.Select(i => Evaluate(i, scope)).ToArray());
+            case TupleExpr tuple:
+                return new PyList(tuple.Items.Select(i => Evaluate(i, scope)).ToArray(), PyListKind.Tuple);
+            case DictExpr dict:
+                {
+                    var result = new PyDict();
+                    foreach (var (k, v) in dict.Pairs)
+                    {
+                        var key = Evaluate(k, scope);
+                        PyOps.Hash(key);
+                        result.Set(key, Evaluate(v, scope));
+                    }
+                    return result;
+                }
+            case GetAttrExpr attr:
+                return PyMembers.GetAttr(Evaluate(attr.Target, scope), attr.Attribute);
+            case GetItemExpr item:
+                {
+                    var target = Evaluate(item.Target, scope);
+                    if (item.Key is not SliceExpr slice) return PyMembers.GetItem(target, Evaluate(item.Key, scope));
+                    var bounds = new SliceValue(Optional(slice.Start, scope), Optional(slice.Stop, scope), Optional(slice.Step, scope));
+                    return PyMembers.GetItem(target, bounds, lenientSlices);
+                }
+            case CallExpr call:
+                {
+                    var callee = Evaluate(call.Callee, scope);
+                    return Call(callee, EvaluateArgs(call.Args, scope));
+                }
+            case FilterExpr filter:
+                return ApplyFilterChain(filter, null, scope);
+            case TestExpr test:
+                return JinjaIsTests.Apply(test.Name, Evaluate(test.Input, scope), EvaluateArgs(test.Args, scope));
+            case NotExpr not:
+                return !PyOps.Truthy(Evaluate(not.Operand, scope));
+            case NegateExpr neg:
+                {
+                    var value = Evaluate(neg.Operand, scope);
+                    return neg.Minus ? PyOps.Negate(value) : PyOps.Plus(value);
+                }
+            case BinaryExpr { Op: "and" } and:
+                {
+                    var left = Evaluate(and.Left, scope);
+                    return PyOps.Truthy(left) ? Evaluate(and.Right, scope) : left;
+                }
+            case BinaryExpr { Op: "or" } or:
+                {
+                    var left = Evaluate(or.Left, scope);
+                    return PyOps.Truthy(left) ? left : Evaluate(or.Right, scope);
+                }
+            case BinaryExpr binary:
+                {
+                    var left = Evaluate(binary.Left, scope);
+                    var right = Evaluate(binary.Right, scope);
+                    // Jinja writes a folded negative constant into generated Python as "-3 ** x", which Python reads
+                    // as -(3 ** x); only a fully constant power is computed as (-3) ** x.
+                    bool negative = left is long l && l < 0 || left is double d && double.IsNegative(d);
+                    if (binary.Op == "**" && negative && IsConstant(binary.Left) && !IsConstant(binary.Right))
+                        return PyOps.Negate(PyOps.Binary("**", PyOps.Negate(left), right));
+                    return PyOps.Binary(binary.Op, left, right);
+                }
+            case ConcatExpr concat:
+                return string.Concat(concat.Parts.Select(p => PyText.Str(Evaluate(p, scope))));
+            case CompareExpr compare:
+                {
+                    var left = Evaluate(compare.First, scope);
+                    foreach (var (op, operand) in compare.Rest)
+                    {
+                        var right = Evaluate(operand, scope);
+                        if (!PyOps.Compare(op, left, right)) return false;
+                        left = right;
+                    }
+                    return true;
+                }
+            case CondExpr cond:
+                if (PyOps.Truthy(Evaluate(cond.Test, scope))) return Evaluate(cond.Then, scope);
+                return cond.Else is not null
+                    ? Evaluate(cond.Else, scope)
+                    : Undefined.WithHint($"the inline if-expression on line {cond.Line} evaluated to false and no else section was defined.");
+            case SliceExpr:
+                throw new JinjaError("a slice is only valid inside [ ]");
+            case NamespaceRefExpr:
+                throw new JinjaError("namespace attribute references are only valid as assignment targets");
+            default:
+                throw new JinjaError($"internal error: unknown expression {expr.GetType().Name}");
+        }
+    }
+
     object? Optional(Expr? expr, JinjaScope scope) => expr is null ? null : Evaluate(expr, scope);
 }

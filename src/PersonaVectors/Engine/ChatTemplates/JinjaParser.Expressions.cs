@@ -381,7 +381,7 @@ internal sealed partial class JinjaParser
             Next();
             name += "." + Expect(TokenKind.Name).Text;
         }
-        JinjaTests.Validate(name, line);
+        JinjaIsTests.Validate(name, line);
         CallArgsExpr args;
         if (Cur.IsOperator("(")) args = ParseCallArgs();
         else if ((Cur.Kind is TokenKind.Name or TokenKind.String or TokenKind.Integer or TokenKind.Float

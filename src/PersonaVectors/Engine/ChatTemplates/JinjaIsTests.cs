@@ -1,7 +1,7 @@
 namespace PersonaVectors.Engine.ChatTemplates;
 
 /// <summary>Jinja2's built-in tests (<c>x is defined</c>, <c>x is string</c>, ...), with Python's type rules.</summary>
-internal static class JinjaTests
+internal static class JinjaIsTests
 {
     static readonly Dictionary<string, Func<object?, CallArgs, bool>> Tests = new()
     {
