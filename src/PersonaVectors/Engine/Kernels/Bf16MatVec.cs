@@ -18,56 +18,92 @@ public static unsafe class Bf16MatVec
 
     public static void Multiply(float* x, int rows, int k, ushort* w, int n, float* y, int threads)
     {
-        int tasks = (n + RowsPerTask - 1) / RowsPerTask;
-        if (threads <= 1 || tasks == 1)
+        // The AVX-512 loop widens bf16 by interleaving with zeros (vpunpck{l,h}wd), which is cheaper than
+        // zero-extend and shift but yields elements in lane-interleaved order; permute x once to match.
+        float[]? permuted = Avx512BW.IsSupported && k >= 32 ? Permute(x, rows, k) : null;
+        fixed (float* xp = permuted)
         {
-            Range(x, rows, k, w, 0, n, n, y);
-            return;
+            float* xs = xp != null ? xp : x;
+            int tasks = (n + RowsPerTask - 1) / RowsPerTask;
+            if (threads <= 1 || tasks == 1)
+            {
+                Range(xs, x, rows, k, w, 0, n, n, y);
+                return;
+            }
+            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int start = t * RowsPerTask;
+                Range(xs, x, rows, k, w, start, Math.Min(n, start + RowsPerTask), n, y);
+            });
         }
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int start = t * RowsPerTask;
-            Range(x, rows, k, w, start, Math.Min(n, start + RowsPerTask), n, y);
-        });
     }
 
-    static void Range(float* x, int rows, int k, ushort* w, int start, int end, int n, float* y)
+    /// <summary>Within each block of 32, lane L of the low half takes x[8L..8L+3] and of the high half x[8L+4..8L+7].</summary>
+    static float[] Permute(float* x, int rows, int k)
+    {
+        var p = new float[rows * k];
+        for (int r = 0; r < rows; r++)
+        {
+            float* src = x + (long)r * k;
+            int o = r * k, c = 0;
+            for (; c + 32 <= k; c += 32)
+                for (int lane = 0; lane < 4; lane++)
+                    for (int e = 0; e < 4; e++)
+                    {
+                        p[o + c + lane * 4 + e] = src[c + lane * 8 + e];
+                        p[o + c + 16 + lane * 4 + e] = src[c + lane * 8 + 4 + e];
+                    }
+            for (; c < k; c++) p[o + c] = src[c];
+        }
+        return p;
+    }
+
+    static void Range(float* xs, float* x, int rows, int k, ushort* w, int start, int end, int n, float* y)
     {
         int j = start;
         // Four weight rows at a time keep four independent streams in flight.
         for (; j + 4 <= end; j += 4)
             for (int r = 0; r < rows; r++)
-                Dot4(x + (long)r * k, w + (long)j * k, k, y + (long)r * n + j);
+                Dot4(xs + (long)r * k, x + (long)r * k, w + (long)j * k, k, y + (long)r * n + j);
         for (; j < end; j++)
             for (int r = 0; r < rows; r++)
                 y[(long)r * n + j] = Dot(x + (long)r * k, w + (long)j * k, k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Widen512(ushort* p) =>
-        Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load(p)), 16).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Widen256(ushort* p) =>
         Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Vector128.Load(p)), 16).AsSingle();
 
-    static void Dot4(float* x, ushort* w, int k, float* y)
+    /// <param name="xs">x as the vector loop wants it (permuted when AVX-512 is used).</param>
+    /// <param name="x">x in natural order, for the scalar tail.</param>
+    static void Dot4(float* xs, float* x, ushort* w, int k, float* y)
     {
         ushort* w0 = w, w1 = w + k, w2 = w + 2L * k, w3 = w + 3L * k;
         int i = 0;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (Avx512F.IsSupported)
+        if (Avx512BW.IsSupported && k >= 32)
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i + 16 <= k; i += 16)
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            var zero = Vector512<ushort>.Zero;
+            for (; i + 32 <= k; i += 32)
             {
-                var xv = Vector512.Load(x + i);
-                a0 = Avx512F.FusedMultiplyAdd(Widen512(w0 + i), xv, a0);
-                a1 = Avx512F.FusedMultiplyAdd(Widen512(w1 + i), xv, a1);
-                a2 = Avx512F.FusedMultiplyAdd(Widen512(w2 + i), xv, a2);
-                a3 = Avx512F.FusedMultiplyAdd(Widen512(w3 + i), xv, a3);
+                var lo = Vector512.Load(xs + i);
+                var hi = Vector512.Load(xs + i + 16);
+                var v0 = Vector512.Load(w0 + i);
+                a0 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackLow(zero, v0).AsSingle(), lo, a0);
+                b0 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackHigh(zero, v0).AsSingle(), hi, b0);
+                var v1 = Vector512.Load(w1 + i);
+                a1 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackLow(zero, v1).AsSingle(), lo, a1);
+                b1 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackHigh(zero, v1).AsSingle(), hi, b1);
+                var v2 = Vector512.Load(w2 + i);
+                a2 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackLow(zero, v2).AsSingle(), lo, a2);
+                b2 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackHigh(zero, v2).AsSingle(), hi, b2);
+                var v3 = Vector512.Load(w3 + i);
+                a3 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackLow(zero, v3).AsSingle(), lo, a3);
+                b3 = Avx512F.FusedMultiplyAdd(Avx512BW.UnpackHigh(zero, v3).AsSingle(), hi, b3);
             }
-            s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
+            s0 = Vector512.Sum(a0 + b0); s1 = Vector512.Sum(a1 + b1); s2 = Vector512.Sum(a2 + b2); s3 = Vector512.Sum(a3 + b3);
         }
         else if (Avx2.IsSupported && Fma.IsSupported)
         {

@@ -13,6 +13,10 @@ public static unsafe class MixedLinear
     /// <summary>Up to this many rows the streaming kernel beats the GEMM (measured by the bench, 2 cores).</summary>
     public static int StreamingRows { get; set; } = 4;
 
+    /// <summary>Threads for the streaming kernel (environment PERSONA_STREAMING_THREADS; default libtorch's count).</summary>
+    public static int StreamingThreads { get; set; } =
+        int.TryParse(Environment.GetEnvironmentVariable("PERSONA_STREAMING_THREADS"), out int t) && t > 0 ? t : get_num_threads();
+
     public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias)
     {
         if (weight.dtype == x.dtype) return nn.functional.linear(x, weight, bias);
@@ -34,7 +38,7 @@ public static unsafe class MixedLinear
         fixed (byte* px = xc.bytes)
         fixed (byte* pw = weight.bytes)
         fixed (byte* py = output.bytes)
-            Bf16MatVec.Multiply((float*)px, (int)rows, (int)k, (ushort*)pw, (int)n, (float*)py, get_num_threads());
+            Bf16MatVec.Multiply((float*)px, (int)rows, (int)k, (ushort*)pw, (int)n, (float*)py, StreamingThreads);
         if (bias is not null) output.add_(bias.to(ScalarType.Float32));
         return output;
     }

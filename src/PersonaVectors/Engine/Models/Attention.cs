@@ -43,7 +43,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
 
     // libtorch's fused CPU attention costs ~8 ms per call even for one query over 30 keys (measured on 2 cores),
     // which would dominate decoding. Below this many score entries per head, plain matmuls are far faster.
-    const long FusedAttentionThreshold = 1 << 20;
+    internal static long FusedAttentionThreshold { get; set; } = 1 << 20;
 
     /// <summary>softmax(q kᵀ / √d + mask) v, with q [b, heads, t, d] and k, v [b, kvHeads, s, d].</summary>
     Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask, long t)

@@ -131,3 +131,31 @@ public class GenerationTests
         Assert.Contains("context", e.Message);
     }
 }
+
+public class AttentionPathTests
+{
+    [Fact]
+    public void Fused_and_matmul_attention_agree_with_and_without_padding()
+    {
+        using var model = TinyModels.Qwen2();
+        using var _ = no_grad();
+        using var ids = tensor(new long[] { 0, 0, 5, 9, 31, 200, 17, 3, 88, 1 }).unsqueeze(0);
+        using var pad = tensor(new long[] { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 }).unsqueeze(0);
+        long saved = Attention.FusedAttentionThreshold;
+        try
+        {
+            Attention.FusedAttentionThreshold = long.MaxValue;
+            using var math = model.Forward(ids);
+            using var mathPadded = model.Forward(ids, new ForwardOptions { PaddingMask = pad });
+            Attention.FusedAttentionThreshold = 0;
+            using var fused = model.Forward(ids);
+            using var fusedPadded = model.Forward(ids, new ForwardOptions { PaddingMask = pad });
+            Assert.True(math.allclose(fused, rtol: 0, atol: 1e-5));
+            Assert.True(mathPadded[0, -1].allclose(fusedPadded[0, -1], rtol: 0, atol: 1e-5));
+        }
+        finally
+        {
+            Attention.FusedAttentionThreshold = saved;
+        }
+    }
+}
