@@ -12,8 +12,12 @@ public sealed class LlamaCppBench(string gguf, int threads, int promptTokens, in
 
     static ModelParams Params(string path, int threads, int context) => new(path)
     {
-        ContextSize = (uint)context, GpuLayerCount = 0, Threads = threads, BatchThreads = threads,
-        BatchSize = (uint)Math.Max(512, context), UBatchSize = 512,
+        ContextSize = (uint)context,
+        GpuLayerCount = 0,
+        Threads = threads,
+        BatchThreads = threads,
+        BatchSize = (uint)Math.Max(512, context),
+        UBatchSize = 512,
     };
 
     public (double Prefill, double Decode) Run()

@@ -78,10 +78,20 @@ static string DefaultModel()
     if (File.Exists(Path.Combine(folder, "model.safetensors"))) return folder;
     var config = ModelConfig.Parse(new JsonObject
     {
-        ["architectures"] = new JsonArray("Qwen2ForCausalLM"), ["hidden_size"] = 896, ["intermediate_size"] = 4864,
-        ["num_hidden_layers"] = 24, ["num_attention_heads"] = 14, ["num_key_value_heads"] = 2, ["vocab_size"] = 151936,
-        ["max_position_embeddings"] = 32768, ["rope_theta"] = 1000000.0, ["rms_norm_eps"] = 1e-6, ["tie_word_embeddings"] = true,
-        ["torch_dtype"] = "bfloat16", ["sliding_window"] = 32768, ["use_sliding_window"] = false,
+        ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
+        ["hidden_size"] = 896,
+        ["intermediate_size"] = 4864,
+        ["num_hidden_layers"] = 24,
+        ["num_attention_heads"] = 14,
+        ["num_key_value_heads"] = 2,
+        ["vocab_size"] = 151936,
+        ["max_position_embeddings"] = 32768,
+        ["rope_theta"] = 1000000.0,
+        ["rms_norm_eps"] = 1e-6,
+        ["tie_word_embeddings"] = true,
+        ["torch_dtype"] = "bfloat16",
+        ["sliding_window"] = 32768,
+        ["use_sliding_window"] = false,
     }, "Qwen2.5-0.5B-Instruct shape");
     Console.Error.WriteLine($"writing a random model of that shape to {folder}");
     RandomModel.Write(config, folder, seed: 1, ScalarType.BFloat16, shards: 1);

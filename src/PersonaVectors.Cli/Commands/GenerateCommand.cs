@@ -40,8 +40,11 @@ public static class GenerateCommand
                 throw new PersonaVectorsException("--system goes with --prompt; put the system turn in the --messages file instead");
             var sampling = new SamplingOptions
             {
-                MaxNewTokens = r.GetValue(maxTokens), Temperature = r.GetValue(temperature), TopP = r.GetValue(topP),
-                TopK = r.GetValue(topK), Seed = r.GetValue(seed),
+                MaxNewTokens = r.GetValue(maxTokens),
+                Temperature = r.GetValue(temperature),
+                TopP = r.GetValue(topP),
+                TopK = r.GetValue(topK),
+                Seed = r.GetValue(seed),
             };
             sampling.Validate();
 

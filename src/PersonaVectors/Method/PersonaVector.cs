@@ -32,7 +32,9 @@ public sealed class PersonaVector : IDisposable
         Trait = trait; Model = model; Kind = kind;
         var meta = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
         {
-            ["trait"] = trait, ["model"] = model, ["kind"] = kind,
+            ["trait"] = trait,
+            ["model"] = model,
+            ["kind"] = kind,
             ["hidden_size"] = HiddenSize.ToString(CultureInfo.InvariantCulture),
             ["num_layers"] = NumLayers.ToString(CultureInfo.InvariantCulture),
         };

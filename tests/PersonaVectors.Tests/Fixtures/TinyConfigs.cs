@@ -33,7 +33,10 @@ public static class TinyConfigs
         o["tie_word_embeddings"] = true;
         o["rope_scaling"] = new JsonObject
         {
-            ["rope_type"] = "llama3", ["factor"] = 8.0, ["low_freq_factor"] = 1.0, ["high_freq_factor"] = 4.0,
+            ["rope_type"] = "llama3",
+            ["factor"] = 8.0,
+            ["low_freq_factor"] = 1.0,
+            ["high_freq_factor"] = 4.0,
             ["original_max_position_embeddings"] = 64,
         };
         return o;

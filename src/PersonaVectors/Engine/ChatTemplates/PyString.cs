@@ -199,13 +199,27 @@ internal static class PyString
     // characters likely to appear in chat text (German sharp s, Latin ligatures, dotted capital I).
     static readonly Dictionary<int, string> UpperSpecial = new()
     {
-        [0xDF] = "SS", [0xFB00] = "FF", [0xFB01] = "FI", [0xFB02] = "FL", [0xFB03] = "FFI", [0xFB04] = "FFL",
-        [0xFB05] = "ST", [0xFB06] = "ST", [0x149] = "\u02BCN",
+        [0xDF] = "SS",
+        [0xFB00] = "FF",
+        [0xFB01] = "FI",
+        [0xFB02] = "FL",
+        [0xFB03] = "FFI",
+        [0xFB04] = "FFL",
+        [0xFB05] = "ST",
+        [0xFB06] = "ST",
+        [0x149] = "\u02BCN",
     };
     static readonly Dictionary<int, string> TitleSpecial = new()
     {
-        [0xDF] = "Ss", [0xFB00] = "Ff", [0xFB01] = "Fi", [0xFB02] = "Fl", [0xFB03] = "Ffi", [0xFB04] = "Ffl",
-        [0xFB05] = "St", [0xFB06] = "St", [0x149] = "\u02BCN",
+        [0xDF] = "Ss",
+        [0xFB00] = "Ff",
+        [0xFB01] = "Fi",
+        [0xFB02] = "Fl",
+        [0xFB03] = "Ffi",
+        [0xFB04] = "Ffl",
+        [0xFB05] = "St",
+        [0xFB06] = "St",
+        [0x149] = "\u02BCN",
     };
 
     static string CaseMap(int cp, bool upper)

@@ -33,14 +33,16 @@ internal static class PyStringMethods
             {
                 var p = ArgBinder.Bind(name, a, "keepends");
                 return new PyList(PyString.SplitLines(s, PyOps.Truthy(p[0].Or(false))).Cast<object?>().ToArray());
-            },
+            }
+            ,
             "startswith" => a => Affix(s, a, name, start: true),
             "endswith" => a => Affix(s, a, name, start: false),
             "replace" => a =>
             {
                 var p = PyMembers.Positional(a, name, 2, 3);
                 return PyString.Replace(s, Str(p[0], name), Str(p[1], name), p.Length > 2 ? Int(p[2], name) : -1);
-            },
+            }
+            ,
             "find" => a => Find(s, a, name, reverse: false, raise: false),
             "rfind" => a => Find(s, a, name, reverse: true, raise: false),
             "index" => a => Find(s, a, name, reverse: false, raise: true),
@@ -51,7 +53,8 @@ internal static class PyStringMethods
                 string sub = Str(p[0], name);
                 var (window, offset) = Range(s, p, name);
                 return offset < 0 ? 0L : PyString.Count(window, sub);
-            },
+            }
+            ,
             "join" => a =>
             {
                 var p = PyMembers.Positional(a, name, 1, 1);
@@ -62,14 +65,16 @@ internal static class PyStringMethods
                     _ => throw new JinjaError($"sequence item {i}: expected str instance, {PyText.TypeName(item)} found"),
                 });
                 return string.Join(s, parts);
-            },
+            }
+            ,
             "center" or "ljust" or "rjust" => a =>
             {
                 var p = PyMembers.Positional(a, name, 1, 2);
                 string fill = p.Length > 1 ? Str(p[1], name) : " ";
                 if (PyString.Length(fill) != 1) throw new JinjaError("The fill character must be exactly one character long");
                 return PyString.Pad(s, Int(p[0], name), fill, name switch { "center" => '^', "ljust" => '<', _ => '>' });
-            },
+            }
+            ,
             "zfill" => a => ZFill(s, Int(PyMembers.Positional(a, name, 1, 1)[0], name)),
             "partition" => a => Partition(s, Str(PyMembers.Positional(a, name, 1, 1)[0], name), reverse: false),
             "rpartition" => a => Partition(s, Str(PyMembers.Positional(a, name, 1, 1)[0], name), reverse: true),
@@ -77,12 +82,14 @@ internal static class PyStringMethods
             {
                 string prefix = Str(PyMembers.Positional(a, name, 1, 1)[0], name);
                 return s.StartsWith(prefix, StringComparison.Ordinal) ? s[prefix.Length..] : s;
-            },
+            }
+            ,
             "removesuffix" => a =>
             {
                 string suffix = Str(PyMembers.Positional(a, name, 1, 1)[0], name);
                 return suffix.Length > 0 && s.EndsWith(suffix, StringComparison.Ordinal) ? s[..^suffix.Length] : s;
-            },
+            }
+            ,
             "format" => a => PyFormat.Format(s, a),
             "isspace" => a => NoArgs(a, name, s.Length > 0 && PyString.CodePoints(s).All(PyString.IsSpace)),
             "isalpha" => a => NoArgs(a, name, s.Length > 0 && PyString.CodePoints(s).All(IsAlpha)),

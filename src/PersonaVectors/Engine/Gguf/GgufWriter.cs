@@ -28,13 +28,15 @@ public sealed class GgufWriter
     {
         w.Write((uint)ValueType.Array); w.Write((uint)ValueType.String); w.Write((ulong)values.Count);
         foreach (var v in values) WriteString(w, v);
-    }));
+    }
+    ));
 
     public void Add(string key, IReadOnlyList<int> values) => _kv.Add((key, w =>
     {
         w.Write((uint)ValueType.Array); w.Write((uint)ValueType.Int32); w.Write((ulong)values.Count);
         foreach (var v in values) w.Write(v);
-    }));
+    }
+    ));
 
     /// <summary>Adds a tensor given in row-major (PyTorch) shape with its raw little-endian bytes.</summary>
     public void AddTensor(string name, long[] rowMajorShape, TensorType type, byte[] data)

@@ -31,22 +31,22 @@ internal static class Decoders
             case "Metaspace":
                 return new MetaspaceDecoder(MetaspacePreTokenizer.Parse(f));
             case "Replace":
-            {
-                var patternField = f.Required("pattern");
-                var (isRegex, text) = patternField.GetPattern();
-                return new ReplaceDecoder(PreTokenizers.CompilePattern(patternField, text, isRegex), f.RequiredString("content"));
-            }
+                {
+                    var patternField = f.Required("pattern");
+                    var (isRegex, text) = patternField.GetPattern();
+                    return new ReplaceDecoder(PreTokenizers.CompilePattern(patternField, text, isRegex), f.RequiredString("content"));
+                }
             case "ByteFallback":
                 return new ByteFallbackDecoder();
             case "Fuse":
                 return new FuseDecoder();
             case "Strip":
-            {
-                var contentField = f.Required("content");
-                string content = contentField.GetString();
-                if (content.EnumerateRunes().Count() != 1) throw contentField.Error("expected exactly one character");
-                return new StripDecoder(content, f.OptionalInt("start", 0), f.OptionalInt("stop", 0));
-            }
+                {
+                    var contentField = f.Required("content");
+                    string content = contentField.GetString();
+                    if (content.EnumerateRunes().Count() != 1) throw contentField.Error("expected exactly one character");
+                    return new StripDecoder(content, f.OptionalInt("start", 0), f.OptionalInt("stop", 0));
+                }
             case "BPEDecoder":
                 return new BpeSuffixDecoder(f.OptionalString("suffix") ?? "</w>");
             default:

@@ -31,11 +31,11 @@ internal static class Normalizers
             case "Prepend":
                 return new PrependNormalizer(f.RequiredString("prepend"));
             case "Replace":
-            {
-                var patternField = f.Required("pattern");
-                var (isRegex, text) = patternField.GetPattern();
-                return new ReplaceNormalizer(PreTokenizers.CompilePattern(patternField, text, isRegex), f.RequiredString("content"));
-            }
+                {
+                    var patternField = f.Required("pattern");
+                    var (isRegex, text) = patternField.GetPattern();
+                    return new ReplaceNormalizer(PreTokenizers.CompilePattern(patternField, text, isRegex), f.RequiredString("content"));
+                }
             case "Strip":
                 return new StripNormalizer(f.OptionalBool("strip_left", true), f.OptionalBool("strip_right", true));
             case "StripAccents":

@@ -30,18 +30,18 @@ internal static class PreTokenizers
         switch (type)
         {
             case "Sequence":
-            {
-                var list = f.Required("pretokenizers").Items().Select(Parse).ToArray();
-                return new SequencePreTokenizer(list);
-            }
+                {
+                    var list = f.Required("pretokenizers").Items().Select(Parse).ToArray();
+                    return new SequencePreTokenizer(list);
+                }
             case "Split":
-            {
-                var patternField = f.Required("pattern");
-                var (isRegex, text) = patternField.GetPattern();
-                var behavior = ParseBehavior(f.Required("behavior"));
-                bool invert = f.OptionalBool("invert", false);
-                return new SplitPreTokenizer(CompilePattern(patternField, text, isRegex), behavior, invert);
-            }
+                {
+                    var patternField = f.Required("pattern");
+                    var (isRegex, text) = patternField.GetPattern();
+                    var behavior = ParseBehavior(f.Required("behavior"));
+                    bool invert = f.OptionalBool("invert", false);
+                    return new SplitPreTokenizer(CompilePattern(patternField, text, isRegex), behavior, invert);
+                }
             case "ByteLevel":
                 return new ByteLevelPreTokenizer(
                     f.OptionalBool("add_prefix_space", true),
@@ -105,46 +105,46 @@ internal static class PreTokenizers
                 foreach (var p in parts) ranges.Add((p.Start, p.End, p.IsMatch));
                 break;
             case SplitBehavior.Contiguous:
-            {
-                bool previous = false;
-                foreach (var p in parts)
                 {
-                    if (p.IsMatch == previous && ranges.Count > 0)
-                        ranges[^1] = (ranges[^1].Start, p.End, false);
-                    else
-                        ranges.Add((p.Start, p.End, false));
-                    previous = p.IsMatch;
+                    bool previous = false;
+                    foreach (var p in parts)
+                    {
+                        if (p.IsMatch == previous && ranges.Count > 0)
+                            ranges[^1] = (ranges[^1].Start, p.End, false);
+                        else
+                            ranges.Add((p.Start, p.End, false));
+                        previous = p.IsMatch;
+                    }
+                    break;
                 }
-                break;
-            }
             case SplitBehavior.MergedWithPrevious:
-            {
-                bool previous = false;
-                foreach (var p in parts)
                 {
-                    if (p.IsMatch && !previous && ranges.Count > 0)
-                        ranges[^1] = (ranges[^1].Start, p.End, false);
-                    else
-                        ranges.Add((p.Start, p.End, false));
-                    previous = p.IsMatch;
+                    bool previous = false;
+                    foreach (var p in parts)
+                    {
+                        if (p.IsMatch && !previous && ranges.Count > 0)
+                            ranges[^1] = (ranges[^1].Start, p.End, false);
+                        else
+                            ranges.Add((p.Start, p.End, false));
+                        previous = p.IsMatch;
+                    }
+                    break;
                 }
-                break;
-            }
             case SplitBehavior.MergedWithNext:
-            {
-                bool previous = false;
-                for (int i = parts.Count - 1; i >= 0; i--)
                 {
-                    var p = parts[i];
-                    if (p.IsMatch && !previous && ranges.Count > 0)
-                        ranges[^1] = (p.Start, ranges[^1].End, false);
-                    else
-                        ranges.Add((p.Start, p.End, false));
-                    previous = p.IsMatch;
+                    bool previous = false;
+                    for (int i = parts.Count - 1; i >= 0; i--)
+                    {
+                        var p = parts[i];
+                        if (p.IsMatch && !previous && ranges.Count > 0)
+                            ranges[^1] = (p.Start, ranges[^1].End, false);
+                        else
+                            ranges.Add((p.Start, p.End, false));
+                        previous = p.IsMatch;
+                    }
+                    ranges.Reverse();
+                    break;
                 }
-                ranges.Reverse();
-                break;
-            }
         }
         foreach (var (s, e, remove) in ranges)
         {

@@ -100,15 +100,15 @@ internal static class TokenizerJsonReader
             switch (item.ValueKind)
             {
                 case JsonValueKind.String:
-                {
-                    string line = item.GetString()!;
-                    if (line.StartsWith("#version", StringComparison.Ordinal)) break;
-                    var parts = line.Split(' ');
-                    if (parts.Length != 2)
-                        throw new TokenizerFormatException(f.Source, $"{mergesField.Path}[{index}]", $"expected \"left right\" (two tokens separated by one space), found \"{line}\"");
-                    merges.Add((parts[0], parts[1]));
-                    break;
-                }
+                    {
+                        string line = item.GetString()!;
+                        if (line.StartsWith("#version", StringComparison.Ordinal)) break;
+                        var parts = line.Split(' ');
+                        if (parts.Length != 2)
+                            throw new TokenizerFormatException(f.Source, $"{mergesField.Path}[{index}]", $"expected \"left right\" (two tokens separated by one space), found \"{line}\"");
+                        merges.Add((parts[0], parts[1]));
+                        break;
+                    }
                 case JsonValueKind.Array when item.GetArrayLength() == 2
                     && item[0].ValueKind == JsonValueKind.String && item[1].ValueKind == JsonValueKind.String:
                     merges.Add((item[0].GetString()!, item[1].GetString()!));

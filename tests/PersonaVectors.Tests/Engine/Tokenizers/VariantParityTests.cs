@@ -62,12 +62,14 @@ public class VariantParityTests
         {
             r["normalizer"] = null;
             r["pre_tokenizer"] = ByteLevelStep(useRegex: true);
-        }),
+        }
+        ),
         "gpt2-bytelevel-prefix-space" => ("qwen3", r =>
         {
             r["normalizer"] = null;
             r["pre_tokenizer"] = ByteLevelStep(useRegex: true, addPrefixSpace: true);
-        }),
+        }
+        ),
         "llama3-merges-not-ignored" => ("llama3", r => r["model"]!["ignore_merges"] = false),
         "qwen-nfd" => ("qwen3", r => r["normalizer"] = new JsonObject { ["type"] = "NFD" }),
         "qwen-lowercase" => ("qwen3", r => r["normalizer"] = new JsonObject
@@ -120,30 +122,48 @@ public class VariantParityTests
             // New tokens matched against normalized text, including one whose NFC form differs.
             added.Add(new JsonObject
             {
-                ["id"] = 151669, ["content"] = "Hello world", ["single_word"] = false, ["lstrip"] = false,
-                ["rstrip"] = false, ["normalized"] = true, ["special"] = false,
+                ["id"] = 151669,
+                ["content"] = "Hello world",
+                ["single_word"] = false,
+                ["lstrip"] = false,
+                ["rstrip"] = false,
+                ["normalized"] = true,
+                ["special"] = false,
             });
             added.Add(new JsonObject
             {
-                ["id"] = 151670, ["content"] = "cafe\u0301", ["single_word"] = true, ["lstrip"] = false,
-                ["rstrip"] = false, ["normalized"] = true, ["special"] = true,
+                ["id"] = 151670,
+                ["content"] = "cafe\u0301",
+                ["single_word"] = true,
+                ["lstrip"] = false,
+                ["rstrip"] = false,
+                ["normalized"] = true,
+                ["special"] = true,
             });
-        }),
+        }
+        ),
         // Mistral-style SentencePiece: no normalizer, Metaspace pre-tokenizer prepending only at the start.
         "llama2-metaspace-first" => ("llama2", r =>
         {
             r["normalizer"] = null;
             r["pre_tokenizer"] = new JsonObject
             {
-                ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "first", ["split"] = false,
+                ["type"] = "Metaspace",
+                ["replacement"] = "\u2581",
+                ["prepend_scheme"] = "first",
+                ["split"] = false,
             };
-        }),
+        }
+        ),
         "llama2-metaspace-always-split" => ("llama2", r =>
         {
             r["normalizer"] = null;
             r["pre_tokenizer"] = new JsonObject
             {
-                ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "always", ["split"] = true,
+                ["type"] = "Metaspace",
+                ["replacement"] = "\u2581",
+                ["prepend_scheme"] = "always",
+                ["split"] = true,
             };
             r["decoder"] = new JsonObject
             {
@@ -152,19 +172,27 @@ public class VariantParityTests
                     new JsonObject { ["type"] = "ByteFallback" },
                     new JsonObject { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "always", ["split"] = true }),
             };
-        }),
+        }
+        ),
         "llama2-metaspace-never" => ("llama2", r =>
         {
             r["normalizer"] = null;
             r["pre_tokenizer"] = new JsonObject
             {
-                ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "never", ["split"] = true,
+                ["type"] = "Metaspace",
+                ["replacement"] = "\u2581",
+                ["prepend_scheme"] = "never",
+                ["split"] = true,
             };
             r["decoder"] = new JsonObject
             {
-                ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "never", ["split"] = true,
+                ["type"] = "Metaspace",
+                ["replacement"] = "\u2581",
+                ["prepend_scheme"] = "never",
+                ["split"] = true,
             };
-        }),
+        }
+        ),
         _ => throw new ArgumentException(name),
     };
 
