@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PersonaVectors.Engine.ChatTemplates;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Engine.Tokenizers;
 using static TorchSharp.torch;
@@ -12,11 +13,6 @@ namespace PersonaVectors.Engine;
 /// </summary>
 public static class RandomModel
 {
-    /// <summary>ChatML, the template family of Qwen2.5 and SmolLM2.</summary>
-    public const string ChatMlTemplate =
-        "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{%- endfor %}" +
-        "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
-
     public static string Write(ModelConfig config, string folder, long seed, ScalarType storedDType, int shards)
     {
         Directory.CreateDirectory(folder);
@@ -34,7 +30,7 @@ public static class RandomModel
             ["bos_token"] = null,
             ["eos_token"] = "<|im_end|>",
             ["pad_token"] = "<|endoftext|>",
-            ["chat_template"] = ChatMlTemplate,
+            ["chat_template"] = KnownTemplates.ChatMl,
             ["model_max_length"] = config.MaxPositionEmbeddings,
             ["tokenizer_class"] = "PreTrainedTokenizerFast",
         });
