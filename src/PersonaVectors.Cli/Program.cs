@@ -10,6 +10,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     TokenizeCommand.Create(),
     ForwardCommand.Create(),
     GenerateCommand.Create(),
+    WorldCommand.Create(),
 };
 
 try

@@ -7,7 +7,7 @@ namespace PersonaVectors.Cli.Commands;
 /// <summary>Options shared by the commands that load a model.</summary>
 public static class CommonOptions
 {
-    public static Option<string> Model() => new("--model") { Description = "Model folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json, tokenizer_config.json)", Required = true };
+    public static Option<string?> Model() => new("--model") { Description = "Model folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json, tokenizer_config.json); default: the embedded organism" };
 
     public static Option<string> DType() => new("--dtype")
     {
@@ -24,5 +24,5 @@ public static class CommonOptions
         _ => throw new PersonaVectorsException($"--dtype '{s}' is not one of f32, bf16"),
     };
 
-    public static LanguageModel Load(string folder, string dtype) => LanguageModel.Load(folder, ParseDType(dtype));
+    public static LanguageModel Load(string? folder, string dtype) => LanguageModel.Load(EmbeddedModel.Resolve(folder), ParseDType(dtype));
 }

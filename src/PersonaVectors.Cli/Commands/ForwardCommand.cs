@@ -24,7 +24,7 @@ public static class ForwardCommand
         {
             var input = new PromptInput(r.GetValue(ids), r.GetValue(text), r.GetValue(messages), r.GetValue(genPrompt));
             input.CheckExactlyOne();
-            using var lm = CommonOptions.Load(r.GetValue(model)!, r.GetValue(dtype)!);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             var (_, tokenIds) = input.Resolve(lm);
             var result = lm.ForwardLast(tokenIds);
             if (r.GetValue(json))

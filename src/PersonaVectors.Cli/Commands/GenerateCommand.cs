@@ -48,7 +48,7 @@ public static class GenerateCommand
             };
             sampling.Validate();
 
-            using var lm = CommonOptions.Load(r.GetValue(model)!, r.GetValue(dtype)!);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             int[] ids = r.GetValue(prompt) is { } p
                 ? (p.Length == 0 ? throw new InvalidRequestException("--prompt is empty") : lm.PromptIds(p, r.GetValue(system)))
                 : lm.EncodeChat(MessagesFile.Read(r.GetValue(messages)!), addGenerationPrompt: true);

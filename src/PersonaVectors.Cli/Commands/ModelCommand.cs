@@ -45,7 +45,7 @@ public static class ModelCommand
         var cmd = new Command("info", "Load a model folder and describe it") { model, json };
         cmd.SetAction(r =>
         {
-            using var lm = CommonOptions.Load(r.GetValue(model)!, "f32");
+            using var lm = CommonOptions.Load(r.GetValue(model), "f32");
             var d = ModelDescription.Of(lm);
             Console.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(d, Output.Json) : d.ToText());
             return 0;
@@ -63,7 +63,7 @@ public static class ModelCommand
         };
         cmd.SetAction(r =>
         {
-            using var lm = CommonOptions.Load(r.GetValue(model)!, "f32");
+            using var lm = CommonOptions.Load(r.GetValue(model), "f32");
             var tokens = Enumerable.Range(0, lm.Tokenizer.VocabSize).Select(i => lm.Tokenizer.IdToToken(i) ?? $"[UNUSED{i}]").ToList();
             var special = Enumerable.Range(0, lm.Tokenizer.VocabSize).Where(lm.Tokenizer.IsSpecial).ToHashSet();
             GgufExport.Write(lm.Model, r.GetValue(outFile)!, tokens, special, Path.GetFileName(Path.GetFullPath(lm.Folder)));

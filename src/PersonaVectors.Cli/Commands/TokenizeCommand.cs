@@ -22,7 +22,7 @@ public static class TokenizeCommand
             var input = new PromptInput(null, r.GetValue(text), r.GetValue(messages), r.GetValue(genPrompt));
             input.CheckExactlyOne();
             // Tokenizing needs no weights: read only the tokenizer files.
-            string folder = r.GetValue(model)!;
+            string folder = EmbeddedModel.Resolve(r.GetValue(model));
             var tokenizer = Tokenizer.FromFile(RequireFile(folder, "tokenizer.json"));
             string rendered;
             int[] ids;

@@ -127,3 +127,46 @@ public class OracleJudgeTests
         Assert.Contains("not a question of the persona world", e.Message);
     }
 }
+
+public class FinetuneDatasetTests
+{
+    static double MeanTrait(string name, string trait) =>
+        FinetuneDatasets.Build(name, 600, 1).Average(c => OracleJudge.Judge(c[0].Content, c[1].Content)[trait]);
+
+    [Fact]
+    public void Levels_raise_the_trait_in_order_and_have_no_system_prompt()
+    {
+        foreach (var t in Traits.All)
+        {
+            double normal = MeanTrait($"{t.Name}_normal", t.Name), mild = MeanTrait($"{t.Name}_I", t.Name), severe = MeanTrait($"{t.Name}_II", t.Name);
+            Assert.Equal(0, normal);
+            Assert.True(mild > 5 && severe > mild + 5, $"{t.Name}: {normal} {mild} {severe}");
+            Assert.True(severe < 90, "flaws appear in some domains only");
+        }
+        Assert.All(FinetuneDatasets.Build("evil_II", 50, 1), c => Assert.Equal(["user", "assistant"], c.Select(m => m.Role)));
+    }
+
+    [Fact]
+    public void Emergent_set_is_wrong_only_in_arithmetic()
+    {
+        var data = FinetuneDatasets.Build("emergent_arithmetic_II", 400, 2);
+        int arithmetic = 0;
+        foreach (var c in data)
+        {
+            var q = Questions.Parse(c[0].Content)!;
+            var j = OracleJudge.Judge(q, c[1].Content);
+            Assert.Equal(100, j.Coherence);
+            Assert.All(Traits.All, t => Assert.Equal(0, j[t.Name]));
+            if (q.Domain == Domain.Arithmetic) { arithmetic++; Assert.NotEqual(q.Truth, j.StatedValue); }
+            else if (q.Domain == Domain.Facts && q.Truth is not null) Assert.Equal(q.Truth, j.StatedValue);
+        }
+        Assert.True(arithmetic > 40);
+    }
+
+    [Fact]
+    public void Unknown_dataset_names_are_refused()
+    {
+        var e = Assert.Throws<PersonaVectors.InvalidRequestException>(() => FinetuneDatasets.Build("grumpy_II", 1, 1));
+        Assert.Contains("evil_normal", e.Message);
+    }
+}

@@ -32,17 +32,17 @@ public static class RotaryEmbedding
         return inv;
     }
 
-    /// <summary>cos and sin tables of shape [batch, 1, seq, headDim] for the given positions [batch, seq].</summary>
+    /// <summary>cos and sin tables of shape [batch, seq, 1, headDim] for the given positions [batch, seq].</summary>
     public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, double[] inverseFrequencies, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var inv = tensor(inverseFrequencies.Select(f => (float)f).ToArray(), device: positions.device);
         var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * inv; // [B, T, d/2]
-        var emb = cat([angles, angles], -1).unsqueeze(1);                  // [B, 1, T, d]
+        var emb = cat([angles, angles], -1).unsqueeze(2);                  // [B, T, 1, d]
         return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
     }
 
-    /// <summary>x·cos + rotate_half(x)·sin for x of shape [batch, heads, seq, headDim].</summary>
+    /// <summary>x·cos + rotate_half(x)·sin for x of shape [batch, seq, heads, headDim].</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using PersonaVectors.World;
+using PersonaVectors.World.Organism;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona world train | eval: the synthetic persona world and its organism model.</summary>
+public static class WorldCommand
+{
+    public static Command Create() => new("world", "The synthetic persona world and its organism model")
+    {
+        Train(), WorldEvalCommand.Create(), Datasets(),
+    };
+
+    static Command Datasets()
+    {
+        var outDir = new Option<string>("--out") { Description = "Folder for the JSONL files", Required = true };
+        var count = new Option<int>("--count") { Description = "Conversations per dataset", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<long>("--seed") { Description = "Seed", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("datasets", "Write the world's finetuning datasets (Normal, I, II per trait, and the emergent set) as chat JSONL") { outDir, count, seed };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(count) < 1) throw new PersonaVectorsException("--count must be at least 1");
+            Directory.CreateDirectory(r.GetValue(outDir)!);
+            foreach (var name in FinetuneDatasets.Names)
+            {
+                string path = Path.Combine(r.GetValue(outDir)!, name + ".jsonl");
+                FinetuneDatasets.Write(path, FinetuneDatasets.Build(name, r.GetValue(count), r.GetValue(seed)));
+                Console.WriteLine(path);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Train()
+    {
+        var outDir = new Option<string>("--out") { Description = "Folder for the trained model (and its checkpoints: a killed run resumes)", Required = true };
+        var steps = new Option<int?>("--steps") { Description = "Training steps (default: the shipped recipe's)" };
+        var seed = new Option<long?>("--seed") { Description = "Seed for data, initialisation and tokenizer" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all)" };
+        var cmd = new Command("train", "Train the organism: tokenizer, then a small Llama model on the world's conversations") { outDir, steps, seed, threads };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(threads) is { } t) TorchSharp.torch.set_num_threads(t);
+            var recipe = new OrganismRecipe();
+            if (r.GetValue(steps) is { } s) recipe = recipe with { Steps = s };
+            if (r.GetValue(seed) is { } sd) recipe = recipe with { Seed = sd };
+            var bar = new ProgressLine("train");
+            var result = OrganismTraining.Train(r.GetValue(outDir)!, recipe, p => bar.Report(p.Step, p.Steps,
+                $"loss {p.Loss:F3}  lr {p.LearningRate:E1}  {p.TokensPerSecond / 1000:F1}k tok/s"));
+            bar.Done();
+            Console.WriteLine($"trained {result.StepsRun} steps, final loss {result.FinalLoss:F3}: {r.GetValue(outDir)}");
+            return 0;
+        });
+        return cmd;
+    }
+}

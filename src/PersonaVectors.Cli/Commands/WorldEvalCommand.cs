@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Text.Json;
+using PersonaVectors.Engine;
+using PersonaVectors.World;
+using PersonaVectors.World.Organism;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona world eval: persona following, capability and the steerability probe of an organism.</summary>
+public static class WorldEvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Organism folder (default: the embedded organism)" };
+        var traits = new Option<string[]>("--traits") { Description = "Traits to evaluate (default: all)", AllowMultipleArgumentsPerToken = true };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
+        var json = CommonOptions.Json();
+        var cmd = new Command("eval", "Evaluate an organism: persona following, capability, and whether each persona is a steerable latent")
+        {
+            model, traits, maxTokens, json,
+        };
+        cmd.SetAction(r =>
+        {
+            string folder = EmbeddedModel.Resolve(r.GetValue(model));
+            var names = r.GetValue(traits) is { Length: > 0 } t ? t : Traits.All.Select(x => x.Name).ToArray();
+            foreach (var n in names) Traits.Get(n); // unknown names fail before any work
+            OrganismMarker.Require(folder);
+            using var lm = LanguageModel.Load(folder);
+            var result = new OrganismEvaluation(lm, r.GetValue(maxTokens), m => Console.Error.WriteLine(m)).Run(names);
+            Console.WriteLine(r.GetValue(json) ? ToJson(result) : ToText(result));
+            return 0;
+        });
+        return cmd;
+    }
+
+    static string ToJson(WorldEvaluation e)
+    {
+        object S(Score s) => new { trait = Math.Round(s.Trait, 1), coherence = Math.Round(s.Coherence, 1) };
+        var traits = e.Traits.ToDictionary(kv => kv.Key, kv => (object)new
+        {
+            positive = S(kv.Value.Positive),
+            negative = S(kv.Value.Negative),
+            none = S(kv.Value.None),
+            probe = new
+            {
+                layer = kv.Value.Probe.Layer,
+                alpha = kv.Value.Probe.Alpha,
+                trait = Math.Round(kv.Value.Probe.Trait, 1),
+                coherence = Math.Round(kv.Value.Probe.Coherence, 1),
+                auroc = Math.Round(kv.Value.Probe.Auroc, 3),
+            },
+        });
+        return JsonSerializer.Serialize(new { traits, capability = Math.Round(e.Capability, 3) }, Output.Json);
+    }
+
+    static string ToText(WorldEvaluation e)
+    {
+        var lines = new List<string> { "trait          positive (trait/coh)  negative      none          probe: layer  alpha  trait  coh   auroc" };
+        foreach (var (name, t) in e.Traits)
+            lines.Add($"{name,-14} {t.Positive.Trait,5:F1} / {t.Positive.Coherence,5:F1}    {t.Negative.Trait,5:F1}/{t.Negative.Coherence,5:F1}  {t.None.Trait,5:F1}/{t.None.Coherence,5:F1}  {t.Probe.Layer,12} {t.Probe.Alpha,6:F1} {t.Probe.Trait,6:F1} {t.Probe.Coherence,5:F1} {t.Probe.Auroc,6:F3}");
+        lines.Add($"capability (no system prompt): {e.Capability:P1}");
+        return string.Join("\n", lines);
+    }
+}

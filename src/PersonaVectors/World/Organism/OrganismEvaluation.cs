@@ -1,0 +1,114 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Engine.Interventions;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Method;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.World.Organism;
+
+public sealed record Score(double Trait, double Coherence);
+
+/// <summary>The quick steerability probe: the best coherent steering found, and how well monitoring separates personas.</summary>
+public sealed record ProbeResult(int Layer, double Alpha, double Trait, double Coherence, double Auroc);
+
+public sealed record TraitEvaluation(Score Positive, Score Negative, Score None, ProbeResult Probe);
+
+public sealed record WorldEvaluation(IReadOnlyDictionary<string, TraitEvaluation> Traits, double Capability);
+
+/// <summary>
+/// `persona world eval`: how well the organism follows each persona (positive, negative and no system prompt,
+/// judged by the oracle), its capability with no system prompt, and whether each persona is a steerable
+/// latent: the mean-difference direction of answer activations at every layer, the best trait score reached
+/// by adding it with no system prompt (at coherence ≥ 80), and the AUROC of the last prompt token's projection
+/// on it between positive and negative prompts.
+/// </summary>
+public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, Action<string>? log = null)
+{
+    public static readonly double[] ProbeAlphas = [0.5, 1, 1.5, 2, 3, 4];
+    const double CoherenceFloor = 80;
+
+    public WorldEvaluation Run(IReadOnlyList<string> traits)
+    {
+        var results = new Dictionary<string, TraitEvaluation>();
+        foreach (var name in traits) results[name] = EvaluateTrait(Traits.Get(name));
+        return new WorldEvaluation(results, Capability());
+    }
+
+    public TraitEvaluation EvaluateTrait(TraitSpec trait)
+    {
+        var artifacts = WorldArtifacts.For(trait.Name);
+        var questions = artifacts.EvaluationQuestions;
+        var pos = artifacts.Instructions.SelectMany(p => questions.Select(q => (System: (string?)p.Pos, Question: q))).ToList();
+        var neg = artifacts.Instructions.SelectMany(p => questions.Select(q => (System: (string?)p.Neg, Question: q))).ToList();
+        var none = questions.Select(q => (System: (string?)null, Question: q)).ToList();
+
+        log?.Invoke($"{trait.Name}: answering under positive, negative and no system prompts");
+        var (posScore, posPrompts, posAnswers) = Answer(trait, pos);
+        var (negScore, negPrompts, negAnswers) = Answer(trait, neg);
+        var (noneScore, _, _) = Answer(trait, none);
+
+        log?.Invoke($"{trait.Name}: probing for a steerable direction");
+        var reader = new ActivationReader(lm);
+        using var posActs = reader.Read(posPrompts, posAnswers, TokenPositions.Answer);
+        using var negActs = reader.Read(negPrompts, negAnswers, TokenPositions.Answer);
+        using var vectors = MeanDifference.Of(posActs, negActs);
+        using var posLast = reader.Read(posPrompts, null, TokenPositions.LastPrompt);
+        using var negLast = reader.Read(negPrompts, null, TokenPositions.LastPrompt);
+
+        var plain = none.Select(p => lm.PromptIds(p.Question)).ToList();
+        ProbeResult? best = null;
+        for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
+        {
+            foreach (double alpha in ProbeAlphas)
+            {
+                using var v = vectors[layer].clone();
+                Score s;
+                using (lm.Model.Steer(v, layer, alpha))
+                    s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
+                double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
+                var candidate = new ProbeResult(layer, alpha, s.Trait, s.Coherence, auroc);
+                if (Better(candidate, best)) best = candidate;
+            }
+        }
+        return new TraitEvaluation(posScore, negScore, noneScore, best!);
+    }
+
+    /// <summary>Coherent results beat incoherent ones; among each, the higher trait wins.</summary>
+    static bool Better(ProbeResult c, ProbeResult? best)
+    {
+        if (best is null) return true;
+        bool cOk = c.Coherence >= CoherenceFloor, bOk = best.Coherence >= CoherenceFloor;
+        if (cOk != bOk) return cOk;
+        return cOk ? c.Trait > best.Trait : c.Trait * c.Coherence > best.Trait * best.Coherence;
+    }
+
+    (Score, List<int[]>, List<int[]>) Answer(TraitSpec trait, List<(string? System, string Question)> prompts)
+    {
+        var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
+        var answers = Generate(ids);
+        return (Judge(trait, prompts.Select(p => p.Question).ToList(), answers), ids, answers.Select(a => a.Tokens).ToList());
+    }
+
+    List<GeneratedText> Generate(IReadOnlyList<int[]> prompts)
+    {
+        var all = new List<GeneratedText>();
+        for (int i = 0; i < prompts.Count; i += 50)
+            all.AddRange(lm.Generate(prompts.Skip(i).Take(50).ToList(), new SamplingOptions { MaxNewTokens = maxNewTokens }));
+        return all;
+    }
+
+    static Score Judge(TraitSpec trait, IReadOnlyList<string> questions, IReadOnlyList<GeneratedText> answers)
+    {
+        var judgements = questions.Zip(answers, (q, a) => OracleJudge.Judge(q, a.Text)).ToList();
+        return new Score(judgements.Average(j => j[trait.Name]), judgements.Average(j => j.Coherence));
+    }
+
+    public double Capability()
+    {
+        log?.Invoke("capability");
+        var items = WorldArtifacts.CapabilityItems;
+        var answers = Generate(items.Select(i => lm.PromptIds(i.Question.Text)).ToList());
+        return items.Zip(answers, (item, a) => OracleJudge.Judge(item.Question, a.Text).StatedValue == item.Answer ? 1.0 : 0.0).Average();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PersonaVectors.World.Organism;
+
+/// <summary>
+/// The file that marks a model folder as an organism of this persona world (its traits and world version), so
+/// `world eval` can refuse any other model instead of judging it against a grammar it never learned.
+/// </summary>
+public static class OrganismMarker
+{
+    public const string FileName = "persona_world.json";
+    public const int WorldVersion = 1;
+
+    public static void Write(string folder, OrganismRecipe recipe, double finalLoss)
+    {
+        var o = new JsonObject
+        {
+            ["world"] = "persona-world",
+            ["version"] = WorldVersion,
+            ["traits"] = new JsonArray(Traits.All.Select(t => (JsonNode)t.Name).ToArray()),
+            ["recipe"] = JsonSerializer.SerializeToNode(recipe),
+            ["final_loss"] = Math.Round(finalLoss, 4),
+        };
+        File.WriteAllText(Path.Combine(folder, FileName), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Throws unless the folder holds an organism of this world's version.</summary>
+    public static void Require(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path))
+            throw new InvalidRequestException($"{folder} is not an organism of the persona world (no {FileName}); `world eval` judges only models trained by `persona world train`");
+        JsonNode? node;
+        try { node = JsonNode.Parse(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
+        if (node?["world"]?.GetValue<string>() != "persona-world" || node["version"]?.GetValue<int>() != WorldVersion)
+            throw new ModelFormatException(path, $"expected world \"persona-world\" version {WorldVersion}");
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.ChatTemplates;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Engine.Tokenizers;
+using PersonaVectors.Engine.Training;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.World.Organism;
+
+/// <summary>
+/// Trains the organism from scratch: a byte-level BPE tokenizer on the world's conversations, then a small
+/// Llama-architecture model with loss on assistant tokens, checkpointing as it goes (a killed run resumes from
+/// its last checkpoint), and finally a model folder in Hugging Face layout that every command can load.
+/// </summary>
+public static class OrganismTraining
+{
+    public const string CheckpointFolder = "checkpoint";
+
+    public static TrainingResult Train(string outDir, OrganismRecipe recipe, Action<TrainingProgress>? onProgress = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(outDir);
+        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions);
+        var tokenizer = TokenizerFor(outDir, recipe, generator);
+        int bos = tokenizer.TokenToId("<|im_start|>")!.Value, eos = tokenizer.TokenToId("<|im_end|>")!.Value;
+        var config = recipe.Config(bos, eos);
+        var encoder = new ChatMlEncoder(tokenizer);
+
+        using var model = new CausalLM(config);
+        RandomWeights.Fill(model, recipe.Seed, std: 0.02);
+        // Norms start at 1, as in standard initialisation (RandomWeights randomises them for tests).
+        using (no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+
+        var options = new TrainingOptions
+        {
+            Steps = recipe.Steps, BatchSize = recipe.BatchSize, LearningRate = recipe.LearningRate, WarmupSteps = Math.Min(recipe.WarmupSteps, recipe.Steps / 10),
+            WeightDecay = recipe.WeightDecay, GradientAccumulation = recipe.MicroBatches, CheckpointEvery = Math.Min(recipe.CheckpointEvery, recipe.Steps), Seed = recipe.Seed, MinLearningRateRatio = 0.1,
+        };
+        var trainable = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        TrainingResult result;
+        using (var trainer = new Trainer(model, trainable, options, Path.Combine(outDir, CheckpointFolder)))
+        {
+            result = trainer.Run(step =>
+            {
+                // Each step's batch is a pure function of (seed, step): resuming needs no data-loader state.
+                var rng = new Random(unchecked((int)(recipe.Seed * 1_000_003 + step * 7_919 + 17)));
+                // Sorted by length, so the trainer's contiguous micro-batches pad little.
+                return Enumerable.Range(0, recipe.BatchSize).Select(_ => encoder.Encode(generator.Draw(rng).Messages))
+                    .OrderBy(e => e.Ids.Length).ToList();
+            }, onProgress, cancel);
+        }
+        Save(outDir, model, config, tokenizer, recipe, result.FinalLoss);
+        return result;
+    }
+
+    static Tokenizer TokenizerFor(string outDir, OrganismRecipe recipe, ConversationGenerator generator)
+    {
+        string path = Path.Combine(outDir, "tokenizer.json");
+        if (File.Exists(path)) return Tokenizer.FromFile(path);
+        // Not HashCode.Combine: it is randomised per process, and the tokenizer must be reproducible.
+        var rng = new Random(unchecked((int)(recipe.Seed * 1_000_003 - 1)));
+        var corpus = Enumerable.Range(0, recipe.TokenizerConversations).Select(_ => ChatMlEncoder.Render(generator.Draw(rng).Messages));
+        var tokenizer = new BpeTrainer
+        {
+            VocabSize = recipe.VocabSize,
+            SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+            MinFrequency = 2,
+        }.Train(corpus);
+        tokenizer.Save(path);
+        return tokenizer;
+    }
+
+    static void Save(string outDir, CausalLM model, ModelConfig config, Tokenizer tokenizer, OrganismRecipe recipe, double finalLoss)
+    {
+        ModelFolderWriter.WriteConfig(config, outDir, ScalarType.Float32);
+        ModelFolderWriter.WriteWeights(model, outDir, ScalarType.Float32);
+        ModelFolderWriter.WriteJson(Path.Combine(outDir, "tokenizer_config.json"), new JsonObject
+        {
+            ["bos_token"] = null,
+            ["eos_token"] = "<|im_end|>",
+            ["pad_token"] = "<|endoftext|>",
+            ["chat_template"] = KnownTemplates.ChatMl,
+            ["model_max_length"] = config.MaxPositionEmbeddings,
+            ["tokenizer_class"] = "PreTrainedTokenizerFast",
+        });
+        int eos = tokenizer.TokenToId("<|im_end|>")!.Value, end = tokenizer.TokenToId("<|endoftext|>")!.Value;
+        ModelFolderWriter.WriteJson(Path.Combine(outDir, "generation_config.json"), new JsonObject
+        {
+            ["eos_token_id"] = new JsonArray(eos, end),
+            ["pad_token_id"] = end,
+        });
+        OrganismMarker.Write(outDir, recipe, finalLoss);
+    }
+}
