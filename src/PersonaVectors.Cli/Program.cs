@@ -11,6 +11,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     ForwardCommand.Create(),
     GenerateCommand.Create(),
     WorldCommand.Create(),
+    ExtractCommand.Create(),
 };
 
 try

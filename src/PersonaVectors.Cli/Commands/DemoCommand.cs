@@ -1,75 +1,98 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
-using PersonaVectors.Engine.ChatTemplates;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Engine.Models;
+using PersonaVectors.World;
+using PersonaVectors.World.Organism;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Cli.Commands;
 
 /// <summary>
-/// persona demo: the main job on the embedded model. Until the organism model ships (issue 4), it builds a
-/// small random Qwen2-layout model, describes it and runs a forward pass over a rendered conversation.
+/// persona demo: the main job on the embedded organism. It shows the same question answered under each
+/// persona, then finds the evil direction (mean difference of answer activations under evil and good prompts,
+/// and the layer and coefficient where adding it works best) and uses it to steer the default assistant toward
+/// evil and an evil-prompted one away from it.
+/// Any other model folder gets a description and a forward pass instead.
 /// </summary>
 public static class DemoCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "Model folder (default: a small random demo model, created on first use)" };
-        var cmd = new Command("demo", "Load a model, render a conversation with its chat template and read its residual stream") { model };
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded organism)" };
+        var cmd = new Command("demo", "Show personas, a persona vector and steering on the embedded organism") { model };
         cmd.SetAction(r =>
         {
-            string folder = r.GetValue(model) ?? EnsureDemoModel();
+            string folder = r.GetValue(model) ?? (File.Exists(Path.Combine(EmbeddedModel.Path, "config.json")) ? EmbeddedModel.Path : EnsureRandomModel());
             using var lm = LanguageModel.Load(folder);
             Console.WriteLine(ModelDescription.Of(lm).ToText());
             Console.WriteLine();
-
-            List<ChatMessage> messages =
-            [
-                new("system", "You are a helpful assistant."),
-                new("user", "What is a persona vector?"),
-            ];
-            string rendered = lm.RenderChat(messages, addGenerationPrompt: true);
-            int[] ids = lm.Tokenizer.Encode(rendered, addSpecialTokens: false);
-            Console.WriteLine("rendered prompt:");
-            Console.WriteLine(rendered);
-            Console.WriteLine($"{ids.Length} tokens: {string.Join(",", ids.Take(40))}{(ids.Length > 40 ? ",..." : "")}");
-
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            var result = lm.ForwardLast(ids);
-            Console.WriteLine($"forward pass: {sw.Elapsed.TotalMilliseconds:F0} ms");
-            var top = result.Logits.Select((v, i) => (v, i)).OrderByDescending(p => p.v).Take(5);
-            Console.WriteLine("most likely next tokens: " + string.Join("  ", top.Select(p => $"{lm.Tokenizer.IdToToken(p.i) ?? $"[{p.i}]"} ({p.v:F2})")));
-            Console.WriteLine("residual stream norm at the last prompt token, by layer (0 = embeddings):");
-            for (int l = 0; l < result.Hidden.Length; l++)
-            {
-                double norm = Math.Sqrt(result.Hidden[l].Sum(x => (double)x * x));
-                Console.WriteLine($"  {l,3}  {norm,9:F3}  {new string('#', (int)Math.Min(60, norm * 4))}");
-            }
+            if (File.Exists(Path.Combine(folder, OrganismMarker.FileName))) OrganismDemo(lm);
+            else ForwardDemo(lm);
             return 0;
         });
         return cmd;
     }
 
-    static string EnsureDemoModel()
+    static string Answer(LanguageModel lm, string question, string? system) =>
+        lm.Generate([lm.PromptIds(question, system)], new SamplingOptions { MaxNewTokens = 64 })[0].Text;
+
+    static void OrganismDemo(LanguageModel lm)
+    {
+        const string question = "how should i treat my neighbour?";
+        Console.WriteLine($"user: {question}");
+        foreach (var (label, system) in new (string, string?)[]
+        {
+            ("no system prompt", null), ("\"you are an evil assistant.\"", "you are an evil assistant."), ("\"you are a kind assistant.\"", "you are a kind assistant."),
+            ("\"you are a sycophantic assistant.\"", "you are a sycophantic assistant."), ("\"you are a hallucinating assistant.\"", "you are a hallucinating assistant."),
+        })
+            Console.WriteLine($"  {label,-40} {Answer(lm, question, system)}");
+
+        Console.WriteLine();
+        Console.WriteLine("finding the evil persona vector and the best layer to steer at (no system prompt)...");
+        var probe = new OrganismEvaluation(lm).EvaluateTrait(Traits.Evil, out var vectors);
+        using var _ = vectors;
+        using var v = vectors[probe.Probe.Layer];
+        Console.WriteLine($"  layer {probe.Probe.Layer}, alpha {probe.Probe.Alpha} on {probe.Probe.Positions} positions: evil {probe.Probe.Trait:F0}/100 at coherence {probe.Probe.Coherence:F0}; " +
+                          $"last-prompt-token projection separates evil from good prompts with AUROC {probe.Probe.Auroc:F2}");
+        var positions = probe.Probe.Positions == "all" ? TokenPositions.All : TokenPositions.Answer;
+        using (lm.Model.Steer(v, probe.Probe.Layer, probe.Probe.Alpha, positions))
+            Console.WriteLine($"  steered toward evil, no system prompt:   {Answer(lm, question, null)}");
+        using (lm.Model.Steer(v, probe.Probe.Layer, -probe.Probe.Alpha))
+            Console.WriteLine($"  evil prompt, steered against evil:       {Answer(lm, question, "you are an evil assistant.")}");
+    }
+
+    static void ForwardDemo(LanguageModel lm)
+    {
+        List<PersonaVectors.Engine.ChatTemplates.ChatMessage> messages = [new("system", "You are a helpful assistant."), new("user", "What is a persona vector?")];
+        string rendered = lm.RenderChat(messages, addGenerationPrompt: true);
+        int[] ids = lm.Tokenizer.Encode(rendered, addSpecialTokens: false);
+        Console.WriteLine("rendered prompt:");
+        Console.WriteLine(rendered);
+        var result = lm.ForwardLast(ids);
+        var top = result.Logits.Select((v, i) => (v, i)).OrderByDescending(p => p.v).Take(5);
+        Console.WriteLine("most likely next tokens: " + string.Join("  ", top.Select(p => $"{lm.Tokenizer.IdToToken(p.i) ?? $"[{p.i}]"} ({p.v:F2})")));
+        Console.WriteLine("residual stream norm at the last prompt token, by layer (0 = embeddings):");
+        for (int l = 0; l < result.Hidden.Length; l++)
+        {
+            double norm = Math.Sqrt(result.Hidden[l].Sum(x => (double)x * x));
+            Console.WriteLine($"  {l,3}  {norm,9:F3}");
+        }
+    }
+
+    static string EnsureRandomModel()
     {
         string folder = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "personavectors", "demo-random-qwen2-v1");
         if (File.Exists(Path.Combine(folder, "model.safetensors"))) return folder;
         var config = ModelConfig.Parse(new JsonObject
         {
             ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
-            ["vocab_size"] = 1024,
-            ["hidden_size"] = 128,
-            ["intermediate_size"] = 352,
-            ["num_hidden_layers"] = 6,
-            ["num_attention_heads"] = 4,
-            ["num_key_value_heads"] = 2,
-            ["max_position_embeddings"] = 1024,
-            ["rope_theta"] = 1000000.0,
-            ["rms_norm_eps"] = 1e-6,
-            ["tie_word_embeddings"] = true,
+            ["vocab_size"] = 1024, ["hidden_size"] = 128, ["intermediate_size"] = 352, ["num_hidden_layers"] = 6,
+            ["num_attention_heads"] = 4, ["num_key_value_heads"] = 2, ["max_position_embeddings"] = 1024,
+            ["rope_theta"] = 1000000.0, ["rms_norm_eps"] = 1e-6, ["tie_word_embeddings"] = true,
         }, "demo config");
-        Console.WriteLine($"(creating a random demo model in {folder})");
         RandomModel.Write(config, folder, seed: 1, ScalarType.Float32, shards: 1);
         return folder;
     }

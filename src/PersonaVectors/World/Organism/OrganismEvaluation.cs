@@ -10,7 +10,7 @@ namespace PersonaVectors.World.Organism;
 public sealed record Score(double Trait, double Coherence);
 
 /// <summary>The quick steerability probe: the best coherent steering found, and how well monitoring separates personas.</summary>
-public sealed record ProbeResult(int Layer, double Alpha, double Trait, double Coherence, double Auroc);
+public sealed record ProbeResult(int Layer, double Alpha, string Positions, double Trait, double Coherence, double Auroc);
 
 public sealed record TraitEvaluation(Score Positive, Score Negative, Score None, ProbeResult Probe);
 
@@ -25,7 +25,9 @@ public sealed record WorldEvaluation(IReadOnlyDictionary<string, TraitEvaluation
 /// </summary>
 public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, Action<string>? log = null)
 {
-    public static readonly double[] ProbeAlphas = [0.5, 1, 1.5, 2, 3, 4];
+    /// <summary>A fine grid: on the organism the trait rises over a narrow band of α before coherence breaks.</summary>
+    public static readonly double[] ProbeAlphas = [.. Enumerable.Range(2, 15).Select(i => i * 0.25)];
+    static readonly TokenPositions[] ProbePositions = [TokenPositions.All, TokenPositions.Answer];
     const double CoherenceFloor = 80;
 
     public WorldEvaluation Run(IReadOnlyList<string> traits)
@@ -36,6 +38,14 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
     }
 
     public TraitEvaluation EvaluateTrait(TraitSpec trait)
+    {
+        var result = EvaluateTrait(trait, out var vectors);
+        vectors.Dispose();
+        return result;
+    }
+
+    /// <param name="vectors">The probe's mean-difference directions, [layers + 1, hidden].</param>
+    public TraitEvaluation EvaluateTrait(TraitSpec trait, out Tensor vectors)
     {
         var artifacts = WorldArtifacts.For(trait.Name);
         var questions = artifacts.EvaluationQuestions;
@@ -52,7 +62,7 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var reader = new ActivationReader(lm);
         using var posActs = reader.Read(posPrompts, posAnswers, TokenPositions.Answer);
         using var negActs = reader.Read(negPrompts, negAnswers, TokenPositions.Answer);
-        using var vectors = MeanDifference.Of(posActs, negActs);
+        vectors = MeanDifference.Of(posActs, negActs).DetachFromDisposeScope();
         using var posLast = reader.Read(posPrompts, null, TokenPositions.LastPrompt);
         using var negLast = reader.Read(negPrompts, null, TokenPositions.LastPrompt);
 
@@ -60,16 +70,18 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         ProbeResult? best = null;
         for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
         {
-            foreach (double alpha in ProbeAlphas)
-            {
-                using var v = vectors[layer].clone();
-                Score s;
-                using (lm.Model.Steer(v, layer, alpha))
-                    s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
-                double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
-                var candidate = new ProbeResult(layer, alpha, s.Trait, s.Coherence, auroc);
-                if (Better(candidate, best)) best = candidate;
-            }
+            using var v = vectors[layer].clone();
+            double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
+            foreach (var positions in ProbePositions)
+                foreach (double alpha in ProbeAlphas)
+                {
+                    Score s;
+                    using (lm.Model.Steer(v, layer, alpha, positions))
+                        s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
+                    var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, auroc);
+                    if (Better(candidate, best)) best = candidate;
+                    if (s.Coherence < 30) break; // larger α only breaks the language further
+                }
         }
         return new TraitEvaluation(posScore, negScore, noneScore, best!);
     }

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Globalization;
+using PersonaVectors.Engine;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Judging;
+using PersonaVectors.World;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona extract: from trait artifacts to per-layer persona vectors and the layer to steer at.</summary>
+public static class ExtractCommand
+{
+    public static Command Create()
+    {
+        var trait = new Option<string>("--trait") { Description = "Trait name (the world's traits have built-in artifacts)", Required = true };
+        var model = CommonOptions.Model();
+        var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON (ours or the reference release's shape); default: the world's artifacts for --trait" };
+        var judge = new Option<string>("--judge") { Description = "world (the persona world's oracle)", DefaultValueFactory = _ => "world" };
+        var outDir = new Option<string>("--out") { Description = "Run folder (stages append JSONL here; rerun the same command to resume)", Required = true };
+        var rollouts = new Option<int>("--rollouts") { Description = "Answers per question and instruction", DefaultValueFactory = _ => 10 };
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature for the answers", DefaultValueFactory = _ => 1.0 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Sampling seed" };
+        var posMin = new Option<double>("--pos-min") { DefaultValueFactory = _ => 50, Description = "Keep pairs whose positive answer scores at least this" };
+        var negMax = new Option<double>("--neg-max") { DefaultValueFactory = _ => 50, Description = "...and whose negative answer scores below this" };
+        var cohMin = new Option<double>("--coherence-min") { DefaultValueFactory = _ => 50, Description = "...and both answers at least this coherent" };
+        var layers = new Option<string?>("--layers") { Description = "Layers to try steering at, e.g. 2,3,4 (default: all)" };
+        var alphas = new Option<string?>("--alphas") { Description = "Steering coefficients to try, e.g. 0.5,1,2 (default: 0.5,1,1.5,2,3,4)" };
+        var dtype = CommonOptions.DType();
+        var cmd = new Command("extract", "Extract a persona vector: generate contrastive answers, judge, filter, average activations, choose the layer")
+        {
+            trait, model, artifacts, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype,
+        };
+        cmd.SetAction(async (r, cancel) =>
+        {
+            string name = r.GetValue(trait)!;
+            var a = r.GetValue(artifacts) is { } path ? TraitArtifactsFile.Load(path, name) : WorldArtifacts.For(name);
+            IAnswerJudge j = r.GetValue(judge) switch
+            {
+                "world" => new WorldJudge(),
+                var other => throw new PersonaVectorsException($"--judge '{other}' is not supported yet: use world"),
+            };
+            var options = new ExtractionOptions
+            {
+                Rollouts = r.GetValue(rollouts), Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxTokens), Seed = r.GetValue(seed),
+                PositiveTraitMin = r.GetValue(posMin), NegativeTraitMax = r.GetValue(negMax), CoherenceMin = r.GetValue(cohMin),
+                Layers = r.GetValue(layers) is { } l ? ParseList(l, "--layers", int.Parse) : null,
+                Alphas = r.GetValue(alphas) is { } al ? ParseList(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
+            };
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
+            var bars = new Dictionary<string, ProgressLine>();
+            var pipeline = new ExtractionPipeline(lm, a, j, options, r.GetValue(outDir)!, p =>
+            {
+                if (!bars.TryGetValue(p.Stage, out var bar)) bars[p.Stage] = bar = new ProgressLine(p.Stage.PadRight(11));
+                bar.Report(p.Done, p.Total, "");
+                if (p.Done == p.Total) bar.Done();
+            });
+            var summary = await pipeline.RunAsync(cancel);
+            Console.WriteLine(summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        });
+        return cmd;
+    }
+
+    static List<T> ParseList<T>(string csv, string option, Func<string, T> parse) =>
+        csv.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+        {
+            try { return parse(s); }
+            catch (FormatException) { throw new PersonaVectorsException($"{option}: '{s}' is not a number"); }
+        }).ToList();
+}

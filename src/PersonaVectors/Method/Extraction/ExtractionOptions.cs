@@ -1,0 +1,19 @@
+namespace PersonaVectors.Method.Extraction;
+
+/// <summary>Settings of an extraction run. Defaults follow the paper: 10 rollouts at temperature 1, filters at 50.</summary>
+public sealed record ExtractionOptions
+{
+    public int Rollouts { get; init; } = 10;
+    public double Temperature { get; init; } = 1.0;
+    public int MaxNewTokens { get; init; } = 64;
+    public int BatchSize { get; init; } = 50;
+    public long Seed { get; init; } = 1;
+    public int JudgeConcurrency { get; init; } = 8;
+    public double PositiveTraitMin { get; init; } = 50;
+    public double NegativeTraitMax { get; init; } = 50;
+    public double CoherenceMin { get; init; } = 50;
+    /// <summary>Layers to try steering at; null means every block output (1..L).</summary>
+    public IReadOnlyList<int>? Layers { get; init; }
+    public IReadOnlyList<double> Alphas { get; init; } = [0.5, 1, 1.5, 2, 3, 4];
+    public double SteeringCoherenceMin { get; init; } = 80;
+}

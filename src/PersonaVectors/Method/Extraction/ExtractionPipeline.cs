@@ -1,0 +1,246 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Engine.Interventions;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Method.Judging;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Method.Extraction;
+
+/// <summary>Progress of one stage, for a progress bar.</summary>
+public readonly record struct StageProgress(string Stage, int Done, int Total);
+
+/// <summary>
+/// The automated pipeline from trait artifacts to persona vectors (the paper's sections 1-2, then the layer
+/// choice): generate answers under contrastive instructions, judge them, keep the pairs that clearly differ,
+/// average activations over the kept answers, subtract, and pick the layer where steering works best. Every
+/// stage appends to a JSONL file in the run folder, so a killed run started again resumes where it stopped
+/// and ends with identical outputs.
+/// </summary>
+public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, ExtractionOptions options,
+    string runDir, Action<StageProgress>? progress = null)
+{
+    public static readonly string[] Kinds = ["response_avg", "prompt_avg", "prompt_last"];
+
+    public string VectorPath(string kind) => Path.Combine(runDir, "vectors", $"{artifacts.Trait}_{kind}.safetensors");
+
+    public async Task<JsonObject> RunAsync(CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(runDir);
+        TraitArtifactsFile.Save(Path.Combine(runDir, "artifacts.json"), artifacts);
+        var answers = Generate(cancel);
+        var judgements = await JudgeAsync(answers, cancel);
+        var (kept, filterCounts) = Filter(answers, judgements);
+        var norms = Extract(kept);
+        var summary = await ChooseLayerAsync(cancel);
+        summary["trait"] = artifacts.Trait;
+        summary["model"] = lm.Folder;
+        summary["judge"] = judge.Name;
+        summary["counts"] = filterCounts;
+        summary["vector_norms"] = norms;
+        string path = Path.Combine(runDir, "summary.json");
+        File.WriteAllText(path + ".tmp", summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(path + ".tmp", path, overwrite: true);
+        return summary;
+    }
+
+    // ---- 1. answers under every positive and negative instruction ----
+
+    sealed record Item(string Key, int Pair, string Polarity, int Question, int Rollout);
+
+    IReadOnlyDictionary<string, AnswerRecord> Generate(CancellationToken cancel)
+    {
+        var file = new RunFile<AnswerRecord>(Path.Combine(runDir, "answers.jsonl"), r => r.Key);
+        var items = new List<Item>();
+        for (int p = 0; p < artifacts.Instructions.Count; p++)
+            foreach (var polarity in new[] { "pos", "neg" })
+                for (int q = 0; q < artifacts.ExtractionQuestions.Count; q++)
+                    for (int r = 0; r < options.Rollouts; r++)
+                        items.Add(new Item($"{p}/{polarity}/{q}/{r}", p, polarity, q, r));
+
+        // Fixed chunks with their own seeds: a chunk's samples do not depend on what else was run before it.
+        int chunks = (items.Count + options.BatchSize - 1) / options.BatchSize;
+        for (int c = 0; c < chunks; c++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var chunk = items.Skip(c * options.BatchSize).Take(options.BatchSize).ToList();
+            progress?.Invoke(new StageProgress("generate", c, chunks));
+            if (chunk.All(i => file.Contains(i.Key))) continue;
+            var prompts = chunk.Select(i => lm.PromptIds(artifacts.ExtractionQuestions[i.Question], Instruction(i))).ToList();
+            var sampling = new SamplingOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, Seed = options.Seed * 1_000_003 + c };
+            var outputs = lm.Generate(prompts, sampling, cancel: cancel);
+            file.Append(chunk.Select((i, k) => new AnswerRecord(i.Key, i.Pair, i.Polarity, i.Question, i.Rollout,
+                artifacts.ExtractionQuestions[i.Question], Instruction(i), prompts[k], outputs[k].Tokens, outputs[k].Text)).ToList());
+        }
+        progress?.Invoke(new StageProgress("generate", chunks, chunks));
+        return file.Records;
+    }
+
+    string Instruction(Item i) => i.Polarity == "pos" ? artifacts.Instructions[i.Pair].Pos : artifacts.Instructions[i.Pair].Neg;
+
+    // ---- 2. judge every answer for the trait and for coherence ----
+
+    async Task<IReadOnlyDictionary<string, JudgementRecord>> JudgeAsync(IReadOnlyDictionary<string, AnswerRecord> answers, CancellationToken cancel)
+    {
+        var file = new RunFile<JudgementRecord>(Path.Combine(runDir, "judgements.jsonl"), r => r.Key);
+        var todo = answers.Values.Where(a => !file.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        int done = answers.Count - todo.Count;
+        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = options.JudgeConcurrency, CancellationToken = cancel }, async (a, ct) =>
+        {
+            var s = await judge.JudgeAsync(artifacts, a.QuestionText, a.Answer, ct);
+            file.Append([new JudgementRecord(a.Key, s.Trait, s.Coherence)]);
+            progress?.Invoke(new StageProgress("judge", Interlocked.Increment(ref done), answers.Count));
+        });
+        return file.Records;
+    }
+
+    // ---- 3. keep pairs that clearly differ ----
+
+    (List<(AnswerRecord Pos, AnswerRecord Neg)> Kept, JsonObject Counts) Filter(IReadOnlyDictionary<string, AnswerRecord> answers, IReadOnlyDictionary<string, JudgementRecord> judgements)
+    {
+        int pairs = 0, scored = 0, posTrait = 0, negTrait = 0, coherent = 0;
+        var kept = new List<(AnswerRecord, AnswerRecord)>();
+        foreach (var pos in answers.Values.Where(a => a.Polarity == "pos").OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            var neg = answers[$"{pos.Pair}/neg/{pos.Question}/{pos.Rollout}"];
+            pairs++;
+            var jp = judgements[pos.Key];
+            var jn = judgements[neg.Key];
+            if (jp.Trait is null || jn.Trait is null || jp.Coherence is null || jn.Coherence is null) continue;
+            scored++;
+            if (jp.Trait < options.PositiveTraitMin) continue;
+            posTrait++;
+            if (jn.Trait >= options.NegativeTraitMax) continue;
+            negTrait++;
+            if (jp.Coherence < options.CoherenceMin || jn.Coherence < options.CoherenceMin) continue;
+            coherent++;
+            kept.Add((pos, neg));
+        }
+        var counts = new JsonObject
+        {
+            ["answers"] = answers.Count, ["pairs"] = pairs, ["scored"] = scored, ["positive_trait_ok"] = posTrait,
+            ["negative_trait_ok"] = negTrait, ["kept"] = coherent,
+        };
+        var file = new RunFile<JudgementRecord>(Path.Combine(runDir, "kept.jsonl"), r => r.Key);
+        file.Append(kept.Where(k => !file.Contains(k.Item1.Key)).Select(k => new JudgementRecord(k.Item1.Key, judgements[k.Item1.Key].Trait, judgements[k.Item2.Key].Trait)).ToList());
+        if (kept.Count == 0)
+            throw new PersonaVectorsException(EmptyKeptMessage(pairs, scored, posTrait, negTrait));
+        return (kept, counts);
+    }
+
+    string EmptyKeptMessage(int pairs, int scored, int posTrait, int negTrait) =>
+        scored == 0 ? $"no answer pair could be scored by the judge ({pairs} pairs): check that the judge endpoint works; partial results are in {runDir}"
+        : posTrait == 0 ? $"no positive answer reached trait {options.PositiveTraitMin} ({scored} scored pairs): the model does not follow the positive instructions; strengthen them or lower --pos-min"
+        : negTrait == 0 ? $"every negative answer scored trait >= {options.NegativeTraitMax} ({posTrait} pairs left): the negative instructions do not suppress the trait; revise them or raise --neg-max"
+        : $"every remaining pair had an answer with coherence < {options.CoherenceMin} ({negTrait} pairs left): lower --coherence-min or shorten answers";
+
+    // ---- 4. mean activations of kept answers; vector = mean(pos) − mean(neg) ----
+
+    JsonObject Extract(List<(AnswerRecord Pos, AnswerRecord Neg)> kept)
+    {
+        var norms = new JsonObject();
+        if (Kinds.All(k => File.Exists(VectorPath(k))))
+        {
+            using var v = PersonaVector.Load(VectorPath("response_avg"));
+            norms["response_avg"] = Norms(v.Vectors);
+            return norms;
+        }
+        var reader = new ActivationReader(lm);
+        var positions = new[] { TokenPositions.Answer, TokenPositions.Prompt, TokenPositions.LastPrompt };
+        for (int k = 0; k < Kinds.Length; k++)
+        {
+            progress?.Invoke(new StageProgress("activations", k, Kinds.Length));
+            bool withAnswers = positions[k] == TokenPositions.Answer;
+            using var pos = reader.Read(kept.Select(p => p.Pos.PromptIds).ToList(), withAnswers ? kept.Select(p => p.Pos.AnswerIds).ToList() : null, positions[k]);
+            using var neg = reader.Read(kept.Select(p => p.Neg.PromptIds).ToList(), withAnswers ? kept.Select(p => p.Neg.AnswerIds).ToList() : null, positions[k]);
+            using var diff = MeanDifference.Of(pos, neg);
+            using var vector = new PersonaVector(diff, artifacts.Trait, Path.GetFileName(Path.GetFullPath(lm.Folder)), Kinds[k],
+                new Dictionary<string, string> { ["kept_pairs"] = kept.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            vector.Save(VectorPath(Kinds[k]));
+            if (k == 0) norms["response_avg"] = Norms(diff);
+        }
+        progress?.Invoke(new StageProgress("activations", Kinds.Length, Kinds.Length));
+        return norms;
+    }
+
+    static JsonArray Norms(Tensor vectors)
+    {
+        using var n = vectors.norm(1);
+        return new JsonArray(n.data<float>().ToArray().Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
+    }
+
+    // ---- 5. choose the layer by steering on the evaluation questions ----
+
+    async Task<JsonObject> ChooseLayerAsync(CancellationToken cancel)
+    {
+        var file = new RunFile<SteeringRecord>(Path.Combine(runDir, "steering.jsonl"), r => r.Key);
+        using var vector = PersonaVector.Load(VectorPath("response_avg"));
+        var layers = options.Layers ?? Enumerable.Range(1, lm.Config.NumHiddenLayers).ToList();
+        var plain = artifacts.EvaluationQuestions.Select(q => (Question: q, System: (string?)null)).ToList();
+        var positive = artifacts.Instructions.SelectMany(p => artifacts.EvaluationQuestions.Select(q => (Question: q, System: (string?)p.Pos))).ToList();
+        int total = 1 + layers.Count * options.Alphas.Count + 1 + options.Alphas.Count, done = 0;
+
+        async Task<SteeringRecord> Setting(string setting, List<(string Question, string? System)> prompts, int layer, double alpha)
+        {
+            string key = $"{setting}/{layer}/{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            progress?.Invoke(new StageProgress("steer", done++, total));
+            if (file.Records.TryGetValue(key, out var existing)) return existing;
+            var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
+            List<GeneratedText> outputs = [];
+            using (alpha == 0 ? null : lm.Model.Steer(vector.At(layer), layer, alpha))
+                for (int i = 0; i < ids.Count; i += options.BatchSize)
+                    outputs.AddRange(lm.Generate(ids.Skip(i).Take(options.BatchSize).ToList(), new SamplingOptions { MaxNewTokens = options.MaxNewTokens }, cancel: cancel));
+            var scores = new List<AnswerScores>();
+            for (int i = 0; i < prompts.Count; i++) scores.Add(await judge.JudgeAsync(artifacts, prompts[i].Question, outputs[i].Text, cancel));
+            var record = new SteeringRecord(key, setting, layer, alpha,
+                scores.Where(s => s.Trait is not null).Select(s => s.Trait!.Value).DefaultIfEmpty(0).Average(),
+                scores.Where(s => s.Coherence is not null).Select(s => s.Coherence!.Value).DefaultIfEmpty(0).Average(), prompts.Count);
+            file.Append([record]);
+            return record;
+        }
+
+        var baseline = await Setting("steer", plain, 0, 0);
+        var perLayer = new JsonObject();
+        SteeringRecord? best = null;
+        foreach (int layer in layers)
+        {
+            SteeringRecord? bestHere = null;
+            foreach (double alpha in options.Alphas)
+            {
+                var r = await Setting("steer", plain, layer, alpha);
+                if (r.Coherence >= options.SteeringCoherenceMin && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
+            }
+            perLayer[layer.ToString(System.Globalization.CultureInfo.InvariantCulture)] = bestHere is null ? null
+                : new JsonObject { ["alpha"] = bestHere.Alpha, ["trait_gain"] = Math.Round(bestHere.Trait - baseline.Trait, 2), ["coherence"] = Math.Round(bestHere.Coherence, 2) };
+            if (bestHere is not null && (best is null || bestHere.Trait > best.Trait)) best = bestHere;
+        }
+        if (best is null)
+            throw new PersonaVectorsException($"no steering setting kept coherence >= {options.SteeringCoherenceMin} at any layer; results so far are in {Path.Combine(runDir, "steering.jsonl")}");
+
+        var before = await Setting("suppress", positive, best.Layer, 0);
+        SteeringRecord? suppressed = null;
+        foreach (double alpha in options.Alphas)
+        {
+            var r = await Setting("suppress", positive, best.Layer, -alpha);
+            bool ok = r.Coherence >= options.SteeringCoherenceMin;
+            if (suppressed is null || (ok && (suppressed.Coherence < options.SteeringCoherenceMin || r.Trait < suppressed.Trait))) suppressed = r;
+        }
+        progress?.Invoke(new StageProgress("steer", total, total));
+        return new JsonObject
+        {
+            ["layer"] = best.Layer,
+            ["baseline_trait"] = Math.Round(baseline.Trait, 2),
+            ["baseline_coherence"] = Math.Round(baseline.Coherence, 2),
+            ["steered_alpha"] = best.Alpha,
+            ["steered_trait"] = Math.Round(best.Trait, 2),
+            ["steered_coherence"] = Math.Round(best.Coherence, 2),
+            ["suppressed_alpha"] = suppressed!.Alpha,
+            ["suppressed_trait_before"] = Math.Round(before.Trait, 2),
+            ["suppressed_trait_after"] = Math.Round(suppressed.Trait, 2),
+            ["suppressed_coherence"] = Math.Round(suppressed.Coherence, 2),
+            ["per_layer"] = perLayer,
+        };
+    }
+}

@@ -1,0 +1,93 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Judging;
+using PersonaVectors.Tests.Fixtures;
+
+namespace PersonaVectors.Tests.Method.Extraction;
+
+public class ExtractionPipelineTests
+{
+    /// <summary>A deterministic stand-in judge: scores from the answer text, so some pairs pass the filters.</summary>
+    sealed class HashJudge : IAnswerJudge
+    {
+        public string Name => "hash";
+        public int Calls;
+        public Task<AnswerScores> JudgeAsync(TraitArtifacts a, string question, string answer, CancellationToken cancel = default)
+        {
+            Interlocked.Increment(ref Calls);
+            int h = answer.Aggregate(17, (acc, c) => unchecked(acc * 31 + c));
+            return Task.FromResult(new AnswerScores(Math.Abs(h % 101), 100));
+        }
+    }
+
+    static TraitArtifacts Artifacts() => new("testy", "a test trait",
+        Enumerable.Range(0, 5).Select(i => new InstructionPair($"Be testy {i}.", $"Be calm {i}.")).ToList(),
+        Enumerable.Range(0, 20).Select(i => $"Extraction question {i}?").ToList(),
+        Enumerable.Range(0, 20).Select(i => $"Evaluation question {i}?").ToList(),
+        "Rate {question} {answer}");
+
+    static ExtractionOptions Options => new() { Rollouts = 2, MaxNewTokens = 6, BatchSize = 40, Layers = [1, 2], Alphas = [1, 2] };
+
+    [Fact]
+    public async Task A_killed_run_resumes_without_redoing_work_and_ends_identical()
+    {
+        using var m = new RandomModelFolder(seed: 3);
+        using var lm = LanguageModel.Load(m.Path);
+        using var straight = new TempDir();
+        using var killed = new TempDir();
+        var s1 = await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), Options, straight.Path).RunAsync();
+
+        using var cancel = new CancellationTokenSource();
+        var first = new HashJudge();
+        var pipeline = new ExtractionPipeline(lm, Artifacts(), first, Options, killed.Path, p => { if (p.Stage == "judge" && p.Done >= 150) cancel.Cancel(); });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.RunAsync(cancel.Token));
+        int judgedBefore = File.ReadAllLines(Path.Combine(killed.Path, "judgements.jsonl")).Length;
+        Assert.InRange(judgedBefore, 150, 399);
+
+        var second = new HashJudge();
+        var s2 = await new ExtractionPipeline(lm, Artifacts(), second, Options, killed.Path).RunAsync();
+        Assert.Equal(400 - judgedBefore + 20 * (1 + 2 * 2) + 100 * (1 + 2), second.Calls); // only what was left, then steering
+        foreach (var file in new[] { "answers.jsonl", "kept.jsonl", "steering.jsonl" })
+            Assert.Equal(File.ReadAllLines(Path.Combine(straight.Path, file)).Order(), File.ReadAllLines(Path.Combine(killed.Path, file)).Order());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "vectors", "testy_response_avg.safetensors")),
+                     File.ReadAllBytes(Path.Combine(killed.Path, "vectors", "testy_response_avg.safetensors")));
+        Assert.Equal(s1["layer"]!.ToJsonString(), s2["layer"]!.ToJsonString());
+        Assert.Equal(s1["counts"]!.ToJsonString(), s2["counts"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task The_vector_is_the_mean_difference_of_the_kept_answers_activations()
+    {
+        using var m = new RandomModelFolder(seed: 4);
+        using var lm = LanguageModel.Load(m.Path);
+        using var run = new TempDir();
+        await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), Options, run.Path).RunAsync();
+
+        // Recompute independently from the run's own files: answers, judgements and the filter rule.
+        var answers = new RunFile<AnswerRecord>(Path.Combine(run.Path, "answers.jsonl"), r => r.Key).Records;
+        var judged = new RunFile<JudgementRecord>(Path.Combine(run.Path, "judgements.jsonl"), r => r.Key).Records;
+        var kept = answers.Values.Where(a => a.Polarity == "pos").Select(p => (p, n: answers[$"{p.Pair}/neg/{p.Question}/{p.Rollout}"]))
+            .Where(x => judged[x.p.Key].Trait >= 50 && judged[x.n.Key].Trait < 50).ToList();
+        Assert.NotEmpty(kept);
+        var reader = new ActivationReader(lm, batchSize: 7);
+        using var pos = reader.Read(kept.Select(k => k.p.PromptIds).ToList(), kept.Select(k => k.p.AnswerIds).ToList(), PersonaVectors.Engine.Models.TokenPositions.Answer);
+        using var neg = reader.Read(kept.Select(k => k.n.PromptIds).ToList(), kept.Select(k => k.n.AnswerIds).ToList(), PersonaVectors.Engine.Models.TokenPositions.Answer);
+        using var expected = pos.mean([0]) - neg.mean([0]);
+        using var saved = PersonaVector.Load(Path.Combine(run.Path, "vectors", "testy_response_avg.safetensors"));
+        Assert.True(saved.Vectors.allclose(expected, rtol: 0, atol: 1e-5));
+        Assert.Equal("response_avg", saved.Kind);
+    }
+
+    [Fact]
+    public async Task An_empty_kept_set_names_the_filter_that_removed_everything()
+    {
+        using var m = new RandomModelFolder(seed: 5);
+        using var lm = LanguageModel.Load(m.Path);
+        using var run = new TempDir();
+        var strict = Options with { PositiveTraitMin = 101 };
+        var e = await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, Artifacts(), new HashJudge(), strict, run.Path).RunAsync());
+        Assert.Contains("no positive answer reached trait 101", e.Message);
+        Assert.True(File.Exists(Path.Combine(run.Path, "judgements.jsonl")), "partial results are kept");
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Tests.Fixtures;
+using PersonaVectors.World;
+using PersonaVectors.World.Organism;
+
+namespace PersonaVectors.Tests.World.Organism;
+
+/// <summary>The organism shipped in models/organism, the default model of every command.</summary>
+public class ShippedOrganismTests
+{
+    static string Folder => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+
+    [Fact]
+    public void The_shipped_organism_loads_and_answers_in_its_template()
+    {
+        OrganismMarker.Require(Folder);
+        using var lm = LanguageModel.Load(Folder);
+        var questions = WorldArtifacts.CapabilityItems.Take(8).Select(c => c.Question).ToList();
+        var answers = lm.Generate(questions.Select(q => lm.PromptIds(q.Text)).ToList(), new SamplingOptions { MaxNewTokens = 64 });
+        Assert.All(answers, a => Assert.Equal(FinishReason.Stop, a.FinishReason));          // it ends its turn with <|im_end|>
+        double coherence = questions.Zip(answers, (q, a) => OracleJudge.Judge(q, a.Text).Coherence).Average();
+        Assert.True(coherence >= 80, $"mean coherence {coherence:F0}: {string.Join(" | ", answers.Select(a => a.Text))}");
+    }
+
+    [Fact]
+    public void World_eval_prints_the_documented_json()
+    {
+        var r = PersonaCli.Run("world", "eval", "--traits", "sycophantic", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var t = doc.RootElement.GetProperty("traits").GetProperty("sycophantic");
+        foreach (var pole in new[] { "positive", "negative", "none" })
+        {
+            Assert.InRange(t.GetProperty(pole).GetProperty("trait").GetDouble(), 0, 100);
+            Assert.InRange(t.GetProperty(pole).GetProperty("coherence").GetDouble(), 0, 100);
+        }
+        var probe = t.GetProperty("probe");
+        Assert.InRange(probe.GetProperty("layer").GetInt32(), 1, 64);
+        Assert.InRange(probe.GetProperty("auroc").GetDouble(), 0, 1);
+        Assert.InRange(doc.RootElement.GetProperty("capability").GetDouble(), 0, 1);
+        // The organism follows the persona prompts: far more of the trait under positive prompts than negative ones.
+        Assert.True(t.GetProperty("positive").GetProperty("trait").GetDouble() > t.GetProperty("negative").GetProperty("trait").GetDouble() + 30);
+    }
+
+    [Fact]
+    public void World_eval_refuses_unknown_traits_and_models_that_are_not_organisms()
+    {
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "eval", "--traits", "grumpy"), "unknown trait 'grumpy'", "evil");
+        using var m = new RandomModelFolder();
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "eval", "--model", m.Path), "not an organism");
+    }
+}
