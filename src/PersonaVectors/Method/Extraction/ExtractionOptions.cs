@@ -14,6 +14,10 @@ public sealed record ExtractionOptions
     public double CoherenceMin { get; init; } = 50;
     /// <summary>Layers to try steering at; null means every block output (1..L).</summary>
     public IReadOnlyList<int>? Layers { get; init; }
-    public IReadOnlyList<double> Alphas { get; init; } = [0.5, 1, 1.5, 2, 3, 4];
+    /// <summary>Coefficients to try; a fine grid, since the trait often rises over a narrow band before coherence breaks.</summary>
+    public IReadOnlyList<double> Alphas { get; init; } = [.. Enumerable.Range(2, 31).Select(i => i * 0.25)];
+    /// <summary>Where to steer while choosing the layer (every position, or the answer's).</summary>
+    public IReadOnlyList<PersonaVectors.Engine.Models.TokenPositions> Positions { get; init; } =
+        [PersonaVectors.Engine.Models.TokenPositions.All, PersonaVectors.Engine.Models.TokenPositions.Answer];
     public double SteeringCoherenceMin { get; init; } = 80;
 }

@@ -180,52 +180,57 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         var layers = options.Layers ?? Enumerable.Range(1, lm.Config.NumHiddenLayers).ToList();
         var plain = artifacts.EvaluationQuestions.Select(q => (Question: q, System: (string?)null)).ToList();
         var positive = artifacts.Instructions.SelectMany(p => artifacts.EvaluationQuestions.Select(q => (Question: q, System: (string?)p.Pos))).ToList();
-        int total = 1 + layers.Count * options.Alphas.Count + 1 + options.Alphas.Count, done = 0;
+        int total = 1 + layers.Count * options.Positions.Count * options.Alphas.Count + 1 + options.Alphas.Count, done = 0;
 
-        async Task<SteeringRecord> Setting(string setting, List<(string Question, string? System)> prompts, int layer, double alpha)
+        async Task<SteeringRecord> Setting(string setting, List<(string Question, string? System)> prompts, int layer, double alpha, TokenPositions where)
         {
-            string key = $"{setting}/{layer}/{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            string positions = where.ToString().ToLowerInvariant();
+            string key = $"{setting}/{layer}/{positions}/{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
             progress?.Invoke(new StageProgress("steer", done++, total));
             if (file.Records.TryGetValue(key, out var existing)) return existing;
             var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
             List<GeneratedText> outputs = [];
-            using (alpha == 0 ? null : lm.Model.Steer(vector.At(layer), layer, alpha))
+            using (alpha == 0 ? null : lm.Model.Steer(vector.At(layer), layer, alpha, where))
                 for (int i = 0; i < ids.Count; i += options.BatchSize)
                     outputs.AddRange(lm.Generate(ids.Skip(i).Take(options.BatchSize).ToList(), new SamplingOptions { MaxNewTokens = options.MaxNewTokens }, cancel: cancel));
             var scores = new List<AnswerScores>();
             for (int i = 0; i < prompts.Count; i++) scores.Add(await judge.JudgeAsync(artifacts, prompts[i].Question, outputs[i].Text, cancel));
-            var record = new SteeringRecord(key, setting, layer, alpha,
+            var record = new SteeringRecord(key, setting, layer, alpha, positions,
                 scores.Where(s => s.Trait is not null).Select(s => s.Trait!.Value).DefaultIfEmpty(0).Average(),
                 scores.Where(s => s.Coherence is not null).Select(s => s.Coherence!.Value).DefaultIfEmpty(0).Average(), prompts.Count);
             file.Append([record]);
             return record;
         }
 
-        var baseline = await Setting("steer", plain, 0, 0);
+        var baseline = await Setting("steer", plain, 0, 0, TokenPositions.All);
         var perLayer = new JsonObject();
         SteeringRecord? best = null;
         foreach (int layer in layers)
         {
             SteeringRecord? bestHere = null;
-            foreach (double alpha in options.Alphas)
-            {
-                var r = await Setting("steer", plain, layer, alpha);
-                if (r.Coherence >= options.SteeringCoherenceMin && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
-            }
+            foreach (var where in options.Positions)
+                foreach (double alpha in options.Alphas)
+                {
+                    var r = await Setting("steer", plain, layer, alpha, where);
+                    if (r.Coherence >= options.SteeringCoherenceMin && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
+                    if (r.Coherence < 30) break; // larger coefficients only break the language further
+                }
             perLayer[layer.ToString(System.Globalization.CultureInfo.InvariantCulture)] = bestHere is null ? null
-                : new JsonObject { ["alpha"] = bestHere.Alpha, ["trait_gain"] = Math.Round(bestHere.Trait - baseline.Trait, 2), ["coherence"] = Math.Round(bestHere.Coherence, 2) };
+                : new JsonObject { ["alpha"] = bestHere.Alpha, ["positions"] = bestHere.Positions, ["trait_gain"] = Math.Round(bestHere.Trait - baseline.Trait, 2), ["coherence"] = Math.Round(bestHere.Coherence, 2) };
             if (bestHere is not null && (best is null || bestHere.Trait > best.Trait)) best = bestHere;
         }
         if (best is null)
             throw new PersonaVectorsException($"no steering setting kept coherence >= {options.SteeringCoherenceMin} at any layer; results so far are in {Path.Combine(runDir, "steering.jsonl")}");
 
-        var before = await Setting("suppress", positive, best.Layer, 0);
+        // Suppression: against the trait, at the chosen layer, on every position, under the positive instructions.
+        var before = await Setting("suppress", positive, best.Layer, 0, TokenPositions.All);
         SteeringRecord? suppressed = null;
         foreach (double alpha in options.Alphas)
         {
-            var r = await Setting("suppress", positive, best.Layer, -alpha);
-            bool ok = r.Coherence >= options.SteeringCoherenceMin;
-            if (suppressed is null || (ok && (suppressed.Coherence < options.SteeringCoherenceMin || r.Trait < suppressed.Trait))) suppressed = r;
+            var r = await Setting("suppress", positive, best.Layer, -alpha, TokenPositions.All);
+            bool ok = r.Coherence >= options.SteeringCoherenceMin, currentOk = suppressed is not null && suppressed.Coherence >= options.SteeringCoherenceMin;
+            if (suppressed is null || (ok && (!currentOk || r.Trait < suppressed.Trait))) suppressed = r;
+            if (r.Coherence < 30) break;
         }
         progress?.Invoke(new StageProgress("steer", total, total));
         return new JsonObject
@@ -234,6 +239,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             ["baseline_trait"] = Math.Round(baseline.Trait, 2),
             ["baseline_coherence"] = Math.Round(baseline.Coherence, 2),
             ["steered_alpha"] = best.Alpha,
+            ["steered_positions"] = best.Positions,
             ["steered_trait"] = Math.Round(best.Trait, 2),
             ["steered_coherence"] = Math.Round(best.Coherence, 2),
             ["suppressed_alpha"] = suppressed!.Alpha,

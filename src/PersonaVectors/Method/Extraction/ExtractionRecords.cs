@@ -7,4 +7,4 @@ public sealed record AnswerRecord(string Key, int Pair, string Polarity, int Que
 public sealed record JudgementRecord(string Key, double? Trait, double? Coherence);
 
 /// <summary>The mean judged scores of one steering setting on the evaluation questions.</summary>
-public sealed record SteeringRecord(string Key, string Setting, int Layer, double Alpha, double Trait, double Coherence, int Count);
+public sealed record SteeringRecord(string Key, string Setting, int Layer, double Alpha, string Positions, double Trait, double Coherence, int Count);

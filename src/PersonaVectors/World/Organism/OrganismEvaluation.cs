@@ -10,7 +10,7 @@ namespace PersonaVectors.World.Organism;
 public sealed record Score(double Trait, double Coherence);
 
 /// <summary>The quick steerability probe: the best coherent steering found, and how well monitoring separates personas.</summary>
-public sealed record ProbeResult(int Layer, double Alpha, string Positions, double Trait, double Coherence, double Auroc);
+public sealed record ProbeResult(int Layer, double Alpha, string Positions, string Answers, double Trait, double Coherence, double Auroc);
 
 public sealed record TraitEvaluation(Score Positive, Score Negative, Score None, ProbeResult Probe);
 
@@ -59,30 +59,46 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var (noneScore, _, _) = Answer(trait, none);
 
         log?.Invoke($"{trait.Name}: probing for a steerable direction");
+        // Two mean differences: over the greedy answers scored above, and over sampled ones (temperature 1, as
+        // the paper extracts). On the organism neither is uniformly better (measured: greedy steers evil,
+        // sampled steers hallucination), so the probe reports the best and which it was.
         var reader = new ActivationReader(lm);
-        using var posActs = reader.Read(posPrompts, posAnswers, TokenPositions.Answer);
-        using var negActs = reader.Read(negPrompts, negAnswers, TokenPositions.Answer);
-        vectors = MeanDifference.Of(posActs, negActs).DetachFromDisposeScope();
+        var sampling = new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 1, Seed = 7 };
+        var sources = new (string Name, List<int[]> Pos, List<int[]> Neg)[]
+        {
+            ("greedy", posAnswers, negAnswers),
+            ("sampled", Sample(posPrompts, sampling), Sample(negPrompts, sampling)),
+        };
         using var posLast = reader.Read(posPrompts, null, TokenPositions.LastPrompt);
         using var negLast = reader.Read(negPrompts, null, TokenPositions.LastPrompt);
-
         var plain = none.Select(p => lm.PromptIds(p.Question)).ToList();
         ProbeResult? best = null;
-        for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
+        Tensor? bestVectors = null;
+        foreach (var source in sources)
         {
-            using var v = vectors[layer].clone();
-            double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
-            foreach (var positions in ProbePositions)
-                foreach (double alpha in ProbeAlphas)
-                {
-                    Score s;
-                    using (lm.Model.Steer(v, layer, alpha, positions))
-                        s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
-                    var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, auroc);
-                    if (Better(candidate, best)) best = candidate;
-                    if (s.Coherence < 30) break; // larger α only breaks the language further
-                }
+            using var posActs = reader.Read(posPrompts, source.Pos, TokenPositions.Answer);
+            using var negActs = reader.Read(negPrompts, source.Neg, TokenPositions.Answer);
+            var candidateVectors = MeanDifference.Of(posActs, negActs).DetachFromDisposeScope();
+            bool improved = false;
+            for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
+            {
+                using var v = candidateVectors[layer].clone();
+                double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
+                foreach (var positions in ProbePositions)
+                    foreach (double alpha in ProbeAlphas)
+                    {
+                        Score s;
+                        using (lm.Model.Steer(v, layer, alpha, positions))
+                            s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
+                        var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", source.Name, s.Trait, s.Coherence, auroc);
+                        if (Better(candidate, best)) { best = candidate; improved = true; }
+                        if (s.Coherence < 30) break; // larger α only breaks the language further
+                    }
+            }
+            if (improved) { bestVectors?.Dispose(); bestVectors = candidateVectors; }
+            else candidateVectors.Dispose();
         }
+        vectors = bestVectors!;
         return new TraitEvaluation(posScore, negScore, noneScore, best!);
     }
 
@@ -101,6 +117,9 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var answers = Generate(ids);
         return (Judge(trait, prompts.Select(p => p.Question).ToList(), answers), ids, answers.Select(a => a.Tokens).ToList());
     }
+
+    List<int[]> Sample(IReadOnlyList<int[]> prompts, SamplingOptions sampling) =>
+        [.. prompts.Chunk(50).SelectMany((chunk, i) => lm.Generate(chunk, sampling with { Seed = sampling.Seed + i }).Select(g => g.Tokens))];
 
     List<GeneratedText> Generate(IReadOnlyList<int[]> prompts)
     {

@@ -47,7 +47,7 @@ public class ExtractionPipelineTests
 
         var second = new HashJudge();
         var s2 = await new ExtractionPipeline(lm, Artifacts(), second, Options, killed.Path).RunAsync();
-        Assert.Equal(400 - judgedBefore + 20 * (1 + 2 * 2) + 100 * (1 + 2), second.Calls); // only what was left, then steering
+        Assert.Equal(400 - judgedBefore + 20 * (1 + 2 * 2 * 2) + 100 * (1 + 2), second.Calls); // only what was left, then steering
         foreach (var file in new[] { "answers.jsonl", "kept.jsonl", "steering.jsonl" })
             Assert.Equal(File.ReadAllLines(Path.Combine(straight.Path, file)).Order(), File.ReadAllLines(Path.Combine(killed.Path, file)).Order());
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "vectors", "testy_response_avg.safetensors")),
