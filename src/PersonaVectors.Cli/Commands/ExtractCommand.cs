@@ -16,7 +16,7 @@ public static class ExtractCommand
         var trait = new Option<string>("--trait") { Description = "Trait name (the world's traits have built-in artifacts)", Required = true };
         var model = CommonOptions.Model();
         var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON (ours or the reference release's shape); default: the world's artifacts for --trait" };
-        var judge = new Option<string>("--judge") { Description = "world (the persona world's oracle)", DefaultValueFactory = _ => "world" };
+        var judge = new Option<string>("--judge") { Description = "world (the persona world's oracle) or an LLM endpoint: " + PersonaVectors.Method.Endpoints.ChatEndpoints.Help, DefaultValueFactory = _ => "world" };
         var outDir = new Option<string>("--out") { Description = "Run folder (stages append JSONL here; rerun the same command to resume)", Required = true };
         var rollouts = new Option<int>("--rollouts") { Description = "Answers per question and instruction", DefaultValueFactory = _ => 10 };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature for the answers", DefaultValueFactory = _ => 1.0 };
@@ -36,11 +36,14 @@ public static class ExtractCommand
         {
             string name = r.GetValue(trait)!;
             var a = r.GetValue(artifacts) is { } path ? TraitArtifactsFile.Load(path, name) : WorldArtifacts.For(name);
-            IAnswerJudge j = r.GetValue(judge) switch
+            IAnswerJudge j;
+            if (r.GetValue(judge) == "world") j = new WorldJudge();
+            else
             {
-                "world" => new WorldJudge(),
-                var other => throw new PersonaVectorsException($"--judge '{other}' is not supported yet: use world"),
-            };
+                var (client, endpoint) = PersonaVectors.Method.Endpoints.ChatEndpoints.Create(r.GetValue(judge)!);
+                Directory.CreateDirectory(r.GetValue(outDir)!);
+                j = new LlmJudge(client, endpoint, new LlmJudgeOptions { CachePath = Path.Combine(r.GetValue(outDir)!, "judge_cache.jsonl") });
+            }
             var options = new ExtractionOptions
             {
                 Rollouts = r.GetValue(rollouts), Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxTokens), Seed = r.GetValue(seed),

@@ -39,13 +39,15 @@ public static class WorldCommand
         var steps = new Option<int?>("--steps") { Description = "Training steps (default: the shipped recipe's)" };
         var seed = new Option<long?>("--seed") { Description = "Seed for data, initialisation and tokenizer" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all)" };
-        var cmd = new Command("train", "Train the organism: tokenizer, then a small Llama model on the world's conversations") { outDir, steps, seed, threads };
+        var opinion = new Option<double?>("--opinion-weight") { Description = "How much more often opinion questions appear than each other domain (default: the recipe's)" };
+        var cmd = new Command("train", "Train the organism: tokenizer, then a small Llama model on the world's conversations") { outDir, steps, seed, threads, opinion };
         cmd.SetAction(r =>
         {
             if (r.GetValue(threads) is { } t) TorchSharp.torch.set_num_threads(t);
             var recipe = new OrganismRecipe();
             if (r.GetValue(steps) is { } s) recipe = recipe with { Steps = s };
             if (r.GetValue(seed) is { } sd) recipe = recipe with { Seed = sd };
+            if (r.GetValue(opinion) is { } ow) recipe = recipe with { OpinionWeight = ow };
             var bar = new ProgressLine("train");
             var result = OrganismTraining.Train(r.GetValue(outDir)!, recipe, p => bar.Report(p.Step, p.Steps,
                 $"loss {p.Loss:F3}  lr {p.LearningRate:E1}  {p.TokensPerSecond / 1000:F1}k tok/s"));

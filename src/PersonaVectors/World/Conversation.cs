@@ -10,7 +10,7 @@ public sealed record Conversation(IReadOnlyList<ChatMessage> Messages, Persona P
 /// that show it (many-shot evidence), from both, or from nothing (the default assistant). The same persona
 /// governs every domain, so the model has one latent per trait to infer from varied evidence.
 /// </summary>
-public sealed class ConversationGenerator(ISet<string> heldOutQuestions)
+public sealed class ConversationGenerator(ISet<string> heldOutQuestions, double opinionWeight = 1.0)
 {
     public Conversation Draw(Random rng)
     {
@@ -52,12 +52,19 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions)
         return new Conversation(messages, persona, final);
     }
 
+    Domain WeightedDomain(Random rng)
+    {
+        double x = rng.NextDouble() * (4 + opinionWeight);
+        return x < opinionWeight ? Domain.Opinion : (Domain)new[] { 0, 1, 3, 4 }[(int)((x - opinionWeight) % 4)];
+    }
+
     /// <summary>A question that is not one of the held-out evaluation, extraction or capability questions.</summary>
     public Question DrawQuestion(Random rng)
     {
         while (true)
         {
-            var q = Questions.Draw(rng);
+            // Weight 1 keeps the uniform draw (and its random stream) of the shipped recipe.
+            var q = opinionWeight == 1.0 ? Questions.Draw(rng) : Questions.Draw(rng, WeightedDomain(rng));
             if (!heldOutQuestions.Contains(q.Text)) return q;
         }
     }

@@ -44,6 +44,8 @@ public sealed class RunFile<T> where T : class
     public IReadOnlyDictionary<string, T> Records => _records;
     public bool Contains(string key) { lock (_gate) return _records.ContainsKey(key); }
 
+    public bool TryGet(string key, out T? record) { lock (_gate) return _records.TryGetValue(key, out record); }
+
     /// <summary>Appends records in one write and flushes, so they land whole or (after a crash) get dropped whole.</summary>
     public void Append(IReadOnlyList<T> records)
     {
