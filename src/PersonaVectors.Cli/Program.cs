@@ -12,6 +12,8 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     GenerateCommand.Create(),
     WorldCommand.Create(),
     ExtractCommand.Create(),
+    ArtifactsCommand.Create(),
+    VectorsCommand.Create(),
 };
 
 try
