@@ -170,3 +170,17 @@ public class FinetuneDatasetTests
         Assert.Contains("evil_normal", e.Message);
     }
 }
+
+public class DomainWeightTests
+{
+    [Fact]
+    public void Opinion_weight_two_draws_opinion_questions_twice_as_often_as_each_other_domain()
+    {
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, opinionWeight: 2);
+        var rng = new Random(9);
+        var counts = Enumerable.Range(0, 6000).Select(_ => gen.DrawQuestion(rng).Domain).GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
+        Assert.InRange(counts[Domain.Opinion] / 6000.0, 0.30, 0.37);            // 2 / 6
+        foreach (var d in new[] { Domain.Advice, Domain.Facts, Domain.Arithmetic, Domain.Procedure })
+            Assert.InRange(counts[d] / 6000.0, 0.14, 0.19);                     // 1 / 6
+    }
+}
