@@ -179,8 +179,13 @@ public class DomainWeightTests
         var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, opinionWeight: 2);
         var rng = new Random(9);
         var counts = Enumerable.Range(0, 6000).Select(_ => gen.DrawQuestion(rng).Domain).GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
-        Assert.InRange(counts[Domain.Opinion] / 6000.0, 0.30, 0.37);            // 2 / 6
+        // 2/6 and 1/6, shifted a little because held-out questions are redrawn (more often in small domains).
+        Assert.InRange(counts[Domain.Opinion] / 6000.0, 0.31, 0.40);
         foreach (var d in new[] { Domain.Advice, Domain.Facts, Domain.Arithmetic, Domain.Procedure })
-            Assert.InRange(counts[d] / 6000.0, 0.14, 0.19);                     // 1 / 6
+            Assert.InRange(counts[d] / 6000.0, 0.11, 0.19);
+        // Weight 1 is the uniform draw: opinion near 1/5.
+        var uniform = new ConversationGenerator(WorldArtifacts.HeldOutQuestions);
+        double share = Enumerable.Range(0, 6000).Count(_ => uniform.DrawQuestion(rng).Domain == Domain.Opinion) / 6000.0;
+        Assert.InRange(share, 0.17, 0.25);
     }
 }
