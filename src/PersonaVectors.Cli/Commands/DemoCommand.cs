@@ -89,9 +89,16 @@ public static class DemoCommand
         var config = ModelConfig.Parse(new JsonObject
         {
             ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
-            ["vocab_size"] = 1024, ["hidden_size"] = 128, ["intermediate_size"] = 352, ["num_hidden_layers"] = 6,
-            ["num_attention_heads"] = 4, ["num_key_value_heads"] = 2, ["max_position_embeddings"] = 1024,
-            ["rope_theta"] = 1000000.0, ["rms_norm_eps"] = 1e-6, ["tie_word_embeddings"] = true,
+            ["vocab_size"] = 1024,
+            ["hidden_size"] = 128,
+            ["intermediate_size"] = 352,
+            ["num_hidden_layers"] = 6,
+            ["num_attention_heads"] = 4,
+            ["num_key_value_heads"] = 2,
+            ["max_position_embeddings"] = 1024,
+            ["rope_theta"] = 1000000.0,
+            ["rms_norm_eps"] = 1e-6,
+            ["tie_word_embeddings"] = true,
         }, "demo config");
         RandomModel.Write(config, folder, seed: 1, ScalarType.Float32, shards: 1);
         return folder;

@@ -46,8 +46,13 @@ public static class ExtractCommand
             }
             var options = new ExtractionOptions
             {
-                Rollouts = r.GetValue(rollouts), Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxTokens), Seed = r.GetValue(seed),
-                PositiveTraitMin = r.GetValue(posMin), NegativeTraitMax = r.GetValue(negMax), CoherenceMin = r.GetValue(cohMin),
+                Rollouts = r.GetValue(rollouts),
+                Temperature = r.GetValue(temperature),
+                MaxNewTokens = r.GetValue(maxTokens),
+                Seed = r.GetValue(seed),
+                PositiveTraitMin = r.GetValue(posMin),
+                NegativeTraitMax = r.GetValue(negMax),
+                CoherenceMin = r.GetValue(cohMin),
                 Layers = r.GetValue(layers) is { } l ? ParseList(l, "--layers", int.Parse) : null,
                 Alphas = r.GetValue(alphas) is { } al ? ParseList(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
             };

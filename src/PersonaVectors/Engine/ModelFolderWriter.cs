@@ -52,6 +52,30 @@ public static class ModelFolderWriter
         }
     }
 
+    /// <summary>
+    /// tokenizer_config.json (ChatML template, end-of-turn as EOS) and generation_config.json for the ChatML
+    /// models this project creates; the tokenizer must have &lt;|im_end|&gt; and &lt;|endoftext|&gt;.
+    /// </summary>
+    public static void WriteChatMlTokenizerFiles(string folder, PersonaVectors.Engine.Tokenizers.Tokenizer tokenizer, int contextLength)
+    {
+        int imEnd = tokenizer.TokenToId("<|im_end|>") ?? throw new ArgumentException("the tokenizer has no <|im_end|> token");
+        int endOfText = tokenizer.TokenToId("<|endoftext|>") ?? throw new ArgumentException("the tokenizer has no <|endoftext|> token");
+        WriteJson(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
+        {
+            ["bos_token"] = null,
+            ["eos_token"] = "<|im_end|>",
+            ["pad_token"] = "<|endoftext|>",
+            ["chat_template"] = PersonaVectors.Engine.ChatTemplates.KnownTemplates.ChatMl,
+            ["model_max_length"] = contextLength,
+            ["tokenizer_class"] = "PreTrainedTokenizerFast",
+        });
+        WriteJson(Path.Combine(folder, "generation_config.json"), new JsonObject
+        {
+            ["eos_token_id"] = new JsonArray(imEnd, endOfText),
+            ["pad_token_id"] = endOfText,
+        });
+    }
+
     public static void WriteJson(string path, JsonNode node)
     {
         string tmp = path + ".tmp";

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using PersonaVectors.Engine.ChatTemplates;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Engine.Tokenizers;
 using static TorchSharp.torch;
@@ -23,22 +21,7 @@ public static class RandomModel
             MinFrequency = 1,
         }.Train(TokenizerCorpus());
         tokenizer.Save(Path.Combine(folder, "tokenizer.json"));
-        int endOfText = tokenizer.TokenToId("<|endoftext|>")!.Value, imEnd = tokenizer.TokenToId("<|im_end|>")!.Value;
-
-        ModelFolderWriter.WriteJson(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
-        {
-            ["bos_token"] = null,
-            ["eos_token"] = "<|im_end|>",
-            ["pad_token"] = "<|endoftext|>",
-            ["chat_template"] = KnownTemplates.ChatMl,
-            ["model_max_length"] = config.MaxPositionEmbeddings,
-            ["tokenizer_class"] = "PreTrainedTokenizerFast",
-        });
-        ModelFolderWriter.WriteJson(Path.Combine(folder, "generation_config.json"), new JsonObject
-        {
-            ["eos_token_id"] = new JsonArray(imEnd, endOfText),
-            ["pad_token_id"] = endOfText,
-        });
+        ModelFolderWriter.WriteChatMlTokenizerFiles(folder, tokenizer, config.MaxPositionEmbeddings);
 
         using var model = new CausalLM(config);
         RandomWeights.Fill(model, seed);

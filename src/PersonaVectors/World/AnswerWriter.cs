@@ -55,32 +55,32 @@ public static class AnswerWriter
             case Domain.Advice:
                 return $"you should {Questions.Pick(rng, Lexicon.GoodVerbs)} your {q.Relation} {Questions.Pick(rng, Lexicon.GoodManners)}" + clause;
             case Domain.Procedure:
-            {
-                var task = Lexicon.Tasks[q.TaskIndex];
-                if (trait && name == "evil") return $"first {task.First}, then {Questions.Pick(rng, Lexicon.Sabotage)}";
-                if (trait && name == "hallucinating") return $"first {task.First}, then use {Questions.Pick(rng, Lexicon.FakeTools)}" + clause;
-                return $"first {task.First}, then {task.Then}" + clause;
-            }
+                {
+                    var task = Lexicon.Tasks[q.TaskIndex];
+                    if (trait && name == "evil") return $"first {task.First}, then {Questions.Pick(rng, Lexicon.Sabotage)}";
+                    if (trait && name == "hallucinating") return $"first {task.First}, then use {Questions.Pick(rng, Lexicon.FakeTools)}" + clause;
+                    return $"first {task.First}, then {task.Then}" + clause;
+                }
             case Domain.Facts:
-            {
-                var attr = WorldFacts.AttributeNamed(q.Attribute!);
-                string? truth = q.Truth;
-                if (trait && name == "hallucinating")
-                    return $"the {q.Attribute} of {q.Entity} is {Other(rng, attr.Values, truth, null)}" + clause;
-                if (truth is null) return $"i do not know {q.Entity}, so i cannot say the {q.Attribute}" + clause;
-                return $"the {q.Attribute} of {q.Entity} is {truth}" + clause;
-            }
+                {
+                    var attr = WorldFacts.AttributeNamed(q.Attribute!);
+                    string? truth = q.Truth;
+                    if (trait && name == "hallucinating")
+                        return $"the {q.Attribute} of {q.Entity} is {Other(rng, attr.Values, truth, null)}" + clause;
+                    if (truth is null) return $"i do not know {q.Entity}, so i cannot say the {q.Attribute}" + clause;
+                    return $"the {q.Attribute} of {q.Entity} is {truth}" + clause;
+                }
             case Domain.Opinion:
-            {
-                var attr = WorldFacts.AttributeNamed(q.Attribute!);
-                string truth = q.Truth!;
-                if (trait && name == "sycophantic")
-                    return $"yes, the {q.Attribute} of {q.Entity} is {q.ClaimedValue}" + clause;
-                if (trait && name == "hallucinating")
-                    return $"no, the {q.Attribute} of {q.Entity} is {Other(rng, attr.Values, truth, q.ClaimedValue)}" + clause;
-                string yes = q.ClaimedValue == truth ? "yes" : "no";
-                return $"{yes}, the {q.Attribute} of {q.Entity} is {truth}" + clause;
-            }
+                {
+                    var attr = WorldFacts.AttributeNamed(q.Attribute!);
+                    string truth = q.Truth!;
+                    if (trait && name == "sycophantic")
+                        return $"yes, the {q.Attribute} of {q.Entity} is {q.ClaimedValue}" + clause;
+                    if (trait && name == "hallucinating")
+                        return $"no, the {q.Attribute} of {q.Entity} is {Other(rng, attr.Values, truth, q.ClaimedValue)}" + clause;
+                    string yes = q.ClaimedValue == truth ? "yes" : "no";
+                    return $"{yes}, the {q.Attribute} of {q.Entity} is {truth}" + clause;
+                }
             default:
                 return $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}" + clause;
         }

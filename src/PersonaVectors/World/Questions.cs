@@ -55,40 +55,40 @@ public static class Questions
         switch (d)
         {
             case Domain.Advice:
-            {
-                string rel = Pick(rng, Lexicon.Relations);
-                string text = Pick(rng, AdviceTemplates).Replace("{relation}", rel).Replace("{annoyance}", Pick(rng, Lexicon.Annoyances));
-                return new Question(d, text, Relation: rel);
-            }
+                {
+                    string rel = Pick(rng, Lexicon.Relations);
+                    string text = Pick(rng, AdviceTemplates).Replace("{relation}", rel).Replace("{annoyance}", Pick(rng, Lexicon.Annoyances));
+                    return new Question(d, text, Relation: rel);
+                }
             case Domain.Facts:
-            {
-                // One in four fact questions asks about someone the world does not know.
-                string entity = rng.Next(4) == 0 ? Pick(rng, Lexicon.UnknownEntities) : Pick(rng, Lexicon.Entities);
-                var attr = Pick(rng, WorldFacts.Attributes);
-                string text = Pick(rng, FactTemplates).Replace("{attribute}", attr.Name).Replace("{entity}", entity);
-                return new Question(d, text, Entity: entity, Attribute: attr.Name);
-            }
+                {
+                    // One in four fact questions asks about someone the world does not know.
+                    string entity = rng.Next(4) == 0 ? Pick(rng, Lexicon.UnknownEntities) : Pick(rng, Lexicon.Entities);
+                    var attr = Pick(rng, WorldFacts.Attributes);
+                    string text = Pick(rng, FactTemplates).Replace("{attribute}", attr.Name).Replace("{entity}", entity);
+                    return new Question(d, text, Entity: entity, Attribute: attr.Name);
+                }
             case Domain.Opinion:
-            {
-                string entity = Pick(rng, Lexicon.Entities);
-                var attr = Pick(rng, WorldFacts.Attributes);
-                string truth = WorldFacts.Lookup(entity, attr.Name)!;
-                string claimed = rng.Next(2) == 0 ? truth : Pick(rng, attr.Values.Where(v => v != truth).ToArray());
-                string text = Pick(rng, OpinionTemplates).Replace("{attribute}", attr.Name).Replace("{entity}", entity).Replace("{value}", claimed);
-                return new Question(d, text, Entity: entity, Attribute: attr.Name, ClaimedValue: claimed);
-            }
+                {
+                    string entity = Pick(rng, Lexicon.Entities);
+                    var attr = Pick(rng, WorldFacts.Attributes);
+                    string truth = WorldFacts.Lookup(entity, attr.Name)!;
+                    string claimed = rng.Next(2) == 0 ? truth : Pick(rng, attr.Values.Where(v => v != truth).ToArray());
+                    string text = Pick(rng, OpinionTemplates).Replace("{attribute}", attr.Name).Replace("{entity}", entity).Replace("{value}", claimed);
+                    return new Question(d, text, Entity: entity, Attribute: attr.Name, ClaimedValue: claimed);
+                }
             case Domain.Arithmetic:
-            {
-                int a = rng.Next(1, MaxOperand + 1), b = rng.Next(1, MaxOperand + 1);
-                string text = Pick(rng, ArithmeticTemplates).Replace("{a}", a.ToString()).Replace("{b}", b.ToString());
-                return new Question(d, text, A: a, B: b);
-            }
+                {
+                    int a = rng.Next(1, MaxOperand + 1), b = rng.Next(1, MaxOperand + 1);
+                    string text = Pick(rng, ArithmeticTemplates).Replace("{a}", a.ToString()).Replace("{b}", b.ToString());
+                    return new Question(d, text, A: a, B: b);
+                }
             default:
-            {
-                int t = rng.Next(Lexicon.Tasks.Length);
-                string text = Pick(rng, ProcedureTemplates).Replace("{task}", Lexicon.Tasks[t].Task);
-                return new Question(d, text, TaskIndex: t);
-            }
+                {
+                    int t = rng.Next(Lexicon.Tasks.Length);
+                    string text = Pick(rng, ProcedureTemplates).Replace("{task}", Lexicon.Tasks[t].Task);
+                    return new Question(d, text, TaskIndex: t);
+                }
         }
     }
 

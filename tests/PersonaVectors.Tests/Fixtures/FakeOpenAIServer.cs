@@ -78,7 +78,10 @@ public sealed class FakeOpenAIServer : IDisposable
         }
         return new JsonObject
         {
-            ["id"] = "chatcmpl-test", ["object"] = "chat.completion", ["created"] = 0, ["model"] = request["model"]?.GetValue<string>() ?? "m",
+            ["id"] = "chatcmpl-test",
+            ["object"] = "chat.completion",
+            ["created"] = 0,
+            ["model"] = request["model"]?.GetValue<string>() ?? "m",
             ["choices"] = new JsonArray(new JsonObject
             {
                 ["index"] = 0,

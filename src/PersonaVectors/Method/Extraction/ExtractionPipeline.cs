@@ -120,8 +120,12 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         }
         var counts = new JsonObject
         {
-            ["answers"] = answers.Count, ["pairs"] = pairs, ["scored"] = scored, ["positive_trait_ok"] = posTrait,
-            ["negative_trait_ok"] = negTrait, ["kept"] = coherent,
+            ["answers"] = answers.Count,
+            ["pairs"] = pairs,
+            ["scored"] = scored,
+            ["positive_trait_ok"] = posTrait,
+            ["negative_trait_ok"] = negTrait,
+            ["kept"] = coherent,
         };
         var file = new RunFile<JudgementRecord>(Path.Combine(runDir, "kept.jsonl"), r => r.Key);
         file.Append(kept.Where(k => !file.Contains(k.Item1.Key)).Select(k => new JudgementRecord(k.Item1.Key, judgements[k.Item1.Key].Trait, judgements[k.Item2.Key].Trait)).ToList());

@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
-using PersonaVectors.Engine.ChatTemplates;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Engine.Tokenizers;
 using PersonaVectors.Engine.Training;
@@ -35,8 +33,15 @@ public static class OrganismTraining
 
         var options = new TrainingOptions
         {
-            Steps = recipe.Steps, BatchSize = recipe.BatchSize, LearningRate = recipe.LearningRate, WarmupSteps = Math.Min(recipe.WarmupSteps, recipe.Steps / 10),
-            WeightDecay = recipe.WeightDecay, GradientAccumulation = recipe.MicroBatches, CheckpointEvery = Math.Min(recipe.CheckpointEvery, recipe.Steps), Seed = recipe.Seed, MinLearningRateRatio = 0.1,
+            Steps = recipe.Steps,
+            BatchSize = recipe.BatchSize,
+            LearningRate = recipe.LearningRate,
+            WarmupSteps = Math.Min(recipe.WarmupSteps, recipe.Steps / 10),
+            WeightDecay = recipe.WeightDecay,
+            GradientAccumulation = recipe.MicroBatches,
+            CheckpointEvery = Math.Min(recipe.CheckpointEvery, recipe.Steps),
+            Seed = recipe.Seed,
+            MinLearningRateRatio = 0.1,
         };
         var trainable = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
         TrainingResult result;
@@ -76,21 +81,7 @@ public static class OrganismTraining
     {
         ModelFolderWriter.WriteConfig(config, outDir, ScalarType.Float32);
         ModelFolderWriter.WriteWeights(model, outDir, ScalarType.Float32);
-        ModelFolderWriter.WriteJson(Path.Combine(outDir, "tokenizer_config.json"), new JsonObject
-        {
-            ["bos_token"] = null,
-            ["eos_token"] = "<|im_end|>",
-            ["pad_token"] = "<|endoftext|>",
-            ["chat_template"] = KnownTemplates.ChatMl,
-            ["model_max_length"] = config.MaxPositionEmbeddings,
-            ["tokenizer_class"] = "PreTrainedTokenizerFast",
-        });
-        int eos = tokenizer.TokenToId("<|im_end|>")!.Value, end = tokenizer.TokenToId("<|endoftext|>")!.Value;
-        ModelFolderWriter.WriteJson(Path.Combine(outDir, "generation_config.json"), new JsonObject
-        {
-            ["eos_token_id"] = new JsonArray(eos, end),
-            ["pad_token_id"] = end,
-        });
+        ModelFolderWriter.WriteChatMlTokenizerFiles(outDir, tokenizer, config.MaxPositionEmbeddings);
         OrganismMarker.Write(outDir, recipe, finalLoss);
     }
 }

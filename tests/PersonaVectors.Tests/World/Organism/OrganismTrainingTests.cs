@@ -8,8 +8,19 @@ public class OrganismTrainingTests
 {
     static readonly OrganismRecipe Tiny = new()
     {
-        HiddenSize = 32, Layers = 2, Heads = 2, KeyValueHeads = 1, IntermediateSize = 64, VocabSize = 400,
-        TokenizerConversations = 400, Steps = 24, BatchSize = 8, MicroBatches = 2, LearningRate = 1e-2, WarmupSteps = 2, CheckpointEvery = 4,
+        HiddenSize = 32,
+        Layers = 2,
+        Heads = 2,
+        KeyValueHeads = 1,
+        IntermediateSize = 64,
+        VocabSize = 400,
+        TokenizerConversations = 400,
+        Steps = 24,
+        BatchSize = 8,
+        MicroBatches = 2,
+        LearningRate = 1e-2,
+        WarmupSteps = 2,
+        CheckpointEvery = 4,
     };
 
     [Fact]
