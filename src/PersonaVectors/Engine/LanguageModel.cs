@@ -69,7 +69,8 @@ public sealed class LanguageModel : IDisposable
         if (weightDType is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new InvalidRequestException($"weights can be held as float32 or bfloat16, not {weightDType}");
         var model = new CausalLM(config, ScalarType.Float32, weightDType);
-        ModelWeights.Load(model, folder);
+        try { ModelWeights.Load(model, folder); }
+        catch { model.Dispose(); throw; }
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
         model.eval();
         return new LanguageModel(folder, config, model, tokenizer, template, generation);

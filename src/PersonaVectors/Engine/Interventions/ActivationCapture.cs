@@ -54,7 +54,11 @@ public sealed class ActivationCapture : IDisposable
     }
 
     /// <summary>Means for every captured layer, stacked as [batch, layers, hidden] in the order of <see cref="Layers"/>.</summary>
-    public Tensor Means() => stack(Layers.Select(Mean).ToArray(), 1);
+    public Tensor Means()
+    {
+        using var scope = NewDisposeScope(); // the per-layer means are temporaries
+        return stack(Layers.Select(Mean).ToArray(), 1).MoveToOuterDisposeScope();
+    }
 
     public void Dispose()
     {
