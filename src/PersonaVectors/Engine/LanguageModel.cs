@@ -140,5 +140,18 @@ public sealed class LanguageModel : IDisposable
         return new LastPosition(ids, last, hidden);
     }
 
+    /// <summary>
+    /// Generates for many prompts in batches of at most <paramref name="batchSize"/>. Batch k samples with seed
+    /// <c>options.Seed + k</c>, so each batch's samples are fixed by its position alone.
+    /// </summary>
+    public List<GeneratedText> GenerateInBatches(IReadOnlyList<int[]> prompts, SamplingOptions options, int batchSize, CancellationToken cancel = default)
+    {
+        var all = new List<GeneratedText>(prompts.Count);
+        int k = 0;
+        foreach (var chunk in prompts.Chunk(batchSize))
+            all.AddRange(Generate(chunk, options with { Seed = options.Seed + k++ }, cancel: cancel));
+        return all;
+    }
+
     public void Dispose() => Model.Dispose();
 }

@@ -193,10 +193,9 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             progress?.Invoke(new StageProgress("steer", done++, total));
             if (file.Records.TryGetValue(key, out var existing)) return existing;
             var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
-            List<GeneratedText> outputs = [];
+            List<GeneratedText> outputs;
             using (alpha == 0 ? null : lm.Model.Steer(vector.At(layer), layer, alpha, where))
-                for (int i = 0; i < ids.Count; i += options.BatchSize)
-                    outputs.AddRange(lm.Generate(ids.Skip(i).Take(options.BatchSize).ToList(), new SamplingOptions { MaxNewTokens = options.MaxNewTokens }, cancel: cancel));
+                outputs = lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = options.MaxNewTokens }, options.BatchSize, cancel);
             var scores = new List<AnswerScores>();
             for (int i = 0; i < prompts.Count; i++) scores.Add(await judge.JudgeAsync(artifacts, prompts[i].Question, outputs[i].Text, cancel));
             var record = new SteeringRecord(key, setting, layer, alpha, positions,

@@ -118,16 +118,13 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         return (Judge(trait, prompts.Select(p => p.Question).ToList(), answers), ids, answers.Select(a => a.Tokens).ToList());
     }
 
-    List<int[]> Sample(IReadOnlyList<int[]> prompts, SamplingOptions sampling) =>
-        [.. prompts.Chunk(50).SelectMany((chunk, i) => lm.Generate(chunk, sampling with { Seed = sampling.Seed + i }).Select(g => g.Tokens))];
+    const int BatchSize = 50;
 
-    List<GeneratedText> Generate(IReadOnlyList<int[]> prompts)
-    {
-        var all = new List<GeneratedText>();
-        for (int i = 0; i < prompts.Count; i += 50)
-            all.AddRange(lm.Generate(prompts.Skip(i).Take(50).ToList(), new SamplingOptions { MaxNewTokens = maxNewTokens }));
-        return all;
-    }
+    List<int[]> Sample(IReadOnlyList<int[]> prompts, SamplingOptions sampling) =>
+        [.. lm.GenerateInBatches(prompts, sampling, BatchSize).Select(g => g.Tokens)];
+
+    List<GeneratedText> Generate(IReadOnlyList<int[]> prompts) =>
+        lm.GenerateInBatches(prompts, new SamplingOptions { MaxNewTokens = maxNewTokens }, BatchSize);
 
     static Score Judge(TraitSpec trait, IReadOnlyList<string> questions, IReadOnlyList<GeneratedText> answers)
     {
