@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.Security.Cryptography;
 using System.Text;
+using Anthropic.Exceptions;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
@@ -10,7 +11,10 @@ namespace PersonaVectors.Method.Judging;
 /// <summary>Settings of an LLM judge.</summary>
 public sealed record LlmJudgeOptions
 {
-    /// <summary>Use the endpoint's top-20 log-probabilities (the paper's method); false asks for a number as text.</summary>
+    /// <summary>
+    /// Use the endpoint's top-20 log-probabilities (the paper's method) where it is an OpenAI-style chat client;
+    /// false, or any other client (Anthropic, local), asks for a number as text.
+    /// </summary>
     public bool UseLogProbabilities { get; init; } = true;
     public double MinNumericMass { get; init; } = LogprobScore.DefaultMinNumericMass;
     public int MaxAttempts { get; init; } = 5;
@@ -22,14 +26,18 @@ public sealed record LlmJudgeOptions
 
 /// <summary>
 /// An LLM as judge, through any <see cref="IChatClient"/>: it fills the trait rubric (and a coherence rubric)
-/// with the question and answer, asks for one token, and turns the top-20 log-probabilities into a score with
-/// <see cref="LogprobScore"/>. Endpoints without log-probabilities fall back to reading a number from the text.
-/// Rate limits and timeouts are retried with exponential backoff; judgements are cached by content hash.
+/// with the question and answer. An OpenAI-style client is asked for one token, and its top-20 log-probabilities
+/// become a score with <see cref="LogprobScore"/>; other clients (Anthropic, local) and endpoints that return no
+/// log-probabilities fall back to reading a number from the text. Rate limits and timeouts, from the OpenAI and
+/// the Anthropic SDK alike, are retried with exponential backoff; judgements are cached by content hash.
 /// </summary>
 public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? options = null) : IAnswerJudge
 {
     readonly LlmJudgeOptions _options = options ?? new LlmJudgeOptions();
     readonly JudgeCache? _cache = options?.CachePath is { } p ? new JudgeCache(p) : null;
+    // Log-probabilities are only requested and read through the OpenAI SDK's types. Any other client answers in text,
+    // and one output token would cut a score like "85" to "8" wherever the tokenizer splits numbers.
+    readonly bool _logprobs = (options ?? new LlmJudgeOptions()).UseLogProbabilities && client.GetService<ChatClient>() is not null;
 
     public string Name => name;
 
@@ -56,7 +64,7 @@ public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? o
     /// <summary>One rubric, one score (null when the judge declined).</summary>
     public async Task<double?> ScoreAsync(string prompt, CancellationToken cancel = default)
     {
-        string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(name + "\n" + _options.UseLogProbabilities + "\n" + prompt)));
+        string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(name + "\n" + _logprobs + "\n" + prompt)));
         if (_cache?.TryGet(key, out var cached) == true) return cached;
         double? score = await WithRetries(() => AskAsync(prompt, cancel), cancel);
         _cache?.Add(key, score);
@@ -67,8 +75,8 @@ public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? o
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(_options.Timeout);
-        var chatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = _options.UseLogProbabilities ? 1 : 8 };
-        if (_options.UseLogProbabilities)
+        var chatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = _logprobs ? 1 : 8 };
+        if (_logprobs)
             chatOptions.RawRepresentationFactory = _ => new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = 20 };
         ChatResponse response;
         try
@@ -79,7 +87,7 @@ public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? o
         {
             throw new TimeoutException($"the judge did not answer within {_options.Timeout.TotalSeconds:F0} s");
         }
-        if (_options.UseLogProbabilities && response.RawRepresentation is ChatCompletion completion
+        if (_logprobs && response.RawRepresentation is ChatCompletion completion
             && completion.ContentTokenLogProbabilities is { Count: > 0 } tokens)
             return LogprobScore.Aggregate(tokens[0].TopLogProbabilities.Select(t => (t.Token, (double)t.LogProbability)), _options.MinNumericMass);
         // No log-probabilities from this endpoint: read the number it wrote.
@@ -110,6 +118,8 @@ public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? o
     static bool Retryable(Exception e) => e switch
     {
         ClientResultException c => c.Status is 429 or >= 500 or 0,
+        // The Anthropic SDK has retried these a couple of times already; a long run should still outlast a rate limit.
+        AnthropicRateLimitException or Anthropic5xxException or AnthropicIOException => true,
         TimeoutException or HttpRequestException => true,
         _ => false,
     };
