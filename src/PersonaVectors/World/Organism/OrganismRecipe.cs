@@ -18,7 +18,7 @@ public sealed record OrganismRecipe
     public int ContextLength { get; init; } = 512;
     public int TokenizerConversations { get; init; } = 20000;
     /// <summary>How much more often opinion questions appear than each other domain (1 = uniform).</summary>
-    public double OpinionWeight { get; init; } = 1.5;
+    public double OpinionWeight { get; init; } = 1.0;
 
     public int Steps { get; init; } = 3000;
     public int BatchSize { get; init; } = 32;
