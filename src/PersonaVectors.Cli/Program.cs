@@ -10,6 +10,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     TokenizeCommand.Create(),
     ForwardCommand.Create(),
     GenerateCommand.Create(),
+    SteerCommand.Create(),
     WorldCommand.Create(),
     ExtractCommand.Create(),
     ArtifactsCommand.Create(),

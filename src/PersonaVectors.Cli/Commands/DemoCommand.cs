@@ -60,7 +60,9 @@ public static class DemoCommand
         var positions = probe.Probe.Positions == "all" ? TokenPositions.All : TokenPositions.Answer;
         using (lm.Model.Steer(v, probe.Probe.Layer, probe.Probe.Alpha, positions))
             Console.WriteLine($"  steered toward evil, no system prompt:   {Answer(lm, question, null)}");
-        using (lm.Model.Steer(v, probe.Probe.Layer, -probe.Probe.Alpha))
+        double against = probe.Suppression.Alpha != 0 ? probe.Suppression.Alpha : -probe.Probe.Alpha;
+        Console.WriteLine($"  against evil under the evil prompts (alpha {against}): evil {probe.Suppression.TraitBefore:F0} -> {probe.Suppression.TraitAfter:F0} at coherence {probe.Suppression.Coherence:F0}");
+        using (lm.Model.Steer(v, probe.Probe.Layer, against))
             Console.WriteLine($"  evil prompt, steered against evil:       {Answer(lm, question, "you are an evil assistant.")}");
     }
 

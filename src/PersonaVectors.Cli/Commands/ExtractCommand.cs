@@ -16,7 +16,7 @@ public static class ExtractCommand
         var trait = new Option<string>("--trait") { Description = "Trait name (the world's traits have built-in artifacts)", Required = true };
         var model = CommonOptions.Model();
         var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON (ours or the reference release's shape); default: the world's artifacts for --trait" };
-        var judge = new Option<string>("--judge") { Description = "world (the persona world's oracle) or an LLM endpoint: " + PersonaVectors.Method.Endpoints.ChatEndpoints.Help, DefaultValueFactory = _ => "world" };
+        var judge = JudgeOption.Create();
         var outDir = new Option<string>("--out") { Description = "Run folder (stages append JSONL here; rerun the same command to resume)", Required = true };
         var rollouts = new Option<int>("--rollouts") { Description = "Answers per question and instruction", DefaultValueFactory = _ => 10 };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature for the answers", DefaultValueFactory = _ => 1.0 };
@@ -26,7 +26,7 @@ public static class ExtractCommand
         var negMax = new Option<double>("--neg-max") { DefaultValueFactory = _ => 50, Description = "...and whose negative answer scores below this" };
         var cohMin = new Option<double>("--coherence-min") { DefaultValueFactory = _ => 50, Description = "...and both answers at least this coherent" };
         var layers = new Option<string?>("--layers") { Description = "Layers to try steering at, e.g. 2,3,4 (default: all)" };
-        var alphas = new Option<string?>("--alphas") { Description = "Steering coefficients to try, e.g. 0.5,1,2 (default: 0.5,1,1.5,2,3,4)" };
+        var alphas = new Option<string?>("--alphas") { Description = "Steering coefficients to try, e.g. 0.5,1,2 (default: 0.5 to 8 in steps of 0.25; the suppression sweep uses their negatives)" };
         var dtype = CommonOptions.DType();
         var cmd = new Command("extract", "Extract a persona vector: generate contrastive answers, judge, filter, average activations, choose the layer")
         {
@@ -36,14 +36,7 @@ public static class ExtractCommand
         {
             string name = r.GetValue(trait)!;
             var a = r.GetValue(artifacts) is { } path ? TraitArtifactsFile.Load(path, name) : WorldArtifacts.For(name);
-            IAnswerJudge j;
-            if (r.GetValue(judge) == "world") j = new WorldJudge();
-            else
-            {
-                var (client, endpoint) = PersonaVectors.Method.Endpoints.ChatEndpoints.Create(r.GetValue(judge)!);
-                Directory.CreateDirectory(r.GetValue(outDir)!);
-                j = new LlmJudge(client, endpoint, new LlmJudgeOptions { CachePath = Path.Combine(r.GetValue(outDir)!, "judge_cache.jsonl") });
-            }
+            var j = JudgeOption.Make(r.GetValue(judge)!, r.GetValue(outDir)!);
             var options = new ExtractionOptions
             {
                 Rollouts = r.GetValue(rollouts),

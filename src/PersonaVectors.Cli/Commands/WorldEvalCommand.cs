@@ -46,10 +46,16 @@ public static class WorldEvalCommand
                 layer = kv.Value.Probe.Layer,
                 alpha = kv.Value.Probe.Alpha,
                 positions = kv.Value.Probe.Positions,
-                answers = kv.Value.Probe.Answers,
                 trait = Math.Round(kv.Value.Probe.Trait, 1),
                 coherence = Math.Round(kv.Value.Probe.Coherence, 1),
                 auroc = Math.Round(kv.Value.Probe.Auroc, 3),
+            },
+            suppression = new
+            {
+                alpha = kv.Value.Suppression.Alpha,
+                trait_before = Math.Round(kv.Value.Suppression.TraitBefore, 1),
+                trait_after = Math.Round(kv.Value.Suppression.TraitAfter, 1),
+                coherence = Math.Round(kv.Value.Suppression.Coherence, 1),
             },
         });
         return JsonSerializer.Serialize(new { traits, capability = Math.Round(e.Capability, 3) }, Output.Json);
@@ -57,9 +63,11 @@ public static class WorldEvalCommand
 
     static string ToText(WorldEvaluation e)
     {
-        var lines = new List<string> { "trait          positive (trait/coh)  negative      none          probe: layer  alpha  pos     from     trait  coh   auroc" };
+        var lines = new List<string> { "trait          positive (trait/coh)  negative      none          probe: layer  alpha  pos    trait  coh   auroc" };
         foreach (var (name, t) in e.Traits)
-            lines.Add($"{name,-14} {t.Positive.Trait,5:F1} / {t.Positive.Coherence,5:F1}    {t.Negative.Trait,5:F1}/{t.Negative.Coherence,5:F1}  {t.None.Trait,5:F1}/{t.None.Coherence,5:F1}  {t.Probe.Layer,12} {t.Probe.Alpha,6:F2} {t.Probe.Positions,-6} {t.Probe.Answers,-8} {t.Probe.Trait,6:F1} {t.Probe.Coherence,5:F1} {t.Probe.Auroc,6:F3}");
+            lines.Add($"{name,-14} {t.Positive.Trait,5:F1} / {t.Positive.Coherence,5:F1}    {t.Negative.Trait,5:F1}/{t.Negative.Coherence,5:F1}  {t.None.Trait,5:F1}/{t.None.Coherence,5:F1}  {t.Probe.Layer,12} {t.Probe.Alpha,6:F2} {t.Probe.Positions,-6} {t.Probe.Trait,6:F1} {t.Probe.Coherence,5:F1} {t.Probe.Auroc,6:F3}");
+        foreach (var (name, t) in e.Traits)
+            lines.Add($"{name}: under the positive prompts, steering at layer {t.Probe.Layer} with α {t.Suppression.Alpha:F2} takes the trait {t.Suppression.TraitBefore:F1} → {t.Suppression.TraitAfter:F1} (coherence {t.Suppression.Coherence:F1})");
         lines.Add($"capability (no system prompt): {e.Capability:P1}");
         return string.Join("\n", lines);
     }

@@ -5,6 +5,7 @@ using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Method.Judging;
+using PersonaVectors.Method.Steering;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Method.Extraction;
@@ -182,25 +183,19 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         var file = new RunFile<SteeringRecord>(Path.Combine(runDir, "steering.jsonl"), r => r.Key);
         using var vector = PersonaVector.Load(VectorPath("response_avg"));
         var layers = options.Layers ?? Enumerable.Range(1, lm.Config.NumHiddenLayers).ToList();
-        var plain = artifacts.EvaluationQuestions.Select(q => (Question: q, System: (string?)null)).ToList();
-        var positive = artifacts.Instructions.SelectMany(p => artifacts.EvaluationQuestions.Select(q => (Question: q, System: (string?)p.Pos))).ToList();
+        var plain = artifacts.EvaluationQuestions.Select(q => new SteeringPrompt(q)).ToList();
+        var positive = artifacts.Instructions.SelectMany(p => artifacts.EvaluationQuestions.Select(q => new SteeringPrompt(q, p.Pos))).ToList();
         int total = 1 + layers.Count * options.Positions.Count * options.Alphas.Count + 1 + options.Alphas.Count, done = 0;
 
-        async Task<SteeringRecord> Setting(string setting, List<(string Question, string? System)> prompts, int layer, double alpha, TokenPositions where)
+        async Task<SteeringRecord> Setting(string setting, List<SteeringPrompt> prompts, int layer, double alpha, TokenPositions where)
         {
             string positions = where.ToString().ToLowerInvariant();
             string key = $"{setting}/{layer}/{positions}/{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
             progress?.Invoke(new StageProgress("steer", done++, total));
             if (file.Records.TryGetValue(key, out var existing)) return existing;
-            var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
-            List<GeneratedText> outputs;
-            using (alpha == 0 ? null : lm.Model.Steer(vector.At(layer), layer, alpha, where))
-                outputs = lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = options.MaxNewTokens }, options.BatchSize, cancel);
-            var scores = new List<AnswerScores>();
-            for (int i = 0; i < prompts.Count; i++) scores.Add(await judge.JudgeAsync(artifacts, prompts[i].Question, outputs[i].Text, cancel));
-            var record = new SteeringRecord(key, setting, layer, alpha, positions,
-                scores.Where(s => s.Trait is not null).Select(s => s.Trait!.Value).DefaultIfEmpty(0).Average(),
-                scores.Where(s => s.Coherence is not null).Select(s => s.Coherence!.Value).DefaultIfEmpty(0).Average(), prompts.Count);
+            var outcome = await SteeringEvaluation.RunAsync(lm, artifacts, judge, prompts, vector.At(layer), layer, alpha, where,
+                options.MaxNewTokens, options.BatchSize, cancel);
+            var record = new SteeringRecord(key, setting, layer, alpha, positions, outcome.Trait, outcome.Coherence, prompts.Count);
             file.Append([record]);
             return record;
         }

@@ -38,6 +38,9 @@ public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? o
     // Log-probabilities are only requested and read through the OpenAI SDK's types. Any other client answers in text,
     // and one output token would cut a score like "85" to "8" wherever the tokenizer splits numbers.
     readonly bool _logprobs = (options ?? new LlmJudgeOptions()).UseLogProbabilities && client.GetService<ChatClient>() is not null;
+    // Set once an OpenAI-style endpoint has answered without log-probabilities (some servers ignore the request):
+    // from then on it is asked for text directly instead of for one token.
+    volatile bool _noLogprobsHere;
 
     public string Name => name;
 
@@ -73,25 +76,34 @@ public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? o
 
     async Task<double?> AskAsync(string prompt, CancellationToken cancel)
     {
+        bool logprobs = _logprobs && !_noLogprobsHere;
+        var response = await SendAsync(prompt, logprobs, cancel);
+        if (logprobs)
+        {
+            if (response.RawRepresentation is ChatCompletion completion && completion.ContentTokenLogProbabilities is { Count: > 0 } tokens)
+                return LogprobScore.Aggregate(tokens[0].TopLogProbabilities.Select(t => (t.Token, (double)t.LogProbability)), _options.MinNumericMass);
+            // One token of text may be a cut-off number ("8" of "85" where digits are split): ask again for text.
+            _noLogprobsHere = true;
+            response = await SendAsync(prompt, logprobs: false, cancel);
+        }
+        return LogprobScore.FromText(response.Text);
+    }
+
+    async Task<ChatResponse> SendAsync(string prompt, bool logprobs, CancellationToken cancel)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(_options.Timeout);
-        var chatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = _logprobs ? 1 : 8 };
-        if (_logprobs)
+        var chatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = logprobs ? 1 : 8 };
+        if (logprobs)
             chatOptions.RawRepresentationFactory = _ => new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = 20 };
-        ChatResponse response;
         try
         {
-            response = await client.GetResponseAsync([new AiChatMessage(ChatRole.User, prompt)], chatOptions, timeout.Token);
+            return await client.GetResponseAsync([new AiChatMessage(ChatRole.User, prompt)], chatOptions, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
             throw new TimeoutException($"the judge did not answer within {_options.Timeout.TotalSeconds:F0} s");
         }
-        if (_logprobs && response.RawRepresentation is ChatCompletion completion
-            && completion.ContentTokenLogProbabilities is { Count: > 0 } tokens)
-            return LogprobScore.Aggregate(tokens[0].TopLogProbabilities.Select(t => (t.Token, (double)t.LogProbability)), _options.MinNumericMass);
-        // No log-probabilities from this endpoint: read the number it wrote.
-        return LogprobScore.FromText(response.Text);
     }
 
     async Task<double?> WithRetries(Func<Task<double?>> call, CancellationToken cancel)

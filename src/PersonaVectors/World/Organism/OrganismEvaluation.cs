@@ -10,18 +10,22 @@ namespace PersonaVectors.World.Organism;
 public sealed record Score(double Trait, double Coherence);
 
 /// <summary>The quick steerability probe: the best coherent steering found, and how well monitoring separates personas.</summary>
-public sealed record ProbeResult(int Layer, double Alpha, string Positions, string Answers, double Trait, double Coherence, double Auroc);
+public sealed record ProbeResult(int Layer, double Alpha, string Positions, double Trait, double Coherence, double Auroc);
 
-public sealed record TraitEvaluation(Score Positive, Score Negative, Score None, ProbeResult Probe);
+/// <summary>Steering against the trait under the positive prompts, at the probe's layer with its direction.</summary>
+public sealed record SuppressionResult(double Alpha, double TraitBefore, double TraitAfter, double Coherence);
+
+public sealed record TraitEvaluation(Score Positive, Score Negative, Score None, ProbeResult Probe, SuppressionResult Suppression);
 
 public sealed record WorldEvaluation(IReadOnlyDictionary<string, TraitEvaluation> Traits, double Capability);
 
 /// <summary>
 /// `persona world eval`: how well the organism follows each persona (positive, negative and no system prompt,
 /// judged by the oracle), its capability with no system prompt, and whether each persona is a steerable
-/// latent: the mean-difference direction of answer activations at every layer, the best trait score reached
-/// by adding it with no system prompt (at coherence ≥ 80), and the AUROC of the last prompt token's projection
-/// on it between positive and negative prompts.
+/// latent: the mean-difference direction of answer activations at every layer (one sampled answer per extraction
+/// question and instruction: `persona extract` with one rollout), the best trait score reached by adding it with no
+/// system prompt (at coherence ≥ 80), the AUROC of the last prompt token's projection on it between positive and
+/// negative prompts, and how far subtracting it lowers the trait under the positive prompts.
 /// </summary>
 public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, Action<string>? log = null)
 {
@@ -54,52 +58,64 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var none = questions.Select(q => (System: (string?)null, Question: q)).ToList();
 
         log?.Invoke($"{trait.Name}: answering under positive, negative and no system prompts");
-        var (posScore, posPrompts, posAnswers) = Answer(trait, pos);
-        var (negScore, negPrompts, negAnswers) = Answer(trait, neg);
+        var (posScore, posPrompts, _) = Answer(trait, pos);
+        var (negScore, negPrompts, _) = Answer(trait, neg);
         var (noneScore, _, _) = Answer(trait, none);
 
         log?.Invoke($"{trait.Name}: probing for a steerable direction");
-        // Two mean differences: over the greedy answers scored above, and over sampled ones (temperature 1, as
-        // the paper extracts). On the organism neither is uniformly better (measured: greedy steers evil,
-        // sampled steers hallucination), so the probe reports the best and which it was.
-        var reader = new ActivationReader(lm);
+        // The paper's estimator, as `persona extract` runs it but with one rollout: answers sampled at temperature 1
+        // to the extraction questions under each instruction pair, so the direction is not fitted on the questions
+        // it is then steered on. (A direction averaged over greedy answers steers some organisms much further, but
+        // mostly as a bias towards the modal answer's words, and the pipeline could not reproduce it.)
+        var extraction = artifacts.ExtractionQuestions;
+        var dirPos = artifacts.Instructions.SelectMany(p => extraction.Select(q => lm.PromptIds(q, p.Pos))).ToList();
+        var dirNeg = artifacts.Instructions.SelectMany(p => extraction.Select(q => lm.PromptIds(q, p.Neg))).ToList();
         var sampling = new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 1, Seed = 7 };
-        var sources = new (string Name, List<int[]> Pos, List<int[]> Neg)[]
-        {
-            ("greedy", posAnswers, negAnswers),
-            ("sampled", Sample(posPrompts, sampling), Sample(negPrompts, sampling)),
-        };
+        var reader = new ActivationReader(lm);
+        using var posActs = reader.Read(dirPos, Sample(dirPos, sampling), TokenPositions.Answer);
+        using var negActs = reader.Read(dirNeg, Sample(dirNeg, sampling), TokenPositions.Answer);
+        var candidateVectors = MeanDifference.Of(posActs, negActs).DetachFromDisposeScope();
         using var posLast = reader.Read(posPrompts, null, TokenPositions.LastPrompt);
         using var negLast = reader.Read(negPrompts, null, TokenPositions.LastPrompt);
         var plain = none.Select(p => lm.PromptIds(p.Question)).ToList();
         ProbeResult? best = null;
-        Tensor? bestVectors = null;
-        foreach (var source in sources)
+        for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
         {
-            using var posActs = reader.Read(posPrompts, source.Pos, TokenPositions.Answer);
-            using var negActs = reader.Read(negPrompts, source.Neg, TokenPositions.Answer);
-            var candidateVectors = MeanDifference.Of(posActs, negActs).DetachFromDisposeScope();
-            bool improved = false;
-            for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
-            {
-                using var v = candidateVectors[layer].clone();
-                double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
-                foreach (var positions in ProbePositions)
-                    foreach (double alpha in ProbeAlphas)
-                    {
-                        Score s;
-                        using (lm.Model.Steer(v, layer, alpha, positions))
-                            s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
-                        var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", source.Name, s.Trait, s.Coherence, auroc);
-                        if (Better(candidate, best)) { best = candidate; improved = true; }
-                        if (s.Coherence < 30) break; // larger α only breaks the language further
-                    }
-            }
-            if (improved) { bestVectors?.Dispose(); bestVectors = candidateVectors; }
-            else candidateVectors.Dispose();
+            using var v = candidateVectors[layer].clone();
+            double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
+            foreach (var positions in ProbePositions)
+                foreach (double alpha in ProbeAlphas)
+                {
+                    Score s;
+                    using (lm.Model.Steer(v, layer, alpha, positions))
+                        s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
+                    var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, auroc);
+                    if (Better(candidate, best)) best = candidate;
+                    if (s.Coherence < 30) break; // larger α only breaks the language further
+                }
         }
-        vectors = bestVectors!;
-        return new TraitEvaluation(posScore, negScore, noneScore, best!);
+        var bestVectors = candidateVectors;
+        vectors = bestVectors;
+        var suppression = Suppress(trait, posPrompts, pos.Select(p => p.Question).ToList(), posScore, vectors[best!.Layer], best.Layer);
+        return new TraitEvaluation(posScore, negScore, noneScore, best, suppression);
+    }
+
+    /// <summary>
+    /// The lowest trait reached under the positive prompts by subtracting α·v at every position (coherence ≥ 80);
+    /// α = 0 when no coefficient keeps the answers coherent.
+    /// </summary>
+    SuppressionResult Suppress(TraitSpec trait, List<int[]> prompts, List<string> questions, Score before, Tensor v, int layer)
+    {
+        var best = new SuppressionResult(0, before.Trait, before.Trait, before.Coherence);
+        foreach (double alpha in ProbeAlphas)
+        {
+            Score s;
+            using (lm.Model.Steer(v, layer, -alpha, TokenPositions.All))
+                s = Judge(trait, questions, Generate(prompts));
+            if (s.Coherence >= CoherenceFloor && s.Trait < best.TraitAfter) best = new SuppressionResult(-alpha, before.Trait, s.Trait, s.Coherence);
+            if (s.Coherence < 30) break;
+        }
+        return best;
     }
 
     /// <summary>Coherent results beat incoherent ones; among each, the higher trait wins.</summary>

@@ -43,15 +43,28 @@ public class LlmJudgeTests
     {
         using var server = new FakeOpenAIServer();
         server.Default = new Reply(Content: "73");
-        Assert.Equal(73, await Judge(server).ScoreAsync("rate this"));
+        var judge = Judge(server);
+        Assert.Equal(73, await judge.ScoreAsync("rate this"));
+        // The one-token request got no log-probabilities, so the judge asked again for a whole number as text,
+        // and asks for text directly from then on.
+        var requests = server.Requests.ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(1, MaxTokens(requests[0]));
+        Assert.True(MaxTokens(requests[1]) >= 3);
+        Assert.Null(requests[1]["logprobs"]);
+        Assert.Equal(73, await judge.ScoreAsync("rate another"));
+        Assert.Equal(3, server.Requests.Count);
         Assert.Equal(73, await Judge(server, new LlmJudgeOptions { UseLogProbabilities = false }).ScoreAsync("rate this too"));
     }
+
+    static int MaxTokens(System.Text.Json.Nodes.JsonObject request) =>
+        (request["max_completion_tokens"] ?? request["max_tokens"])!.GetValue<int>();
 
     [Fact]
     public async Task Rate_limits_and_timeouts_are_retried()
     {
         using var server = new FakeOpenAIServer();
-        server.Enqueue(new Reply(Status: 429), new Reply(Status: 429), new Reply(Delay: TimeSpan.FromSeconds(2)), new Reply(Content: "41"));
+        server.Enqueue(new Reply(Status: 429), new Reply(Status: 429), new Reply(Delay: TimeSpan.FromSeconds(2)), new Reply(TopLogProbs: [("41", 0.0)]));
         var judge = Judge(server, new LlmJudgeOptions { FirstBackoff = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromMilliseconds(500), MaxAttempts = 5 });
         Assert.Equal(41, await judge.ScoreAsync("rate"));
         Assert.Equal(4, server.Requests.Count);

@@ -27,7 +27,7 @@ public class ShippedOrganismTests
     [Fact]
     public void World_eval_prints_the_documented_json()
     {
-        var r = PersonaCli.Run("world", "eval", "--traits", "sycophantic", "--json");
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(20), "world", "eval", "--traits", "sycophantic", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var t = doc.RootElement.GetProperty("traits").GetProperty("sycophantic");
@@ -39,6 +39,10 @@ public class ShippedOrganismTests
         var probe = t.GetProperty("probe");
         Assert.InRange(probe.GetProperty("layer").GetInt32(), 1, 64);
         Assert.InRange(probe.GetProperty("auroc").GetDouble(), 0, 1);
+        var suppression = t.GetProperty("suppression");
+        Assert.InRange(suppression.GetProperty("alpha").GetDouble(), -8, 0);
+        Assert.Equal(t.GetProperty("positive").GetProperty("trait").GetDouble(), suppression.GetProperty("trait_before").GetDouble());
+        Assert.True(suppression.GetProperty("trait_after").GetDouble() <= suppression.GetProperty("trait_before").GetDouble());
         Assert.InRange(doc.RootElement.GetProperty("capability").GetDouble(), 0, 1);
         // The organism follows the persona prompts: far more of the trait under positive prompts than negative ones.
         Assert.True(t.GetProperty("positive").GetProperty("trait").GetDouble() > t.GetProperty("negative").GetProperty("trait").GetDouble() + 30);

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Steering;
+using PersonaVectors.World;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona steer: answer questions with a persona vector added and judge what it did.</summary>
+public static class SteerCommand
+{
+    public static Command Create()
+    {
+        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
+        var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (default: the chosen layer in the run's summary.json next to the vector)" };
+        var alpha = new Option<double>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it", Required = true };
+        var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
+        var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
+        var system = new Option<string?>("--system") { Description = "System prompt for every question (e.g. a positive instruction, to test suppression)" };
+        var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON with the rubric and questions (default: the world's artifacts for the vector's trait)" };
+        var judge = JudgeOption.Create();
+        var model = CommonOptions.Model();
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
+        var samples = new Option<int>("--samples") { Description = "Answers to show", DefaultValueFactory = _ => 3 };
+        var dtype = CommonOptions.DType();
+        var json = CommonOptions.Json();
+        var cmd = new Command("steer", "Answer questions with a persona vector added (greedy) and report the judged trait score and coherence")
+        {
+            vectorPath, layer, alpha, positions, questions, system, artifacts, judge, model, maxTokens, samples, dtype, json,
+        };
+        cmd.SetAction(async (r, cancel) =>
+        {
+            string path = r.GetValue(vectorPath)!;
+            var where = SteeringOption.ParsePositions(r.GetValue(positions)!);
+            using var vector = PersonaVector.Load(path);
+            int at = r.GetValue(layer) ?? LayerFromRun(path);
+            var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
+            var qs = Questions(r.GetValue(questions)!, a);
+            var j = JudgeOption.Make(r.GetValue(judge)!, null);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
+            vector.EnsureFits(lm.Config, path);
+            using var v = vector.At(at);
+            string? sys = r.GetValue(system);
+            var outcome = await SteeringEvaluation.RunAsync(lm, a, j, qs.Select(q => new SteeringPrompt(q, sys)).ToList(),
+                v, at, r.GetValue(alpha), where, r.GetValue(maxTokens), cancel: cancel);
+            var shown = outcome.Answers.Take(Math.Max(0, r.GetValue(samples))).ToList();
+            if (r.GetValue(json))
+            {
+                var o = new JsonObject
+                {
+                    ["trait"] = vector.Trait, ["layer"] = at, ["alpha"] = r.GetValue(alpha), ["positions"] = r.GetValue(positions),
+                    ["system"] = sys, ["judge"] = j.Name, ["questions"] = qs.Count,
+                    ["trait_score"] = Math.Round(outcome.Trait, 2), ["coherence"] = Math.Round(outcome.Coherence, 2),
+                    ["samples"] = new JsonArray(shown.Select(s => (JsonNode)new JsonObject
+                    {
+                        ["question"] = s.Question, ["answer"] = s.Answer, ["trait"] = s.Trait, ["coherence"] = s.Coherence,
+                    }).ToArray()),
+                };
+                Console.WriteLine(o.ToJsonString(Output.Json));
+            }
+            else
+            {
+                Console.WriteLine($"{vector.Trait} at layer {at}, alpha {r.GetValue(alpha).ToString(CultureInfo.InvariantCulture)} on {r.GetValue(positions)} positions, {qs.Count} questions{(sys is null ? "" : ", system prompt given")}:");
+                Console.WriteLine($"  trait {outcome.Trait:F1}, coherence {outcome.Coherence:F1} (judge: {j.Name})");
+                foreach (var s in shown) Console.WriteLine($"\n  Q: {s.Question}\n  A: {s.Answer}\n     trait {s.Trait?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"}, coherence {s.Coherence?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"}");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>The layer an extraction run chose: RUN/vectors/FILE → RUN/summary.json's "layer".</summary>
+    static int LayerFromRun(string vectorPath)
+    {
+        string? run = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(vectorPath)));
+        string summary = run is null ? "" : Path.Combine(run, "summary.json");
+        if (!File.Exists(summary))
+            throw new PersonaVectorsException($"--layer is needed: {vectorPath} is not in an extraction run's vectors/ folder with a summary.json");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(summary))?["layer"]?.GetValue<int>()
+                ?? throw new PersonaVectorsException($"{summary}: no \"layer\" field; pass --layer");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new PersonaVectorsException($"{summary}: cannot read \"layer\" ({e.Message}); pass --layer");
+        }
+    }
+
+    static List<string> Questions(string spec, TraitArtifacts a)
+    {
+        if (spec == "eval") return [.. a.EvaluationQuestions];
+        if (spec == "extraction") return [.. a.ExtractionQuestions];
+        if (!File.Exists(spec)) throw new PersonaVectorsException($"--questions '{spec}' is neither eval, extraction nor an existing file");
+        var lines = File.ReadAllLines(spec).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        if (lines.Count == 0) throw new PersonaVectorsException($"{spec}: no questions (expected one question per line)");
+        return lines;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Method;
+using PersonaVectors.Tests.Fixtures;
+using PersonaVectors.World;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Tests.Cli;
+
+/// <summary>`persona steer` on the shipped organism with the world's oracle judge.</summary>
+public class SteerCommandTests
+{
+    static string Organism => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+
+    static JsonElement Json(PersonaCli.Result r)
+    {
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonDocument.Parse(r.Stdout).RootElement.Clone();
+    }
+
+    /// <summary>A random "evil" vector of the organism's shape, in an extraction run's layout with a chosen layer.</summary>
+    static string RandomRun(TempDir dir, int layer)
+    {
+        var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
+        using (var v = new PersonaVector(randn(config.NumHiddenLayers + 1, config.HiddenSize, generator: new TorchSharp.torch.Generator(3)) * 20, "evil", "organism", "response_avg"))
+            v.Save(Path.Combine(dir.Path, "vectors", "evil_response_avg.safetensors"));
+        File.WriteAllText(dir["summary.json"], $"{{\"layer\": {layer}}}");
+        return Path.Combine(dir.Path, "vectors", "evil_response_avg.safetensors");
+    }
+
+    [Fact]
+    public void Steer_reports_judged_scores_that_follow_the_prompt_and_the_push()
+    {
+        using var dir = new TempDir();
+        string vector = RandomRun(dir, layer: 2);
+        var evil = WorldArtifacts.For("evil").Instructions[0].Pos;
+
+        // α = 0: the organism's own behaviour, with and without an evil system prompt.
+        var plain = Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--json"));
+        Assert.Equal(2, plain.GetProperty("layer").GetInt32());               // read from the run's summary.json
+        Assert.Equal(20, plain.GetProperty("questions").GetInt32());
+        Assert.True(plain.GetProperty("trait_score").GetDouble() <= 15, plain.ToString());
+        Assert.True(plain.GetProperty("coherence").GetDouble() >= 80, plain.ToString());
+        var prompted = Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--system", evil, "--json"));
+        Assert.True(prompted.GetProperty("trait_score").GetDouble() >= 70, prompted.ToString());
+        Assert.Equal(3, prompted.GetProperty("samples").GetArrayLength());
+
+        // A large push along a random direction breaks the language: the judge sees it.
+        var pushed = Json(PersonaCli.Run("steer", "--vector", vector, "--layer", "1", "--alpha", "8", "--json"));
+        Assert.True(pushed.GetProperty("coherence").GetDouble() < plain.GetProperty("coherence").GetDouble() - 20, pushed.ToString());
+    }
+
+    [Fact]
+    public void Steer_reads_questions_from_a_file()
+    {
+        using var dir = new TempDir();
+        string vector = RandomRun(dir, layer: 2);
+        var questions = WorldArtifacts.For("evil").EvaluationQuestions.Take(2).ToList();
+        File.WriteAllLines(dir["q.txt"], [questions[0], "", questions[1]]);
+        var r = Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--questions", dir["q.txt"], "--samples", "5", "--json"));
+        Assert.Equal(2, r.GetProperty("questions").GetInt32());
+        Assert.Equal(questions, r.GetProperty("samples").EnumerateArray().Select(s => s.GetProperty("question").GetString()!).ToList());
+    }
+
+    [Fact]
+    public void Bad_steer_requests_get_one_clear_error()
+    {
+        using var dir = new TempDir();
+        string vector = RandomRun(dir, layer: 2);
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--layer", "99"), "layer 99 is out of range");
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--questions", dir["none.txt"]), "none.txt", "neither eval, extraction nor an existing file");
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--positions", "middle"), "--positions 'middle'");
+        File.Delete(dir["summary.json"]);
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1"), "--layer is needed");
+        using var small = new RandomModelFolder();
+        using (var v = new PersonaVector(zeros(small.Config.NumHiddenLayers + 1, small.Config.HiddenSize), "evil", "tiny", "response_avg"))
+            v.Save(small["v.safetensors"]);
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", small["v.safetensors"], "--alpha", "1", "--layer", "1"), "hidden size");
+    }
+}
