@@ -26,7 +26,7 @@ public class InterventionTests
         using (model.Steer(v, layer: 2, alpha: 0))
         {
             using var steered = model.Forward(ids);
-            Assert.True(plain.equal(steered).all().item<bool>());
+            Assert.True(plain.allclose(steered, rtol: 0, atol: 1e-6)); // CPU GEMMs may split work differently under load
         }
     }
 
@@ -44,7 +44,7 @@ public class InterventionTests
 
         using var expected = plain[2] + 3.5 * v;
         Assert.True(steered[2].allclose(expected, rtol: 0, atol: 1e-5));
-        Assert.True(steered[1].equal(plain[1]).all().item<bool>());              // earlier layers untouched
+        Assert.True(steered[1].allclose(plain[1], rtol: 0, atol: 1e-6));         // earlier layers untouched (up to GEMM threading)
         Assert.False(steered[3].allclose(plain[3] + 3.5 * v, rtol: 0, atol: 1e-3)); // later blocks react, not just add
 
         // The averaging capture agrees with the recorded stream.
@@ -119,7 +119,7 @@ public class InterventionTests
         Assert.True(one[1].allclose(plain[1] + a, rtol: 0, atol: 1e-5));
         first.Dispose();
         var none = TinyModels.RecordAll(model, () => model.Forward(ids));
-        Assert.True(none[1].equal(plain[1]).all().item<bool>());
+        Assert.True(none[1].allclose(plain[1], rtol: 0, atol: 1e-6));
     }
 
     [Fact]
