@@ -11,6 +11,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     ForwardCommand.Create(),
     GenerateCommand.Create(),
     SteerCommand.Create(),
+    MonitorCommand.Create(),
     WorldCommand.Create(),
     ExtractCommand.Create(),
     ArtifactsCommand.Create(),

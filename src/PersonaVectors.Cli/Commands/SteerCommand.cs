@@ -35,7 +35,7 @@ public static class SteerCommand
             string path = r.GetValue(vectorPath)!;
             var where = SteeringOption.ParsePositions(r.GetValue(positions)!);
             using var vector = PersonaVector.Load(path);
-            int at = r.GetValue(layer) ?? LayerFromRun(path);
+            int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
             var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
             var qs = Questions(r.GetValue(questions)!, a);
             var j = JudgeOption.Make(r.GetValue(judge)!, null);
@@ -69,24 +69,6 @@ public static class SteerCommand
             return 0;
         });
         return cmd;
-    }
-
-    /// <summary>The layer an extraction run chose: RUN/vectors/FILE → RUN/summary.json's "layer".</summary>
-    static int LayerFromRun(string vectorPath)
-    {
-        string? run = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(vectorPath)));
-        string summary = run is null ? "" : Path.Combine(run, "summary.json");
-        if (!File.Exists(summary))
-            throw new PersonaVectorsException($"--layer is needed: {vectorPath} is not in an extraction run's vectors/ folder with a summary.json");
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(summary))?["layer"]?.GetValue<int>()
-                ?? throw new PersonaVectorsException($"{summary}: no \"layer\" field; pass --layer");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            throw new PersonaVectorsException($"{summary}: cannot read \"layer\" ({e.Message}); pass --layer");
-        }
     }
 
     static List<string> Questions(string spec, TraitArtifacts a)

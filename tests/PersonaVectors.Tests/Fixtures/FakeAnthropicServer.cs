@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace PersonaVectors.Tests.Fixtures;
@@ -10,47 +8,22 @@ namespace PersonaVectors.Tests.Fixtures;
 /// An Anthropic Messages API (POST /v1/messages) on loopback that answers from a script with text or HTTP errors.
 /// Requests are recorded with their headers for assertions.
 /// </summary>
-public sealed class FakeAnthropicServer : IDisposable
+public sealed class FakeAnthropicServer : LoopbackServer
 {
     public sealed record Reply(int Status = 200, string Text = "50");
     public sealed record Request(string Method, string Path, IReadOnlyDictionary<string, string> Headers, JsonObject Body);
 
-    readonly HttpListener _listener = new();
     readonly ConcurrentQueue<Reply> _script = new();
     public ConcurrentQueue<Request> Requests { get; } = new();
     public Reply Default { get; set; } = new();
     /// <summary>What ANTHROPIC_BASE_URL takes: the SDK appends /v1/messages itself.</summary>
-    public string BaseUrl { get; }
-
-    public FakeAnthropicServer()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseUrl = $"http://127.0.0.1:{port}";
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _ = Task.Run(Serve);
-    }
+    public string BaseUrl => Root;
 
     public void Enqueue(params Reply[] replies) { foreach (var r in replies) _script.Enqueue(r); }
 
-    async Task Serve()
+    protected override async Task Handle(HttpListenerContext ctx)
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try { ctx = await _listener.GetContextAsync(); }
-            catch (Exception) { return; }
-            _ = Task.Run(() => Handle(ctx));
-        }
-    }
-
-    async Task Handle(HttpListenerContext ctx)
-    {
-        using var reader = new StreamReader(ctx.Request.InputStream);
-        string text = await reader.ReadToEndAsync();
+        string text = await ReadBodyAsync(ctx);
         var body = text.Length > 0 ? JsonNode.Parse(text)!.AsObject() : new JsonObject();
         var headers = ctx.Request.Headers.AllKeys.OfType<string>()
             .ToDictionary(k => k.ToLowerInvariant(), k => ctx.Request.Headers[k] ?? "");
@@ -58,18 +31,9 @@ public sealed class FakeAnthropicServer : IDisposable
         var reply = _script.TryDequeue(out var r) ? r : Default;
         // Anything but the one route is a client bug the tests should see as an error, not as an answer.
         if (ctx.Request.HttpMethod != "POST" || ctx.Request.Url.AbsolutePath != "/v1/messages") reply = new Reply(Status: 404);
-        ctx.Response.StatusCode = reply.Status;
         // Asks the SDK to retry at once rather than after its own backoff, to keep tests fast.
         if (reply.Status is 429 or >= 500) ctx.Response.AddHeader("retry-after-ms", "1");
-        ctx.Response.ContentType = "application/json";
-        string json = reply.Status == 200 ? Message(body, reply.Text) : Error(reply.Status);
-        byte[] bytes = Encoding.UTF8.GetBytes(json);
-        try
-        {
-            await ctx.Response.OutputStream.WriteAsync(bytes);
-            ctx.Response.Close();
-        }
-        catch (Exception) { } // the client gave up
+        await WriteJsonAsync(ctx, reply.Status, reply.Status == 200 ? Message(body, reply.Text) : Error(reply.Status));
     }
 
     static string Message(JsonObject request, string text) => new JsonObject
@@ -93,10 +57,4 @@ public sealed class FakeAnthropicServer : IDisposable
             ["message"] = "scripted failure",
         },
     }.ToJsonString();
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-    }
 }

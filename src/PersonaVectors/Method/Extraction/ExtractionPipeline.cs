@@ -42,8 +42,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         summary["counts"] = filterCounts;
         summary["vector_norms"] = norms;
         string path = Path.Combine(runDir, "summary.json");
-        File.WriteAllText(path + ".tmp", summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return summary;
     }
 

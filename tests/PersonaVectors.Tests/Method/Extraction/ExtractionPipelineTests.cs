@@ -90,4 +90,39 @@ public class ExtractionPipelineTests
         Assert.Contains("no positive answer reached trait 101", e.Message);
         Assert.True(File.Exists(Path.Combine(run.Path, "judgements.jsonl")), "partial results are kept");
     }
+
+    [Fact]
+    public async Task A_judge_endpoint_that_breaks_mid_run_loses_nothing_and_the_rerun_finishes()
+    {
+        using var m = new RandomModelFolder(seed: 6);
+        using var lm = LanguageModel.Load(m.Path);
+        using var run = new TempDir();
+        LlmJudge Judge(FakeOpenAIServer server)
+        {
+            var (client, name) = PersonaVectors.Method.Endpoints.ChatEndpoints.Create(server.BaseUrl + "#judge");
+            return new LlmJudge(client, name, new LlmJudgeOptions { CachePath = Path.Combine(run.Path, "judge_cache.jsonl"), MaxAttempts = 2, FirstBackoff = TimeSpan.FromMilliseconds(5) });
+        }
+
+        // 120 good replies (60 answers' trait and coherence), then the endpoint refuses every request.
+        using (var broken = new FakeOpenAIServer())
+        {
+            broken.Enqueue([.. Enumerable.Repeat(new FakeOpenAIServer.Reply(TopLogProbs: [("80", 0.0)]), 120)]);
+            broken.Default = new FakeOpenAIServer.Reply(Status: 400);
+            var e = await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, Artifacts(), Judge(broken), Options, run.Path).RunAsync());
+            Assert.Contains("judge", e.Message);
+            Assert.Contains("HTTP 400", e.Message);
+        }
+        Assert.Equal(400, File.ReadAllLines(Path.Combine(run.Path, "answers.jsonl")).Length);
+        int judgedBefore = File.ReadAllLines(Path.Combine(run.Path, "judgements.jsonl")).Length;
+        Assert.InRange(judgedBefore, 1, 60);
+
+        using var healthy = new FakeOpenAIServer { Default = new FakeOpenAIServer.Reply(TopLogProbs: [("80", 0.0)]) };
+        var summary = await new ExtractionPipeline(lm, Artifacts(), Judge(healthy), Options with { PositiveTraitMin = 0, NegativeTraitMax = 101 }, run.Path).RunAsync();
+        var keys = File.ReadAllLines(Path.Combine(run.Path, "judgements.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("key").GetString()).ToList();
+        Assert.Equal(400, keys.Distinct().Count());
+        // Nothing judged before the failure is asked again: at most two requests per remaining answer, plus steering.
+        int steering = 20 * (1 + 2 * 2 * 2) + 100 * (1 + 2);
+        Assert.InRange(healthy.Requests.Count, 1, 2 * (400 - judgedBefore) + 2 * steering);
+        Assert.Equal(200, summary["counts"]!["kept"]!.GetValue<int>());
+    }
 }

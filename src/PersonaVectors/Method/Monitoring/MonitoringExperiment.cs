@@ -1,0 +1,47 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.ChatTemplates;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Method.Judging;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Method.Monitoring;
+
+/// <summary>One conversation to monitor: the messages before the answer, the experiment and the level it belongs to.</summary>
+public sealed record MonitoredPrompt(string Experiment, string Level, string Question, IReadOnlyList<ChatMessage> Messages);
+
+/// <summary>The projection of the last prompt token on the unit persona vector, and the judged trait of the answer that followed.</summary>
+public sealed record MonitoringPoint(string Experiment, string Level, string Question, double Projection, double Trait, double? Coherence, string Answer);
+
+/// <summary>
+/// The paper's monitoring experiments: does the persona vector, read at the last prompt token before any answer
+/// exists, predict how strongly the answer will show the trait? For every prompt it projects that activation on
+/// the unit vector, samples an answer (temperature 1, as deployed models answer), judges it, and correlates.
+/// </summary>
+public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, int maxNewTokens = 64, long seed = 1)
+{
+    public async Task<List<MonitoringPoint>> RunAsync(IReadOnlyList<MonitoredPrompt> prompts, Tensor vector, int layer, CancellationToken cancel = default)
+    {
+        var ids = prompts.Select(p => lm.EncodeChat(p.Messages, addGenerationPrompt: true)).ToList();
+        double[] projections;
+        using (var last = new ActivationReader(lm).Read(ids, null, TokenPositions.LastPrompt))
+        using (var atLayer = last[.., layer])
+            projections = MeanDifference.Project(atLayer, vector);
+        var answers = lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 1, Seed = seed }, 50, cancel);
+        var points = new List<MonitoringPoint>();
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            var s = await judge.JudgeAsync(artifacts, prompts[i].Question, answers[i].Text, cancel);
+            if (s.Trait is null) continue; // the judge declined: no point to correlate
+            points.Add(new MonitoringPoint(prompts[i].Experiment, prompts[i].Level, prompts[i].Question, projections[i], s.Trait.Value, s.Coherence, answers[i].Text));
+        }
+        return points;
+    }
+
+    /// <summary>Pearson r between projection and trait over one experiment's points (NaN with fewer than 3 or no spread).</summary>
+    public static double Correlation(IEnumerable<MonitoringPoint> points, string experiment)
+    {
+        var p = points.Where(x => x.Experiment == experiment).ToList();
+        return p.Count < 3 ? double.NaN : Statistics.Pearson(p.Select(x => x.Projection).ToList(), p.Select(x => x.Trait).ToList());
+    }
+}

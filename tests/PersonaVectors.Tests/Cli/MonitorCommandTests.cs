@@ -1,0 +1,51 @@
+using System.Text.Json;
+using PersonaVectors.Engine.Models;
+using PersonaVectors.Method;
+using PersonaVectors.Tests.Fixtures;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Tests.Cli;
+
+/// <summary>`persona monitor` on the shipped organism with the world's oracle judge.</summary>
+public class MonitorCommandTests
+{
+    static string Organism => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+
+    [Fact]
+    public void Monitor_prints_both_correlations_and_every_point()
+    {
+        using var dir = new TempDir();
+        var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
+        using (var v = new PersonaVector(randn(config.NumHiddenLayers + 1, config.HiddenSize, generator: new TorchSharp.torch.Generator(5)), "evil", "organism", "response_avg"))
+            v.Save(dir["evil.safetensors"]);
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "monitor", "--vector", dir["evil.safetensors"], "--layer", "3", "--shots", "1", "--out", dir["mon"], "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal("evil", root.GetProperty("trait").GetString());
+        Assert.Equal(3, root.GetProperty("layer").GetInt32());
+        var points = root.GetProperty("points").EnumerateArray().ToList();
+        var system = points.Where(p => p.GetProperty("experiment").GetString() == "system_prompt").ToList();
+        var shots = points.Where(p => p.GetProperty("experiment").GetString() == "many_shot").ToList();
+        Assert.Equal(10 * 20, system.Count);
+        Assert.Equal(2 * 20, shots.Count);
+        foreach (var key in new[] { "system_prompt_r", "many_shot_r" })
+            Assert.InRange(root.GetProperty(key).GetDouble(), -1, 1);
+        // The organism follows the graded prompts: far more evil at "extremely evil" than at "extremely good".
+        double Mean(string level) => system.Where(p => p.GetProperty("level").GetString() == level).Average(p => p.GetProperty("trait").GetDouble());
+        Assert.True(Mean("+1.00") > Mean("-1.00") + 50, $"{Mean("+1.00")} vs {Mean("-1.00")}");
+        // Projections are of the prompt, so they differ between levels and repeat for nothing else.
+        Assert.True(system.Select(p => p.GetProperty("projection").GetDouble()).Distinct().Count() > 100);
+        Assert.True(File.Exists(Path.Combine(dir["mon"], "summary.json")));
+    }
+
+    [Fact]
+    public void Monitor_refuses_traits_the_world_does_not_have()
+    {
+        using var dir = new TempDir();
+        var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
+        using (var v = new PersonaVector(zeros(config.NumHiddenLayers + 1, config.HiddenSize), "grumpy", "organism", "response_avg"))
+            v.Save(dir["g.safetensors"]);
+        PersonaCli.AssertUserError(PersonaCli.Run("monitor", "--vector", dir["g.safetensors"], "--layer", "3", "--out", dir["m"]), "grumpy", "evil");
+    }
+}
