@@ -125,4 +125,26 @@ public class ExtractionPipelineTests
         Assert.InRange(healthy.Requests.Count, 1, 2 * (400 - judgedBefore) + 2 * steering);
         Assert.Equal(200, summary["counts"]!["kept"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task A_monitor_threshold_is_calibrated_halfway_between_the_kept_prompts_projections()
+    {
+        using var m = new RandomModelFolder(seed: 7);
+        using var lm = LanguageModel.Load(m.Path);
+        using var run = new TempDir();
+        await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), Options, run.Path).RunAsync();
+        float[] direction = [.. Enumerable.Range(0, lm.Config.HiddenSize).Select(i => (float)Math.Sin(i + 1))];
+        var c = PersonaVectors.Method.Monitoring.ThresholdCalibration.FromRun(lm, run.Path, direction, layer: 2);
+
+        // Independently: one forward pass per distinct kept prompt, the projection computed by hand.
+        var answers = new RunFile<AnswerRecord>(Path.Combine(run.Path, "answers.jsonl"), r => r.Key).Records;
+        var kept = new RunFile<JudgementRecord>(Path.Combine(run.Path, "kept.jsonl"), r => r.Key).Records.Keys.ToList();
+        double Mean(Func<string, string> key) => kept.Select(k => answers[key(k)]).GroupBy(a => (a.Pair, a.Question))
+            .Select(g => PersonaVectors.Method.Monitoring.Projection.OnUnit(lm.ForwardLast(g.First().PromptIds).Hidden[2], direction)).Average();
+        double pos = Mean(k => k), neg = Mean(k => k.Replace("/pos/", "/neg/"));
+        Assert.Equal(pos, c.PositiveMean, 3);
+        Assert.Equal(neg, c.NegativeMean, 3);
+        Assert.Equal((pos + neg) / 2, c.Threshold, 3);
+        Assert.Throws<PersonaVectorsException>(() => PersonaVectors.Method.Monitoring.ThresholdCalibration.FromRun(lm, run["nothing"], direction, 2));
+    }
 }
