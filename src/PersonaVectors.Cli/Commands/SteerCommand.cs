@@ -30,6 +30,7 @@ public static class SteerCommand
         {
             vectorPath, layer, alpha, positions, questions, system, artifacts, judge, model, maxTokens, samples, dtype, json,
         };
+        cmd.Subcommands.Add(SteerSweepCommand.Create());
         cmd.SetAction(async (r, cancel) =>
         {
             string path = r.GetValue(vectorPath)!;
@@ -71,7 +72,7 @@ public static class SteerCommand
         return cmd;
     }
 
-    static List<string> Questions(string spec, TraitArtifacts a)
+    public static List<string> Questions(string spec, TraitArtifacts a)
     {
         if (spec == "eval") return [.. a.EvaluationQuestions];
         if (spec == "extraction") return [.. a.ExtractionQuestions];

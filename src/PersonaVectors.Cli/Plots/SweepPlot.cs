@@ -1,0 +1,35 @@
+namespace PersonaVectors.Cli.Plots;
+
+/// <summary>One point of a steering sweep.</summary>
+public sealed record SweepPoint(int Layer, double Alpha, double Trait, double Coherence);
+
+/// <summary>Trait score (solid) and coherence (dashed) against α, one colour per layer.</summary>
+public static class SweepPlot
+{
+    public static void Save(IReadOnlyList<SweepPoint> points, string trait, string path)
+    {
+        var plot = new ScottPlot.Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int i = 0;
+        foreach (var layer in points.GroupBy(p => p.Layer).OrderBy(g => g.Key))
+        {
+            var ordered = layer.OrderBy(p => p.Alpha).ToArray();
+            double[] alphas = [.. ordered.Select(p => p.Alpha)];
+            var colour = palette.GetColor(i++);
+            var t = plot.Add.Scatter(alphas, ordered.Select(p => p.Trait).ToArray());
+            t.Color = colour;
+            t.LegendText = $"layer {layer.Key}: {trait}";
+            var c = plot.Add.Scatter(alphas, ordered.Select(p => p.Coherence).ToArray());
+            c.Color = colour;
+            c.LinePattern = ScottPlot.LinePattern.Dashed;
+            c.LegendText = $"layer {layer.Key}: coherence";
+        }
+        plot.Title($"Steering sweep: {trait}");
+        plot.XLabel("alpha");
+        plot.YLabel("score (0-100)");
+        plot.Axes.SetLimitsY(-5, 105);
+        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, 800, 500);
+        else plot.SavePng(path, 800, 500);
+    }
+}
