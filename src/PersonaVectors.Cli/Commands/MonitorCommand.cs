@@ -14,7 +14,7 @@ public static class MonitorCommand
     {
         var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to read (default: the chosen layer in the run's summary.json next to the vector)" };
-        var outDir = new Option<string>("--out") { Description = "Folder for points.jsonl and summary.json", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Folder for summary.json (every point) and monitor.png (scatter plot)", Required = true };
         var shots = new Option<int>("--shots") { Description = "Most earlier trait-expressing exchanges in the many-shot experiment", DefaultValueFactory = _ => 4 };
         var judge = JudgeOption.Create();
         var model = CommonOptions.Model();
@@ -57,6 +57,7 @@ public static class MonitorCommand
             };
             Directory.CreateDirectory(dir);
             AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(Output.Json));
+            Plots.MonitorPlot.Save(points, trait.Name, at, Path.Combine(dir, "monitor.png"));
             if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
             else
             {
@@ -65,7 +66,7 @@ public static class MonitorCommand
                 Console.WriteLine($"  many-shot (0..{r.GetValue(shots)} examples): r = {summary["many_shot_r"]}");
                 foreach (var g in points.GroupBy(p => (p.Experiment, p.Level)))
                     Console.WriteLine($"  {g.Key.Experiment,-14} {g.Key.Level,6}  projection {g.Average(p => p.Projection),8:F2}  trait {g.Average(p => p.Trait),5:F1}");
-                Console.WriteLine($"points: {Path.Combine(dir, "summary.json")}");
+                Console.WriteLine($"points: {Path.Combine(dir, "summary.json")}\nplot:   {Path.Combine(dir, "monitor.png")}");
             }
             return 0;
         });

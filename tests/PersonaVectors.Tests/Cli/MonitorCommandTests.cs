@@ -37,6 +37,8 @@ public class MonitorCommandTests
         // Projections are of the prompt, so they differ between levels and repeat for nothing else.
         Assert.True(system.Select(p => p.GetProperty("projection").GetDouble()).Distinct().Count() > 100);
         Assert.True(File.Exists(Path.Combine(dir["mon"], "summary.json")));
+        var png = File.ReadAllBytes(Path.Combine(dir["mon"], "monitor.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png.Take(4));
     }
 
     [Fact]
