@@ -15,6 +15,7 @@ public static class SteerCommand
     {
         var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (default: the chosen layer in the run's summary.json next to the vector)" };
+        var layers = new Option<string?>("--layers") { Description = "Steer at several layers at once, each with its increment v_l - v_(l-1) (the paper's multi-layer steering), e.g. 2,3,4; replaces --layer" };
         var alpha = new Option<double>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it", Required = true };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
         var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
@@ -28,7 +29,7 @@ public static class SteerCommand
         var json = CommonOptions.Json();
         var cmd = new Command("steer", "Answer questions with a persona vector added (greedy) and report the judged trait score and coherence")
         {
-            vectorPath, layer, alpha, positions, questions, system, artifacts, judge, model, maxTokens, samples, dtype, json,
+            vectorPath, layer, layers, alpha, positions, questions, system, artifacts, judge, model, maxTokens, samples, dtype, json,
         };
         cmd.Subcommands.Add(SteerSweepCommand.Create());
         cmd.SetAction(async (r, cancel) =>
@@ -36,7 +37,9 @@ public static class SteerCommand
             string path = r.GetValue(vectorPath)!;
             var where = SteeringOption.ParsePositions(r.GetValue(positions)!);
             using var vector = PersonaVector.Load(path);
-            int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
+            List<int>? multi = r.GetValue(layers) is { } ls ? ParseLayers(ls) : null;
+            if (multi is not null && r.GetValue(layer) is not null) throw new PersonaVectorsException("give --layer or --layers, not both");
+            int at = multi?.Max() ?? r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
             var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
             var qs = Questions(r.GetValue(questions)!, a);
             var j = JudgeOption.Make(r.GetValue(judge)!, null);
@@ -44,14 +47,18 @@ public static class SteerCommand
             vector.EnsureFits(lm.Config, path);
             using var v = vector.At(at);
             string? sys = r.GetValue(system);
-            var outcome = await SteeringEvaluation.RunAsync(lm, a, j, qs.Select(q => new SteeringPrompt(q, sys)).ToList(),
-                v, at, r.GetValue(alpha), where, r.GetValue(maxTokens), cancel: cancel);
+            double alphaValue = r.GetValue(alpha);
+            var prompts = qs.Select(q => new SteeringPrompt(q, sys)).ToList();
+            var outcome = multi is null
+                ? await SteeringEvaluation.RunAsync(lm, a, j, prompts, v, at, alphaValue, where, r.GetValue(maxTokens), cancel: cancel)
+                : await SteeringEvaluation.RunAsync(lm, a, j, prompts, () => alphaValue == 0 ? null : MultiLayerSteering.Steer(lm.Model, vector, multi, alphaValue, where),
+                    r.GetValue(maxTokens), cancel: cancel);
             var shown = outcome.Answers.Take(Math.Max(0, r.GetValue(samples))).ToList();
             if (r.GetValue(json))
             {
                 var o = new JsonObject
                 {
-                    ["trait"] = vector.Trait, ["layer"] = at, ["alpha"] = r.GetValue(alpha), ["positions"] = r.GetValue(positions),
+                    ["trait"] = vector.Trait, ["layer"] = at, ["layers"] = multi is null ? null : new JsonArray(multi.Select(l => (JsonNode)l).ToArray()), ["alpha"] = r.GetValue(alpha), ["positions"] = r.GetValue(positions),
                     ["system"] = sys, ["judge"] = j.Name, ["questions"] = qs.Count,
                     ["trait_score"] = Math.Round(outcome.Trait, 2), ["coherence"] = Math.Round(outcome.Coherence, 2),
                     ["samples"] = new JsonArray(shown.Select(s => (JsonNode)new JsonObject
@@ -63,13 +70,21 @@ public static class SteerCommand
             }
             else
             {
-                Console.WriteLine($"{vector.Trait} at layer {at}, alpha {r.GetValue(alpha).ToString(CultureInfo.InvariantCulture)} on {r.GetValue(positions)} positions, {qs.Count} questions{(sys is null ? "" : ", system prompt given")}:");
+                Console.WriteLine($"{vector.Trait} at {(multi is null ? $"layer {at}" : $"layers {string.Join(",", multi)} (increments)")}, alpha {r.GetValue(alpha).ToString(CultureInfo.InvariantCulture)} on {r.GetValue(positions)} positions, {qs.Count} questions{(sys is null ? "" : ", system prompt given")}:");
                 Console.WriteLine($"  trait {outcome.Trait:F1}, coherence {outcome.Coherence:F1} (judge: {j.Name})");
                 foreach (var s in shown) Console.WriteLine($"\n  Q: {s.Question}\n  A: {s.Answer}\n     trait {s.Trait?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"}, coherence {s.Coherence?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"}");
             }
             return 0;
         });
         return cmd;
+    }
+
+    static List<int> ParseLayers(string csv)
+    {
+        var list = new List<int>();
+        foreach (var s in csv.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            list.Add(int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int l) ? l : throw new PersonaVectorsException($"--layers: '{s}' is not a layer number"));
+        return list.Count > 0 ? list : throw new PersonaVectorsException("--layers: give at least one layer, e.g. 2,3,4");
     }
 
     public static List<string> Questions(string spec, TraitArtifacts a)

@@ -45,6 +45,13 @@ public class SteerCommandTests
         Assert.True(prompted.GetProperty("trait_score").GetDouble() >= 70, prompted.ToString());
         Assert.Equal(3, prompted.GetProperty("samples").GetArrayLength());
 
+        // Multi-layer steering: α = 0 changes nothing; a large push breaks the language there too.
+        var multiZero = Json(PersonaCli.Run("steer", "--vector", vector, "--layers", "1,2", "--alpha", "0", "--json"));
+        Assert.Equal(plain.GetProperty("coherence").GetDouble(), multiZero.GetProperty("coherence").GetDouble());
+        Assert.Equal(2, multiZero.GetProperty("layers").GetArrayLength());
+        var multiPushed = Json(PersonaCli.Run("steer", "--vector", vector, "--layers", "1,2", "--alpha", "8", "--json"));
+        Assert.True(multiPushed.GetProperty("coherence").GetDouble() < plain.GetProperty("coherence").GetDouble() - 20, multiPushed.ToString());
+
         // A large push along a random direction breaks the language: the judge sees it.
         var pushed = Json(PersonaCli.Run("steer", "--vector", vector, "--layer", "1", "--alpha", "8", "--json"));
         Assert.True(pushed.GetProperty("coherence").GetDouble() < plain.GetProperty("coherence").GetDouble() - 20, pushed.ToString());
@@ -70,6 +77,8 @@ public class SteerCommandTests
         PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--layer", "99"), "layer 99 is out of range");
         PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--questions", dir["none.txt"]), "none.txt", "neither eval, extraction nor an existing file");
         PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--positions", "middle"), "--positions 'middle'");
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--layer", "2", "--layers", "1,2"), "--layer or --layers");
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1", "--layers", "1,two"), "--layers: 'two'");
         File.Delete(dir["summary.json"]);
         PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", vector, "--alpha", "1"), "--layer is needed");
         using var small = new RandomModelFolder();

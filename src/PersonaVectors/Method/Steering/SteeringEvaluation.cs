@@ -22,13 +22,20 @@ public sealed record SteeringOutcome(double Trait, double Coherence, IReadOnlyLi
 /// </summary>
 public static class SteeringEvaluation
 {
-    public static async Task<SteeringOutcome> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge,
+    public static Task<SteeringOutcome> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge,
         IReadOnlyList<SteeringPrompt> prompts, Tensor? vector, int layer, double alpha, TokenPositions positions,
+        int maxNewTokens = 64, int batchSize = 50, CancellationToken cancel = default) =>
+        RunAsync(lm, artifacts, judge, prompts, () => vector is null || alpha == 0 ? null : lm.Model.Steer(vector, layer, alpha, positions),
+            maxNewTokens, batchSize, cancel);
+
+    /// <param name="intervene">Opens the intervention (e.g. multi-layer steering) for the generation; null for none.</param>
+    public static async Task<SteeringOutcome> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge,
+        IReadOnlyList<SteeringPrompt> prompts, Func<IDisposable?> intervene,
         int maxNewTokens = 64, int batchSize = 50, CancellationToken cancel = default)
     {
         var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
         List<GeneratedText> outputs;
-        using (vector is null || alpha == 0 ? null : lm.Model.Steer(vector, layer, alpha, positions))
+        using (intervene())
             outputs = lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = maxNewTokens }, batchSize, cancel);
         var answers = new List<SteeredAnswer>();
         for (int i = 0; i < prompts.Count; i++)

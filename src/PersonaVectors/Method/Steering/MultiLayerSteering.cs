@@ -1,0 +1,45 @@
+using PersonaVectors.Engine.Interventions;
+using PersonaVectors.Engine.Models;
+
+namespace PersonaVectors.Method.Steering;
+
+/// <summary>
+/// Steering at several layers at once, as the paper's multi-layer variant: at each chosen layer ℓ it adds
+/// α·(v_ℓ − v_ℓ₋₁), the part of the persona direction that block ℓ adds. Over consecutive layers a..b the additions
+/// sum to α·(v_b − v_a₋₁), so the total push is comparable to steering with one layer's vector, spread over the
+/// blocks that build it.
+/// </summary>
+public static class MultiLayerSteering
+{
+    public static IDisposable Steer(CausalLM model, PersonaVector vector, IReadOnlyList<int> layers, double alpha, TokenPositions positions = TokenPositions.All)
+    {
+        if (layers.Count == 0) throw new InvalidRequestException("multi-layer steering needs at least one layer");
+        if (layers.Distinct().Count() != layers.Count) throw new InvalidRequestException($"layers {string.Join(",", layers)} repeat a layer");
+        var scopes = new List<IDisposable>();
+        try
+        {
+            foreach (int layer in layers)
+            {
+                using var here = vector.At(layer);
+                using var below = layer == 0 ? null : vector.At(layer - 1);
+                using var increment = below is null ? here.clone() : here - below;
+                scopes.Add(model.Steer(increment, layer, alpha, positions));
+            }
+        }
+        catch
+        {
+            foreach (var s in scopes) s.Dispose();
+            throw;
+        }
+        return new All(scopes);
+    }
+
+    sealed class All(List<IDisposable> scopes) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var s in scopes) s.Dispose();
+            scopes.Clear();
+        }
+    }
+}
