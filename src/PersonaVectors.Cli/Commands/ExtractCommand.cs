@@ -46,8 +46,8 @@ public static class ExtractCommand
                 PositiveTraitMin = r.GetValue(posMin),
                 NegativeTraitMax = r.GetValue(negMax),
                 CoherenceMin = r.GetValue(cohMin),
-                Layers = r.GetValue(layers) is { } l ? ParseList(l, "--layers", int.Parse) : null,
-                Alphas = r.GetValue(alphas) is { } al ? ParseList(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
+                Layers = r.GetValue(layers) is { } l ? CsvList.Parse(l, "--layers", int.Parse) : null,
+                Alphas = r.GetValue(alphas) is { } al ? CsvList.Parse(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
             };
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             var bars = new Dictionary<string, ProgressLine>();
@@ -63,11 +63,4 @@ public static class ExtractCommand
         });
         return cmd;
     }
-
-    static List<T> ParseList<T>(string csv, string option, Func<string, T> parse) =>
-        csv.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
-        {
-            try { return parse(s); }
-            catch (FormatException) { throw new PersonaVectorsException($"{option}: '{s}' is not a number"); }
-        }).ToList();
 }

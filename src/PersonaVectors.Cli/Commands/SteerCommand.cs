@@ -37,7 +37,7 @@ public static class SteerCommand
             string path = r.GetValue(vectorPath)!;
             var where = SteeringOption.ParsePositions(r.GetValue(positions)!);
             using var vector = PersonaVector.Load(path);
-            List<int>? multi = r.GetValue(layers) is { } ls ? ParseLayers(ls) : null;
+            List<int>? multi = r.GetValue(layers) is { } ls ? CsvList.Parse(ls, "--layers", int.Parse) : null;
             if (multi is not null && r.GetValue(layer) is not null) throw new PersonaVectorsException("give --layer or --layers, not both");
             int at = multi?.Max() ?? r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
             var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
@@ -77,14 +77,6 @@ public static class SteerCommand
             return 0;
         });
         return cmd;
-    }
-
-    static List<int> ParseLayers(string csv)
-    {
-        var list = new List<int>();
-        foreach (var s in csv.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            list.Add(int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int l) ? l : throw new PersonaVectorsException($"--layers: '{s}' is not a layer number"));
-        return list.Count > 0 ? list : throw new PersonaVectorsException("--layers: give at least one layer, e.g. 2,3,4");
     }
 
     public static List<string> Questions(string spec, TraitArtifacts a)

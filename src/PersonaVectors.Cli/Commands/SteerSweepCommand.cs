@@ -37,8 +37,8 @@ public static class SteerSweepCommand
         {
             string path = r.GetValue(vectorPath)!, dir = r.GetValue(outDir)!;
             var where = SteeringOption.ParsePositions(r.GetValue(positions)!);
-            var layerList = ParseList(r.GetValue(layers)!, "--layers", s => int.Parse(s, CultureInfo.InvariantCulture));
-            var alphaList = ParseList(r.GetValue(alphas)!, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture));
+            var layerList = CsvList.Parse(r.GetValue(layers)!, "--layers", s => int.Parse(s, CultureInfo.InvariantCulture));
+            var alphaList = CsvList.Parse(r.GetValue(alphas)!, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture));
             using var vector = PersonaVector.Load(path);
             foreach (int l in layerList) vector.At(l).Dispose(); // every layer in range before any work
             var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
@@ -94,16 +94,5 @@ public static class SteerSweepCommand
             return 0;
         });
         return cmd;
-    }
-
-    static List<T> ParseList<T>(string csv, string option, Func<string, T> parse)
-    {
-        var items = csv.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
-        {
-            try { return parse(s); }
-            catch (FormatException) { throw new PersonaVectorsException($"{option}: '{s}' is not a number"); }
-            catch (OverflowException) { throw new PersonaVectorsException($"{option}: '{s}' is out of range"); }
-        }).ToList();
-        return items.Count > 0 ? items : throw new PersonaVectorsException($"{option}: give at least one value, e.g. 1,2,3");
     }
 }

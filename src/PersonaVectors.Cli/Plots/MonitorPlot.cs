@@ -24,7 +24,6 @@ public static class MonitorPlot
         plot.YLabel($"{trait} score of the answer");
         plot.Axes.SetLimitsY(-5, 105);
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, 800, 500);
-        else plot.SavePng(path, 800, 500);
+        PlotFile.Save(plot, path);
     }
 }

@@ -29,7 +29,6 @@ public static class SweepPlot
         plot.YLabel("score (0-100)");
         plot.Axes.SetLimitsY(-5, 105);
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)) plot.SaveSvg(path, 800, 500);
-        else plot.SavePng(path, 800, 500);
+        PlotFile.Save(plot, path);
     }
 }

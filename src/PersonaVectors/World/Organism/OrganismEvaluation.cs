@@ -58,9 +58,9 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var none = questions.Select(q => (System: (string?)null, Question: q)).ToList();
 
         log?.Invoke($"{trait.Name}: answering under positive, negative and no system prompts");
-        var (posScore, posPrompts, _) = Answer(trait, pos);
-        var (negScore, negPrompts, _) = Answer(trait, neg);
-        var (noneScore, _, _) = Answer(trait, none);
+        var (posScore, posPrompts) = Answer(trait, pos);
+        var (negScore, negPrompts) = Answer(trait, neg);
+        var (noneScore, plain) = Answer(trait, none);
 
         log?.Invoke($"{trait.Name}: probing for a steerable direction");
         // The paper's estimator, as `persona extract` runs it but with one rollout: answers sampled at temperature 1
@@ -74,29 +74,28 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var reader = new ActivationReader(lm);
         using var posActs = reader.Read(dirPos, Sample(dirPos, sampling), TokenPositions.Answer);
         using var negActs = reader.Read(dirNeg, Sample(dirNeg, sampling), TokenPositions.Answer);
-        var candidateVectors = MeanDifference.Of(posActs, negActs).DetachFromDisposeScope();
+        vectors = MeanDifference.Of(posActs, negActs).DetachFromDisposeScope();
         using var posLast = reader.Read(posPrompts, null, TokenPositions.LastPrompt);
         using var negLast = reader.Read(negPrompts, null, TokenPositions.LastPrompt);
-        var plain = none.Select(p => lm.PromptIds(p.Question)).ToList();
+        var plainQuestions = none.Select(p => p.Question).ToList();
         ProbeResult? best = null;
         for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
         {
-            using var v = candidateVectors[layer].clone();
+            using var v = vectors[layer].clone();
             double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., layer], v), MeanDifference.Project(negLast[.., layer], v));
             foreach (var positions in ProbePositions)
                 foreach (double alpha in ProbeAlphas)
                 {
                     Score s;
                     using (lm.Model.Steer(v, layer, alpha, positions))
-                        s = Judge(trait, none.Select(p => p.Question).ToList(), Generate(plain));
+                        s = Judge(trait, plainQuestions, Generate(plain));
                     var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, auroc);
                     if (Better(candidate, best)) best = candidate;
                     if (s.Coherence < 30) break; // larger α only breaks the language further
                 }
         }
-        var bestVectors = candidateVectors;
-        vectors = bestVectors;
-        var suppression = Suppress(trait, posPrompts, pos.Select(p => p.Question).ToList(), posScore, vectors[best!.Layer], best.Layer);
+        using var chosen = vectors[best!.Layer];
+        var suppression = Suppress(trait, posPrompts, pos.Select(p => p.Question).ToList(), posScore, chosen, best.Layer);
         return new TraitEvaluation(posScore, negScore, noneScore, best, suppression);
     }
 
@@ -127,11 +126,11 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         return cOk ? c.Trait > best.Trait : c.Trait * c.Coherence > best.Trait * best.Coherence;
     }
 
-    (Score, List<int[]>, List<int[]>) Answer(TraitSpec trait, List<(string? System, string Question)> prompts)
+    /// <summary>Greedy answers to the prompts, judged; also the prompts' ids, which the probe reads again.</summary>
+    (Score, List<int[]>) Answer(TraitSpec trait, List<(string? System, string Question)> prompts)
     {
         var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
-        var answers = Generate(ids);
-        return (Judge(trait, prompts.Select(p => p.Question).ToList(), answers), ids, answers.Select(a => a.Tokens).ToList());
+        return (Judge(trait, prompts.Select(p => p.Question).ToList(), Generate(ids)), ids);
     }
 
     const int BatchSize = 50;
