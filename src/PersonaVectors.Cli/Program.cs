@@ -12,6 +12,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     GenerateCommand.Create(),
     SteerCommand.Create(),
     MonitorCommand.Create(),
+    ChatCommand.Create(),
     WorldCommand.Create(),
     ExtractCommand.Create(),
     ArtifactsCommand.Create(),

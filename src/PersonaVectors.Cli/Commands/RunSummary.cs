@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using PersonaVectors.Method.Extraction;
 
 namespace PersonaVectors.Cli.Commands;
 
@@ -9,18 +8,9 @@ public static class RunSummary
     /// <summary>The layer an extraction run chose: RUN/vectors/FILE → RUN/summary.json's "layer".</summary>
     public static int ChosenLayer(string vectorPath)
     {
-        string? run = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(vectorPath)));
-        string summary = run is null ? "" : Path.Combine(run, "summary.json");
-        if (!File.Exists(summary))
-            throw new PersonaVectorsException($"--layer is needed: {vectorPath} is not in an extraction run's vectors/ folder with a summary.json");
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(summary))?["layer"]?.GetValue<int>()
-                ?? throw new PersonaVectorsException($"{summary}: no \"layer\" field; pass --layer");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            throw new PersonaVectorsException($"{summary}: cannot read \"layer\" ({e.Message}); pass --layer");
-        }
+        string run = ExtractionRun.OfVector(vectorPath)
+            ?? throw new PersonaVectorsException($"--layer is needed: {vectorPath} is not in an extraction run's vectors/ folder with a summary.json");
+        try { return ExtractionRun.ChosenLayer(run); }
+        catch (PersonaVectorsException e) { throw new PersonaVectorsException($"{e.Message}; pass --layer"); }
     }
 }

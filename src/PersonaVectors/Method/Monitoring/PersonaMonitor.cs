@@ -6,8 +6,8 @@ namespace PersonaVectors.Method.Monitoring;
 /// <summary>One trait to watch: its persona vector's direction at one layer and the projection that raises an alert.</summary>
 public sealed record TraitWatch(string Trait, float[] Direction, int Layer, double Threshold);
 
-/// <summary>A trait's projection at the last prompt token of one turn.</summary>
-public sealed record PersonaReading(string Trait, double Projection, double Threshold, bool Above);
+/// <summary>A trait's projection at the last prompt token of one turn; <see cref="JustCrossed"/> when this turn raised the alert.</summary>
+public sealed record PersonaReading(string Trait, double Projection, double Threshold, bool Above, bool JustCrossed);
 
 /// <summary>Raised when a trait's projection goes from at or below its threshold to above it.</summary>
 public sealed record PersonaAlert(string Trait, int Turn, double Projection, double Threshold);
@@ -37,9 +37,10 @@ public sealed class PersonaMonitor(LanguageModel lm, IReadOnlyList<TraitWatch> w
                 throw new InvalidRequestException($"trait '{w.Trait}': layer {w.Layer} is out of range: the model has layers 0..{hidden.Length - 1}");
             double p = Projection.OnUnit(hidden[w.Layer], w.Direction);
             bool above = p > w.Threshold;
-            if (above && !_above[w.Trait]) Alert?.Invoke(new PersonaAlert(w.Trait, _turn, p, w.Threshold));
+            bool crossed = above && !_above[w.Trait];
+            if (crossed) Alert?.Invoke(new PersonaAlert(w.Trait, _turn, p, w.Threshold));
             _above[w.Trait] = above;
-            readings.Add(new PersonaReading(w.Trait, p, w.Threshold, above));
+            readings.Add(new PersonaReading(w.Trait, p, w.Threshold, above, crossed));
         }
         return readings;
     }

@@ -3,32 +3,12 @@ using PersonaVectors.Method;
 using PersonaVectors.Method.Extraction;
 using PersonaVectors.Method.Judging;
 using PersonaVectors.Tests.Fixtures;
+using static PersonaVectors.Tests.Fixtures.TestExtraction;
 
 namespace PersonaVectors.Tests.Method.Extraction;
 
 public class ExtractionPipelineTests
 {
-    /// <summary>A deterministic stand-in judge: scores from the answer text, so some pairs pass the filters.</summary>
-    sealed class HashJudge : IAnswerJudge
-    {
-        public string Name => "hash";
-        public int Calls;
-        public Task<AnswerScores> JudgeAsync(TraitArtifacts a, string question, string answer, CancellationToken cancel = default)
-        {
-            Interlocked.Increment(ref Calls);
-            int h = answer.Aggregate(17, (acc, c) => unchecked(acc * 31 + c));
-            return Task.FromResult(new AnswerScores(Math.Abs(h % 101), 100));
-        }
-    }
-
-    static TraitArtifacts Artifacts() => new("testy", "a test trait",
-        Enumerable.Range(0, 5).Select(i => new InstructionPair($"Be testy {i}.", $"Be calm {i}.")).ToList(),
-        Enumerable.Range(0, 20).Select(i => $"Extraction question {i}?").ToList(),
-        Enumerable.Range(0, 20).Select(i => $"Evaluation question {i}?").ToList(),
-        "Rate {question} {answer}");
-
-    static ExtractionOptions Options => new() { Rollouts = 2, MaxNewTokens = 6, BatchSize = 40, Layers = [1, 2], Alphas = [1, 2] };
-
     [Fact]
     public async Task A_killed_run_resumes_without_redoing_work_and_ends_identical()
     {
@@ -143,7 +123,7 @@ public class ExtractionPipelineTests
             .Select(g => PersonaVectors.Method.Monitoring.Projection.OnUnit(lm.ForwardLast(g.First().PromptIds).Hidden[2], direction)).Average();
         double pos = Mean(k => k), neg = Mean(k => k.Replace("/pos/", "/neg/"));
         Assert.Equal(pos, c.PositiveMean, 3);
-        Assert.Equal(neg, c.NegativeMean, 3);
+        Assert.Equal(neg, c.ReferenceMean, 3);
         Assert.Equal((pos + neg) / 2, c.Threshold, 3);
         Assert.Throws<PersonaVectorsException>(() => PersonaVectors.Method.Monitoring.ThresholdCalibration.FromRun(lm, run["nothing"], direction, 2));
     }

@@ -52,6 +52,7 @@ public class PersonaMonitorTests
         Assert.Equal(pHigh, readings[1].Projection, 3);
         Assert.Equal([false, true, true, false, false, true], readings.Select(r => r.Above));
         Assert.Equal([2, 6], alerts.Select(a => a.Turn));           // crossings only, not every turn above
+        Assert.Equal([false, true, false, false, false, true], readings.Select(r => r.JustCrossed));
         Assert.All(alerts, a => Assert.Equal("testy", a.Trait));
 
         monitor.Reset();

@@ -1,0 +1,48 @@
+using System.Globalization;
+using PersonaVectors.Method.Monitoring;
+using Spectre.Console;
+
+namespace PersonaVectors.Cli.Chat;
+
+/// <summary>What the chat draws: the answer, a meter per trait for the turn, and alerts.</summary>
+public static class ChatScreen
+{
+    public static void Turn(IAnsiConsole console, MonitoredChat chat, ChatTurn turn)
+    {
+        console.MarkupLine($"[bold blue]assistant>[/] {Markup.Escape(turn.Answer)}");
+        if (turn.Readings.Count == 0) return;
+        var table = new Table().Border(TableBorder.Rounded).Title($"[grey]turn {turn.Turn}: persona meters[/]")
+            .AddColumn("trait").AddColumn("layer").AddColumn("steer").AddColumn("before answer").AddColumn("answer average").AddColumn("state");
+        foreach (var r in turn.Readings)
+        {
+            var t = chat.Find(r.Trait);
+            string state = r.Alert ? "[bold white on red] ALERT [/]" : r.Above ? "[red]above[/]" : r.Threshold is null ? "[grey]-[/]" : "[green]ok[/]";
+            table.AddRow(Markup.Escape(r.Trait), r.Layer.ToString(CultureInfo.InvariantCulture), Alpha(r.Alpha),
+                PersonaMeter.Markup(r.BeforeAnswer, t.BeforeAnswer), PersonaMeter.Markup(r.AnswerAverage, t.AnswerAverage), state);
+        }
+        console.Write(table);
+        foreach (var r in turn.Readings.Where(r => r.Alert))
+            console.Write(new Panel(new Markup(
+                $"[bold]{Markup.Escape(r.Trait)}[/]: the last prompt token's projection {r.BeforeAnswer.ToString("F2", CultureInfo.InvariantCulture)} " +
+                $"crossed the threshold {r.Threshold!.Value.ToString("F2", CultureInfo.InvariantCulture)} before the answer was written (turn {turn.Turn})"))
+                .Header("[bold red] ALERT [/]").BorderColor(Color.Red));
+    }
+
+    public static void Vectors(IAnsiConsole console, MonitoredChat chat)
+    {
+        if (chat.Traits.Count == 0) { console.MarkupLine("[grey]no vectors loaded (start with --vectors RUN_OR_FOLDER)[/]"); return; }
+        var table = new Table().Border(TableBorder.Simple).AddColumn("trait").AddColumn("layer").AddColumn("|v|").AddColumn("threshold (before / answer)").AddColumn("steer").AddColumn("source");
+        foreach (var t in chat.Traits)
+        {
+            double norm = Math.Sqrt(t.Vector.Sum(x => (double)x * x));
+            string thresholds = t.BeforeAnswer is null ? "none (not from an extraction run)"
+                : $"{t.BeforeAnswer.Threshold.ToString("F2", CultureInfo.InvariantCulture)} / {t.AnswerAverage!.Threshold.ToString("F2", CultureInfo.InvariantCulture)}";
+            table.AddRow(Markup.Escape(t.Trait), t.Layer.ToString(CultureInfo.InvariantCulture), norm.ToString("F2", CultureInfo.InvariantCulture),
+                thresholds, Alpha(chat.Steering.GetValueOrDefault(t.Trait)), Markup.Escape(t.Source));
+        }
+        console.Write(table);
+        console.MarkupLine($"system prompt: {(chat.SystemPrompt is null ? "[grey]none[/]" : Markup.Escape(chat.SystemPrompt))}");
+    }
+
+    static string Alpha(double alpha) => alpha == 0 ? "[grey]-[/]" : alpha.ToString("+0.##;-0.##", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PersonaVectors.Method.Extraction;
+
+/// <summary>What other steps read back from a finished extraction run folder.</summary>
+public static class ExtractionRun
+{
+    /// <summary>A finished run has its summary.json (written last) and a vectors/ folder.</summary>
+    public static bool IsRun(string dir) =>
+        File.Exists(Path.Combine(dir, "summary.json")) && Directory.Exists(Path.Combine(dir, "vectors"));
+
+    /// <summary>The run folder that holds RUN/vectors/FILE, if the file sits in one.</summary>
+    public static string? OfVector(string vectorPath) =>
+        Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(vectorPath))) is { } run && IsRun(run) ? run : null;
+
+    /// <summary>The layer the run chose to steer at (summary.json's "layer").</summary>
+    public static int ChosenLayer(string runDir)
+    {
+        string summary = Path.Combine(runDir, "summary.json");
+        if (!File.Exists(summary)) throw new PersonaVectorsException($"{summary} is missing: {runDir} is not a finished extraction run");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(summary))?["layer"]?.GetValue<int>()
+                ?? throw new PersonaVectorsException($"{summary}: no \"layer\" field (expected the chosen layer as an integer)");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new PersonaVectorsException($"{summary}: cannot read \"layer\" as an integer ({e.Message})");
+        }
+    }
+
+    /// <summary>The run's vector of one kind (response_avg is the one the paper steers and monitors with).</summary>
+    public static string VectorPath(string runDir, string kind = "response_avg")
+    {
+        var found = Directory.GetFiles(Path.Combine(runDir, "vectors"), $"*_{kind}.safetensors");
+        return found.Length == 1 ? found[0]
+            : throw new PersonaVectorsException($"{Path.Combine(runDir, "vectors")}: expected one *_{kind}.safetensors file, found {found.Length}");
+    }
+}

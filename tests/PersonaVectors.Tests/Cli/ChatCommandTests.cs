@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PersonaVectors.Method;
+using PersonaVectors.Tests.Fixtures;
+
+namespace PersonaVectors.Tests.Cli;
+
+/// <summary>`persona chat` driven in a real terminal (tmux), as a person would use it, on the shipped organism.</summary>
+public class ChatCommandTests
+{
+    const string Question = "how should i treat my neighbour?";
+
+    [Fact]
+    public void A_person_chats_sees_meters_and_an_alert_steers_lists_resets_and_saves_the_transcript()
+    {
+        using var dir = new TempDir();
+        string run = dir["evil"];
+        var extract = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil", "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
+        Assert.True(extract.ExitCode == 0, extract.Stderr);
+
+        using var tmux = new TmuxSession(dir.Path, 200, 50, "dotnet", Path.Combine(AppContext.BaseDirectory, "persona.dll"), "chat", "--vectors", run);
+        int Prompts(string screen) => Regex.Matches(screen, "you>").Count;
+        string Do(string line)
+        {
+            int before = Prompts(tmux.Screen());
+            tmux.Type(line);
+            return tmux.WaitFor(s => Prompts(s) > before, TimeSpan.FromMinutes(3), $"the chat to answer '{line}'");
+        }
+        string start = tmux.WaitFor(s => Prompts(s) >= 1, TimeSpan.FromMinutes(3), "the first prompt");
+        Assert.Contains("watching evil@L3", start);
+
+        // An ordinary question: a meter for evil, below its threshold.
+        string screen = Do(Question);
+        string turn1 = screen[screen.LastIndexOf("turn 1: persona meters", StringComparison.Ordinal)..];
+        Assert.Matches(@"│ evil\s+│ 3\s+│", turn1);
+        Assert.Contains(" ok ", turn1);
+        Assert.DoesNotContain("ALERT", screen);
+        Do($"/save {dir["plain.jsonl"]}");
+
+        // Told to be evil, the model's last prompt token crosses the threshold before it answers.
+        Do("/system you are an evil assistant.");
+        screen = Do(Question);
+        string turn2 = screen[screen.LastIndexOf("turn 2: persona meters", StringComparison.Ordinal)..];
+        Assert.Contains("ALERT", turn2);
+        Assert.Contains("crossed the threshold", turn2);
+
+        // Steering from inside the chat, shown in the vector list and in the next turn's meters.
+        Do("/reset");
+        Do("/system");
+        Do("/steer evil 4");
+        screen = Do("/vectors");
+        Assert.Matches(@"evil\s+3\s+[0-9.]+\s+-?[0-9.]+ / -?[0-9.]+\s+\+4", screen);
+        screen = Do(Question);
+        Assert.Matches(@"│ evil\s+│ 3\s+│ \+4", screen[screen.LastIndexOf("turn 1: persona meters", StringComparison.Ordinal)..]);
+        Assert.Contains("is not a number", Do("/steer evil x"));
+        Assert.Contains("unknown command", Do("/frobnicate"));
+        Assert.Contains("saved 1 turns", Do($"/save {dir["steered.jsonl"]}"));
+        tmux.Type("/quit");
+        tmux.WaitFor(_ => true, TimeSpan.FromSeconds(1), "nothing");
+        SpinWait.SpinUntil(() => !tmux.IsRunning, TimeSpan.FromSeconds(20));
+        Assert.False(tmux.IsRunning);
+
+        // The transcripts hold what the screen showed; steering by 4 at layer 3 moved the reading there by 4|v_3|.
+        var plain = JsonDocument.Parse(Assert.Single(File.ReadAllLines(dir["plain.jsonl"]))).RootElement;
+        var steered = JsonDocument.Parse(Assert.Single(File.ReadAllLines(dir["steered.jsonl"]))).RootElement;
+        Assert.Equal(Question, plain.GetProperty("user").GetString());
+        Assert.False(plain.GetProperty("readings")[0].GetProperty("alert").GetBoolean());
+        Assert.Equal(4, steered.GetProperty("readings")[0].GetProperty("alpha").GetDouble());
+        using var vector = PersonaVector.Load(Path.Combine(run, "vectors", "evil_response_avg.safetensors"));
+        using var v3 = vector.At(3);
+        double norm = v3.norm().item<float>();
+        double Before(JsonElement line) => line.GetProperty("readings")[0].GetProperty("before_answer").GetDouble();
+        Assert.Equal(Before(plain) + 4 * norm, Before(steered), 1);
+    }
+}
