@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using PersonaVectors.Cli.Chat;
 using PersonaVectors.Method;
 using PersonaVectors.Tests.Fixtures;
 
@@ -71,5 +72,35 @@ public class ChatCommandTests
         double norm = v3.norm().item<float>();
         double Before(JsonElement line) => line.GetProperty("readings")[0].GetProperty("before_answer").GetDouble();
         Assert.Equal(Before(plain) + 4 * norm, Before(steered), 1);
+    }
+}
+
+public class ChatInputTests
+{
+    [Fact]
+    public void Lines_parse_into_messages_and_commands_and_bad_commands_say_what_was_expected()
+    {
+        Assert.Equal(new ChatInput.Message("hello /steer"), ChatInput.Parse("  hello /steer "));
+        Assert.Equal(new ChatInput.Steer("evil", -4.5), ChatInput.Parse("/steer evil -4.5"));
+        Assert.IsType<ChatInput.SteerOff>(ChatInput.Parse("/steer off"));
+        Assert.Equal(new ChatInput.SetSystem("be kind."), ChatInput.Parse("/system be kind."));
+        Assert.Equal(new ChatInput.SetSystem(null), ChatInput.Parse("/system"));
+        Assert.Equal(new ChatInput.Save("a b.jsonl"), ChatInput.Parse("/save a b.jsonl"));
+        Assert.IsType<ChatInput.Quit>(ChatInput.Parse("/exit"));
+        string Error(string line) => Assert.IsType<ChatInput.Invalid>(ChatInput.Parse(line)).Error;
+        Assert.Contains("'lots' is not a number", Error("/steer evil lots"));
+        Assert.Contains("not a number", Error("/steer evil NaN"));
+        Assert.Contains("usage: /steer", Error("/steer evil"));
+        Assert.Contains("usage: /save", Error("/save"));
+        Assert.Contains("unknown command /fly", Error("/fly away"));
+    }
+
+    [Fact]
+    public void Bad_chat_options_are_named()
+    {
+        using var dir = new TempDir();
+        PersonaCli.AssertUserError(PersonaCli.Run("chat", "--vectors", dir["missing"]), "missing", "no such vector file or folder");
+        PersonaCli.AssertUserError(PersonaCli.Run("chat", "--steer", "evil"), "--steer 'evil'", "NAME=ALPHA");
+        PersonaCli.AssertUserError(PersonaCli.Run("chat", "--threshold-basis", "median"), "median");
     }
 }
