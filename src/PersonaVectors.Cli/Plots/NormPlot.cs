@@ -19,6 +19,7 @@ public static class NormPlot
         }
         plot.Title($"Norm of the {trait} vector (response average) per layer");
         plot.XLabel("layer (0 = embedding output)");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.YLabel("L2 norm");
         plot.Axes.SetLimitsY(0, Math.Max(1, norms.DefaultIfEmpty(0).Max()) * 1.1);
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);

@@ -33,7 +33,8 @@ public static class SweepPlot
         plot.XLabel("alpha");
         plot.YLabel("score (0-100)");
         plot.Axes.SetLimitsY(-5, 105);
-        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        // Outside the axes: with a line pair per layer, a legend inside covers the curves where they start.
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return plot;
     }
 }
