@@ -17,6 +17,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     ExtractCommand.Create(),
     ArtifactsCommand.Create(),
     VectorsCommand.Create(),
+    ReportCommand.Create(),
 };
 
 try

@@ -6,7 +6,12 @@ namespace PersonaVectors.Cli.Plots;
 /// <summary>Trait score of each answer against the last prompt token's projection, one colour per experiment, r in the legend.</summary>
 public static class MonitorPlot
 {
-    public static void Save(IReadOnlyList<MonitoringPoint> points, string trait, int layer, string path)
+    public static void Save(IReadOnlyList<MonitoringPoint> points, string trait, int layer, string path) =>
+        PlotFile.Save(Create(points, trait, layer), path);
+
+    public static byte[] Png(IReadOnlyList<MonitoringPoint> points, string trait, int layer) => PlotFile.Png(Create(points, trait, layer));
+
+    static ScottPlot.Plot Create(IReadOnlyList<MonitoringPoint> points, string trait, int layer)
     {
         var plot = new ScottPlot.Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -24,6 +29,6 @@ public static class MonitorPlot
         plot.YLabel($"{trait} score of the answer");
         plot.Axes.SetLimitsY(-5, 105);
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        PlotFile.Save(plot, path);
+        return plot;
     }
 }

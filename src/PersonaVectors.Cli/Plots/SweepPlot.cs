@@ -6,7 +6,12 @@ public sealed record SweepPoint(int Layer, double Alpha, double Trait, double Co
 /// <summary>Trait score (solid) and coherence (dashed) against α, one colour per layer.</summary>
 public static class SweepPlot
 {
-    public static void Save(IReadOnlyList<SweepPoint> points, string trait, string path)
+    public static void Save(IReadOnlyList<SweepPoint> points, string trait, string path) =>
+        PlotFile.Save(Create(points, trait, $"Steering sweep: {trait}"), path);
+
+    public static byte[] Png(IReadOnlyList<SweepPoint> points, string trait, string title) => PlotFile.Png(Create(points, trait, title));
+
+    static ScottPlot.Plot Create(IReadOnlyList<SweepPoint> points, string trait, string title)
     {
         var plot = new ScottPlot.Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -24,11 +29,12 @@ public static class SweepPlot
             c.LinePattern = ScottPlot.LinePattern.Dashed;
             c.LegendText = $"layer {layer.Key}: coherence";
         }
-        plot.Title($"Steering sweep: {trait}");
+        plot.Title(title);
         plot.XLabel("alpha");
         plot.YLabel("score (0-100)");
         plot.Axes.SetLimitsY(-5, 105);
-        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        PlotFile.Save(plot, path);
+        // Outside the axes: with a line pair per layer, a legend inside covers the curves where they start.
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        return plot;
     }
 }
