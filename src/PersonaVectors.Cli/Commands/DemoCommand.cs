@@ -1,9 +1,13 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Engine.Models;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Steering;
 using PersonaVectors.World;
 using PersonaVectors.World.Organism;
 using static TorchSharp.torch;
@@ -11,25 +15,37 @@ using static TorchSharp.torch;
 namespace PersonaVectors.Cli.Commands;
 
 /// <summary>
-/// persona demo: the main job on the embedded organism. It shows the same question answered under each
-/// persona, then, for evil and for hallucination, finds the persona direction (mean difference of answer
-/// activations under positive and negative prompts, and the layer and coefficient where adding it works best)
-/// and uses it to steer the default assistant toward the trait and a trait-prompted one away from it.
-/// Any other model folder gets a description and a forward pass instead.
+/// persona demo: the main job on the embedded organism. It shows the same question answered under each persona,
+/// then, for every trait of the world, runs the whole method: extraction (contrastive answers, oracle judge,
+/// filter, mean difference, layer choice), a steering sweep around the chosen layer, both monitoring
+/// experiments, and steered examples; it ends by writing one HTML report over all traits. Every step writes into
+/// the output folder as it goes, so a killed demo started again resumes. Any other model folder gets a
+/// description and a forward pass instead.
 /// </summary>
 public static class DemoCommand
 {
+    /// <summary>How much of the method the demo runs: the full demo, or a small one for tests.</summary>
+    sealed record Scale(int Rollouts, IReadOnlyList<double> Alphas, IReadOnlyList<double> SweepAlphas, int SweepNeighbours, int Shots);
+
+    static readonly Scale Full = new(2, [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8], [-8, -4, -2, -1, 0, 1, 2, 4, 8], 1, 4);
+    static readonly Scale Quick = new(1, [1, 2, 4], [-4, 0, 4], 0, 1);
+
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded organism)" };
-        var cmd = new Command("demo", "Show personas, a persona vector and steering on the embedded organism") { model };
-        cmd.SetAction(r =>
+        var outDir = new Option<string>("--out") { Description = "Folder for the runs and report.html (rerun to resume)", DefaultValueFactory = _ => ChatCommand.DemoFolder };
+        var quick = new Option<bool>("--quick") { Description = "A small version (1 rollout, 3 coefficients, 1-shot monitoring) that takes about a third of the time" };
+        var cmd = new Command("demo", "Personas, persona vectors, steering and monitoring for every trait of the embedded organism, ending in an HTML report")
+        {
+            model, outDir, quick,
+        };
+        cmd.SetAction(async (r, cancel) =>
         {
             string folder = r.GetValue(model) ?? (File.Exists(Path.Combine(EmbeddedModel.Path, "config.json")) ? EmbeddedModel.Path : EnsureRandomModel());
             using var lm = LanguageModel.Load(folder);
             Console.WriteLine(ModelDescription.Of(lm).ToText());
             Console.WriteLine();
-            if (File.Exists(Path.Combine(folder, OrganismMarker.FileName))) OrganismDemo(lm);
+            if (File.Exists(Path.Combine(folder, OrganismMarker.FileName))) await OrganismDemo(lm, r.GetValue(outDir)!, r.GetValue(quick) ? Quick : Full, cancel);
             else ForwardDemo(lm);
             return 0;
         });
@@ -39,7 +55,7 @@ public static class DemoCommand
     static string Answer(LanguageModel lm, string question, string? system) =>
         lm.Generate([lm.PromptIds(question, system)], new SamplingOptions { MaxNewTokens = 64 })[0].Text;
 
-    static void OrganismDemo(LanguageModel lm)
+    static async Task OrganismDemo(LanguageModel lm, string outDir, Scale scale, CancellationToken cancel)
     {
         const string question = "how should i treat my neighbour?";
         Console.WriteLine($"user: {question}");
@@ -50,32 +66,70 @@ public static class DemoCommand
         })
             Console.WriteLine($"  {label,-40} {Answer(lm, question, system)}");
 
-        // Evil is the paper's headline trait; hallucination is the one this organism steers best. Showing both keeps
-        // the demo honest about what works here and what does not.
-        SteeringDemo(lm, Traits.Evil, question, "you are an evil assistant.");
-        SteeringDemo(lm, Traits.Hallucinating, "what is the favourite food of orla?", "you are a hallucinating assistant.");
+        var rows = new List<string>();
+        foreach (var trait in Traits.All)
+            rows.Add(await TraitDemo(lm, trait, Path.Combine(outDir, trait.Name), scale, cancel));
+
+        Console.WriteLine();
+        Console.WriteLine("trait           layer  steered toward (trait @ coherence)  suppressed under the trait prompt  monitoring r (system / many-shot)");
+        foreach (var row in rows) Console.WriteLine(row);
+        Console.WriteLine();
+        string report = Path.Combine(outDir, "report.html");
+        AtomicFile.WriteAllText(report, Report.HtmlReport.Render(Report.RunFolders.Find(outDir).Select(Report.RunReport.Load).ToList(), Path.GetFullPath(outDir)));
+        Console.WriteLine($"report: {Path.GetFullPath(report)}");
+        Console.WriteLine($"chat with the organism under these meters: ./persona chat --vectors {outDir}");
     }
 
-    static void SteeringDemo(LanguageModel lm, TraitSpec trait, string question, string positivePrompt)
+    static async Task<string> TraitDemo(LanguageModel lm, TraitSpec trait, string run, Scale scale, CancellationToken cancel)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Console.WriteLine();
-        Console.WriteLine($"finding the {trait.Name} persona vector and the best layer to steer at (no system prompt)...");
-        var probe = new OrganismEvaluation(lm).EvaluateTrait(trait, out var vectors);
-        using var _ = vectors;
-        using var v = vectors[probe.Probe.Layer];
-        Console.WriteLine($"  layer {probe.Probe.Layer}, alpha {probe.Probe.Alpha} on {probe.Probe.Positions} positions: {trait.Name} {probe.Probe.Trait:F0}/100 at coherence {probe.Probe.Coherence:F0} " +
-                          $"(no system prompt: {probe.None.Trait:F0}); last-prompt-token projection separates {trait.Name} from {trait.Opposite} prompts with AUROC {probe.Probe.Auroc:F2}");
-        double against = probe.Suppression.Alpha != 0 ? probe.Suppression.Alpha : -probe.Probe.Alpha;
-        Console.WriteLine($"  against {trait.Name} under the positive prompts (alpha {against}): {trait.Name} {probe.Suppression.TraitBefore:F0} -> {probe.Suppression.TraitAfter:F0} at coherence {probe.Suppression.Coherence:F0}");
-        Console.WriteLine($"user: {question}");
-        Console.WriteLine($"  {"no system prompt:",-50}{Answer(lm, question, null)}");
-        var positions = probe.Probe.Positions == "all" ? TokenPositions.All : TokenPositions.Answer;
-        using (lm.Model.Steer(v, probe.Probe.Layer, probe.Probe.Alpha, positions))
-            Console.WriteLine($"  {$"steered toward {trait.Name}, no system prompt:",-50}{Answer(lm, question, null)}");
-        Console.WriteLine($"  {$"\"{positivePrompt}\"",-50}{Answer(lm, question, positivePrompt)}");
-        using (lm.Model.Steer(v, probe.Probe.Layer, against))
-            Console.WriteLine($"  {"same prompt, steered against:",-50}{Answer(lm, question, positivePrompt)}");
+        Console.WriteLine($"== {trait.Name}: extraction (answers under {trait.Name} and {trait.Opposite} instructions, judged by the world's oracle) ==");
+        var artifacts = WorldArtifacts.For(trait.Name);
+        var judge = JudgeOption.Make("world", null);
+        var options = new ExtractionOptions { Rollouts = scale.Rollouts, Alphas = scale.Alphas };
+        var bars = new Dictionary<string, ProgressLine>();
+        var pipeline = new ExtractionPipeline(lm, artifacts, judge, options, run, p =>
+        {
+            if (!bars.TryGetValue(p.Stage, out var bar)) bars[p.Stage] = bar = new ProgressLine("  " + p.Stage.PadRight(11));
+            bar.Report(p.Done, p.Total, "");
+            if (p.Done == p.Total) bar.Done();
+        });
+        var summary = await pipeline.RunAsync(cancel);
+        int layer = summary["layer"]!.GetValue<int>();
+        double G(string key) => summary[key]!.GetValue<double>();
+        Console.WriteLine($"  kept {summary["counts"]!["kept"]} of {summary["counts"]!["pairs"]} pairs; layer {layer}: {trait.Name} {G("baseline_trait"):F0} -> {G("steered_trait"):F0} " +
+                          $"at coherence {G("steered_coherence"):F0} (alpha {G("steered_alpha")}, {summary["steered_positions"]} positions); " +
+                          $"against it under the {trait.Name} prompts: {G("suppressed_trait_before"):F0} -> {G("suppressed_trait_after"):F0} at coherence {G("suppressed_coherence"):F0}");
+
+        using var vector = PersonaVector.Load(pipeline.VectorPath("response_avg"));
+        var layers = Enumerable.Range(layer - scale.SweepNeighbours, 2 * scale.SweepNeighbours + 1).Where(l => l >= 1 && l <= lm.Config.NumHiddenLayers).ToList();
+        Console.WriteLine($"  steering sweep at layers {string.Join(",", layers)}, alpha {string.Join(",", scale.SweepAlphas.Select(a => a.ToString(CultureInfo.InvariantCulture)))}");
+        var prompts = artifacts.EvaluationQuestions.Select(q => new SteeringPrompt(q)).ToList();
+        await SteerSweepCommand.Sweep(lm, artifacts, judge, prompts, vector, layers, scale.SweepAlphas, "all", 64, Path.Combine(run, "sweep"), cancel);
+
+        Console.WriteLine($"  monitoring: graded system prompts and 0..{scale.Shots}-shot prompts");
+        var monitor = await MonitorCommand.Run(lm, trait, vector, layer, Path.Combine(run, "monitor"), judge, scale.Shots, 64, 1, cancel);
+
+        var probe = artifacts.EvaluationQuestions[0];
+        using var v = vector.At(layer);
+        var where = summary["steered_positions"]!.GetValue<string>() == "answer" ? TokenPositions.Answer : TokenPositions.All;
+        Console.WriteLine($"  user: {probe}");
+        Console.WriteLine($"    {"no system prompt:",-48}{Answer(lm, probe, null)}");
+        using (lm.Model.Steer(v, layer, G("steered_alpha"), where))
+            Console.WriteLine($"    {$"steered toward {trait.Name}:",-48}{Answer(lm, probe, null)}");
+        string positive = artifacts.Instructions[0].Pos;
+        Console.WriteLine($"    {$"\"{Shorten(positive)}\"",-48}{Answer(lm, probe, positive)}");
+        using (lm.Model.Steer(v, layer, G("suppressed_alpha")))
+            Console.WriteLine($"    {"same prompt, steered against:",-48}{Answer(lm, probe, positive)}");
+        Console.WriteLine($"  ({clock.Elapsed.TotalSeconds:F0} s)");
+
+        return $"{trait.Name,-15} {layer,5}  {G("baseline_trait"),5:F0} -> {G("steered_trait"),3:F0} @ {G("steered_coherence"),3:F0}{"",17}" +
+               $"{G("suppressed_trait_before"),5:F0} -> {G("suppressed_trait_after"),3:F0} @ {G("suppressed_coherence"),3:F0}{"",16}" +
+               $"{monitor["system_prompt_r"]?.ToJsonString() ?? "n/a"} / {monitor["many_shot_r"]?.ToJsonString() ?? "n/a"}";
     }
+
+    static string Shorten(string s) => s.Length <= 44 ? s : s[..41] + "...";
 
     static void ForwardDemo(LanguageModel lm)
     {

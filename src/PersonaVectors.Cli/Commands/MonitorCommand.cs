@@ -36,41 +36,48 @@ public static class MonitorCommand
             OrganismMarker.Require(folder);
             using var lm = Engine.LanguageModel.Load(folder);
             vector.EnsureFits(lm.Config, path);
-            using var v = vector.At(at);
-            var artifacts = WorldArtifacts.For(trait.Name);
-            var questions = artifacts.EvaluationQuestions;
-            var prompts = MonitoringPrompts.SystemPromptSeries(trait, questions).Concat(MonitoringPrompts.ManyShot(trait, questions, r.GetValue(shots), r.GetValue(seed))).ToList();
             string dir = r.GetValue(outDir)!;
-            var experiment = new MonitoringExperiment(lm, artifacts, JudgeOption.Make(r.GetValue(judge)!, dir), r.GetValue(maxTokens), r.GetValue(seed));
-            var points = await experiment.RunAsync(prompts, v, at, cancel);
-
-            var summary = new JsonObject
-            {
-                ["trait"] = trait.Name, ["layer"] = at,
-                ["system_prompt_r"] = Round(MonitoringExperiment.Correlation(points, MonitoringPrompts.SystemPromptExperiment)),
-                ["many_shot_r"] = Round(MonitoringExperiment.Correlation(points, MonitoringPrompts.ManyShotExperiment)),
-                ["points"] = new JsonArray(points.Select(p => (JsonNode)new JsonObject
-                {
-                    ["experiment"] = p.Experiment, ["level"] = p.Level, ["question"] = p.Question,
-                    ["projection"] = Math.Round(p.Projection, 4), ["trait"] = p.Trait, ["coherence"] = p.Coherence, ["answer"] = p.Answer,
-                }).ToArray()),
-            };
-            Directory.CreateDirectory(dir);
-            AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(Output.Json));
-            Plots.MonitorPlot.Save(points, trait.Name, at, Path.Combine(dir, "monitor.png"));
+            var summary = await Run(lm, trait, vector, at, dir, JudgeOption.Make(r.GetValue(judge)!, dir), r.GetValue(shots), r.GetValue(maxTokens), r.GetValue(seed), cancel);
             if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
             else
             {
                 Console.WriteLine($"{trait.Name} at layer {at}: Pearson r between the last prompt token's projection and the answer's trait");
                 Console.WriteLine($"  graded system prompts: r = {summary["system_prompt_r"]}");
                 Console.WriteLine($"  many-shot (0..{r.GetValue(shots)} examples): r = {summary["many_shot_r"]}");
-                foreach (var g in points.GroupBy(p => (p.Experiment, p.Level)))
-                    Console.WriteLine($"  {g.Key.Experiment,-14} {g.Key.Level,6}  projection {g.Average(p => p.Projection),8:F2}  trait {g.Average(p => p.Trait),5:F1}");
+                foreach (var g in summary["points"]!.AsArray().GroupBy(p => (Experiment: p!["experiment"]!.GetValue<string>(), Level: p!["level"]!.GetValue<string>())))
+                    Console.WriteLine($"  {g.Key.Experiment,-14} {g.Key.Level,6}  projection {g.Average(p => p!["projection"]!.GetValue<double>()),8:F2}  trait {g.Average(p => p!["trait"]!.GetValue<double>()),5:F1}");
                 Console.WriteLine($"points: {Path.Combine(dir, "summary.json")}\nplot:   {Path.Combine(dir, "monitor.png")}");
             }
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Both experiments for one world trait; writes DIR/summary.json (every point) and DIR/monitor.png.</summary>
+    public static async Task<JsonObject> Run(Engine.LanguageModel lm, TraitSpec trait, PersonaVector vector, int at, string dir,
+        Method.Judging.IAnswerJudge judge, int shots, int maxTokens, long seed, CancellationToken cancel)
+    {
+        using var v = vector.At(at);
+        var artifacts = WorldArtifacts.For(trait.Name);
+        var questions = artifacts.EvaluationQuestions;
+        var prompts = MonitoringPrompts.SystemPromptSeries(trait, questions).Concat(MonitoringPrompts.ManyShot(trait, questions, shots, seed)).ToList();
+        var experiment = new MonitoringExperiment(lm, artifacts, judge, maxTokens, seed);
+        var points = await experiment.RunAsync(prompts, v, at, cancel);
+        var summary = new JsonObject
+        {
+            ["trait"] = trait.Name, ["layer"] = at,
+            ["system_prompt_r"] = Round(MonitoringExperiment.Correlation(points, MonitoringPrompts.SystemPromptExperiment)),
+            ["many_shot_r"] = Round(MonitoringExperiment.Correlation(points, MonitoringPrompts.ManyShotExperiment)),
+            ["points"] = new JsonArray(points.Select(p => (JsonNode)new JsonObject
+            {
+                ["experiment"] = p.Experiment, ["level"] = p.Level, ["question"] = p.Question,
+                ["projection"] = Math.Round(p.Projection, 4), ["trait"] = p.Trait, ["coherence"] = p.Coherence, ["answer"] = p.Answer,
+            }).ToArray()),
+        };
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(Output.Json));
+        Plots.MonitorPlot.Save(points, trait.Name, at, Path.Combine(dir, "monitor.png"));
+        return summary;
     }
 
     static JsonNode? Round(double r) => double.IsNaN(r) ? null : Math.Round(r, 3);

@@ -13,8 +13,6 @@ namespace PersonaVectors.Cli.Commands;
 /// <summary>persona steer sweep: trait and coherence over a grid of layers and coefficients, as a table and a plot.</summary>
 public static class SteerSweepCommand
 {
-    sealed record SweepRecord(string Key, int Layer, double Alpha, double Trait, double Coherence, int Count);
-
     public static Command Create()
     {
         var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
@@ -36,7 +34,7 @@ public static class SteerSweepCommand
         cmd.SetAction(async (r, cancel) =>
         {
             string path = r.GetValue(vectorPath)!, dir = r.GetValue(outDir)!;
-            var where = SteeringOption.ParsePositions(r.GetValue(positions)!);
+            SteeringOption.ParsePositions(r.GetValue(positions)!); // bad input fails before any work
             var layerList = CsvList.Parse(r.GetValue(layers)!, "--layers", s => int.Parse(s, CultureInfo.InvariantCulture));
             var alphaList = CsvList.Parse(r.GetValue(alphas)!, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture));
             using var vector = PersonaVector.Load(path);
@@ -48,32 +46,8 @@ public static class SteerSweepCommand
             using var lm = CommonOptions.Load(r.GetValue(model), "f32");
             vector.EnsureFits(lm.Config, path);
 
-            var file = new RunFile<SweepRecord>(Path.Combine(dir, "sweep.jsonl"), x => x.Key);
-            var bar = new ProgressLine("sweep".PadRight(11));
-            var points = new List<SweepPoint>();
-            int done = 0, total = layerList.Count * alphaList.Count;
-            foreach (int layer in layerList)
-                foreach (double alpha in alphaList)
-                {
-                    bar.Report(done++, total, $"layer {layer} alpha {alpha.ToString(CultureInfo.InvariantCulture)}");
-                    string key = $"{layer}/{r.GetValue(positions)}/{alpha.ToString(CultureInfo.InvariantCulture)}";
-                    if (!file.TryGet(key, out var rec) || rec is null)
-                    {
-                        using var v = vector.At(layer);
-                        var o = await SteeringEvaluation.RunAsync(lm, a, j, prompts, v, layer, alpha, where, r.GetValue(maxTokens), cancel: cancel);
-                        rec = new SweepRecord(key, layer, alpha, o.Trait, o.Coherence, prompts.Count);
-                        file.Append([rec]);
-                    }
-                    points.Add(new SweepPoint(layer, alpha, rec.Trait, rec.Coherence));
-                }
-            bar.Report(total, total, "");
-            bar.Done();
-
-            var csv = new StringBuilder("layer,alpha,trait,coherence\n");
-            foreach (var p in points) csv.Append(CultureInfo.InvariantCulture, $"{p.Layer},{p.Alpha},{p.Trait:F2},{p.Coherence:F2}\n");
-            AtomicFile.WriteAllText(Path.Combine(dir, "sweep.csv"), csv.ToString());
+            var points = await Sweep(lm, a, j, prompts, vector, layerList, alphaList, r.GetValue(positions)!, r.GetValue(maxTokens), dir, cancel);
             string plot = Path.Combine(dir, "sweep.png");
-            SweepPlot.Save(points, vector.Trait, plot);
             if (r.GetValue(json))
                 Console.WriteLine(new JsonObject
                 {
@@ -94,5 +68,42 @@ public static class SteerSweepCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Steers at every (layer, α) pair and judges the answers; appends each result to DIR/sweep.jsonl as it
+    /// finishes (a rerun skips what is there) and writes DIR/sweep.csv and DIR/sweep.png at the end.
+    /// </summary>
+    public static async Task<List<SweepPoint>> Sweep(Engine.LanguageModel lm, TraitArtifacts a, Method.Judging.IAnswerJudge j, IReadOnlyList<SteeringPrompt> prompts,
+        PersonaVector vector, IReadOnlyList<int> layerList, IReadOnlyList<double> alphaList, string positions, int maxTokens, string dir, CancellationToken cancel)
+    {
+        var where = SteeringOption.ParsePositions(positions);
+        Directory.CreateDirectory(dir);
+        var file = new RunFile<SweepRecord>(Path.Combine(dir, "sweep.jsonl"), x => x.Key);
+        var bar = new ProgressLine("sweep".PadRight(11));
+        var points = new List<SweepPoint>();
+        int done = 0, total = layerList.Count * alphaList.Count;
+        foreach (int layer in layerList)
+            foreach (double alpha in alphaList)
+            {
+                bar.Report(done++, total, $"layer {layer} alpha {alpha.ToString(CultureInfo.InvariantCulture)}");
+                string key = $"{layer}/{positions}/{alpha.ToString(CultureInfo.InvariantCulture)}";
+                if (!file.TryGet(key, out var rec) || rec is null)
+                {
+                    using var v = vector.At(layer);
+                    var o = await SteeringEvaluation.RunAsync(lm, a, j, prompts, v, layer, alpha, where, maxTokens, cancel: cancel);
+                    rec = new SweepRecord(key, layer, alpha, o.Trait, o.Coherence, prompts.Count);
+                    file.Append([rec]);
+                }
+                points.Add(new SweepPoint(layer, alpha, rec.Trait, rec.Coherence));
+            }
+        bar.Report(total, total, "");
+        bar.Done();
+
+        var csv = new StringBuilder("layer,alpha,trait,coherence\n");
+        foreach (var p in points) csv.Append(CultureInfo.InvariantCulture, $"{p.Layer},{p.Alpha},{p.Trait:F2},{p.Coherence:F2}\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, "sweep.csv"), csv.ToString());
+        SweepPlot.Save(points, vector.Trait, Path.Combine(dir, "sweep.png"));
+        return points;
     }
 }

@@ -13,7 +13,7 @@ public sealed record ExamplePair(string Question, ExampleAnswer Positive, Exampl
     /// from different instructions and questions rather than from the first one's rollouts.
     /// </summary>
     public static IReadOnlyList<ExamplePair> Pick(IReadOnlyList<AnswerRecord> answers, IReadOnlyList<JudgementRecord> judgements,
-        IReadOnlyList<JudgementRecord> kept, int count)
+        IReadOnlyList<KeptPair> kept, int count)
     {
         var answerByKey = answers.GroupBy(a => a.Key).ToDictionary(g => g.Key, g => g.Last());
         var scoreByKey = judgements.GroupBy(j => j.Key).ToDictionary(g => g.Key, g => g.Last());

@@ -26,7 +26,7 @@ public sealed record RunReport(
         IReadOnlyList<ExamplePair>? examples = null;
         if (new[] { "answers.jsonl", "judgements.jsonl", "kept.jsonl" }.All(f => File.Exists(At(f))))
             examples = ExamplePair.Pick(JsonLines.Read<AnswerRecord>(At("answers.jsonl")), JsonLines.Read<JudgementRecord>(At("judgements.jsonl")),
-                JsonLines.Read<JudgementRecord>(At("kept.jsonl")), ExampleCount);
+                JsonLines.Read<KeptPair>(At("kept.jsonl")), ExampleCount);
         return new RunReport(folder, summary, layerSearch, sweep, monitor, examples);
     }
 }

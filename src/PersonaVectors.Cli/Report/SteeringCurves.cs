@@ -25,11 +25,8 @@ public sealed record SteeringCurves(string Positions, IReadOnlyList<SweepPoint> 
         })];
     }
 
-    // One line of persona steer sweep's sweep.jsonl; its key is "layer/positions/alpha".
-    sealed record SweepLine(string Key, int Layer, double Alpha, double Trait, double Coherence, int Count);
-
     public static IReadOnlyList<SteeringCurves> FromSweep(string file) =>
-        [.. JsonLines.Read<SweepLine>(file).GroupBy(r => PositionsOf(r.Key, file)).OrderBy(g => g.Key, StringComparer.Ordinal)
+        [.. JsonLines.Read<Commands.SweepRecord>(file).GroupBy(r => PositionsOf(r.Key, file)).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new SteeringCurves(g.Key, [.. g.Select(r => new SweepPoint(r.Layer, r.Alpha, r.Trait, r.Coherence))]))];
 
     static string PositionsOf(string key, string file) =>

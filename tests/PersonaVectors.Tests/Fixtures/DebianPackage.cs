@@ -3,36 +3,63 @@ using System.Diagnostics;
 namespace PersonaVectors.Tests.Fixtures;
 
 /// <summary>
-/// Programs some tests drive (tmux, Chromium) come from Debian's packages; a fresh CI machine may not have them,
-/// so the first test that needs one installs it (as root, from the reachable Debian registry).
+/// Programs some tests drive (Chromium, tmux) come from Debian's packages. CI machines start without them, so
+/// the first test that needs one installs it with apt-get (the tests run as root there).
 /// </summary>
 public static class DebianPackage
 {
-    static readonly object Gate = new(); // one apt-get at a time: dpkg holds a lock
+    static readonly object Gate = new();
+    // Another test process (a second test run on the same machine) may be installing at the same time.
+    static readonly string LockFile = Path.Combine(Path.GetTempPath(), "personavectors-apt-install.lock");
     static bool _updated;
 
     public static string Ensure(string package, string binary)
     {
+        if (File.Exists(binary)) return binary;
         lock (Gate)
         {
+            using var crossProcess = AcquireFileLock(TimeSpan.FromMinutes(20));
             if (File.Exists(binary)) return binary;
-            if (!_updated) { AptGet("update"); _updated = true; }
-            AptGet("install", "-y", "--no-install-recommends", package);
-            return File.Exists(binary) ? binary
-                : throw new InvalidOperationException($"apt-get installed {package} but {binary} is still missing");
+            if (!_updated) { Run(package, binary, "apt-get", "update"); _updated = true; }
+            // DPkg::Lock::Timeout waits for an apt run by someone else instead of failing at once.
+            Run(package, binary, "apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=600", package);
+            if (!File.Exists(binary))
+                throw new InvalidOperationException($"apt-get installed {package} but {binary} is still missing");
+            return binary;
         }
     }
 
-    static void AptGet(params string[] args)
+    static FileStream AcquireFileLock(TimeSpan limit)
     {
-        var psi = new ProcessStartInfo("apt-get") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var until = DateTime.UtcNow + limit;
+        while (true)
+        {
+            try { return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < until) { Thread.Sleep(1000); }
+        }
+    }
+
+    static void Run(string package, string binary, string file, params string[] args)
+    {
+        string command = $"{file} {string.Join(' ', args)}";
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start apt-get");
-        var output = p.StandardOutput.ReadToEndAsync();
-        string error = p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(10))) { p.Kill(true); throw new TimeoutException($"apt-get {string.Join(' ', args)}"); }
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"apt-get {string.Join(' ', args)} failed ({p.ExitCode}); these tests need root and Debian's package registry:\n{error}\n{output.Result}");
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception e) { throw Failed(package, binary, command, e.Message); }
+        using (p)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(TimeSpan.FromMinutes(15))) { p.Kill(true); throw Failed(package, binary, command, "timed out after 15 minutes"); }
+            if (p.ExitCode != 0) throw Failed(package, binary, command, $"exit code {p.ExitCode}\n{Tail(stdout.Result)}\n{Tail(stderr.Result)}");
+        }
     }
+
+    static InvalidOperationException Failed(string package, string binary, string command, string why) =>
+        new($"these tests need {binary} and could not install it: `{command}` failed ({why}). " +
+            $"Install it by hand (apt-get install {package}, as root) and run the tests again.");
+
+    static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
 }

@@ -72,7 +72,7 @@ public static class ExtractionRunFolder
     {
         var answers = new RunFile<AnswerRecord>(Path.Combine(dir, "answers.jsonl"), r => r.Key);
         var judgements = new RunFile<JudgementRecord>(Path.Combine(dir, "judgements.jsonl"), r => r.Key);
-        var kept = new RunFile<JudgementRecord>(Path.Combine(dir, "kept.jsonl"), r => r.Key);
+        var kept = new RunFile<KeptPair>(Path.Combine(dir, "kept.jsonl"), r => r.Key);
         for (int q = 0; q < 8; q++)
             foreach (string polarity in new[] { "pos", "neg" })
             {
@@ -81,7 +81,7 @@ public static class ExtractionRunFolder
                 answers.Append([new AnswerRecord(key, 0, polarity, q, 0, $"{trait} question {q}?", $"you are a {polarity} {trait} assistant.", [1, 2], [3, 4], answer)]);
                 judgements.Append([new JudgementRecord(key, polarity == "pos" ? 90 + q : q, 80 + q)]);
             }
-        kept.Append([.. Enumerable.Range(0, 5).Select(q => new JudgementRecord($"0/pos/{q}/0", 90 + q, q))]);
+        kept.Append([.. Enumerable.Range(0, 5).Select(q => new KeptPair($"0/pos/{q}/0", 90 + q, q))]);
     }
 
     static void WriteSweep(string dir)

@@ -127,8 +127,8 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             ["negative_trait_ok"] = negTrait,
             ["kept"] = coherent,
         };
-        var file = new RunFile<JudgementRecord>(Path.Combine(runDir, "kept.jsonl"), r => r.Key);
-        file.Append(kept.Where(k => !file.Contains(k.Item1.Key)).Select(k => new JudgementRecord(k.Item1.Key, judgements[k.Item1.Key].Trait, judgements[k.Item2.Key].Trait)).ToList());
+        var file = new RunFile<KeptPair>(Path.Combine(runDir, "kept.jsonl"), r => r.Key);
+        file.Append(kept.Where(k => !file.Contains(k.Item1.Key)).Select(k => new KeptPair(k.Item1.Key, judgements[k.Item1.Key].Trait, judgements[k.Item2.Key].Trait)).ToList());
         if (kept.Count == 0)
             throw new PersonaVectorsException(EmptyKeptMessage(pairs, scored, posTrait, negTrait));
         return (kept, counts);

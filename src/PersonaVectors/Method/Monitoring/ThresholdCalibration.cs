@@ -42,7 +42,7 @@ public static class ThresholdCalibration
         foreach (var file in new[] { answersPath, keptPath })
             if (!File.Exists(file)) throw new PersonaVectorsException($"{file} is missing: calibration needs a finished extraction run");
         var answers = new RunFile<AnswerRecord>(answersPath, r => r.Key).Records;
-        var kept = new RunFile<JudgementRecord>(keptPath, r => r.Key).Records.Keys;
+        var kept = new RunFile<KeptPair>(keptPath, r => r.Key).Records.Keys;
         List<AnswerRecord> Kept(string polarity) => [.. kept
             .Select(k => answers.TryGetValue(polarity == "pos" ? k : k.Replace("/pos/", "/neg/"), out var a) ? a
                 : throw new PersonaVectorsException($"{answersPath}: no answer for kept pair '{k}'"))];

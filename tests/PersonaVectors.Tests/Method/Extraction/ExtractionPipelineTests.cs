@@ -118,7 +118,7 @@ public class ExtractionPipelineTests
 
         // Independently: one forward pass per distinct kept prompt, the projection computed by hand.
         var answers = new RunFile<AnswerRecord>(Path.Combine(run.Path, "answers.jsonl"), r => r.Key).Records;
-        var kept = new RunFile<JudgementRecord>(Path.Combine(run.Path, "kept.jsonl"), r => r.Key).Records.Keys.ToList();
+        var kept = new RunFile<KeptPair>(Path.Combine(run.Path, "kept.jsonl"), r => r.Key).Records.Keys.ToList();
         double Mean(Func<string, string> key) => kept.Select(k => answers[key(k)]).GroupBy(a => (a.Pair, a.Question))
             .Select(g => PersonaVectors.Method.Monitoring.Projection.OnUnit(lm.ForwardLast(g.First().PromptIds).Hidden[2], direction)).Average();
         double pos = Mean(k => k), neg = Mean(k => k.Replace("/pos/", "/neg/"));

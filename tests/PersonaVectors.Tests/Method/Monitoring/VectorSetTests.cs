@@ -61,7 +61,7 @@ public class VectorSetTests
         var negative = ThresholdCalibration.FromRun(lm, run.Path, direction, 2);
 
         var answers = new RunFile<AnswerRecord>(Path.Combine(run.Path, "answers.jsonl"), r => r.Key).Records;
-        var questions = new RunFile<JudgementRecord>(Path.Combine(run.Path, "kept.jsonl"), r => r.Key).Records.Keys
+        var questions = new RunFile<KeptPair>(Path.Combine(run.Path, "kept.jsonl"), r => r.Key).Records.Keys
             .Select(k => answers[k].QuestionText).Distinct().ToList();
         double reference = questions.Select(q => Projection.OnUnit(lm.ForwardLast(lm.PromptIds(q)).Hidden[2], direction)).Average();
         Assert.Equal(reference, c.ReferenceMean, 3);
