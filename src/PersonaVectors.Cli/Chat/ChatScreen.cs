@@ -12,13 +12,13 @@ public static class ChatScreen
         console.MarkupLine($"[bold blue]assistant>[/] {Markup.Escape(turn.Answer)}");
         if (turn.Readings.Count == 0) return;
         var table = new Table().Border(TableBorder.Rounded).Title($"[grey]turn {turn.Turn}: persona meters[/]")
-            .AddColumn("trait").AddColumn("layer").AddColumn("steer").AddColumn("before answer").AddColumn("answer average").AddColumn("state");
+            .AddColumn("trait").AddColumn("layer").AddColumn("steer").AddColumn("before answer").AddColumn("answer average").AddColumn("thresholds").AddColumn("state");
         foreach (var r in turn.Readings)
         {
             var t = chat.Find(r.Trait);
             string state = r.Alert ? "[bold white on red] ALERT [/]" : r.Above ? "[red]above[/]" : r.Threshold is null ? "[grey]-[/]" : "[green]ok[/]";
             table.AddRow(Markup.Escape(r.Trait), r.Layer.ToString(CultureInfo.InvariantCulture), Alpha(r.Alpha),
-                PersonaMeter.Markup(r.BeforeAnswer, t.BeforeAnswer), PersonaMeter.Markup(r.AnswerAverage, t.AnswerAverage), state);
+                PersonaMeter.Markup(r.BeforeAnswer, t.BeforeAnswer), PersonaMeter.Markup(r.AnswerAverage, t.AnswerAverage), Thresholds(t), state);
         }
         console.Write(table);
         foreach (var r in turn.Readings.Where(r => r.Alert))
@@ -35,14 +35,15 @@ public static class ChatScreen
         foreach (var t in chat.Traits)
         {
             double norm = Math.Sqrt(t.Vector.Sum(x => (double)x * x));
-            string thresholds = t.BeforeAnswer is null ? "none (not from an extraction run)"
-                : $"{t.BeforeAnswer.Threshold.ToString("F2", CultureInfo.InvariantCulture)} / {t.AnswerAverage!.Threshold.ToString("F2", CultureInfo.InvariantCulture)}";
             table.AddRow(Markup.Escape(t.Trait), t.Layer.ToString(CultureInfo.InvariantCulture), norm.ToString("F2", CultureInfo.InvariantCulture),
-                thresholds, Alpha(chat.Steering.GetValueOrDefault(t.Trait)), Markup.Escape(t.Source));
+                Thresholds(t), Alpha(chat.Steering.GetValueOrDefault(t.Trait)), Markup.Escape(t.Source));
         }
         console.Write(table);
         console.MarkupLine($"system prompt: {(chat.SystemPrompt is null ? "[grey]none[/]" : Markup.Escape(chat.SystemPrompt))}");
     }
+
+    static string Thresholds(MonitoredTrait t) => t.BeforeAnswer is null ? "[grey]none[/]"
+        : $"[grey]{t.BeforeAnswer.Threshold.ToString("F2", CultureInfo.InvariantCulture)} / {t.AnswerAverage!.Threshold.ToString("F2", CultureInfo.InvariantCulture)}[/]";
 
     static string Alpha(double alpha) => alpha == 0 ? "[grey]-[/]" : alpha.ToString("+0.##;-0.##", CultureInfo.InvariantCulture);
 }

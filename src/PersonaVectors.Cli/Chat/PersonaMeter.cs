@@ -15,7 +15,7 @@ public static class PersonaMeter
     {
         if (projection is not { } p) return "[grey]-[/]";
         string value = p.ToString("F2", CultureInfo.InvariantCulture);
-        if (calibration is null) return $"{value} [grey](no threshold)[/]";
+        if (calibration is null) return value;
         double fraction = Math.Clamp((calibration.Scale(p) + 0.25) / 1.5, 0, 1);
         int filled = (int)Math.Round(fraction * Width);
         bool above = p > calibration.Threshold;
@@ -23,6 +23,6 @@ public static class PersonaMeter
         for (int i = 0; i < Width; i++) cells[i] = i < filled ? '█' : '░';
         cells[Width / 2] = filled > Width / 2 ? '▌' : '│'; // the threshold tick
         string colour = above ? "red" : "green";
-        return $"[{colour}]{new string(cells)}[/] {value} [grey](thr {calibration.Threshold.ToString("F2", CultureInfo.InvariantCulture)})[/]";
+        return $"[{colour}]{new string(cells)}[/] {value}";
     }
 }

@@ -76,7 +76,7 @@ public static class DemoCommand
         Console.WriteLine();
         string report = Path.Combine(outDir, "report.html");
         AtomicFile.WriteAllText(report, Report.HtmlReport.Render(Report.RunFolders.Find(outDir).Select(Report.RunReport.Load).ToList(), Path.GetFullPath(outDir)));
-        Console.WriteLine($"report: {Path.GetFullPath(report)}");
+        Console.WriteLine($"report: {report}");
         Console.WriteLine($"chat with the organism under these meters: ./persona chat --vectors {outDir}");
     }
 
@@ -126,8 +126,10 @@ public static class DemoCommand
 
         return $"{trait.Name,-15} {layer,5}  {G("baseline_trait"),5:F0} -> {G("steered_trait"),3:F0} @ {G("steered_coherence"),3:F0}{"",17}" +
                $"{G("suppressed_trait_before"),5:F0} -> {G("suppressed_trait_after"),3:F0} @ {G("suppressed_coherence"),3:F0}{"",16}" +
-               $"{monitor["system_prompt_r"]?.ToJsonString() ?? "n/a"} / {monitor["many_shot_r"]?.ToJsonString() ?? "n/a"}";
+               $"{R(monitor["system_prompt_r"])} / {R(monitor["many_shot_r"])}";
     }
+
+    static string R(JsonNode? r) => r is null ? "n/a" : r.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture);
 
     static string Shorten(string s) => s.Length <= 44 ? s : s[..41] + "...";
 
