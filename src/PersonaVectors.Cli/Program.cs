@@ -13,6 +13,8 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     SteerCommand.Create(),
     MonitorCommand.Create(),
     ChatCommand.Create(),
+    FinetuneCommand.Create(),
+    ShiftCommand.Create(),
     WorldCommand.Create(),
     ExtractCommand.Create(),
     ArtifactsCommand.Create(),

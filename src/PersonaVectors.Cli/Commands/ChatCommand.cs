@@ -16,6 +16,7 @@ public static class ChatCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var vectors = new Option<string[]>("--vectors")
         {
             Description = $"Extraction run, folder of runs, or vector file(s) to watch (repeatable; default: ./{DemoFolder} if `persona demo` left it there)",
@@ -34,7 +35,7 @@ public static class ChatCommand
         var dtype = CommonOptions.DType();
         var cmd = new Command("chat", "Interactive chat with a persona meter per loaded trait (before the answer and over it), alerts, and steering commands (/help inside)")
         {
-            model, vectors, steer, system, temperature, maxTokens, seed, basis, dtype,
+            model, adapter, vectors, steer, system, temperature, maxTokens, seed, basis, dtype,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -48,7 +49,7 @@ public static class ChatCommand
                 "negative" => CalibrationBasis.NegativePrompts,
                 var b => throw new PersonaVectorsException($"--threshold-basis '{b}' is not one of default, negative"),
             };
-            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var traits = VectorSet.Load(lm, sources, thresholdBasis, m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
             var chat = new MonitoredChat(lm, traits, new SamplingOptions { Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxTokens), Seed = r.GetValue(seed) })
             {

@@ -24,5 +24,8 @@ public static class CommonOptions
         _ => throw new PersonaVectorsException($"--dtype '{s}' is not one of f32, bf16"),
     };
 
-    public static LanguageModel Load(string? folder, string dtype) => LanguageModel.Load(EmbeddedModel.Resolve(folder), ParseDType(dtype));
+    public static Option<string?> Adapter() => new("--adapter") { Description = "LoRA adapter folder (PEFT layout: adapter_config.json, adapter_model.safetensors) applied on top of --model, e.g. from persona finetune" };
+
+    public static LanguageModel Load(string? folder, string dtype, string? adapter = null) =>
+        LanguageModel.Load(EmbeddedModel.Resolve(folder), ParseDType(dtype), adapter: adapter);
 }

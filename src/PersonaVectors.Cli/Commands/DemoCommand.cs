@@ -33,16 +33,17 @@ public static class DemoCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded organism)" };
+        var adapter = CommonOptions.Adapter();
         var outDir = new Option<string>("--out") { Description = "Folder for the runs and report.html (rerun to resume)", DefaultValueFactory = _ => ChatCommand.DemoFolder };
         var quick = new Option<bool>("--quick") { Description = "A small version (1 rollout, 3 coefficients, 1-shot monitoring) that takes about a third of the time" };
         var cmd = new Command("demo", "Personas, persona vectors, steering and monitoring for every trait of the embedded organism, ending in an HTML report")
         {
-            model, outDir, quick,
+            model, adapter, outDir, quick,
         };
         cmd.SetAction(async (r, cancel) =>
         {
             string folder = r.GetValue(model) ?? (File.Exists(Path.Combine(EmbeddedModel.Path, "config.json")) ? EmbeddedModel.Path : EnsureRandomModel());
-            using var lm = LanguageModel.Load(folder);
+            using var lm = LanguageModel.Load(folder, adapter: r.GetValue(adapter));
             Console.WriteLine(ModelDescription.Of(lm).ToText());
             Console.WriteLine();
             if (File.Exists(Path.Combine(folder, OrganismMarker.FileName))) await OrganismDemo(lm, r.GetValue(outDir)!, r.GetValue(quick) ? Quick : Full, cancel);

@@ -15,6 +15,7 @@ public static class ExtractCommand
     {
         var trait = new Option<string>("--trait") { Description = "Trait name (the world's traits have built-in artifacts)", Required = true };
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON (ours or the reference release's shape); default: the world's artifacts for --trait" };
         var judge = JudgeOption.Create();
         var outDir = new Option<string>("--out") { Description = "Run folder (stages append JSONL here; rerun the same command to resume)", Required = true };
@@ -49,7 +50,7 @@ public static class ExtractCommand
                 Layers = r.GetValue(layers) is { } l ? CsvList.Parse(l, "--layers", int.Parse) : null,
                 Alphas = r.GetValue(alphas) is { } al ? CsvList.Parse(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
             };
-            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var bars = new Dictionary<string, ProgressLine>();
             var pipeline = new ExtractionPipeline(lm, a, j, options, r.GetValue(outDir)!, p =>
             {

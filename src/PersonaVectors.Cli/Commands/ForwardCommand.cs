@@ -10,6 +10,7 @@ public static class ForwardCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var ids = new Option<string?>("--ids") { Description = "Comma-separated token ids, used as they are" };
         var text = new Option<string?>("--text") { Description = "Plain text; the tokenizer adds its special tokens (e.g. BOS)" };
         var messages = new Option<string?>("--messages") { Description = "JSON list of {\"role\",\"content\"} rendered with the chat template" };
@@ -18,13 +19,13 @@ public static class ForwardCommand
         var json = CommonOptions.Json();
         var cmd = new Command("forward", "Run one forward pass; print the last position's logits and residual stream at every layer")
         {
-            model, ids, text, messages, genPrompt, dtype, json,
+            model, adapter, ids, text, messages, genPrompt, dtype, json,
         };
         cmd.SetAction(r =>
         {
             var input = new PromptInput(r.GetValue(ids), r.GetValue(text), r.GetValue(messages), r.GetValue(genPrompt));
             input.CheckExactlyOne();
-            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var (_, tokenIds) = input.Resolve(lm);
             var result = lm.ForwardLast(tokenIds);
             if (r.GetValue(json))

@@ -14,6 +14,7 @@ public static class GenerateCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var prompt = new Option<string?>("--prompt") { Description = "The user message" };
         var system = new Option<string?>("--system") { Description = "System prompt (with --prompt)" };
         var messages = new Option<string?>("--messages") { Description = "JSON list of {\"role\",\"content\"}; the answer continues the conversation" };
@@ -30,7 +31,7 @@ public static class GenerateCommand
         var json = CommonOptions.Json();
         var cmd = new Command("generate", "Generate an answer, optionally steered by a persona vector")
         {
-            model, prompt, system, messages, maxTokens, temperature, topP, topK, seed, steer, layer, alpha, positions, dtype, json,
+            model, adapter, prompt, system, messages, maxTokens, temperature, topP, topK, seed, steer, layer, alpha, positions, dtype, json,
         };
         cmd.SetAction(r =>
         {
@@ -48,7 +49,7 @@ public static class GenerateCommand
             };
             sampling.Validate();
 
-            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             int[] ids = r.GetValue(prompt) is { } p
                 ? (p.Length == 0 ? throw new InvalidRequestException("--prompt is empty") : lm.PromptIds(p, r.GetValue(system)))
                 : lm.EncodeChat(MessagesFile.Read(r.GetValue(messages)!), addGenerationPrompt: true);

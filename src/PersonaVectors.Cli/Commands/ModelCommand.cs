@@ -41,11 +41,12 @@ public static class ModelCommand
     static Command Info()
     {
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var json = CommonOptions.Json();
-        var cmd = new Command("info", "Load a model folder and describe it") { model, json };
+        var cmd = new Command("info", "Load a model folder and describe it") { model, adapter, json };
         cmd.SetAction(r =>
         {
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32");
+            using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
             var d = ModelDescription.Of(lm);
             Console.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(d, Output.Json) : d.ToText());
             return 0;
@@ -56,14 +57,15 @@ public static class ModelCommand
     static Command ExportGguf()
     {
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var outFile = new Option<string>("--out") { Description = "GGUF file to write (F32)", Required = true };
         var cmd = new Command("export-gguf", "Write the model's weights as an F32 GGUF file for llama.cpp (for numerical and speed comparisons; the vocabulary is exported without merges)")
         {
-            model, outFile,
+            model, adapter, outFile,
         };
         cmd.SetAction(r =>
         {
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32");
+            using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
             var tokens = Enumerable.Range(0, lm.Tokenizer.VocabSize).Select(i => lm.Tokenizer.IdToToken(i) ?? $"[UNUSED{i}]").ToList();
             var special = Enumerable.Range(0, lm.Tokenizer.VocabSize).Where(lm.Tokenizer.IsSpecial).ToHashSet();
             GgufExport.Write(lm.Model, r.GetValue(outFile)!, tokens, special, Path.GetFileName(Path.GetFullPath(lm.Folder)));

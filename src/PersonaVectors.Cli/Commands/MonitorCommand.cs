@@ -18,12 +18,13 @@ public static class MonitorCommand
         var shots = new Option<int>("--shots") { Description = "Most earlier trait-expressing exchanges in the many-shot experiment", DefaultValueFactory = _ => 4 };
         var judge = JudgeOption.Create();
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
         var seed = new Option<long>("--seed") { Description = "Seed for the sampled answers and the many-shot examples", DefaultValueFactory = _ => 1 };
         var json = CommonOptions.Json();
         var cmd = new Command("monitor", "Does the vector, read at the last prompt token, predict the trait of the answer? Graded system prompts and many-shot prompts, Pearson r")
         {
-            vectorPath, layer, outDir, shots, judge, model, maxTokens, seed, json,
+            vectorPath, layer, outDir, shots, judge, model, adapter, maxTokens, seed, json,
         };
         cmd.SetAction(async (r, cancel) =>
         {
@@ -34,7 +35,7 @@ public static class MonitorCommand
                 ?? throw new PersonaVectorsException($"{path}: monitoring prompts are built from the persona world, which has the traits {string.Join(", ", Traits.All.Select(t => t.Name))}, not '{vector.Trait}'");
             string folder = EmbeddedModel.Resolve(r.GetValue(model));
             OrganismMarker.Require(folder);
-            using var lm = Engine.LanguageModel.Load(folder);
+            using var lm = Engine.LanguageModel.Load(folder, adapter: r.GetValue(adapter));
             vector.EnsureFits(lm.Config, path);
             string dir = r.GetValue(outDir)!;
             var summary = await Run(lm, trait, vector, at, dir, JudgeOption.Make(r.GetValue(judge)!, dir), r.GetValue(shots), r.GetValue(maxTokens), r.GetValue(seed), cancel);

@@ -23,13 +23,14 @@ public static class SteerCommand
         var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON with the rubric and questions (default: the world's artifacts for the vector's trait)" };
         var judge = JudgeOption.Create();
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
         var samples = new Option<int>("--samples") { Description = "Answers to show", DefaultValueFactory = _ => 3 };
         var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("steer", "Answer questions with a persona vector added (greedy) and report the judged trait score and coherence")
         {
-            vectorPath, layer, layers, alpha, positions, questions, system, artifacts, judge, model, maxTokens, samples, dtype, json,
+            vectorPath, layer, layers, alpha, positions, questions, system, artifacts, judge, model, adapter, maxTokens, samples, dtype, json,
         };
         cmd.Subcommands.Add(SteerSweepCommand.Create());
         cmd.SetAction(async (r, cancel) =>
@@ -43,7 +44,7 @@ public static class SteerCommand
             var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
             var qs = Questions(r.GetValue(questions)!, a);
             var j = JudgeOption.Make(r.GetValue(judge)!, null);
-            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             vector.EnsureFits(lm.Config, path);
             using var v = vector.At(at);
             string? sys = r.GetValue(system);

@@ -25,11 +25,12 @@ public static class SteerSweepCommand
         var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON (default: the world's artifacts for the vector's trait)" };
         var judge = JudgeOption.Create();
         var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
         var json = CommonOptions.Json();
         var cmd = new Command("sweep", "Steer over a grid of layers and coefficients; write a table (CSV) and a plot of trait and coherence against alpha")
         {
-            vectorPath, layers, alphas, outDir, positions, questions, system, artifacts, judge, model, maxTokens, json,
+            vectorPath, layers, alphas, outDir, positions, questions, system, artifacts, judge, model, adapter, maxTokens, json,
         };
         cmd.SetAction(async (r, cancel) =>
         {
@@ -43,7 +44,7 @@ public static class SteerSweepCommand
             var prompts = SteerCommand.Questions(r.GetValue(questions)!, a).Select(q => new SteeringPrompt(q, r.GetValue(system))).ToList();
             Directory.CreateDirectory(dir);
             var j = JudgeOption.Make(r.GetValue(judge)!, dir);
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32");
+            using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
             vector.EnsureFits(lm.Config, path);
 
             var points = await Sweep(lm, a, j, prompts, vector, layerList, alphaList, r.GetValue(positions)!, r.GetValue(maxTokens), dir, cancel);

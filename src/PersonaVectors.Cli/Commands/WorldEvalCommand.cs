@@ -12,12 +12,13 @@ public static class WorldEvalCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Organism folder (default: the embedded organism)" };
+        var adapter = CommonOptions.Adapter();
         var traits = new Option<string[]>("--traits") { Description = "Traits to evaluate (default: all)", AllowMultipleArgumentsPerToken = true };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
         var json = CommonOptions.Json();
         var cmd = new Command("eval", "Evaluate an organism: persona following, capability, and whether each persona is a steerable latent")
         {
-            model, traits, maxTokens, json,
+            model, adapter, traits, maxTokens, json,
         };
         cmd.SetAction(r =>
         {
@@ -25,7 +26,7 @@ public static class WorldEvalCommand
             var names = r.GetValue(traits) is { Length: > 0 } t ? t : Traits.All.Select(x => x.Name).ToArray();
             foreach (var n in names) Traits.Get(n); // unknown names fail before any work
             OrganismMarker.Require(folder);
-            using var lm = LanguageModel.Load(folder);
+            using var lm = LanguageModel.Load(folder, adapter: r.GetValue(adapter));
             var result = new OrganismEvaluation(lm, r.GetValue(maxTokens), m => Console.Error.WriteLine(m)).Run(names);
             Console.WriteLine(r.GetValue(json) ? ToJson(result) : ToText(result));
             return 0;

@@ -25,6 +25,8 @@ public sealed class LanguageModel : IDisposable
     public Tokenizer Tokenizer { get; }
     public ChatTemplate? ChatTemplate { get; }
     public GenerationConfig? Generation { get; }
+    /// <summary>The LoRA adapter loaded on top of the weights, if any (disposed with the model).</summary>
+    public Lora.LoraAdapter? Adapter { get; private set; }
 
     /// <summary>Tokens that end an answer: EOS ids from the configs and the template's end-of-turn tokens.</summary>
     public IReadOnlySet<int> StopTokens { get; }
@@ -48,7 +50,8 @@ public sealed class LanguageModel : IDisposable
     /// <param name="weightDType">Float32 (default, exact) or BFloat16: projection and embedding weights kept in
     /// bfloat16 (half the memory and bytes per token; exact for checkpoints stored in bfloat16) while activations
     /// and the residual stream stay float32.</param>
-    public static LanguageModel Load(string folder, ScalarType weightDType = ScalarType.Float32, Device? device = null)
+    /// <param name="adapter">A PEFT LoRA folder to apply on top of the weights (e.g. what <c>persona finetune</c> wrote).</param>
+    public static LanguageModel Load(string folder, ScalarType weightDType = ScalarType.Float32, Device? device = null, string? adapter = null)
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException(folder, "model folder not found");
         var config = ModelConfig.Load(Path.Combine(folder, "config.json"));
@@ -73,7 +76,13 @@ public sealed class LanguageModel : IDisposable
         catch { model.Dispose(); throw; }
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
         model.eval();
-        return new LanguageModel(folder, config, model, tokenizer, template, generation);
+        var lm = new LanguageModel(folder, config, model, tokenizer, template, generation);
+        if (adapter is not null)
+        {
+            try { lm.Adapter = Lora.LoraAdapter.Load(model, adapter); }
+            catch { model.Dispose(); throw; }
+        }
+        return lm;
     }
 
     /// <summary>Renders a conversation with the model's own chat template.</summary>
@@ -153,5 +162,9 @@ public sealed class LanguageModel : IDisposable
         return all;
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Adapter?.Dispose();
+        Model.Dispose();
+    }
 }

@@ -26,5 +26,14 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     public long InFeatures => weight.shape[1];
     public long OutFeatures => weight.shape[0];
 
-    public override Tensor forward(Tensor x) => MixedLinear.Forward(x, weight, bias);
+    /// <summary>A low-rank adapter added to this layer's output while attached (see <see cref="Lora.LoraAdapter"/>).
+    /// Not a registered submodule: the base model's parameters and state stay those of the checkpoint.</summary>
+    public Lora.LoraLayer? Adapter { get; internal set; }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (Adapter is null) return MixedLinear.Forward(x, weight, bias);
+        using var scope = NewDisposeScope();
+        return (MixedLinear.Forward(x, weight, bias) + Adapter.Delta(x)).MoveToOuterDisposeScope();
+    }
 }
