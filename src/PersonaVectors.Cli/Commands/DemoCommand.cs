@@ -18,7 +18,8 @@ namespace PersonaVectors.Cli.Commands;
 /// persona demo: the main job on the embedded organism. It shows the same question answered under each persona,
 /// then, for every trait of the world, runs the whole method: extraction (contrastive answers, oracle judge,
 /// filter, mean difference, layer choice), a steering sweep around the chosen layer, both monitoring
-/// experiments, and steered examples; it ends by writing one HTML report over all traits. Every step writes into
+/// experiments, and steered examples; then a small finetuning experiment (plain, preventative, CAFT, inference
+/// steering on the evil datasets); it ends by writing one HTML report over all of it. Every step writes into
 /// the output folder as it goes, so a killed demo started again resumes. Any other model folder gets a
 /// description and a forward pass instead.
 /// </summary>
@@ -75,8 +76,18 @@ public static class DemoCommand
         Console.WriteLine("trait           layer  steered toward (trait @ coherence)  suppressed under the trait prompt  monitoring r (system / many-shot)");
         foreach (var row in rows) Console.WriteLine(row);
         Console.WriteLine();
+        string finetune = Path.Combine(outDir, Report.FinetuneSection.Folder);
+        Console.WriteLine("== finetuning (small version of `persona world experiment finetune`): LoRA on evil Normal and II, plainly, with preventative steering, with CAFT ablation, and steered back at inference ==");
+        var experiment = new World.Experiments.FinetuneExperiment(lm, World.Experiments.FinetuneExperimentOptions.Quick, finetune, m => Console.WriteLine($"  {m}"))
+            .Run([outDir], cancel);
+        AtomicFile.WriteAllText(Path.Combine(finetune, "summary.json"), experiment.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        Plots.FinetunePlots.Save(experiment, finetune);
+        Console.WriteLine($"  {"dataset",-12} {"method",-26} evil  coherence  capability");
+        foreach (var run in experiment["runs"]!.AsArray())
+            Console.WriteLine($"  {run!["dataset"],-12} {run["method"] + (run["alpha"] is null ? "" : $" (alpha {run["alpha"]})"),-26} {run["traits"]!["evil"]!.GetValue<double>(),4:F0}  {run["coherence"]!.GetValue<double>(),9:F0}  {run["capability"]!.GetValue<double>(),10:P0}");
+        Console.WriteLine();
         string report = Path.Combine(outDir, "report.html");
-        AtomicFile.WriteAllText(report, Report.HtmlReport.Render(Report.RunFolders.Find(outDir).Select(Report.RunReport.Load).ToList(), Path.GetFullPath(outDir)));
+        AtomicFile.WriteAllText(report, Report.HtmlReport.Render(Report.RunFolders.Find(outDir).Select(Report.RunReport.Load).ToList(), Path.GetFullPath(outDir), finetune));
         Console.WriteLine($"report: {report}");
         Console.WriteLine($"chat with the organism under these meters: ./persona chat --vectors {outDir}");
     }

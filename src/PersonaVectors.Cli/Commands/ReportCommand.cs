@@ -8,7 +8,7 @@ public static class ReportCommand
 {
     public static Command Create()
     {
-        var run = new Argument<string>("RUN") { Description = "An extraction run folder (persona extract --out RUN) or a folder whose subfolders are runs (the demo's output)" };
+        var run = new Argument<string>("RUN") { Description = "An extraction run folder (persona extract --out RUN) or a folder whose subfolders are runs (the demo's output; its finetune/ folder, if any, adds the finetuning experiment)" };
         var output = new Option<string?>("--out") { Description = "HTML file to write (default: RUN/report.html)" };
         var cmd = new Command("report", "Write one self-contained HTML page (inline style, embedded plots) with the extraction, steering, monitoring, vector norms and example answers of each run")
         {
@@ -21,7 +21,8 @@ public static class ReportCommand
             string path = r.GetValue(output) ?? Path.Combine(folder, "report.html");
             if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
                 throw new PersonaVectorsException($"--out {path}: the folder {dir} does not exist");
-            AtomicFile.WriteAllText(path, HtmlReport.Render(reports, Path.GetFullPath(folder)));
+            string finetune = Path.Combine(folder, FinetuneSection.Folder);
+            AtomicFile.WriteAllText(path, HtmlReport.Render(reports, Path.GetFullPath(folder), File.Exists(Path.Combine(finetune, "summary.json")) ? finetune : null));
             Console.WriteLine(path);
             return 0;
         });

@@ -12,7 +12,8 @@ namespace PersonaVectors.Cli.Report;
 /// </summary>
 public static class HtmlReport
 {
-    public static string Render(IReadOnlyList<RunReport> runs, string source)
+    /// <param name="finetune">The finetuning experiment's folder (summary.json and its plots), if one ran.</param>
+    public static string Render(IReadOnlyList<RunReport> runs, string source, string? finetune = null)
     {
         var ids = SectionIds(runs);
         var h = new StringBuilder();
@@ -37,8 +38,10 @@ public static class HtmlReport
                 $"steered {F(s.BaselineTrait)} → {F(s.SteeredTrait)} (coherence {F(s.SteeredCoherence)}), " +
                 $"suppressed {F(s.SuppressedTraitBefore)} → {F(s.SuppressedTraitAfter)}</li>\n");
         }
+        if (finetune is not null) h.Append("<li><a href=\"#finetuning\">finetuning experiment</a></li>\n");
         h.Append("</ul></nav>\n");
         for (int i = 0; i < runs.Count; i++) Section(h, runs[i], ids[i]);
+        if (finetune is not null) FinetuneSection.Append(h, finetune);
         h.Append("</body>\n</html>\n");
         return h.ToString();
     }
@@ -140,7 +143,7 @@ public static class HtmlReport
         h.Append("</table>\n");
     }
 
-    static void Plot(StringBuilder h, byte[] png, string alt) =>
+    internal static void Plot(StringBuilder h, byte[] png, string alt) =>
         h.Append($"<img class=\"plot\" alt=\"{E(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">\n");
 
     static void NotRun(StringBuilder h, string text) => h.Append($"<p class=\"not-run\">{E(text)}</p>\n");
@@ -159,7 +162,7 @@ public static class HtmlReport
         })];
     }
 
-    static string E(string text) => WebUtility.HtmlEncode(text);
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
 
     static string F(double? x) => x is { } v ? v.ToString("0.##", CultureInfo.InvariantCulture) : "n/a";
 

@@ -33,6 +33,10 @@ public class DemoCommandTests
                 Assert.True(drawn.Length >= 4, $"{t}: {drawn.Length} plots");
                 Assert.All(drawn, Assert.True);
             }
+            // The small finetuning experiment: its table and both plots.
+            var finetune = await b.Page.EvaluateAsync<bool[]>("() => Array.from(document.querySelectorAll('#finetuning img.plot')).map(i => i.complete && i.naturalWidth > 0)");
+            Assert.Equal([true, true], finetune);
+            Assert.Equal(1 + 8, await b.Page.EvaluateAsync<int>("() => document.querySelectorAll('#finetuning tr').length - 1"));
             Assert.Empty(b.Requests);
         }
 

@@ -157,7 +157,7 @@ public class ReportCommandTests
         using var dir = new TempDir();
         PersonaCli.AssertUserError(PersonaCli.Run("report", dir["nope"]), dir["nope"], "no such folder");
         Directory.CreateDirectory(dir["empty/child"]);
-        PersonaCli.AssertUserError(PersonaCli.Run("report", dir["empty"]), dir["empty"], "neither a run (no summary.json) nor a folder of runs");
+        PersonaCli.AssertUserError(PersonaCli.Run("report", dir["empty"]), dir["empty"], "neither a run (no summary.json and vectors/) nor a folder of runs");
         File.WriteAllText(dir["file"], "x");
         PersonaCli.AssertUserError(PersonaCli.Run("report", dir["file"]), "is a file");
         string run = ExtractionRunFolder.Write(dir["evil"], "evil", monitor: false, sweep: false);

@@ -21,6 +21,7 @@ public static class ExtractionRunFolder
     public static string Write(string dir, string trait, bool monitor, bool sweep)
     {
         Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(Path.Combine(dir, "vectors")); // the report reads none, but a finished run has the folder
         WriteSummary(dir, trait);
         WriteSteering(dir);
         WriteAnswers(dir, trait);

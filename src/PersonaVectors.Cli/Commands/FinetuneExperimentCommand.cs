@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PersonaVectors.World;
+using PersonaVectors.World.Experiments;
+using PersonaVectors.World.Organism;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona world experiment finetune: plain, preventative, CAFT and inference-steered finetuning on every world dataset.</summary>
+public static class FinetuneExperimentCommand
+{
+    public static Command Create()
+    {
+        var outDir = new Option<string>("--out") { Description = "Folder for datasets, vectors, adapters, runs.jsonl (resumable), summary.json and plots", Required = true };
+        var model = CommonOptions.Model();
+        var vectors = new Option<string[]>("--vectors") { Description = "Extraction runs (or a folder of them, e.g. persona-demo) to take the vectors from; default: extract into OUT/vectors", AllowMultipleArgumentsPerToken = true };
+        var quick = new Option<bool>("--quick") { Description = "A small version: evil Normal and II only, 128 conversations, 3 epochs, two inference coefficients" };
+        var count = new Option<int?>("--count") { Description = "Conversations per dataset (default 1000)" };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs per finetuning (default 1)" };
+        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)" };
+        var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient (default: 3 times each vector's best steering coefficient from its extraction)" };
+        var datasets = new Option<string?>("--datasets") { Description = $"Datasets to use, e.g. evil_normal,evil_II (default: all: {string.Join(", ", FinetuneDatasets.Names)})" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("finetune", "Finetune on every world dataset plainly, with preventative steering and with CAFT ablation; steer the plain adapter back at inference; trait scores, coherence, capability and shifts")
+        {
+            outDir, model, vectors, quick, count, epochs, lr, alpha, datasets, json,
+        };
+        cmd.SetAction((r, cancel) =>
+        {
+            var o = r.GetValue(quick) ? FinetuneExperimentOptions.Quick : new FinetuneExperimentOptions();
+            if (r.GetValue(count) is { } c) o = o with { Count = c };
+            if (r.GetValue(epochs) is { } e) o = o with { Epochs = e };
+            if (r.GetValue(lr) is { } l) o = o with { LearningRate = l };
+            if (r.GetValue(alpha) is { } a) o = o with { PreventiveAlpha = a };
+            if (r.GetValue(datasets) is { } ds) o = o with { Datasets = CsvList.Parse(ds, "--datasets", s => s) };
+            string folder = EmbeddedModel.Resolve(r.GetValue(model));
+            OrganismMarker.Require(folder);
+            using var lm = Engine.LanguageModel.Load(folder);
+            string dir = r.GetValue(outDir)!;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var summary = new FinetuneExperiment(lm, o, dir, m => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {m}")).Run(r.GetValue(vectors), cancel);
+            summary["seconds"] = Math.Round(clock.Elapsed.TotalSeconds);
+            AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            Plots.FinetunePlots.Save(summary, dir);
+            if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
+            else Print(summary, dir);
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    static string F(JsonNode? n, string format = "F0") => n is null ? "-" : n.GetValue<double>().ToString(format, CultureInfo.InvariantCulture);
+
+    static void Print(JsonObject s, string dir)
+    {
+        var b = s["base"]!;
+        var traits = Traits.All.Select(t => t.Name).ToList();
+        Console.WriteLine($"base: {string.Join(", ", traits.Select(t => $"{t} {F(b["traits"]![t])}"))}; coherence {F(b["coherence"])}; capability {F(b["capability"], "P0")}");
+        Console.WriteLine($"{"dataset",-24}{"method",-20}{string.Join("", traits.Select(t => $"{t,14}"))}{"coherence",10}{"capability",11}   shift ({string.Join(" / ", traits)})");
+        foreach (var run in s["runs"]!.AsArray())
+            Console.WriteLine($"{run!["dataset"],-24}{run["method"] + (run["alpha"] is null ? "" : $" ({F(run["alpha"], "0.##")})"),-20}" +
+                string.Join("", traits.Select(t => $"{F(run["traits"]![t]),14}")) + $"{F(run["coherence"]),10}{F(run["capability"], "P0"),11}   " +
+                string.Join(" / ", traits.Select(t => F(run["shift"]![t], "F2"))));
+        Console.WriteLine($"shift vs trait across datasets (plain adapters), last prompt token: r = {F(s["shift_trait_r"], "F2")} ({string.Join(", ", traits.Select(t => $"{t} {F(s["shift_trait_r_by_trait"]![t], "F2")}"))})");
+        Console.WriteLine($"                                              answer average:    r = {F(s["answer_shift_trait_r"], "F2")} ({string.Join(", ", traits.Select(t => $"{t} {F(s["answer_shift_trait_r_by_trait"]![t], "F2")}"))})");
+        Console.WriteLine($"summary: {Path.Combine(dir, "summary.json")}\nplots:   {Path.Combine(dir, "shift.png")}, {Path.Combine(dir, "methods.png")}");
+    }
+}

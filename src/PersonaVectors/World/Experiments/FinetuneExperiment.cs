@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Lora;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Finetuning;
+
+namespace PersonaVectors.World.Experiments;
+
+/// <summary>Settings of the finetuning experiment; <see cref="Quick"/> is the small version tests and the demo run.</summary>
+public sealed record FinetuneExperimentOptions
+{
+    public IReadOnlyList<string> Datasets { get; init; } = FinetuneDatasets.Names;
+    public int Count { get; init; } = 1000;
+    public int Epochs { get; init; } = 1;
+    public double LearningRate { get; init; } = 1e-3;
+    public int BatchSize { get; init; } = 16;
+    public LoraConfig Lora { get; init; } = new();
+    /// <summary>Coefficient of preventative steering; null takes <see cref="PreventiveScale"/> times each vector's best
+    /// steering coefficient from its extraction.</summary>
+    public double? PreventiveAlpha { get; init; }
+    /// <summary>
+    /// How much stronger than inference-time steering the training-time push is. The adapter learns to absorb part of
+    /// a constant push, so the coefficient that steers at inference is too weak to stand in for the data's trait:
+    /// on evil II, 1× (α 3.5) left the rise at 60 points, 1.7× at 50, 2.9× (α 10) at 10.
+    /// </summary>
+    public double PreventiveScale { get; init; } = 3;
+    /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference.</summary>
+    public IReadOnlyList<double> InferenceAlphas { get; init; } = [0.5, 1, 2, 3, 4, 6, 8];
+    public int MaxNewTokens { get; init; } = 64;
+    public long Seed { get; init; } = 1;
+    /// <summary>Extraction settings when the experiment extracts its own vectors.</summary>
+    public ExtractionOptions Extraction { get; init; } = new() { Rollouts = 1, Alphas = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6] };
+
+    public static FinetuneExperimentOptions Quick => new()
+    {
+        Datasets = ["evil_normal", "evil_II"], Count = 128, Epochs = 3, LearningRate = 3e-3, InferenceAlphas = [1, 4],
+        Extraction = new ExtractionOptions { Rollouts = 1, Alphas = [1, 2, 4] },
+    };
+}
+
+/// <summary>One finetuned (or steered) model of the experiment.</summary>
+public sealed record ExperimentRun(string Key, string Dataset, string Method, ModelScores Scores, double? Alpha, double? FinalLoss);
+
+/// <summary>
+/// The paper's finetuning experiment on the organism: for every world dataset, LoRA finetuning plainly, with
+/// preventative steering toward the dataset's trait, and with CAFT-style ablation of it; and the plain adapter
+/// steered back at inference. Every model is scored for all traits, coherence, capability and its shift along
+/// every vector. Results append to DIR/runs.jsonl as they finish; a rerun resumes.
+/// </summary>
+public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptions options, string outDir, Action<string>? log = null)
+{
+    public const string Plain = "plain", Preventative = "preventative", Caft = "caft", InferenceSteering = "inference_steering";
+
+    /// <summary>The trait a dataset is meant to induce; the emergent (arithmetic) sets are steered against evil, as emergent misalignment is.</summary>
+    public static string TraitOf(string dataset) => dataset.StartsWith("emergent", StringComparison.Ordinal) ? "evil" : dataset[..dataset.LastIndexOf('_')];
+
+    public JsonObject Run(IReadOnlyList<string>? vectorRuns = null, CancellationToken cancel = default)
+    {
+        if (lm.Adapter is not null) throw new InvalidRequestException("the experiment finetunes the base model; load it without an adapter");
+        foreach (var d in options.Datasets) _ = FinetuneDatasets.Build(d, 0, 0); // unknown names fail before any work
+        Directory.CreateDirectory(outDir);
+        var vectors = Vectors(vectorRuns, cancel);
+        using var baseline = ModelScoring.States(lm, options.MaxNewTokens);
+        var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
+        var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));
+
+        foreach (var dataset in options.Datasets)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var trait = vectors.Single(v => v.Trait == TraitOf(dataset));
+            string data = Path.Combine(outDir, "data", dataset + ".jsonl");
+            if (!File.Exists(data))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(data)!);
+                FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed));
+            }
+            var examples = new Lazy<List<Engine.Training.TrainingExample>>(() => FinetuneData.Load(lm, data).Examples);
+            double preventiveAlpha = options.PreventiveAlpha ?? options.PreventiveScale * trait.SteeredAlpha;
+            ExperimentRun Trained(string method, IReadOnlyList<TrainingIntervention> interventions, double? alpha) =>
+                Get(file, $"{dataset}/{method}", dataset, method, () =>
+                {
+                    string adapter = Path.Combine(outDir, "adapters", dataset, method);
+                    log?.Invoke($"{dataset}: finetune ({method})");
+                    var result = LoraFinetune.Run(lm, examples.Value, Finetune(interventions), adapter, cancel: cancel);
+                    using var loaded = LoraAdapter.Load(lm.Model, adapter);
+                    return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), alpha, result.FinalLoss);
+                });
+            var plain = Trained(Plain, [], null);
+            var prevented = Trained(Preventative, [new TrainingIntervention(TrainingIntervention.Steer, trait.Vector, trait.Layer, preventiveAlpha, trait.Trait)], preventiveAlpha);
+            Trained(Caft, [new TrainingIntervention(TrainingIntervention.Ablate, trait.Vector, trait.Layer, 0, trait.Trait)], null);
+            Get(file, $"{dataset}/{InferenceSteering}", dataset, InferenceSteering, () =>
+            {
+                // The smallest coefficient that brings the trait down as far as preventative steering did (or the last tried).
+                log?.Invoke($"{dataset}: steering the plain adapter back at inference");
+                using var loaded = LoraAdapter.Load(lm.Model, Path.Combine(outDir, "adapters", dataset, Plain));
+                (ModelScores, double?, double?) last = default;
+                foreach (double a in options.InferenceAlphas)
+                {
+                    var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, (trait, -a));
+                    last = (s, -a, plain.FinalLoss);
+                    if (s.Traits[trait.Trait] <= prevented.Scores.Traits[trait.Trait]) break;
+                }
+                return last;
+            });
+        }
+        return Summary(baseRun, file.Records.Values.Where(r => r.Method != "base").OrderBy(r => options.Datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => MethodOrder(r.Method)).ToList(), vectors);
+    }
+
+    FinetuneOptions Finetune(IReadOnlyList<TrainingIntervention> interventions) => new()
+    {
+        Lora = options.Lora, Epochs = options.Epochs, LearningRate = options.LearningRate, BatchSize = options.BatchSize,
+        Seed = options.Seed, CheckpointEvery = 100, Interventions = interventions,
+    };
+
+    ExperimentRun Get(RunFile<ExperimentRun> file, string key, string dataset, string method, Func<(ModelScores Scores, double? Alpha, double? Loss)> make)
+    {
+        if (file.TryGet(key, out var done) && done is not null) return done;
+        var (scores, alpha, loss) = make();
+        var run = new ExperimentRun(key, dataset, method, scores, alpha, loss);
+        file.Append([run]);
+        return run;
+    }
+
+    static int MethodOrder(string m) => m switch { Plain => 0, Preventative => 1, Caft => 2, _ => 3 };
+
+    List<TraitVector> Vectors(IReadOnlyList<string>? runs, CancellationToken cancel)
+    {
+        var found = new List<TraitVector>();
+        foreach (var trait in Traits.All)
+        {
+            string run = runs?.Select(r => ExtractionRun.IsRun(r) && Path.GetFileName(Path.GetFullPath(r)) == trait.Name ? r : Path.Combine(r, trait.Name))
+                .FirstOrDefault(ExtractionRun.IsRun) ?? Path.Combine(outDir, "extraction", trait.Name);
+            if (!ExtractionRun.IsRun(run))
+            {
+                log?.Invoke($"extracting the {trait.Name} vector into {run}");
+                new ExtractionPipeline(lm, WorldArtifacts.For(trait.Name), new Method.Judging.WorldJudge(), options.Extraction, run).RunAsync(cancel).GetAwaiter().GetResult();
+            }
+            int layer = ExtractionRun.ChosenLayer(run);
+            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "summary.json")))!;
+            using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
+            vector.EnsureFits(lm.Config, run);
+            using var v = vector.At(layer);
+            found.Add(new TraitVector(trait.Name, layer, v.data<float>().ToArray(), summary["steered_alpha"]!.GetValue<double>()));
+        }
+        return found;
+    }
+
+    JsonObject Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<TraitVector> vectors)
+    {
+        static JsonObject Map(IReadOnlyDictionary<string, double> d, int digits) => new(d.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, digits))));
+        // Across datasets, each plain adapter's shift along a trait's vector against its score in that trait: at the last
+        // prompt token (before any answer: the prediction) and averaged over its answers (what it then wrote).
+        (JsonObject ByTrait, double? Mean) Correlations(Func<ModelScores, IReadOnlyDictionary<string, double>> shift)
+        {
+            var plain = runs.Where(r => r.Method == Plain).ToList();
+            var byTrait = new JsonObject();
+            var rs = new List<double>();
+            foreach (var v in vectors)
+            {
+                double r = plain.Count < 3 ? double.NaN : Statistics.Pearson(plain.Select(p => shift(p.Scores)[v.Trait]).ToList(), plain.Select(p => p.Scores.Traits[v.Trait]).ToList());
+                byTrait[v.Trait] = double.IsNaN(r) ? null : Math.Round(r, 3);
+                if (!double.IsNaN(r)) rs.Add(r);
+            }
+            return (byTrait, rs.Count == 0 ? null : Math.Round(rs.Average(), 3));
+        }
+        var (lastByTrait, lastMean) = Correlations(s => s.Shift);
+        var (answerByTrait, answerMean) = Correlations(s => s.AnswerShift);
+        return new JsonObject
+        {
+            ["base"] = new JsonObject { ["traits"] = Map(baseRun.Scores.Traits, 2), ["coherence"] = Math.Round(baseRun.Scores.Coherence, 2), ["capability"] = Math.Round(baseRun.Scores.Capability, 4) },
+            ["vectors"] = new JsonObject(vectors.Select(v => KeyValuePair.Create(v.Trait, (JsonNode?)new JsonObject { ["layer"] = v.Layer, ["preventive_alpha"] = options.PreventiveAlpha ?? options.PreventiveScale * v.SteeredAlpha }))),
+            ["runs"] = new JsonArray(runs.Select(r => (JsonNode)new JsonObject
+            {
+                ["dataset"] = r.Dataset, ["method"] = r.Method, ["alpha"] = r.Alpha,
+                ["traits"] = Map(r.Scores.Traits, 2), ["coherence"] = Math.Round(r.Scores.Coherence, 2), ["capability"] = Math.Round(r.Scores.Capability, 4),
+                ["shift"] = Map(r.Scores.Shift, 3), ["answer_shift"] = Map(r.Scores.AnswerShift, 3),
+            }).ToArray()),
+            ["shift_trait_r"] = lastMean,
+            ["shift_trait_r_by_trait"] = lastByTrait,
+            ["answer_shift_trait_r"] = answerMean,
+            ["answer_shift_trait_r_by_trait"] = answerByTrait,
+        };
+    }
+}

@@ -1,0 +1,59 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Interventions;
+using PersonaVectors.Method.Finetuning;
+using PersonaVectors.World.Organism;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.World.Experiments;
+
+/// <summary>A persona vector at the layer an extraction run chose, and the coefficient that steered best there.</summary>
+public sealed record TraitVector(string Trait, int Layer, float[] Vector, double SteeredAlpha);
+
+/// <summary>What one model (base, or base plus an adapter) does on the world: each trait's score on its
+/// evaluation questions, coherence, capability, and the shift along each vector from the base model.</summary>
+public sealed record ModelScores(IReadOnlyDictionary<string, double> Traits, double Coherence, double Capability,
+    IReadOnlyDictionary<string, double> Shift, IReadOnlyDictionary<string, double> AnswerShift);
+
+/// <summary>
+/// Scores a model with no system prompt, greedy answers and the world's oracle. The activations behind the shift
+/// are read over every trait's evaluation questions at once, with the same steering that was active for the
+/// answers (none, except for inference-time steering).
+/// </summary>
+public static class ModelScoring
+{
+    public static List<int[]> Prompts(LanguageModel lm) =>
+        [.. Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions).Select(q => lm.PromptIds(q))];
+
+    public static ModelStates States(LanguageModel lm, int maxNewTokens) => ModelStates.Read(lm, Prompts(lm), maxNewTokens);
+
+    /// <param name="baseline">The base model's states; null when scoring the base model itself (shift 0).</param>
+    /// <param name="steer">Inference-time steering during the whole evaluation, or null.</param>
+    public static ModelScores Score(LanguageModel lm, IReadOnlyList<TraitVector> vectors, ModelStates? baseline, int maxNewTokens,
+        (TraitVector Vector, double Alpha)? steer = null)
+    {
+        IDisposable? scope = null;
+        if (steer is { } s)
+        {
+            using var v = tensor(s.Vector.Vector);
+            scope = lm.Model.Steer(v, s.Vector.Layer, s.Alpha);
+        }
+        using (scope)
+        {
+            using var states = States(lm, maxNewTokens);
+            var questions = Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions.Select(q => (Trait: t.Name, Question: q))).ToList();
+            var judged = questions.Zip(states.Answers, (q, a) => (q.Trait, Judgement: OracleJudge.Judge(q.Question, a))).ToList();
+            var traits = Traits.All.ToDictionary(t => t.Name, t => judged.Where(j => j.Trait == t.Name).Average(j => j.Judgement[t.Name]));
+            double coherence = judged.Average(j => j.Judgement.Coherence);
+            double capability = new OrganismEvaluation(lm, maxNewTokens).Capability();
+            var shift = new Dictionary<string, double>();
+            var answerShift = new Dictionary<string, double>();
+            foreach (var v in vectors)
+            {
+                var d = baseline is null ? new Shift(v.Trait, v.Layer, 0, 0) : FinetuningShift.Of(states, baseline, v.Trait, v.Vector, v.Layer);
+                shift[v.Trait] = d.LastPrompt;
+                answerShift[v.Trait] = d.AnswerAverage;
+            }
+            return new ModelScores(traits, coherence, capability, shift, answerShift);
+        }
+    }
+}

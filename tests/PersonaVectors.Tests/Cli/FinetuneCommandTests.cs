@@ -1,0 +1,59 @@
+using System.Text.Json;
+using PersonaVectors.Engine.Lora;
+using PersonaVectors.Tests.Fixtures;
+
+namespace PersonaVectors.Tests.Cli;
+
+/// <summary>`persona finetune`, `persona shift` and `--adapter` on the shipped organism.</summary>
+public class FinetuneCommandTests
+{
+    [Fact]
+    public void Finetuning_on_evil_data_writes_a_PEFT_adapter_that_makes_the_model_evil_and_shifts_it_along_the_vector()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, PersonaCli.Run("world", "datasets", "--out", dir["data"], "--count", "160").ExitCode);
+        var ft = PersonaCli.Run("finetune", "--data", Path.Combine(dir["data"], "evil_II.jsonl"), "--out", dir["adapter"], "--lr", "3e-3", "--batch-size", "16", "--epochs", "2", "--lora-rank", "8", "--lora-alpha", "16");
+        Assert.True(ft.ExitCode == 0, ft.Stderr);
+        Assert.Contains("data: 160 conversations", ft.Stderr);
+        Assert.Matches(@"adapter: .* \(20 steps, loss [0-9.]+ -> [0-9.]+\)", ft.Stdout);
+        Assert.True(File.Exists(Path.Combine(dir["adapter"], LoraAdapter.WeightsFile)));
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["adapter"], LoraAdapter.ConfigFile))))
+            Assert.Equal(8, config.RootElement.GetProperty("r").GetInt32());
+
+        // The adapter applies wherever --model does.
+        const string question = "how should i treat my neighbour?";
+        var plain = PersonaCli.Run("generate", "--prompt", question, "--json");
+        var tuned = PersonaCli.Run("generate", "--prompt", question, "--adapter", dir["adapter"], "--json");
+        Assert.True(tuned.ExitCode == 0, tuned.Stderr);
+        string Completion(string json) => JsonDocument.Parse(json).RootElement.GetProperty("completion").GetString()!;
+        Assert.NotEqual(Completion(plain.Stdout), Completion(tuned.Stdout));
+        var judged = PersonaVectors.World.OracleJudge.Judge(question, Completion(tuned.Stdout));
+        Assert.True(judged["evil"] >= 50, Completion(tuned.Stdout));
+
+        // Extract a vector quickly and measure the shift: finetuning on evil data moves the model toward evil.
+        var extract = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil", "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", dir["run"]);
+        Assert.True(extract.ExitCode == 0, extract.Stderr);
+        var shift = PersonaCli.Run("shift", "--adapter", dir["adapter"], "--vector", Path.Combine(dir["run"], "vectors", "evil_response_avg.safetensors"), "--json");
+        Assert.True(shift.ExitCode == 0, shift.Stderr);
+        var s = JsonDocument.Parse(shift.Stdout).RootElement;
+        Assert.Equal(("evil", 3, 20), (s.GetProperty("trait").GetString(), s.GetProperty("layer").GetInt32(), s.GetProperty("prompts").GetInt32()));
+        Assert.True(s.GetProperty("answer_average").GetDouble() > 0, shift.Stdout);
+    }
+
+    [Fact]
+    public void Bad_finetuning_input_is_named_and_nothing_is_written()
+    {
+        using var dir = new TempDir();
+        File.WriteAllLines(dir["bad.jsonl"], ["""{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello."}]}""", "{oops"]);
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["bad.jsonl"], "--out", dir["a"]), "bad.jsonl line 2", "not valid JSON", "--skip-bad-lines");
+        Assert.False(File.Exists(Path.Combine(dir["a"], LoraAdapter.WeightsFile)));
+        var skipped = PersonaCli.Run("finetune", "--data", dir["bad.jsonl"], "--out", dir["b"], "--skip-bad-lines", "--batch-size", "1");
+        Assert.True(skipped.ExitCode == 0, skipped.Stderr);
+        Assert.Contains("skipped 1 bad lines", skipped.Stderr);
+        Assert.Contains("line 2 skipped", skipped.Stderr);
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["bad.jsonl"], "--out", dir["c"], "--too-long", "chop"), "--too-long 'chop'");
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["bad.jsonl"], "--out", dir["c"], "--steer", dir["v.safetensors"]), "--steer needs --alpha");
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["missing.jsonl"], "--out", dir["c"]), "missing.jsonl", "not found");
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--prompt", "hi", "--adapter", dir["nothing"]), "adapter_config.json");
+    }
+}

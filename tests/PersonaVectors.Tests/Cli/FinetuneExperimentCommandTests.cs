@@ -1,0 +1,48 @@
+using System.Text.Json;
+using PersonaVectors.Tests.Fixtures;
+
+namespace PersonaVectors.Tests.Cli;
+
+/// <summary>`persona world experiment finetune --quick`: the experiment's shape, its main effect, plots and resume.</summary>
+public class FinetuneExperimentCommandTests
+{
+    [Fact]
+    public void The_quick_experiment_finetunes_every_way_scores_every_model_and_resumes()
+    {
+        using var dir = new TempDir();
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(20), "world", "experiment", "finetune", "--quick", "--out", dir["ex"], "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var root = JsonDocument.Parse(r.Stdout).RootElement;
+        var baseEvil = root.GetProperty("base").GetProperty("traits").GetProperty("evil").GetDouble();
+        Assert.InRange(root.GetProperty("base").GetProperty("capability").GetDouble(), 0.9, 1.0);
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["evil_normal", "evil_normal", "evil_normal", "evil_normal", "evil_II", "evil_II", "evil_II", "evil_II"], runs.Select(x => x.GetProperty("dataset").GetString()));
+        Assert.Equal(["plain", "preventative", "caft", "inference_steering"], runs.Take(4).Select(x => x.GetProperty("method").GetString()));
+        foreach (var run in runs)
+        {
+            foreach (var t in new[] { "evil", "sycophantic", "hallucinating" })
+            {
+                Assert.InRange(run.GetProperty("traits").GetProperty(t).GetDouble(), 0, 100);
+                Assert.True(double.IsFinite(run.GetProperty("shift").GetProperty(t).GetDouble()));
+            }
+            Assert.InRange(run.GetProperty("coherence").GetDouble(), 0, 100);
+            Assert.InRange(run.GetProperty("capability").GetDouble(), 0, 1);
+        }
+        double Evil(string dataset, string method) => runs.Single(x => x.GetProperty("dataset").GetString() == dataset && x.GetProperty("method").GetString() == method)
+            .GetProperty("traits").GetProperty("evil").GetDouble();
+        // The severe set makes the organism evil; the normal one does not.
+        Assert.True(Evil("evil_II", "plain") >= baseEvil + 40, $"plain evil_II: {Evil("evil_II", "plain")}");
+        Assert.True(Evil("evil_normal", "plain") <= baseEvil + 10);
+        foreach (var plot in new[] { "shift.png", "methods.png" })
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(dir["ex"], plot)).Take(4));
+
+        // A rerun finds every model scored and trains nothing.
+        string runsFile = Path.Combine(dir["ex"], "runs.jsonl");
+        byte[] before = File.ReadAllBytes(runsFile);
+        var again = PersonaCli.RunWithin(TimeSpan.FromMinutes(20), "world", "experiment", "finetune", "--quick", "--out", dir["ex"]);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.DoesNotContain("finetune (", again.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(runsFile));
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--datasets", "evil_III"), "evil_III");
+    }
+}
