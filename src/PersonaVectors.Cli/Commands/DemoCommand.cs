@@ -82,9 +82,9 @@ public static class DemoCommand
             .Run([outDir], cancel);
         AtomicFile.WriteAllText(Path.Combine(finetune, "summary.json"), experiment.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         Plots.FinetunePlots.Save(experiment, finetune);
-        Console.WriteLine($"  {"dataset",-12} {"method",-26} evil  coherence  capability");
+        Console.WriteLine($"  {"dataset",-12} {"method",-32} evil  coherence  capability");
         foreach (var run in experiment["runs"]!.AsArray())
-            Console.WriteLine($"  {run!["dataset"],-12} {run["method"] + (run["alpha"] is null ? "" : $" (alpha {run["alpha"]})"),-26} {run["traits"]!["evil"]!.GetValue<double>(),4:F0}  {run["coherence"]!.GetValue<double>(),9:F0}  {run["capability"]!.GetValue<double>(),10:P0}");
+            Console.WriteLine($"  {run!["dataset"],-12} {run["method"] + (run["alpha"] is null ? "" : $" (alpha {run["alpha"]})"),-32} {run["traits"]!["evil"]!.GetValue<double>(),4:F0}  {run["coherence"]!.GetValue<double>(),9:F0}  {run["capability"]!.GetValue<double>(),10:P0}");
         Console.WriteLine();
         string report = Path.Combine(outDir, "report.html");
         AtomicFile.WriteAllText(report, Report.HtmlReport.Render(Report.RunFolders.Find(outDir).Select(Report.RunReport.Load).ToList(), Path.GetFullPath(outDir), finetune));

@@ -20,11 +20,12 @@ public static class FinetuneExperimentCommand
         var epochs = new Option<int?>("--epochs") { Description = "Epochs per finetuning (default 1)" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)" };
         var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient (default: 3 times each vector's best steering coefficient from its extraction)" };
+        var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's best steering coefficient (default 3)" };
         var datasets = new Option<string?>("--datasets") { Description = $"Datasets to use, e.g. evil_normal,evil_II (default: all: {string.Join(", ", FinetuneDatasets.Names)})" };
         var json = CommonOptions.Json();
         var cmd = new Command("finetune", "Finetune on every world dataset plainly, with preventative steering and with CAFT ablation; steer the plain adapter back at inference; trait scores, coherence, capability and shifts")
         {
-            outDir, model, vectors, quick, count, epochs, lr, alpha, datasets, json,
+            outDir, model, vectors, quick, count, epochs, lr, alpha, scale, datasets, json,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -33,6 +34,7 @@ public static class FinetuneExperimentCommand
             if (r.GetValue(epochs) is { } e) o = o with { Epochs = e };
             if (r.GetValue(lr) is { } l) o = o with { LearningRate = l };
             if (r.GetValue(alpha) is { } a) o = o with { PreventiveAlpha = a };
+            if (r.GetValue(scale) is { } k) o = o with { PreventiveScale = k };
             if (r.GetValue(datasets) is { } ds) o = o with { Datasets = CsvList.Parse(ds, "--datasets", s => s) };
             string folder = EmbeddedModel.Resolve(r.GetValue(model));
             OrganismMarker.Require(folder);
