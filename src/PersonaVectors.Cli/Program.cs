@@ -15,6 +15,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     ChatCommand.Create(),
     FinetuneCommand.Create(),
     ShiftCommand.Create(),
+    ScreenCommand.Create(),
     WorldCommand.Create(),
     ExtractCommand.Create(),
     ArtifactsCommand.Create(),

@@ -50,16 +50,24 @@ public sealed class RunFile<T> where T : class
     public void Append(IReadOnlyList<T> records)
     {
         if (records.Count == 0) return;
-        var sb = new StringBuilder();
-        foreach (var r in records) sb.Append(JsonSerializer.Serialize(r, Options)).Append('\n');
         lock (_gate)
         {
-            using (var fs = new FileStream(Path, FileMode.Append, FileAccess.Write))
-            {
-                fs.Write(Encoding.UTF8.GetBytes(sb.ToString()));
-                fs.Flush(flushToDisk: true);
-            }
+            AppendTo(Path, records);
             foreach (var r in records) _records[_key(r)] = r;
         }
+    }
+
+    /// <summary>
+    /// Appends to a run file without holding its records in memory (for outputs too large to keep, read back
+    /// through a <see cref="RunFile{T}"/> of a smaller type, e.g. keys only).
+    /// </summary>
+    public static void AppendTo(string path, IReadOnlyList<T> records)
+    {
+        if (records.Count == 0) return;
+        var sb = new StringBuilder();
+        foreach (var r in records) sb.Append(JsonSerializer.Serialize(r, Options)).Append('\n');
+        using var fs = new FileStream(path, FileMode.Append, FileAccess.Write);
+        fs.Write(Encoding.UTF8.GetBytes(sb.ToString()));
+        fs.Flush(flushToDisk: true);
     }
 }

@@ -62,7 +62,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         if (lm.Adapter is not null) throw new InvalidRequestException("the experiment finetunes the base model; load it without an adapter");
         foreach (var d in options.Datasets) _ = FinetuneDatasets.Build(d, 0, 0); // unknown names fail before any work
         Directory.CreateDirectory(outDir);
-        var vectors = Vectors(vectorRuns, cancel);
+        var vectors = ExperimentVectors.Load(lm, vectorRuns, Path.Combine(outDir, "extraction"), options.Extraction, log, cancel);
         using var baseline = ModelScoring.States(lm, options.MaxNewTokens);
         var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
         var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));
@@ -125,28 +125,6 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     }
 
     static int MethodOrder(string m) => m switch { Plain => 0, Preventative => 1, Caft => 2, _ => 3 };
-
-    List<TraitVector> Vectors(IReadOnlyList<string>? runs, CancellationToken cancel)
-    {
-        var found = new List<TraitVector>();
-        foreach (var trait in Traits.All)
-        {
-            string run = runs?.Select(r => ExtractionRun.IsRun(r) && Path.GetFileName(Path.GetFullPath(r)) == trait.Name ? r : Path.Combine(r, trait.Name))
-                .FirstOrDefault(ExtractionRun.IsRun) ?? Path.Combine(outDir, "extraction", trait.Name);
-            if (!ExtractionRun.IsRun(run))
-            {
-                log?.Invoke($"extracting the {trait.Name} vector into {run}");
-                new ExtractionPipeline(lm, WorldArtifacts.For(trait.Name), new Method.Judging.WorldJudge(), options.Extraction, run).RunAsync(cancel).GetAwaiter().GetResult();
-            }
-            int layer = ExtractionRun.ChosenLayer(run);
-            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "summary.json")))!;
-            using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
-            vector.EnsureFits(lm.Config, run);
-            using var v = vector.At(layer);
-            found.Add(new TraitVector(trait.Name, layer, v.data<float>().ToArray(), summary["steered_alpha"]!.GetValue<double>()));
-        }
-        return found;
-    }
 
     JsonObject Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<TraitVector> vectors)
     {

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Finetuning;
+using PersonaVectors.Method.Screening;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona screen: flag trait-inducing training samples by their projection difference, before finetuning.</summary>
+public static class ScreenCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Chat JSONL to screen (each line's last assistant turn is the sample's answer)", Required = true };
+        var vectors = new Option<string[]>("--vector") { Description = "Persona vector file(s); several traits are screened in one pass", Required = true, AllowMultipleArgumentsPerToken = true };
+        var layer = new Option<int?>("--layer") { Description = "Layer for every vector (default: each vector's extraction run's chosen layer)" };
+        var model = CommonOptions.Model();
+        var adapter = CommonOptions.Adapter();
+        var outDir = new Option<string>("--out") { Description = "Folder for scores.jsonl (resumable), model_answers.jsonl (cache), summary.json and histogram.png", Required = true };
+        var shard = new Option<string?>("--shard") { Description = "Take part I of N (by line number), e.g. 2/4; combine the parts with persona screen merge" };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Samples per batch of generation and activation reads" };
+        var maxTokens = new Option<int>("--max-tokens") { DefaultValueFactory = _ => 64, Description = "Most tokens of the model's own answer" };
+        var threshold = new Option<double>("--threshold") { DefaultValueFactory = _ => 0, Description = "Projection difference above which a sample counts as flagged in the summary" };
+        var top = new Option<int>("--top") { DefaultValueFactory = _ => 20, Description = "Samples listed per trait in the summary, highest first" };
+        var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Skip (and count) malformed lines instead of stopping at the first" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("screen", "Projection difference of each training sample's answer against the model's own answer, along persona vectors: flags trait-inducing data before finetuning")
+        {
+            data, vectors, layer, model, adapter, outDir, shard, batch, maxTokens, threshold, top, skipBad, json,
+        };
+        cmd.Subcommands.Add(Merge());
+        cmd.SetAction((r, cancel) =>
+        {
+            var (part, parts) = ParseShard(r.GetValue(shard));
+            using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
+            var screening = new List<ScreeningVector>();
+            foreach (var path in r.GetValue(vectors)!)
+            {
+                using var v = PersonaVector.Load(path);
+                v.EnsureFits(lm.Config, path);
+                int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
+                using var row = v.At(at);
+                if (screening.Any(s => s.Trait == v.Trait)) throw new PersonaVectorsException($"{path}: a vector for '{v.Trait}' is already given");
+                screening.Add(new ScreeningVector(v.Trait, at, row.data<float>().ToArray()));
+            }
+            string dir = r.GetValue(outDir)!;
+            var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop };
+            var bar = new ProgressLine("screen     ");
+            var result = new DataScreen(lm, screening, options, dir).Run(r.GetValue(data)!,
+                p => bar.Report(p.Scored, p.Scored, $"{p.SamplesPerSecond:F1} samples/s"), (line, why) => Console.Error.WriteLine($"  skipped line {line}: {why}"), cancel);
+            bar.Done();
+            var summary = Summarise(dir, r.GetValue(threshold), r.GetValue(top));
+            summary["samples_per_second"] = Math.Round(result.SamplesPerSecond, 2);
+            summary["skipped_lines"] = result.Skipped;
+            Report(summary, dir, r.GetValue(json));
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    static Command Merge()
+    {
+        var outDir = new Option<string>("--out") { Description = "Folder for the merged scores.jsonl, summary.json and histogram.png", Required = true };
+        var parts = new Argument<string[]>("PARTS") { Description = "The shard output folders", Arity = ArgumentArity.OneOrMore };
+        var threshold = new Option<double>("--threshold") { DefaultValueFactory = _ => 0, Description = "Projection difference above which a sample counts as flagged" };
+        var top = new Option<int>("--top") { DefaultValueFactory = _ => 20, Description = "Samples listed per trait, highest first" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("merge", "Combine sharded screening outputs into one, in line order") { outDir, parts, threshold, top, json };
+        cmd.SetAction(r =>
+        {
+            string dir = r.GetValue(outDir)!;
+            ScreenMerge.Merge(r.GetValue(parts)!, dir);
+            Report(Summarise(dir, r.GetValue(threshold), r.GetValue(top)), dir, r.GetValue(json));
+            return 0;
+        });
+        return cmd;
+    }
+
+    static JsonObject Summarise(string dir, double threshold, int top)
+    {
+        var summary = ScreenSummary.FromScores(Path.Combine(dir, DataScreen.ScoresFile), threshold, top);
+        AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        Plots.ScreenPlot.Save(Path.Combine(dir, DataScreen.ScoresFile), summary, Path.Combine(dir, "histogram.png"));
+        return summary;
+    }
+
+    static void Report(JsonObject summary, string dir, bool json)
+    {
+        if (json) { Console.WriteLine(summary.ToJsonString(Output.Json)); return; }
+        Console.WriteLine($"{summary["samples"]} samples screened");
+        foreach (var (trait, s) in summary["traits"]!.AsObject())
+        {
+            Console.WriteLine($"  {trait}: mean {s!["mean"]}, p50 {s["p50"]}, p90 {s["p90"]}, p99 {s["p99"]}; {s["share_above"]!.GetValue<double>():P1} above {s["threshold"]}");
+            foreach (var t in s["top"]!.AsArray().Take(3)) Console.WriteLine($"    line {t!["line"]}: {t["score"]}  {t["prompt"]}");
+        }
+        Console.WriteLine($"scores:  {Path.Combine(dir, DataScreen.ScoresFile)}\nsummary: {Path.Combine(dir, "summary.json")}\nplot:    {Path.Combine(dir, "histogram.png")}");
+    }
+
+    static (int Part, int Parts) ParseShard(string? spec)
+    {
+        if (spec is null) return (0, 1);
+        var bits = spec.Split('/');
+        if (bits.Length != 2 || !int.TryParse(bits[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i) || !int.TryParse(bits[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1 || i < 1 || i > n)
+            throw new PersonaVectorsException($"--shard '{spec}': expected I/N with 1 <= I <= N, e.g. 2/4");
+        return (i - 1, n);
+    }
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using PersonaVectors.World.Experiments;
+using PersonaVectors.World.Organism;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>persona world experiment screen: does the projection difference predict which data makes the organism take on a trait?</summary>
+public static class ScreenExperimentCommand
+{
+    public static Command Create()
+    {
+        var outDir = new Option<string>("--out") { Description = "Folder for the datasets, screening outputs and summary.json (rerun to resume)", Required = true };
+        var model = CommonOptions.Model();
+        var vectors = new Option<string[]>("--vectors") { Description = "Extraction runs (or a folder of them, e.g. persona-demo); default: extract into OUT/extraction", AllowMultipleArgumentsPerToken = true };
+        var finetune = new Option<string?>("--finetune") { Description = "Output folder of persona world experiment finetune (its summary.json gives each dataset's trait rise); default: OUT/finetune, run there if missing (about 7 minutes)" };
+        var count = new Option<int>("--count") { DefaultValueFactory = _ => 200, Description = "Samples screened per dataset" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("screen", "Screen every world dataset with the persona vectors: rank datasets by mean projection difference against their finetuning trait rise (Spearman), and separate trait samples (AUROC)")
+        {
+            outDir, model, vectors, finetune, count, json,
+        };
+        cmd.SetAction((r, cancel) =>
+        {
+            if (r.GetValue(count) < 2) throw new PersonaVectorsException("--count must be at least 2");
+            string folder = EmbeddedModel.Resolve(r.GetValue(model));
+            OrganismMarker.Require(folder);
+            using var lm = Engine.LanguageModel.Load(folder);
+            string dir = r.GetValue(outDir)!;
+            void Log(string m) => Console.Error.WriteLine(m);
+            string finetuneDir = r.GetValue(finetune) ?? Path.Combine(dir, "finetune");
+            string finetuneSummary = Path.Combine(finetuneDir, "summary.json");
+            JsonObject ft;
+            if (File.Exists(finetuneSummary)) ft = JsonNode.Parse(File.ReadAllText(finetuneSummary))!.AsObject();
+            else if (r.GetValue(finetune) is not null) throw new PersonaVectorsException($"{finetuneSummary} is missing: run persona world experiment finetune --out {finetuneDir} first, or leave out --finetune");
+            else
+            {
+                Log($"no finetuning results: running persona world experiment finetune into {finetuneDir}");
+                ft = new FinetuneExperiment(lm, new FinetuneExperimentOptions(), finetuneDir, Log).Run(r.GetValue(vectors), cancel);
+                AtomicFile.WriteAllText(finetuneSummary, ft.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }
+            var traitVectors = ExperimentVectors.Load(lm, r.GetValue(vectors), Path.Combine(dir, "extraction"), new FinetuneExperimentOptions().Extraction, Log, cancel);
+            var summary = new ScreenExperiment(lm, new ScreenExperimentOptions { Count = r.GetValue(count) }, dir, Log).Run(traitVectors, ft, cancel);
+            AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
+            else
+            {
+                Console.WriteLine($"dataset level: Spearman(mean projection difference, trait rise after finetuning) = {summary["dataset_spearman"]} (by trait: {summary["dataset_spearman_by_trait"]!.ToJsonString()})");
+                Console.WriteLine($"sample level: AUROC(projection difference, oracle's flag) within Normal + II = {summary["sample_auroc"]} (by trait: {summary["sample_auroc_by_trait"]!.ToJsonString()})");
+                foreach (var (trait, d) in summary["disagreements"]!.AsObject())
+                    Console.WriteLine($"  {trait}: the oracle flags {d!["oracle_flagged"]} of {d["samples"]}; flagged by the oracle only {d["flagged_by_oracle_only"]}, by the projection only {d["flagged_by_projection_only"]}");
+                Console.WriteLine($"throughput: {summary["samples_per_second"]?.ToJsonString() ?? "n/a (nothing left to screen)"} samples/s\nsummary: {Path.Combine(dir, "summary.json")}");
+            }
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+}
