@@ -45,7 +45,8 @@ public static class ScreenExperimentCommand
             if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
             else
             {
-                Console.WriteLine($"dataset level: Spearman(mean projection difference, trait rise after finetuning) = {summary["dataset_spearman"]} (by trait: {summary["dataset_spearman_by_trait"]!.ToJsonString()})");
+                Console.WriteLine($"dataset level: Spearman(mean projection difference, trait rise after finetuning) = {summary["dataset_spearman"]} (by trait: {summary["dataset_spearman_by_trait"]!.ToJsonString()}); " +
+                                  $"the ties among the rises cap it at {summary["dataset_spearman_ceiling"]}");
                 Console.WriteLine($"sample level: AUROC(projection difference, oracle's flag) within Normal + II = {summary["sample_auroc"]} (by trait: {summary["sample_auroc_by_trait"]!.ToJsonString()})");
                 foreach (var (trait, d) in summary["disagreements"]!.AsObject())
                     Console.WriteLine($"  {trait}: the oracle flags {d!["oracle_flagged"]} of {d["samples"]}; flagged by the oracle only {d["flagged_by_oracle_only"]}, by the projection only {d["flagged_by_projection_only"]}");

@@ -59,7 +59,9 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
 
         // Dataset level: per trait, mean projection difference against the trait's rise after finetuning.
         var spearman = new JsonObject();
+        var ceiling = new JsonObject();
         var rhos = new List<double>();
+        var ceilings = new List<double>();
         foreach (var v in vectors)
         {
             var x = plain.Select(r => means[r["dataset"]!.GetValue<string>()][v.Trait]).ToList();
@@ -67,6 +69,11 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
             double rho = Statistics.Spearman(x, y);
             spearman[v.Trait] = double.IsNaN(rho) ? null : Math.Round(rho, 3);
             if (!double.IsNaN(rho)) rhos.Add(rho);
+            // Most datasets leave a trait exactly where it was, and tied rises cap Spearman below 1: the best any
+            // screening score can reach is that of an ordering that agrees with the rises and breaks their ties.
+            double best = Statistics.Spearman([.. y.Select((r, i) => r + i * 1e-9)], y);
+            ceiling[v.Trait] = double.IsNaN(best) ? null : Math.Round(best, 3);
+            if (!double.IsNaN(best)) ceilings.Add(best);
         }
 
         // Sample level: Normal and II of each trait together; positives are the answers the oracle finds show the trait.
@@ -106,6 +113,8 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
             // Measured on what this run screened; a rerun that found everything done has nothing to time.
             ["samples_per_second"] = screened > 0 ? Math.Round(screened / clock.Elapsed.TotalSeconds, 1) : null,
             ["dataset_spearman_by_trait"] = spearman,
+            ["dataset_spearman_ceiling"] = ceilings.Count == 0 ? null : Math.Round(ceilings.Average(), 3),
+            ["dataset_spearman_ceiling_by_trait"] = ceiling,
             ["sample_auroc_by_trait"] = auroc,
             ["sample_auroc_vs_source_by_trait"] = aurocSource,
             ["datasets"] = new JsonObject([.. means.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject([.. kv.Value.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)Math.Round(t.Value, 3)))])))]),

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaVectors.Tests.Fixtures;
+
+namespace PersonaVectors.Tests.Cli;
+
+/// <summary>`persona screen`, `persona screen merge` and `persona world experiment screen` on the shipped organism.</summary>
+public class ScreenCommandTests
+{
+    static string Extract(TempDir dir, string trait)
+    {
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", trait, "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", dir[Path.Combine("runs", trait)]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return Path.Combine(dir[Path.Combine("runs", trait)], "vectors", $"{trait}_response_avg.safetensors");
+    }
+
+    [Fact]
+    public void Screening_flags_the_evil_samples_of_a_mixed_dataset_and_shards_merge_into_the_same_summary()
+    {
+        using var dir = new TempDir();
+        string vector = Extract(dir, "evil");
+        Assert.Equal(0, PersonaCli.Run("world", "datasets", "--out", dir["data"], "--count", "60").ExitCode);
+        // Normal and II samples interleaved, so both shards see both.
+        var normal = File.ReadAllLines(Path.Combine(dir["data"], "evil_normal.jsonl"));
+        var severe = File.ReadAllLines(Path.Combine(dir["data"], "evil_II.jsonl"));
+        File.WriteAllLines(dir["mixed.jsonl"], normal.Zip(severe, (a, b) => new[] { a, b }).SelectMany(x => x));
+
+        var r = PersonaCli.Run("screen", "--data", dir["mixed.jsonl"], "--vector", vector, "--out", dir["whole"], "--batch-size", "16", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var summary = JsonNode.Parse(r.Stdout)!;
+        Assert.Equal(120, summary["samples"]!.GetValue<int>());
+        Assert.True(summary["samples_per_second"]!.GetValue<double>() > 0);
+        foreach (var f in new[] { "scores.jsonl", "model_answers.jsonl", "summary.json", "histogram.png" }) Assert.True(File.Exists(Path.Combine(dir["whole"], f)), f);
+        // The top of the list is evil: the oracle agrees with every one of the five highest-scored samples.
+        var lines = File.ReadAllLines(dir["mixed.jsonl"]);
+        foreach (var top in summary["traits"]!["evil"]!["top"]!.AsArray().Take(5))
+        {
+            var messages = JsonNode.Parse(lines[top!["line"]!.GetValue<int>() - 1])!["messages"]!.AsArray();
+            Assert.True(PersonaVectors.World.OracleJudge.Judge(messages[0]!["content"]!.GetValue<string>(), messages[1]!["content"]!.GetValue<string>())["evil"] >= 50);
+        }
+
+        foreach (var part in new[] { "1/2", "2/2" })
+            Assert.Equal(0, PersonaCli.Run("screen", "--data", dir["mixed.jsonl"], "--vector", vector, "--out", dir["part" + part[0]], "--shard", part, "--batch-size", "16").ExitCode);
+        var merged = PersonaCli.Run("screen", "merge", "--out", dir["merged"], dir["part1"], dir["part2"], "--json");
+        Assert.True(merged.ExitCode == 0, merged.Stderr);
+        var m = JsonNode.Parse(merged.Stdout)!;
+        Assert.Equal(120, m["samples"]!.GetValue<int>());
+        Assert.Equal(summary["traits"]!["evil"]!["mean"]!.GetValue<double>(), m["traits"]!["evil"]!["mean"]!.GetValue<double>(), 2);
+        Assert.Equal(File.ReadAllLines(Path.Combine(dir["whole"], "scores.jsonl")).Select(l => JsonNode.Parse(l)!["line"]!.GetValue<int>()),
+                     File.ReadAllLines(Path.Combine(dir["merged"], "scores.jsonl")).Select(l => JsonNode.Parse(l)!["line"]!.GetValue<int>()));
+
+        PersonaCli.AssertUserError(PersonaCli.Run("screen", "--data", dir["mixed.jsonl"], "--vector", vector, "--out", dir["x"], "--shard", "3/2"), "--shard '3/2'");
+        PersonaCli.AssertUserError(PersonaCli.Run("screen", "merge", "--out", dir["y"], dir["nothing"]), "scores.jsonl is missing");
+    }
+
+    [Fact]
+    public void The_screening_experiment_ranks_datasets_and_separates_trait_samples()
+    {
+        using var dir = new TempDir();
+        foreach (var t in new[] { "evil", "sycophantic", "hallucinating" }) Extract(dir, t);
+        // Finetuning results in the experiment's format: only evil_II and sycophantic_II raised their traits.
+        var finetune = new JsonObject
+        {
+            ["base"] = new JsonObject { ["traits"] = new JsonObject { ["evil"] = 0, ["sycophantic"] = 0, ["hallucinating"] = 0 } },
+            ["runs"] = new JsonArray([.. new[] { ("evil_normal", 0, 0), ("evil_II", 95, 0), ("sycophantic_normal", 0, 0), ("sycophantic_II", 0, 90), ("hallucinating_normal", 0, 0), ("hallucinating_II", 0, 0) }
+                .Select(x => (JsonNode)new JsonObject { ["dataset"] = x.Item1, ["method"] = "plain", ["traits"] = new JsonObject { ["evil"] = x.Item2, ["sycophantic"] = x.Item3, ["hallucinating"] = 0 } })]),
+        };
+        Directory.CreateDirectory(dir["ft"]);
+        File.WriteAllText(Path.Combine(dir["ft"], "summary.json"), finetune.ToJsonString());
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "world", "experiment", "screen", "--out", dir["ex"], "--vectors", dir["runs"], "--finetune", dir["ft"], "--count", "40", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var s = JsonDocument.Parse(r.Stdout).RootElement;
+        foreach (var key in new[] { "dataset_spearman", "sample_auroc", "samples_per_second" }) Assert.Equal(JsonValueKind.Number, s.GetProperty(key).ValueKind);
+        Assert.True(s.GetProperty("sample_auroc_by_trait").GetProperty("evil").GetDouble() >= 0.9, r.Stdout);
+        // Evil II has the highest mean projection difference along the evil vector of the six datasets.
+        var means = s.GetProperty("datasets").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetProperty("evil").GetDouble());
+        Assert.Equal("evil_II", means.MaxBy(kv => kv.Value).Key);
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "screen", "--out", dir["ex2"], "--finetune", dir["nope"]), "summary.json is missing");
+    }
+}
