@@ -16,6 +16,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     FinetuneCommand.Create(),
     ShiftCommand.Create(),
     ScreenCommand.Create(),
+    ServeCommand.Create(),
     WorldCommand.Create(),
     ExtractCommand.Create(),
     ArtifactsCommand.Create(),

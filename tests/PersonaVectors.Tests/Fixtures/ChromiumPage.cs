@@ -15,6 +15,7 @@ public sealed class ChromiumPage : IAsyncDisposable
 
     ChromiumPage(IPlaywright playwright, IBrowser browser, IPage page) => (_playwright, _browser, Page) = (playwright, browser, page);
 
+    /// <param name="file">A local HTML file, or an http(s) URL.</param>
     public static async Task<ChromiumPage> OpenAsync(string file)
     {
         string executable = Chromium.Require();
@@ -22,7 +23,7 @@ public sealed class ChromiumPage : IAsyncDisposable
         var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = executable, Headless = true });
         var page = await browser.NewPageAsync();
         var b = new ChromiumPage(playwright, browser, page);
-        string url = new Uri(Path.GetFullPath(file)).AbsoluteUri;
+        string url = file.StartsWith("http", StringComparison.Ordinal) ? file : new Uri(Path.GetFullPath(file)).AbsoluteUri;
         page.Request += (_, r) => { if (r.Url != url && !r.Url.StartsWith("data:", StringComparison.Ordinal)) b.Requests.Add(r.Url); };
         await page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Load });
         return b;

@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Generation;
 
-/// <summary>A token produced for one prompt of a batch, for streaming.</summary>
-public readonly record struct TokenEvent(int Row, int Token);
+/// <summary>A token produced for one prompt of a batch, for streaming; with its log-probability and the most
+/// likely alternatives when <see cref="SamplingOptions.TopLogProbs"/> asks for them.</summary>
+public readonly record struct TokenEvent(int Row, int Token, float LogProb = float.NaN, (int Token, float LogProb)[]? Top = null);
 
 /// <summary>
 /// Batched autoregressive generation with a KV cache. Prompts are left-padded to a common length (with a
@@ -65,6 +66,21 @@ public static class BatchGenerator
                     LastPositionLogitsOnly = true,
                 });
                 var next = Sampler.Next(logits.squeeze(1), options, generator).cpu().data<long>().ToArray();
+                float[]? logProbs = null;
+                long[]? topIds = null;
+                float[]? topValues = null;
+                int vocab = (int)logits.shape[^1];
+                if (options.TopLogProbs >= 0)
+                {
+                    var lp = logits.squeeze(1).to(ScalarType.Float32).log_softmax(-1).cpu();
+                    logProbs = lp.data<float>().ToArray();
+                    if (options.TopLogProbs > 0)
+                    {
+                        var (values, indices) = lp.topk(options.TopLogProbs, -1);
+                        topValues = values.data<float>().ToArray();
+                        topIds = indices.data<long>().ToArray();
+                    }
+                }
 
                 var keep = new List<int>();
                 for (int i = 0; i < active.Count; i++)
@@ -72,7 +88,13 @@ public static class BatchGenerator
                     int row = active[i], token = (int)next[i];
                     if (stopTokens.Contains(token)) { finish[row] = (FinishReason.Stop, token); continue; }
                     outputs[row].Add(token);
-                    onToken?.Invoke(new TokenEvent(row, token));
+                    if (onToken is not null)
+                    {
+                        int k = options.TopLogProbs;
+                        onToken(logProbs is null ? new TokenEvent(row, token)
+                            : new TokenEvent(row, token, logProbs[i * vocab + token],
+                                k > 0 ? [.. Enumerable.Range(0, k).Select(j => ((int)topIds![i * k + j], topValues![i * k + j]))] : []));
+                    }
                     keep.Add(i);
                 }
                 if (keep.Count < active.Count && keep.Count > 0)

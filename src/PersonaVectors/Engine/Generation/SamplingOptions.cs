@@ -11,6 +11,9 @@ public sealed record SamplingOptions
     public int TopK { get; init; }
     /// <summary>Same seed, same prompts, same settings: same samples.</summary>
     public long Seed { get; init; }
+    /// <summary>Report each chosen token's log-probability (under the model, before temperature) and this many
+    /// alternatives in every <see cref="TokenEvent"/>; -1 (default) reports none.</summary>
+    public int TopLogProbs { get; init; } = -1;
 
     public void Validate()
     {
@@ -18,6 +21,7 @@ public sealed record SamplingOptions
         if (!double.IsFinite(Temperature) || Temperature < 0) throw new InvalidRequestException($"temperature must be a finite number >= 0, got {Temperature}");
         if (!(TopP > 0 && TopP <= 1)) throw new InvalidRequestException($"top_p must be in (0, 1], got {TopP}");
         if (TopK < 0) throw new InvalidRequestException($"top_k must be >= 0, got {TopK}");
+        if (TopLogProbs is < -1 or > 20) throw new InvalidRequestException($"top_logprobs must be between 0 and 20, got {TopLogProbs}");
     }
 }
 

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PersonaVectors.Tests.Fixtures;
+
+/// <summary>`persona serve` running as its own process on a free loopback port, stopped when disposed.</summary>
+public sealed class PersonaServer : IDisposable
+{
+    readonly Process _process;
+    readonly System.Text.StringBuilder _output = new();
+
+    public string BaseUrl { get; }
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public PersonaServer(params string[] args)
+    {
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            BaseUrl = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
+            probe.Stop();
+        }
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "persona.dll"));
+        psi.ArgumentList.Add("serve");
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add(BaseUrl);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"persona serve exited ({_process.ExitCode}):\n{Output}");
+            try { if (http.GetAsync(BaseUrl + "/").Result.IsSuccessStatusCode) return; }
+            catch (AggregateException) { }
+            Thread.Sleep(200);
+        }
+        Dispose();
+        throw new TimeoutException($"persona serve did not answer at {BaseUrl}:\n{Output}");
+    }
+
+    public bool IsRunning => !_process.HasExited;
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) { _process.Kill(true); _process.WaitForExit(10_000); }
+        _process.Dispose();
+    }
+}
