@@ -10,22 +10,31 @@ using Xunit.Abstractions;
 
 namespace PersonaVectors.Tests.Cli;
 
+/// <summary>One small evil extraction run on the organism, shared by the server tests.</summary>
+public sealed class EvilRunFixture : IDisposable
+{
+    readonly TempDir _dir = new();
+    readonly Lazy<string> _run;
+
+    public EvilRunFixture() => _run = new(() =>
+    {
+        string run = _dir["evil"];
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil", "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return run;
+    });
+
+    public string Run => _run.Value;
+
+    public void Dispose() => _dir.Dispose();
+}
+
 /// <summary>`persona serve` on loopback: the official OpenAI SDK, the persona extension, bad requests, the dashboard, and load.</summary>
-public sealed class ServeCommandTests(ITestOutputHelper output) : IDisposable
+public sealed class ServeCommandTests(ITestOutputHelper output, EvilRunFixture evil) : IClassFixture<EvilRunFixture>
 {
     const string Key = "test-key-123";
-    readonly TempDir _dir = new();
 
-    string Run()
-    {
-        string run = _dir["runs/evil"];
-        if (!Directory.Exists(run))
-        {
-            var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil", "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
-            Assert.True(r.ExitCode == 0, r.Stderr);
-        }
-        return run;
-    }
+    string Run() => evil.Run;
 
     static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
@@ -163,6 +172,4 @@ public sealed class ServeCommandTests(ITestOutputHelper output) : IDisposable
             $"{latencies.Count / seconds:F1} answers/s; latency p50 {latencies[latencies.Count / 2]:F0} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F0} ms");
         Assert.True(server.IsRunning);
     }
-
-    public void Dispose() => _dir.Dispose();
 }
