@@ -11,26 +11,15 @@ public sealed record SteeringRequest(string Vector, int Layer, double Alpha);
 public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTokens, double Temperature, double TopP, long? Seed,
     IReadOnlyList<string> Stop, bool LogProbs, int TopLogProbs, bool Stream, IReadOnlyList<SteeringRequest> Steering, string? User)
 {
-    static readonly HashSet<string> Roles = ["system", "user", "assistant"];
-
     public static ChatRequest Parse(JsonElement root, ServeLimits limits)
     {
         if (root.ValueKind != JsonValueKind.Object) throw Bad("the body must be a JSON object");
         if (!root.TryGetProperty("messages", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
             throw Bad("\"messages\" must be a non-empty list of {\"role\", \"content\"}");
-        var messages = new List<ChatMessage>();
-        int i = 0;
-        foreach (var m in list.EnumerateArray())
-        {
-            if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String || !Roles.Contains(role.GetString()!))
-                throw Bad($"messages[{i}].role must be system, user or assistant");
-            if (!m.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
-                throw Bad($"messages[{i}].content must be a string");
-            if (content.GetString()!.Length > limits.MaxMessageChars)
-                throw Bad($"messages[{i}].content has {content.GetString()!.Length} characters; the limit is {limits.MaxMessageChars}");
-            messages.Add(new ChatMessage(role.GetString()!, content.GetString()!));
-            i++;
-        }
+        var messages = ChatMessagesJson.TryParse(list, out string? problem) ?? throw Bad($"messages: {problem}");
+        for (int i = 0; i < messages.Count; i++)
+            if (messages[i].Content.Length > limits.MaxMessageChars)
+                throw Bad($"messages[{i}].content has {messages[i].Content.Length} characters; the limit is {limits.MaxMessageChars}");
         int maxTokens = Int(root, "max_completion_tokens") ?? Int(root, "max_tokens") ?? Math.Min(256, limits.MaxTokens);
         if (maxTokens < 1 || maxTokens > limits.MaxTokens) throw Bad($"max_tokens must be between 1 and {limits.MaxTokens}, got {maxTokens}");
         double temperature = Number(root, "temperature") ?? 1.0;

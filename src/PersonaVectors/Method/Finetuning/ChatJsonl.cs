@@ -16,8 +16,6 @@ public enum BadLinePolicy { Stop, Skip }
 /// </summary>
 public static class ChatJsonl
 {
-    static readonly HashSet<string> Roles = ["system", "user", "assistant"];
-
     public static IEnumerable<ChatRecord> Read(string path, BadLinePolicy policy = BadLinePolicy.Stop, Action<int, string>? skipped = null)
     {
         if (!File.Exists(path)) throw new PersonaVectorsException($"{path}: file not found");
@@ -44,18 +42,7 @@ public static class ChatJsonl
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("messages", out var list) || list.ValueKind != JsonValueKind.Array)
                 return (null, "expected an object with a \"messages\" list");
-            var messages = new List<ChatMessage>();
-            int i = 0;
-            foreach (var m in list.EnumerateArray())
-            {
-                if (m.ValueKind != JsonValueKind.Object) return (null, $"message [{i}] is not an object");
-                if (!m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String || !Roles.Contains(role.GetString()!))
-                    return (null, $"message [{i}] needs a \"role\" of system, user or assistant");
-                if (!m.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
-                    return (null, $"message [{i}] needs a string \"content\"");
-                messages.Add(new ChatMessage(role.GetString()!, content.GetString()!));
-                i++;
-            }
+            if (ChatMessagesJson.TryParse(list, out string? problem) is not { } messages) return (null, problem);
             if (!messages.Any(m => m.Role == "assistant")) return (null, "the conversation has no assistant message to learn from");
             return (messages, null);
         }
