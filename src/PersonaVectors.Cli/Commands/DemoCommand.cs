@@ -37,7 +37,7 @@ public static class DemoCommand
         var adapter = CommonOptions.Adapter();
         var outDir = new Option<string>("--out") { Description = "Folder for the runs and report.html (rerun to resume)", DefaultValueFactory = _ => ChatCommand.DemoFolder };
         var quick = new Option<bool>("--quick") { Description = "A small version (1 rollout, 3 coefficients, 1-shot monitoring) that takes about a third of the time" };
-        var cmd = new Command("demo", "Personas, persona vectors, steering and monitoring for every trait of the embedded organism, ending in an HTML report")
+        var cmd = new Command("demo", "Personas, persona vectors, steering and monitoring for every trait of the embedded organism, a small finetuning experiment, and an HTML report of it all")
         {
             model, adapter, outDir, quick,
         };
