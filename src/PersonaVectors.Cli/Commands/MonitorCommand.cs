@@ -15,6 +15,7 @@ public static class MonitorCommand
         var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to read (default: the chosen layer in the run's summary.json next to the vector)" };
         var outDir = new Option<string>("--out") { Description = "Folder for summary.json (every point) and monitor.png (scatter plot)", Required = true };
+        var samples = new Option<int>("--samples") { Description = "Answers sampled per prompt; each point's trait is their mean (1 = the paper's single answer)", DefaultValueFactory = _ => 1 };
         var shots = new Option<int>("--shots") { Description = "Most earlier trait-expressing exchanges in the many-shot experiment", DefaultValueFactory = _ => 4 };
         var judge = JudgeOption.Create();
         var model = CommonOptions.Model();
@@ -24,7 +25,7 @@ public static class MonitorCommand
         var json = CommonOptions.Json();
         var cmd = new Command("monitor", "Does the vector, read at the last prompt token, predict the trait of the answer? Graded system prompts and many-shot prompts, Pearson r")
         {
-            vectorPath, layer, outDir, shots, judge, model, adapter, maxTokens, seed, json,
+            vectorPath, layer, outDir, shots, samples, judge, model, adapter, maxTokens, seed, json,
         };
         cmd.SetAction(async (r, cancel) =>
         {
@@ -38,7 +39,7 @@ public static class MonitorCommand
             using var lm = Engine.LanguageModel.Load(folder, adapter: r.GetValue(adapter));
             vector.EnsureFits(lm.Config, path);
             string dir = r.GetValue(outDir)!;
-            var summary = await Run(lm, trait, vector, at, dir, JudgeOption.Make(r.GetValue(judge)!, dir), r.GetValue(shots), r.GetValue(maxTokens), r.GetValue(seed), cancel);
+            var summary = await Run(lm, trait, vector, at, dir, JudgeOption.Make(r.GetValue(judge)!, dir), r.GetValue(shots), r.GetValue(maxTokens), r.GetValue(seed), cancel, r.GetValue(samples));
             if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
             else
             {
@@ -56,13 +57,13 @@ public static class MonitorCommand
 
     /// <summary>Both experiments for one world trait; writes DIR/summary.json (every point) and DIR/monitor.png.</summary>
     public static async Task<JsonObject> Run(Engine.LanguageModel lm, TraitSpec trait, PersonaVector vector, int at, string dir,
-        Method.Judging.IAnswerJudge judge, int shots, int maxTokens, long seed, CancellationToken cancel)
+        Method.Judging.IAnswerJudge judge, int shots, int maxTokens, long seed, CancellationToken cancel, int samples = 1)
     {
         using var v = vector.At(at);
         var artifacts = WorldArtifacts.For(trait.Name);
         var questions = artifacts.EvaluationQuestions;
         var prompts = MonitoringPrompts.SystemPromptSeries(trait, questions).Concat(MonitoringPrompts.ManyShot(trait, questions, shots, seed)).ToList();
-        var experiment = new MonitoringExperiment(lm, artifacts, judge, maxTokens, seed);
+        var experiment = new MonitoringExperiment(lm, artifacts, judge, maxTokens, seed, samples);
         var points = await experiment.RunAsync(prompts, v, at, cancel);
         var summary = new JsonObject
         {

@@ -18,7 +18,9 @@ public sealed record MonitoringPoint(string Experiment, string Level, string Que
 /// exists, predict how strongly the answer will show the trait? For every prompt it projects that activation on
 /// the unit vector, samples an answer (temperature 1, as deployed models answer), judges it, and correlates.
 /// </summary>
-public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, int maxNewTokens = 64, long seed = 1)
+/// <param name="samples">Answers sampled per prompt; the point's trait is their mean. One sampled answer can only score
+/// what the judge's scale allows (the world's oracle: 0, 33, 67, 100), which caps the correlation a point can show.</param>
+public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, int maxNewTokens = 64, long seed = 1, int samples = 1)
 {
     public async Task<List<MonitoringPoint>> RunAsync(IReadOnlyList<MonitoredPrompt> prompts, Tensor vector, int layer, CancellationToken cancel = default)
     {
@@ -27,13 +29,20 @@ public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifa
         using (var last = new ActivationReader(lm).Read(ids, null, TokenPositions.LastPrompt))
         using (var atLayer = last[.., layer])
             projections = MeanDifference.Project(atLayer, vector);
-        var answers = lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 1, Seed = seed }, 50, cancel);
+        if (samples < 1) throw new InvalidRequestException($"samples per prompt must be at least 1, got {samples}");
+        // Sample k of every prompt comes from its own seeded pass, so one sample per prompt is exactly the single-sample run.
+        var answers = Enumerable.Range(0, samples)
+            .Select(k => lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 1, Seed = seed + k * 1_000_003L }, 50, cancel)).ToList();
         var points = new List<MonitoringPoint>();
         for (int i = 0; i < prompts.Count; i++)
         {
-            var s = await judge.JudgeAsync(artifacts, prompts[i].Question, answers[i].Text, cancel);
-            if (s.Trait is null) continue; // the judge declined: no point to correlate
-            points.Add(new MonitoringPoint(prompts[i].Experiment, prompts[i].Level, prompts[i].Question, projections[i], s.Trait.Value, s.Coherence, answers[i].Text));
+            var scores = new List<AnswerScores>();
+            foreach (var a in answers)
+                scores.Add(await judge.JudgeAsync(artifacts, prompts[i].Question, a[i].Text, cancel));
+            var judged = scores.Where(x => x.Trait is not null).ToList();
+            if (judged.Count == 0) continue; // the judge declined every answer: no point to correlate
+            double? coherence = judged.Any(x => x.Coherence is not null) ? judged.Where(x => x.Coherence is not null).Average(x => x.Coherence!.Value) : null;
+            points.Add(new MonitoringPoint(prompts[i].Experiment, prompts[i].Level, prompts[i].Question, projections[i], judged.Average(x => x.Trait!.Value), coherence, answers[0][i].Text));
         }
         return points;
     }

@@ -23,3 +23,39 @@ public class MonitoringCorrelationTests
         Assert.True(double.IsNaN(MonitoringExperiment.Correlation([P("a", 1, 5), P("a", 2, 6), P("a", 3, 7)], "b")));
     }
 }
+
+public class MonitoringSamplesTests
+{
+    /// <summary>Scores an answer by its length, so different samples score differently and the mean can be checked.</summary>
+    sealed class LengthJudge : PersonaVectors.Method.Judging.IAnswerJudge
+    {
+        public string Name => "length";
+        public Task<PersonaVectors.Method.Judging.AnswerScores> JudgeAsync(PersonaVectors.Method.TraitArtifacts a, string question, string answer, CancellationToken cancel = default) =>
+            Task.FromResult(new PersonaVectors.Method.Judging.AnswerScores(answer.Length % 101, 100));
+    }
+
+    [Fact]
+    public async Task Each_point_averages_the_trait_over_its_sampled_answers_and_one_sample_is_the_single_answer_run()
+    {
+        using var m = new PersonaVectors.Tests.Fixtures.RandomModelFolder(seed: 17);
+        using var lm = PersonaVectors.Engine.LanguageModel.Load(m.Path);
+        var artifacts = PersonaVectors.Tests.Fixtures.TestExtraction.Artifacts();
+        List<MonitoredPrompt> prompts = [.. Enumerable.Range(0, 4).Select(i => new MonitoredPrompt("e", $"{i}", $"Q{i}?", [new("user", $"Question {i}?")]))];
+        float[] v = [.. Enumerable.Range(0, lm.Config.HiddenSize).Select(i => (float)Math.Sin(i))];
+        using var direction = TorchSharp.torch.tensor(v);
+        var one = await new MonitoringExperiment(lm, artifacts, new LengthJudge(), maxNewTokens: 8, seed: 5).RunAsync(prompts, direction, 2);
+        var three = await new MonitoringExperiment(lm, artifacts, new LengthJudge(), maxNewTokens: 8, seed: 5, samples: 3).RunAsync(prompts, direction, 2);
+
+        // By hand: the three passes use seeds 5, 5 + 1000003 and 5 + 2000006.
+        var ids = prompts.Select(p => lm.EncodeChat(p.Messages, true)).ToList();
+        var passes = Enumerable.Range(0, 3).Select(k => lm.GenerateInBatches(ids, new PersonaVectors.Engine.Generation.SamplingOptions { MaxNewTokens = 8, Temperature = 1, Seed = 5 + k * 1_000_003L }, 50)).ToList();
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            Assert.Equal(passes[0][i].Text.Length % 101, one[i].Trait);
+            Assert.Equal(passes.Average(p => p[i].Text.Length % 101), three[i].Trait, 9);
+            Assert.Equal(one[i].Projection, three[i].Projection, 9);   // the prompt's projection does not depend on sampling
+        }
+        // The samples did differ somewhere, so the mean was really taken over different answers.
+        Assert.Contains(Enumerable.Range(0, prompts.Count), i => passes.Select(p => p[i].Text.Length).Distinct().Count() > 1);
+    }
+}
