@@ -155,11 +155,7 @@ public sealed class ModelWorker : IDisposable
     double[][] Project(ActivationReader reader, List<int[]> prompts, List<int[]>? answers, TokenPositions positions)
     {
         using var read = reader.Read(prompts, answers, positions);
-        return [.. Enumerable.Range(0, prompts.Count).Select(i => _traits.Select(t =>
-        {
-            using var row = read[i, t.Layer];
-            return Projection.OnUnit(row.data<float>().ToArray(), t.Vector);
-        }).ToArray())];
+        return Projection.AtLayers(read, [.. _traits.Select(t => (t.Layer, t.Vector))]);
     }
 
     public void Dispose()

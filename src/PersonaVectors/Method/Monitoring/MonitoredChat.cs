@@ -115,10 +115,6 @@ public sealed class MonitoredChat
     {
         if (answer.Length == 0 || Traits.Count == 0) return null;
         using var read = new ActivationReader(_lm).Read([prompt], [answer], TokenPositions.Answer);
-        return Traits.Select(t =>
-        {
-            using var row = read[0, t.Layer];
-            return Projection.OnUnit(row.data<float>().ToArray(), t.Vector);
-        }).ToArray();
+        return Projection.AtLayers(read, [.. Traits.Select(t => (t.Layer, t.Vector))])[0];
     }
 }

@@ -123,10 +123,10 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<ScreeningVector> 
             {
                 using var d = data[i, v.Layer];
                 using var m = model[i, v.Layer];
-                float[] dv = d.data<float>().ToArray(), mv = m.data<float>().ToArray();
-                dataProjection[v.Trait] = Monitoring.Projection.OnUnit(dv, v.Vector);
-                modelProjection[v.Trait] = Monitoring.Projection.OnUnit(mv, v.Vector);
-                scores[v.Trait] = ProjectionDifference.Of(dv, mv, v.Vector);
+                var pair = ProjectionDifference.Of(d.data<float>().ToArray(), m.data<float>().ToArray(), v.Vector);
+                dataProjection[v.Trait] = pair.Data;
+                modelProjection[v.Trait] = pair.Model;
+                scores[v.Trait] = pair.Difference;
             }
             records.Add(new ScreenRecord(Key(samples[i].Line), samples[i].Line, samples[i].Prompt, scores, dataProjection, modelProjection));
         }

@@ -10,6 +10,12 @@ namespace PersonaVectors.Method.Screening;
 /// </summary>
 public static class ProjectionDifference
 {
-    public static double Of(float[] dataAnswerMean, float[] modelAnswerMean, float[] vector) =>
-        Projection.OnUnit(dataAnswerMean, vector) - Projection.OnUnit(modelAnswerMean, vector);
+    public static ProjectedPair Of(float[] dataAnswerMean, float[] modelAnswerMean, float[] vector) =>
+        new(Projection.OnUnit(dataAnswerMean, vector), Projection.OnUnit(modelAnswerMean, vector));
+}
+
+/// <summary>The two projections a projection difference is made of.</summary>
+public readonly record struct ProjectedPair(double Data, double Model)
+{
+    public double Difference => Data - Model;
 }

@@ -21,6 +21,18 @@ public class PersonaMonitorTests
     }
 
     [Fact]
+    public void Read_activations_are_projected_row_by_row_each_direction_at_its_own_layer()
+    {
+        // Two rows, layers 0 and 1, hidden 2: row r, layer l holds (10r + l, 1).
+        using var read = TorchSharp.torch.tensor(new float[] { 0, 1, 1, 1, 10, 1, 11, 1 }, [2, 2, 2]);
+        var p = Projection.AtLayers(read, [(0, [1f, 0f]), (1, [0f, 2f]), (1, [3f, 4f])]);
+        Assert.Equal([0.0, 1.0, 0.6 * 1 + 0.8], p[0]);
+        Assert.Equal(10.0, p[1][0], 12);
+        Assert.Equal(1.0, p[1][1], 12);
+        Assert.Equal(0.6 * 11 + 0.8, p[1][2], 6);
+    }
+
+    [Fact]
     public void The_midpoint_threshold_lies_halfway_between_the_two_means()
     {
         Assert.Equal(2.0, PersonaMonitor.MidpointThreshold([4, 6, 8], [-2, -3, -1]), 12); // (6 + -2) / 2

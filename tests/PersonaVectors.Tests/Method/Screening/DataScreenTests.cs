@@ -33,9 +33,9 @@ public class DataScreenTests
     [Fact]
     public void The_projection_difference_is_the_data_answer_mean_minus_the_model_answer_mean_on_the_unit_vector()
     {
-        Assert.Equal(1.0, ProjectionDifference.Of([1, 2, 0], [0, 1, 0], [0, 2, 0]), 12);       // (2 - 1) on ŷ
-        Assert.Equal(0.0, ProjectionDifference.Of([0, 0, 0], [3, 4, 0], [0, 0, 5]), 12);        // nothing along ẑ on either side
-        Assert.Equal(5.0 - 1.4, ProjectionDifference.Of([3, 4], [1, 1], [3, 4]), 12);         // 5 − (0.6 + 0.8)
+        Assert.Equal(1.0, ProjectionDifference.Of([1, 2, 0], [0, 1, 0], [0, 2, 0]).Difference, 12);       // (2 - 1) on ŷ
+        Assert.Equal(0.0, ProjectionDifference.Of([0, 0, 0], [3, 4, 0], [0, 0, 5]).Difference, 12);        // nothing along ẑ on either side
+        Assert.Equal(5.0 - 1.4, ProjectionDifference.Of([3, 4], [1, 1], [3, 4]).Difference, 12);         // 5 − (0.6 + 0.8)
 
         // In the pipeline, by hand: the sample's answer tokens and the model's greedy answer, averaged one causal prefix at a time.
         using var m = new RandomModelFolder(seed: 31);
