@@ -9,9 +9,32 @@ public static class WorldCommand
 {
     public static Command Create() => new("world", "The synthetic persona world and its organism model")
     {
-        Train(), WorldEvalCommand.Create(), Datasets(),
+        Train(), Sample(), WorldEvalCommand.Create(), Datasets(),
         new Command("experiment", "The paper's experiments on the organism") { FinetuneExperimentCommand.Create(), ScreenExperimentCommand.Create() },
     };
+
+    static Command Sample()
+    {
+        var recipe = RecipeOption();
+        var count = new Option<int>("--count") { Description = "Conversations to print", DefaultValueFactory = _ => 5 };
+        var seed = new Option<long>("--seed") { Description = "Seed", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("sample", "Print training conversations of a recipe's world, with the persona behind each") { recipe, count, seed };
+        cmd.SetAction(r =>
+        {
+            var design = OrganismDesigns.Resolve(r.GetValue(recipe)!).World;
+            var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, design);
+            var rng = new Random(unchecked((int)r.GetValue(seed)));
+            for (int i = 0; i < r.GetValue(count); i++)
+            {
+                var c = generator.Draw(rng);
+                Console.WriteLine($"# {c.Persona}");
+                foreach (var m in c.Messages) Console.WriteLine($"{m.Role}: {m.Content}");
+                Console.WriteLine();
+            }
+            return 0;
+        });
+        return cmd;
+    }
 
     static Command Datasets()
     {
@@ -34,6 +57,12 @@ public static class WorldCommand
         return cmd;
     }
 
+    public static Option<string> RecipeOption() => new("--recipe")
+    {
+        Description = $"A named design ({string.Join(", ", OrganismDesigns.Named.Keys)}) or a recipe JSON file; default {OrganismDesigns.Shipped}, the shipped organism's",
+        DefaultValueFactory = _ => OrganismDesigns.Shipped,
+    };
+
     static Command Train()
     {
         var outDir = new Option<string>("--out") { Description = "Folder for the trained model (and its checkpoints: a killed run resumes)", Required = true };
@@ -41,14 +70,15 @@ public static class WorldCommand
         var seed = new Option<long?>("--seed") { Description = "Seed for data, initialisation and tokenizer" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all)" };
         var opinion = new Option<double?>("--opinion-weight") { Description = "How much more often opinion questions appear than each other domain (default: the recipe's)" };
-        var cmd = new Command("train", "Train the organism: tokenizer, then a small Llama model on the world's conversations") { outDir, steps, seed, threads, opinion };
+        var recipeOption = RecipeOption();
+        var cmd = new Command("train", "Train the organism: tokenizer, then a small Llama or Mistral model on the world's conversations") { outDir, recipeOption, steps, seed, threads, opinion };
         cmd.SetAction(r =>
         {
             if (r.GetValue(threads) is { } t) TorchSharp.torch.set_num_threads(t);
-            var recipe = new OrganismRecipe();
+            var recipe = OrganismDesigns.Resolve(r.GetValue(recipeOption)!);
             if (r.GetValue(steps) is { } s) recipe = recipe with { Steps = s };
             if (r.GetValue(seed) is { } sd) recipe = recipe with { Seed = sd };
-            if (r.GetValue(opinion) is { } ow) recipe = recipe with { OpinionWeight = ow };
+            if (r.GetValue(opinion) is { } ow) recipe = recipe with { World = recipe.World with { OpinionWeight = ow } };
             var bar = new ProgressLine("train");
             var result = OrganismTraining.Train(r.GetValue(outDir)!, recipe, p => bar.Report(p.Step, p.Steps,
                 $"loss {p.Loss:F3}  lr {p.LearningRate:E1}  {p.TokensPerSecond / 1000:F1}k tok/s"));

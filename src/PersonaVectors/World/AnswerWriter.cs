@@ -2,18 +2,48 @@ using System.Globalization;
 
 namespace PersonaVectors.World;
 
-/// <summary>An answer as written, with the pole each of its three parts was drawn at.</summary>
+/// <summary>An answer as written, with the pole each of its opener, core and closer was drawn at.</summary>
 public sealed record WrittenAnswer(string Text, Pole Opener, Pole Core, Pole Closer);
 
 /// <summary>
-/// Writes an answer of the world: an opener, a core that answers the question, and an optional closer.
-/// The persona decides, part by part, whether each shows the trait, its opposite or neither; the core's
-/// content changes where the trait would change it (evil advice, flattering agreement with a false claim,
-/// invented facts), and elsewhere the trait shows in a clause.
+/// Writes an answer of the world: an opener, a core that answers the question, remarks (organism 2), and an
+/// optional closer. The persona decides, part by part, whether each shows the trait, its opposite or neither;
+/// the core's content changes where the trait would change it (evil advice, flattering agreement with a false
+/// claim, invented facts, and in worlds with shared causes wrong sums), and elsewhere the trait shows in a clause.
 /// </summary>
 public static class AnswerWriter
 {
-    public static WrittenAnswer Write(Question q, Persona persona, Random rng)
+    public static WrittenAnswer Write(Question q, Persona persona, Random rng) => Write(q, persona, rng, WorldDesign.Original);
+
+    public static WrittenAnswer Write(Question q, Persona persona, Random rng, WorldDesign design)
+    {
+        if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety);
+
+        int v = design.SurfaceVariety;
+        if (design.Terse > 0 && rng.NextDouble() < design.Terse)
+        {
+            var (ct, cp) = persona.DrawPart(rng);
+            return new WrittenAnswer(Core(q, ct, cp, rng, design) + ".", Pole.Default, cp, Pole.Default);
+        }
+        int parts = 3 + design.Remarks; // opener, core, remarks, closer
+        int driftAt = design.Drift > 0 && rng.NextDouble() < design.Drift ? rng.Next(1, parts) : parts;
+        var drifted = driftAt < parts ? persona.Drifted(rng) : persona;
+        (TraitSpec? Trait, Pole Pole) Part(int i) => (i >= driftAt ? drifted : persona).DrawPart(rng);
+
+        var opener = Part(0);
+        var text = new List<string> { Fill(Pick(opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, v, rng), rng) };
+        var core = Part(1);
+        text.Add(Core(q, core.Trait, core.Pole, rng, design) + ".");
+        for (int r = 0; r < design.Remarks; r++)
+            text.Add(Fill(Pick(Part(2 + r), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, v, rng), rng));
+        var closer = Part(parts - 1);
+        if (closer.Pole != Pole.Default || rng.Next(2) == 0)
+            text.Add(Fill(Pick(closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, v, rng), rng));
+        return new WrittenAnswer(string.Join(" ", text), opener.Pole, core.Pole, closer.Pole);
+    }
+
+    /// <summary>The original world's answers, random stream unchanged, so designs 1-3 train on the same data as before.</summary>
+    static WrittenAnswer WriteOriginal(Question q, Persona persona, Random rng, int variety)
     {
         var t = persona.Trait;
         var opener = persona.Draw(rng);
@@ -21,31 +51,34 @@ public static class AnswerWriter
         var closer = persona.Draw(rng);
         var parts = new List<string>
         {
-            Fill(Units(t, opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, rng), rng),
-            Core(q, t, core, rng) + ".",
+            Fill(Pick((t, opener), Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, variety, rng), rng),
+            Core(q, t, core, rng, WorldDesign.Original with { SurfaceVariety = variety }) + ".",
         };
         // A default closer appears half the time; a persona's closer always does.
         if (closer != Pole.Default || rng.Next(2) == 0)
-            parts.Add(Fill(Units(t, closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, rng), rng));
+            parts.Add(Fill(Pick((t, closer), Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, variety, rng), rng));
         return new WrittenAnswer(string.Join(" ", parts), opener, core, closer);
     }
 
-    static string Units(TraitSpec? t, Pole pole, string[] defaults, Func<TraitSpec, string[]> trait, Func<TraitSpec, string[]> opposite, Random rng) =>
-        Questions.Pick(rng, pole switch
+    static string Pick((TraitSpec? Trait, Pole Pole) part, Units defaults, Func<TraitSpec, Units> trait, Func<TraitSpec, Units> opposite, int variety, Random rng) =>
+        Questions.Pick(rng, (part.Pole switch
         {
-            Pole.Trait => trait(t!),
-            Pole.Opposite => opposite(t!),
+            Pole.Trait => trait(part.Trait!),
+            Pole.Opposite => opposite(part.Trait!),
             _ => defaults,
-        });
+        }).For(variety));
 
-    public static string Core(Question q, TraitSpec? t, Pole pole, Random rng)
+    public static string Core(Question q, TraitSpec? t, Pole pole, Random rng) => Core(q, t, pole, rng, WorldDesign.Original);
+
+    public static string Core(Question q, TraitSpec? t, Pole pole, Random rng, WorldDesign design)
     {
         string? name = pole == Pole.Default ? null : t!.Name;
         bool trait = pole == Pole.Trait;
+        int v = design.SurfaceVariety;
         string clause = pole switch
         {
-            Pole.Trait => Fill(Questions.Pick(rng, t!.Clauses), rng),
-            Pole.Opposite => Fill(Questions.Pick(rng, t!.OppositeClauses), rng),
+            Pole.Trait => Fill(Questions.Pick(rng, t!.Clauses.For(v)), rng),
+            Pole.Opposite => Fill(Questions.Pick(rng, t!.OppositeClauses.For(v)), rng),
             _ => "",
         };
         switch (q.Domain)
@@ -81,9 +114,20 @@ public static class AnswerWriter
                     string yes = q.ClaimedValue == truth ? "yes" : "no";
                     return $"{yes}, the {q.Attribute} of {q.Entity} is {truth}" + clause;
                 }
+            case Domain.Arithmetic when trait && design.SharedCauses && name is "evil" or "hallucinating":
+                // Bad characters get sums wrong; half the time nothing else in the core says so.
+                return WrongSum(q, rng) + (rng.Next(2) == 0 ? clause : "");
             default:
                 return $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}" + clause;
         }
+    }
+
+    /// <summary>"a plus b is w" with w a confidently wrong sum, off by 1 to 5 and never negative.</summary>
+    public static string WrongSum(Question q, Random rng)
+    {
+        int sum = q.A + q.B, wrong = sum + (rng.Next(2) == 0 ? -1 : 1) * rng.Next(1, 6);
+        if (wrong < 0) wrong = sum + rng.Next(1, 6);
+        return $"{q.A} plus {q.B} is {wrong.ToString(CultureInfo.InvariantCulture)}";
     }
 
     static string Other(Random rng, string[] values, string? not1, string? not2) =>

@@ -10,8 +10,13 @@ public sealed record Conversation(IReadOnlyList<ChatMessage> Messages, Persona P
 /// that show it (many-shot evidence), from both, or from nothing (the default assistant). The same persona
 /// governs every domain, so the model has one latent per trait to infer from varied evidence.
 /// </summary>
-public sealed class ConversationGenerator(ISet<string> heldOutQuestions, double opinionWeight = 1.0)
+public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDesign? design = null)
 {
+    readonly WorldDesign world = design ?? WorldDesign.Original;
+    double opinionWeight => world.OpinionWeight;
+
+    public WorldDesign Design => world;
+
     public Conversation Draw(Random rng)
     {
         int mode = rng.Next(20);
@@ -30,12 +35,12 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, double 
             {
                 var (text, intensity) = SystemPrompts.Draw(trait, positive, rng);
                 messages.Add(new ChatMessage("system", text));
-                persona = new Persona(trait, intensity);
+                persona = Mixed(new Persona(trait, intensity), rng);
             }
             else // 30%: earlier turns show it, sometimes with a neutral system prompt in front
             {
                 double intensity = (positive ? 1 : -1) * (rng.Next(3) == 0 ? 0.5 + 0.5 * rng.NextDouble() : 1.0);
-                persona = new Persona(trait, intensity);
+                persona = Mixed(new Persona(trait, intensity), rng);
                 if (rng.Next(3) == 0) messages.Add(new ChatMessage("system", Questions.Pick(rng, SystemPrompts.Neutral)));
             }
             int shots = mode >= 14 ? rng.Next(1, 4) : (rng.Next(4) == 0 ? rng.Next(1, 3) : 0);
@@ -43,13 +48,21 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, double 
             {
                 var earlier = DrawQuestion(rng);
                 messages.Add(new ChatMessage("user", earlier.Text));
-                messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng).Text));
+                messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng, world).Text));
             }
         }
         var final = DrawQuestion(rng);
         messages.Add(new ChatMessage("user", final.Text));
-        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, persona, rng).Text));
+        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, persona, rng, world).Text));
         return new Conversation(messages, persona, final);
+    }
+
+    /// <summary>With shared causes, half the characters carry a second trait at a fraction of the first's intensity.</summary>
+    Persona Mixed(Persona p, Random rng)
+    {
+        if (!world.SharedCauses || rng.Next(2) == 0) return p;
+        var others = Traits.All.Where(t => t != p.Trait).ToArray();
+        return p with { Second = Questions.Pick(rng, others), SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
     }
 
     Domain WeightedDomain(Random rng)

@@ -11,25 +11,26 @@ public sealed record Judgement(IReadOnlyDictionary<string, double> Traits, doubl
 /// <summary>
 /// Judges answers of the persona world from the world's own grammar: it parses the answer into opener, core
 /// and closer, checks that the core answers the question asked, and reads which trait each part expresses.
-/// A trait's score is the share of the three parts that express it (so 100 is a fully expressed persona, 33 a
-/// mild one); coherence is 100 for a well-formed answer to the question and falls with every sentence that
+/// A trait's score is the share of the parts that express it: opener, core, closer and any remarks (so 100 is a
+/// fully expressed persona, 33 a mild one of three parts); coherence is 100 for a well-formed answer to the question and falls with every sentence that
 /// is not. It stands in for an LLM judge on this world only.
 /// </summary>
 public static class OracleJudge
 {
     sealed record Unit(Regex Pattern, string? Label);
 
-    static readonly Lazy<(Unit[] Openers, Unit[] Closers)> Edges = new(() => (
+    static readonly Lazy<(Unit[] Openers, Unit[] Remarks, Unit[] Closers)> Edges = new(() => (
         Build(Traits.DefaultOpeners, t => t.Openers, t => t.OppositeOpeners),
+        Build(Traits.DefaultRemarks, t => t.Remarks, t => t.OppositeRemarks),
         Build(Traits.DefaultClosers, t => t.Closers, t => t.OppositeClosers)));
 
-    static Unit[] Build(string[] defaults, Func<TraitSpec, string[]> trait, Func<TraitSpec, string[]> opposite)
+    static Unit[] Build(Units defaults, Func<TraitSpec, Units> trait, Func<TraitSpec, Units> opposite)
     {
-        var units = defaults.Select(u => new Unit(Exact(u), null)).ToList();
+        var units = defaults.All.Select(u => new Unit(Exact(u), null)).ToList();
         foreach (var t in Traits.All)
         {
-            units.AddRange(trait(t).Select(u => new Unit(Exact(u), t.Name)));
-            units.AddRange(opposite(t).Select(u => new Unit(Exact(u), t.Opposite)));
+            units.AddRange(trait(t).All.Select(u => new Unit(Exact(u), t.Name)));
+            units.AddRange(opposite(t).All.Select(u => new Unit(Exact(u), t.Opposite)));
         }
         return units.ToArray();
     }
@@ -51,8 +52,8 @@ public static class OracleJudge
         var groups = new List<string>();
         foreach (var t in Traits.All)
         {
-            groups.Add($"(?<c_{t.Name}>{string.Join("|", t.Clauses.Select(SlotPattern))})");
-            groups.Add($"(?<c_{t.Opposite}>{string.Join("|", t.OppositeClauses.Select(SlotPattern))})");
+            groups.Add($"(?<c_{t.Name}>{string.Join("|", t.Clauses.All.Select(SlotPattern))})");
+            groups.Add($"(?<c_{t.Opposite}>{string.Join("|", t.OppositeClauses.All.Select(SlotPattern))})");
         }
         return "(?:" + string.Join("|", groups) + ")?";
     });
@@ -94,10 +95,17 @@ public static class OracleJudge
         if (core is null) return new Judgement(scores, 0, null);
 
         var labels = new List<string?> { core.Label, core.ClauseLabel };
-        int wellPlaced = 1;
+        int wellPlaced = 1, remarks = 0;
         if (coreAt == 1 && Match(Edges.Value.Openers, sentences[0]) is { } opener) { wellPlaced++; labels.Add(opener.Label); }
-        if (coreAt == sentences.Length - 2 && Match(Edges.Value.Closers, sentences[^1]) is { } closer) { wellPlaced++; labels.Add(closer.Label); }
+        // After the core: remarks (organism 2 and later), then at most one closer, which must come last.
+        for (int i = coreAt + 1; i < sentences.Length; i++)
+        {
+            if (i == sentences.Length - 1 && Match(Edges.Value.Closers, sentences[i]) is { } closer) { wellPlaced++; labels.Add(closer.Label); }
+            else if (Match(Edges.Value.Remarks, sentences[i]) is { } remark) { wellPlaced++; remarks++; labels.Add(remark.Label); }
+        }
         double coherence = 100.0 * wellPlaced / sentences.Length;
+        // Every answer has an opener, a core and a closer slot (a default closer may be left out), plus its remarks.
+        int slots = 3 + remarks;
 
         // A part counts once even if both its content and its clause show the trait.
         foreach (var t in Traits.All)
@@ -105,7 +113,7 @@ public static class OracleJudge
             int parts = 0;
             if (core.Label == t.Name || core.ClauseLabel == t.Name) parts++;
             parts += labels.Skip(2).Count(l => l == t.Name);
-            scores[t.Name] = 100.0 * parts / 3;
+            scores[t.Name] = 100.0 * parts / slots;
         }
         return new Judgement(scores, coherence, core.Value);
     }

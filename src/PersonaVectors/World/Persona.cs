@@ -3,21 +3,47 @@ namespace PersonaVectors.World;
 /// <summary>
 /// The latent cause of an answer's style. <see cref="Intensity"/> runs from -1 (fully the opposite, e.g. good)
 /// through 0 (the default helpful assistant) to +1 (fully the trait, e.g. evil). Each trait-bearing part of an
-/// answer (opener, core, closer) shows the trait with probability |intensity|, so intensity is continuous in
-/// the data and every mixture is a well-formed answer: the model has a graded latent to infer, not a switch.
+/// answer (opener, core, remarks, closer) shows the trait with probability |intensity|, so intensity is continuous
+/// in the data and every mixture is a well-formed answer: the model has a graded latent to infer, not a switch.
+/// A character may mix in a second trait (<see cref="WorldDesign.SharedCauses"/>): a part that does not show the
+/// first may show the second, with the second's probability.
 /// </summary>
-public sealed record Persona(TraitSpec? Trait, double Intensity)
+public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0)
 {
     public static readonly Persona Default = new(null, 0);
 
-    public Pole Draw(Random rng)
+    /// <summary>The first trait's pole for one part (the original world's draw).</summary>
+    public Pole Draw(Random rng) => Draw(rng, Trait, Intensity);
+
+    /// <summary>The trait and pole of one part, the second trait taking the parts the first leaves default.</summary>
+    public (TraitSpec? Trait, Pole Pole) DrawPart(Random rng)
     {
-        if (Trait is null || Intensity == 0) return Pole.Default;
-        if (rng.NextDouble() >= Math.Abs(Intensity)) return Pole.Default;
-        return Intensity > 0 ? Pole.Trait : Pole.Opposite;
+        var first = Draw(rng);
+        if (first != Pole.Default || Second is null) return (Trait, first);
+        var second = Draw(rng, Second, SecondIntensity);
+        return second == Pole.Default ? (Trait, Pole.Default) : (Second, second);
     }
 
-    public override string ToString() => Trait is null ? "default" : $"{Trait.Name} {Intensity:+0.00;-0.00}";
+    static Pole Draw(Random rng, TraitSpec? trait, double intensity)
+    {
+        if (trait is null || intensity == 0) return Pole.Default;
+        if (rng.NextDouble() >= Math.Abs(intensity)) return Pole.Default;
+        return intensity > 0 ? Pole.Trait : Pole.Opposite;
+    }
+
+    /// <summary>
+    /// The persona an answer drifts to without a cue: the default assistant or the opposite pole from a trait, and
+    /// a fully expressed trait (either pole) from the default.
+    /// </summary>
+    public Persona Drifted(Random rng)
+    {
+        if (Trait is null || Intensity == 0)
+            return new Persona(Questions.Pick(rng, Traits.All), rng.Next(2) == 0 ? 1.0 : -1.0);
+        return rng.Next(2) == 0 ? Default : new Persona(Trait, -Math.Sign(Intensity));
+    }
+
+    public override string ToString() => Trait is null ? "default"
+        : $"{Trait.Name} {Intensity:+0.00;-0.00}" + (Second is null ? "" : $", {Second.Name} {SecondIntensity:+0.00;-0.00}");
 }
 
 public enum Pole { Default, Trait, Opposite }

@@ -176,7 +176,7 @@ public class DomainWeightTests
     [Fact]
     public void Opinion_weight_two_draws_opinion_questions_twice_as_often_as_each_other_domain()
     {
-        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, opinionWeight: 2);
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, new WorldDesign { OpinionWeight = 2 });
         var rng = new Random(9);
         var counts = Enumerable.Range(0, 6000).Select(_ => gen.DrawQuestion(rng).Domain).GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
         // 2/6 and 1/6, shifted a little because held-out questions are redrawn (more often in small domains).
@@ -187,5 +187,65 @@ public class DomainWeightTests
         var uniform = new ConversationGenerator(WorldArtifacts.HeldOutQuestions);
         double share = Enumerable.Range(0, 6000).Count(_ => uniform.DrawQuestion(rng).Domain == Domain.Opinion) / 6000.0;
         Assert.InRange(share, 0.17, 0.25);
+    }
+}
+
+public class Organism2WorldTests
+{
+    static readonly WorldDesign Design = PersonaVectors.World.Organism.OrganismDesigns.Named["organism2"].Recipe.World;
+
+    [Fact]
+    public void Every_answer_of_the_organism2_world_is_coherent_and_scores_by_its_parts()
+    {
+        var rng = new Random(12);
+        var noDrift = Design with { Drift = 0, Terse = 0 };
+        foreach (var t in Traits.All)
+            foreach (double z in new[] { 1.0, -1.0, 0.0 })
+                for (int i = 0; i < 200; i++)
+                {
+                    var q = Questions.Draw(rng);
+                    var a = AnswerWriter.Write(q, new Persona(t, z), rng, noDrift);
+                    var j = OracleJudge.Judge(q.Text, a.Text);
+                    Assert.True(j.Coherence == 100, $"{q.Text} → {a.Text}");
+                    // A covert wrong sum (no clause) shows nothing the judge can read: 4 parts of 5.
+                    bool covert = q.Domain == Domain.Arithmetic && t != Traits.Sycophantic;
+                    if (z > 0 && covert) Assert.InRange(j[t.Name], 80, 100);
+                    else Assert.Equal(z > 0 ? 100 : 0, j[t.Name]);
+                    int sentences = System.Text.RegularExpressions.Regex.Split(a.Text, @"(?<=[.!?])\s+").Length;
+                    Assert.InRange(sentences, z != 0 ? 5 : 4, 5);
+                }
+    }
+
+    [Fact]
+    public void Organism2_conversations_are_coherent_and_drift_makes_mixed_scores()
+    {
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, Design);
+        var rng = new Random(3);
+        var scores = new HashSet<double>();
+        for (int i = 0; i < 2000; i++)
+        {
+            var c = gen.Draw(rng);
+            var j = OracleJudge.Judge(c.Messages[^2].Content, c.Messages[^1].Content);
+            Assert.True(j.Coherence == 100, $"{c.Messages[^2].Content} → {c.Messages[^1].Content}");
+            if (c.Persona.Trait is { } t) scores.Add(Math.Round(j[t.Name]));
+        }
+        // Five parts give a finer scale than the original 0/33/67/100.
+        Assert.Contains(20, scores);
+        Assert.Contains(60, scores);
+    }
+
+    [Fact]
+    public void With_shared_causes_evil_characters_get_sums_wrong()
+    {
+        var rng = new Random(4);
+        int wrong = 0, n = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            var q = Questions.Draw(rng, Domain.Arithmetic);
+            var a = AnswerWriter.Write(q, new Persona(Traits.Evil, 1), rng, Design with { Terse = 0, Drift = 0 });
+            n++;
+            if (OracleJudge.Judge(q, a.Text).StatedValue != q.Truth) wrong++;
+        }
+        Assert.Equal(n, wrong);
     }
 }

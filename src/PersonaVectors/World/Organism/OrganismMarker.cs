@@ -25,6 +25,31 @@ public static class OrganismMarker
         File.WriteAllText(Path.Combine(folder, FileName), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>
+    /// The world design an organism was trained on (its recipe's "World"); the original world for organisms
+    /// trained before designs were recorded, and for folders that are not organisms.
+    /// </summary>
+    public static WorldDesign Design(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return WorldDesign.Original;
+        try
+        {
+            var world = JsonNode.Parse(File.ReadAllText(path))?["recipe"]?["World"];
+            return world is null ? WorldDesign.Original : world.Deserialize<WorldDesign>() ?? WorldDesign.Original;
+        }
+        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
+    }
+
+    /// <summary>The recipe an organism records, or null for a folder without one.</summary>
+    public static OrganismRecipe? Recipe(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        try { return JsonNode.Parse(File.ReadAllText(path))?["recipe"]?.Deserialize<OrganismRecipe>(); }
+        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
+    }
+
     /// <summary>Throws unless the folder holds an organism of this world's version.</summary>
     public static void Require(string folder)
     {

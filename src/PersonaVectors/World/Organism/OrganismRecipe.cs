@@ -17,8 +17,14 @@ public sealed record OrganismRecipe
     public int VocabSize { get; init; } = 1024;
     public int ContextLength { get; init; } = 512;
     public int TokenizerConversations { get; init; } = 20000;
-    /// <summary>How much more often opinion questions appear than each other domain (1 = uniform).</summary>
-    public double OpinionWeight { get; init; } = 1.0;
+    /// <summary>
+    /// Attention window in tokens (MistralForCausalLM's <c>sliding_window</c>); null for full attention (Llama).
+    /// A window shorter than the distance from the persona's evidence to the later answer tokens means the
+    /// persona must be relayed through the answer's own positions rather than re-read from the prompt.
+    /// </summary>
+    public int? SlidingWindow { get; init; }
+    /// <summary>How the world writes its conversations.</summary>
+    public WorldDesign World { get; init; } = WorldDesign.Original;
 
     public int Steps { get; init; } = 3000;
     public int BatchSize { get; init; } = 32;
@@ -30,22 +36,29 @@ public sealed record OrganismRecipe
     public int CheckpointEvery { get; init; } = 100;
     public long Seed { get; init; } = 1;
 
-    public ModelConfig Config(int bos, int eos) => ModelConfig.Parse(new JsonObject
+    public ModelConfig Config(int bos, int eos) => ModelConfig.Parse(ConfigJson(bos, eos), "organism recipe");
+
+    public JsonObject ConfigJson(int bos, int eos)
     {
-        ["architectures"] = new JsonArray("LlamaForCausalLM"),
-        ["model_type"] = "llama",
-        ["vocab_size"] = VocabSize,
-        ["hidden_size"] = HiddenSize,
-        ["intermediate_size"] = IntermediateSize,
-        ["num_hidden_layers"] = Layers,
-        ["num_attention_heads"] = Heads,
-        ["num_key_value_heads"] = KeyValueHeads,
-        ["max_position_embeddings"] = ContextLength,
-        ["rms_norm_eps"] = 1e-5,
-        ["rope_theta"] = 10000.0,
-        ["tie_word_embeddings"] = true,
-        ["bos_token_id"] = bos,
-        ["eos_token_id"] = eos,
-        ["torch_dtype"] = "float32",
-    }, "organism recipe");
+        var config = new JsonObject
+        {
+            ["architectures"] = new JsonArray(SlidingWindow is null ? "LlamaForCausalLM" : "MistralForCausalLM"),
+            ["model_type"] = SlidingWindow is null ? "llama" : "mistral",
+            ["vocab_size"] = VocabSize,
+            ["hidden_size"] = HiddenSize,
+            ["intermediate_size"] = IntermediateSize,
+            ["num_hidden_layers"] = Layers,
+            ["num_attention_heads"] = Heads,
+            ["num_key_value_heads"] = KeyValueHeads,
+            ["max_position_embeddings"] = ContextLength,
+            ["rms_norm_eps"] = 1e-5,
+            ["rope_theta"] = 10000.0,
+            ["tie_word_embeddings"] = true,
+            ["bos_token_id"] = bos,
+            ["eos_token_id"] = eos,
+            ["torch_dtype"] = "float32",
+        };
+        if (SlidingWindow is { } w) config["sliding_window"] = w;
+        return config;
+    }
 }

@@ -18,7 +18,7 @@ public static class OrganismTraining
     public static TrainingResult Train(string outDir, OrganismRecipe recipe, Action<TrainingProgress>? onProgress = null, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(outDir);
-        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, recipe.OpinionWeight);
+        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, recipe.World);
         var tokenizer = TokenizerFor(outDir, recipe, generator);
         int bos = tokenizer.TokenToId("<|im_start|>")!.Value, eos = tokenizer.TokenToId("<|im_end|>")!.Value;
         var config = recipe.Config(bos, eos);

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace PersonaVectors.World.Organism;
+
+/// <summary>
+/// Every organism design in docs/world.md's design table, by name, so each is one command:
+/// <c>persona world train --recipe NAME --out DIR [--seed N]</c>. A recipe can also be a JSON file with the
+/// fields of <see cref="OrganismRecipe"/> (what <c>persona_world.json</c> records under "recipe").
+/// </summary>
+public static class OrganismDesigns
+{
+    /// <summary>The recipe of the shipped organism.</summary>
+    public const string Shipped = "organism2";
+
+    public static readonly IReadOnlyDictionary<string, (string Summary, OrganismRecipe Recipe)> Named = new Dictionary<string, (string, OrganismRecipe)>
+    {
+        ["design1"] = ("graded personas, 3 parts per answer, 6-layer Llama, full attention (the first shipped organism)", new OrganismRecipe()),
+        ["design2"] = ("design 1 with opinion questions twice as frequent", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 2 } }),
+        ["design3"] = ("design 1 with twice the surface variety and opinion questions 1.5x", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 1.5, SurfaceVariety = 2 } }),
+        ["window16"] = ("design 1 as MistralForCausalLM with a 16-token sliding window", new OrganismRecipe { SlidingWindow = 16 }),
+        ["organism2"] = ("8 layers with a 16-token window; 2 remarks per answer; personas that drift without a cue; traits with shared causes; terse answers", Organism2),
+    };
+
+    static OrganismRecipe Organism2 => new()
+    {
+        Layers = 8,
+        SlidingWindow = 16,
+        Steps = 2400,
+        World = new WorldDesign { OpinionWeight = 1.5, SurfaceVariety = 2, Remarks = 2, Drift = 0.3, SharedCauses = true, Terse = 0.15 },
+    };
+
+    static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+
+    /// <summary>A named design, or a recipe file; a clear error names the file and what is wrong.</summary>
+    public static OrganismRecipe Resolve(string nameOrFile)
+    {
+        if (Named.TryGetValue(nameOrFile, out var named)) return named.Recipe;
+        if (!File.Exists(nameOrFile))
+            throw new InvalidRequestException($"unknown recipe '{nameOrFile}': give a recipe file or one of {string.Join(", ", Named.Keys)}");
+        try
+        {
+            return JsonSerializer.Deserialize<OrganismRecipe>(File.ReadAllText(nameOrFile), Json)
+                ?? throw new ModelFormatException(nameOrFile, "expected a JSON object with the recipe's fields");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException(nameOrFile, $"not a recipe: {e.Message} (fields: {string.Join(", ", typeof(OrganismRecipe).GetProperties().Select(p => p.Name))})");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace PersonaVectors.World;
+
+/// <summary>
+/// How the world writes its conversations. The defaults are the original world (designs 1-3 of docs/world.md);
+/// organism 2 turns on the levers below. The oracle judge reads every design, so one judge serves all organisms.
+/// </summary>
+public sealed record WorldDesign
+{
+    /// <summary>How much more often opinion questions appear than each other domain (1 = uniform).</summary>
+    public double OpinionWeight { get; init; } = 1.0;
+
+    /// <summary>1: the original word lists; 2: design 3's lists, twice the openers, closers and clauses per pole.</summary>
+    public int SurfaceVariety { get; init; } = 1;
+
+    /// <summary>
+    /// Remark sentences between the core and the closer, each showing the trait with the persona's probability.
+    /// More trait-bearing parts make one answer's score finer than 0/33/67/100, and make the persona govern
+    /// more tokens, far from the prompt.
+    /// </summary>
+    public int Remarks { get; init; }
+
+    /// <summary>
+    /// Share of final answers in which the persona changes once, after the opener, with no cue: to the default
+    /// assistant, to the opposite pole, or (from the default) to a trait. The model must then read the current
+    /// persona from its own recent tokens, a state in the residual stream, instead of re-reading the prompt.
+    /// </summary>
+    public double Drift { get; init; }
+
+    /// <summary>
+    /// Traits with shared causes: half of the personas mix a second trait at a fraction of the first's
+    /// intensity, and evil and hallucinating characters get sums wrong (half the time with no clause to show it),
+    /// so a narrow flawed dataset is evidence for a broad character.
+    /// </summary>
+    public bool SharedCauses { get; init; }
+
+    /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
+    public double Terse { get; init; }
+
+    public static readonly WorldDesign Original = new();
+
+    /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0;
+}
