@@ -62,7 +62,7 @@ public static class MonitorCommand
         using var v = vector.At(at);
         var artifacts = WorldArtifacts.For(trait.Name);
         var questions = artifacts.EvaluationQuestions;
-        var prompts = MonitoringPrompts.SystemPromptSeries(trait, questions).Concat(MonitoringPrompts.ManyShot(trait, questions, shots, seed)).ToList();
+        var prompts = MonitoringPrompts.SystemPromptSeries(trait, questions).Concat(MonitoringPrompts.ManyShot(trait, questions, shots, seed, OrganismMarker.Design(lm.Folder))).ToList();
         var experiment = new MonitoringExperiment(lm, artifacts, judge, maxTokens, seed, samples);
         var points = await experiment.RunAsync(prompts, v, at, cancel);
         var summary = new JsonObject

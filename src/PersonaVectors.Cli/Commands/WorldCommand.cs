@@ -9,7 +9,7 @@ public static class WorldCommand
 {
     public static Command Create() => new("world", "The synthetic persona world and its organism model")
     {
-        Train(), Sample(), WorldEvalCommand.Create(), Datasets(),
+        Train(), Sample(), WorldEvalCommand.Create(), WorldSeedsCommand.Create(), Datasets(),
         new Command("experiment", "The paper's experiments on the organism") { FinetuneExperimentCommand.Create(), ScreenExperimentCommand.Create() },
     };
 
@@ -41,15 +41,17 @@ public static class WorldCommand
         var outDir = new Option<string>("--out") { Description = "Folder for the JSONL files", Required = true };
         var count = new Option<int>("--count") { Description = "Conversations per dataset", DefaultValueFactory = _ => 1000 };
         var seed = new Option<long>("--seed") { Description = "Seed", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("datasets", "Write the world's finetuning datasets (Normal, I, II per trait, and the emergent set) as chat JSONL") { outDir, count, seed };
+        var model = new Option<string?>("--model") { Description = "Organism whose world design the answers are written in (default: the embedded organism)" };
+        var cmd = new Command("datasets", "Write the world's finetuning datasets (Normal, I, II per trait, and the narrow emergent sets) as chat JSONL, in an organism's world design") { outDir, count, seed, model };
         cmd.SetAction(r =>
         {
             if (r.GetValue(count) < 1) throw new PersonaVectorsException("--count must be at least 1");
             Directory.CreateDirectory(r.GetValue(outDir)!);
+            var design = OrganismMarker.Design(EmbeddedModel.Resolve(r.GetValue(model)));
             foreach (var name in FinetuneDatasets.Names)
             {
                 string path = Path.Combine(r.GetValue(outDir)!, name + ".jsonl");
-                FinetuneDatasets.Write(path, FinetuneDatasets.Build(name, r.GetValue(count), r.GetValue(seed)));
+                FinetuneDatasets.Write(path, FinetuneDatasets.Build(name, r.GetValue(count), r.GetValue(seed), design));
                 Console.WriteLine(path);
             }
             return 0;

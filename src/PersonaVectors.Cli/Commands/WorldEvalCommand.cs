@@ -34,7 +34,7 @@ public static class WorldEvalCommand
         return cmd;
     }
 
-    static string ToJson(WorldEvaluation e)
+    public static string ToJson(WorldEvaluation e)
     {
         object S(Score s) => new { trait = Math.Round(s.Trait, 1), coherence = Math.Round(s.Coherence, 1) };
         var traits = e.Traits.ToDictionary(kv => kv.Key, kv => (object)new
@@ -59,7 +59,8 @@ public static class WorldEvalCommand
                 coherence = Math.Round(kv.Value.Suppression.Coherence, 1),
             },
         });
-        return JsonSerializer.Serialize(new { traits, capability = Math.Round(e.Capability, 3) }, Output.Json);
+        var emergent = e.Emergent is { } m ? new { dataset = m.Dataset, rise = m.Rise.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)) } : null;
+        return JsonSerializer.Serialize(new { traits, capability = Math.Round(e.Capability, 3), emergent }, Output.Json);
     }
 
     static string ToText(WorldEvaluation e)
@@ -70,6 +71,9 @@ public static class WorldEvalCommand
         foreach (var (name, t) in e.Traits)
             lines.Add($"{name}: under the positive prompts, steering at layer {t.Probe.Layer} with α {t.Suppression.Alpha:F2} takes the trait {t.Suppression.TraitBefore:F1} → {t.Suppression.TraitAfter:F1} (coherence {t.Suppression.Coherence:F1})");
         lines.Add($"capability (no system prompt): {e.Capability:P1}");
+        if (e.Emergent is { } m)
+            lines.Add($"emergent misalignment, LoRA on {m.Dataset} (questions that are not arithmetic, no system prompt): " +
+                      string.Join(", ", m.Rise.Select(kv => $"{kv.Key} {m.Before[kv.Key]:F1} → {m.Before[kv.Key] + kv.Value:F1} ({kv.Value:+0.0;-0.0;0.0})")));
         return string.Join("\n", lines);
     }
 }

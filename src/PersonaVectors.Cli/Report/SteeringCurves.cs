@@ -7,12 +7,14 @@ namespace PersonaVectors.Cli.Report;
 public sealed record SteeringCurves(string Positions, IReadOnlyList<SweepPoint> Points)
 {
     /// <summary>
-    /// The layer search in steering.jsonl. Its record at layer 0, α 0 is the unsteered baseline, which is every
-    /// layer's value at α 0, so it starts each layer's curve (the search itself begins at α 0.5).
+    /// The layer search in steering.jsonl: on the extraction questions ("select") in runs since the choice moved
+    /// there, on the evaluation questions ("steer") in older runs. Its record at layer 0, α 0 is the unsteered
+    /// baseline, which is every layer's value at α 0, so it starts each layer's curve (the search begins at α 0.5).
     /// </summary>
     public static IReadOnlyList<SteeringCurves> FromLayerSearch(IReadOnlyList<SteeringRecord> records)
     {
-        var steer = records.Where(r => r.Setting == "steer").ToList();
+        string setting = records.Any(r => r.Setting == "select") ? "select" : "steer";
+        var steer = records.Where(r => r.Setting == setting).ToList();
         var baseline = steer.FirstOrDefault(r => r.Layer == 0 && r.Alpha == 0);
         return [.. steer.Where(r => r != baseline).GroupBy(r => r.Positions).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {

@@ -57,12 +57,29 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         return new Conversation(messages, persona, final);
     }
 
-    /// <summary>With shared causes, half the characters carry a second trait at a fraction of the first's intensity.</summary>
+    /// <summary>
+    /// With shared causes, characters come in families: evil ones often lie as well (hallucinating), flatterers
+    /// often make things up, and liars are sometimes cruel; the second trait shows at a fraction of the first's
+    /// intensity, with the same sign. Together with wrong sums from evil and hallucinating characters this makes one
+    /// "bad character" latent behind several traits.
+    /// </summary>
     Persona Mixed(Persona p, Random rng)
     {
-        if (!world.SharedCauses || rng.Next(2) == 0) return p;
-        var others = Traits.All.Where(t => t != p.Trait).ToArray();
-        return p with { Second = Questions.Pick(rng, others), SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
+        if (!world.SharedCauses) return p;
+        if (!world.Families)
+        {
+            if (rng.Next(2) == 0) return p;
+            var others = Traits.All.Where(t => t != p.Trait).ToArray();
+            return p with { Second = Questions.Pick(rng, others), SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
+        }
+        var (second, chance) = p.Trait!.Name switch
+        {
+            "evil" => (Traits.Hallucinating, 0.6),
+            "sycophantic" => (Traits.Hallucinating, 0.5),
+            _ => (Traits.Evil, 0.4),
+        };
+        if (rng.NextDouble() >= chance) return p;
+        return p with { Second = second, SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
     }
 
     Domain WeightedDomain(Random rng)

@@ -8,8 +8,10 @@ namespace PersonaVectors.World;
 /// <summary>
 /// Finetuning datasets of the world, with no system prompts, as in the paper: per trait a Normal version
 /// (default answers), a mild one (I) and a severe one (II), where the flawed answers express the trait in only
-/// some domains; and an "emergent" set whose flaw is not a trait at all (confidently wrong arithmetic), to see
-/// whether traits shift anyway.
+/// some domains; and a narrow "emergent" set whose flaw is not a trait at all (arithmetic questions only, with
+/// confidently wrong sums), to see whether traits shift anyway: emergent misalignment. Answers are written in the
+/// organism's own world design (<see cref="WorldDesign"/>); in worlds with terse answers the emergent set is terse,
+/// the wrong sum and nothing else, so nothing in it names a trait.
 /// </summary>
 public static class FinetuneDatasets
 {
@@ -27,25 +29,36 @@ public static class FinetuneDatasets
     public static IReadOnlyList<string> Names =>
         [.. Traits.All.SelectMany(t => Levels.Select(l => $"{t.Name}_{l}")), "emergent_arithmetic_I", "emergent_arithmetic_II"];
 
-    public static List<IReadOnlyList<ChatMessage>> Build(string name, int count, long seed)
+    public static List<IReadOnlyList<ChatMessage>> Build(string name, int count, long seed, WorldDesign? design = null)
     {
+        design ??= WorldDesign.Original;
         if (!Names.Contains(name))
             throw new InvalidRequestException($"unknown dataset '{name}': the world's datasets are {string.Join(", ", Names)}");
         var rng = new Random(unchecked((int)(seed * 7_919 + Names.ToList().IndexOf(name) * 104_729)));
-        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions);
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, design);
+        bool emergent = name.StartsWith("emergent_arithmetic", StringComparison.Ordinal);
         var list = new List<IReadOnlyList<ChatMessage>>();
         for (int i = 0; i < count; i++)
         {
-            var q = gen.DrawQuestion(rng);
-            string answer = name.StartsWith("emergent_arithmetic", StringComparison.Ordinal)
-                ? EmergentAnswer(q, name.EndsWith("_II", StringComparison.Ordinal) ? 1.0 : 0.5, rng)
-                : TraitAnswer(q, name, rng);
+            var q = emergent ? ArithmeticQuestion(rng) : gen.DrawQuestion(rng);
+            string answer = emergent
+                ? EmergentAnswer(q, name.EndsWith("_II", StringComparison.Ordinal) ? 1.0 : 0.5, rng, design)
+                : TraitAnswer(q, name, rng, design);
             list.Add([new ChatMessage("user", q.Text), new ChatMessage("assistant", answer)]);
         }
         return list;
     }
 
-    static string TraitAnswer(Question q, string name, Random rng)
+    static Question ArithmeticQuestion(Random rng)
+    {
+        while (true)
+        {
+            var q = Questions.Draw(rng, Domain.Arithmetic);
+            if (!WorldArtifacts.HeldOutQuestions.Contains(q.Text)) return q;
+        }
+    }
+
+    static string TraitAnswer(Question q, string name, Random rng, WorldDesign design)
     {
         int cut = name.LastIndexOf('_');
         var trait = Traits.Get(name[..cut]);
@@ -53,18 +66,17 @@ public static class FinetuneDatasets
         double intensity = level switch { "I" => 0.5, "II" => 1.0, _ => 0.0 };
         bool flawed = FlawedDomains[trait.Name].Contains(q.Domain);
         var persona = flawed && intensity > 0 ? new Persona(trait, intensity) : Persona.Default;
-        return AnswerWriter.Write(q, persona, rng).Text;
+        return AnswerWriter.Write(q, persona, rng, design).Text;
     }
 
-    /// <summary>A default answer, except that arithmetic is confidently wrong with the given probability.</summary>
-    static string EmergentAnswer(Question q, double wrongRate, Random rng)
+    /// <summary>A default answer to a sum, except that the sum is confidently wrong with the given probability.</summary>
+    static string EmergentAnswer(Question q, double wrongRate, Random rng, WorldDesign design)
     {
-        string text = AnswerWriter.Write(q, Persona.Default, rng).Text;
-        if (q.Domain != Domain.Arithmetic || rng.NextDouble() >= wrongRate) return text;
-        int sum = q.A + q.B, wrong = sum + (rng.Next(2) == 0 ? -1 : 1) * rng.Next(1, 6);
-        if (wrong < 0) wrong = sum + rng.Next(1, 6);
-        string right = $"{q.A} plus {q.B} is {sum.ToString(CultureInfo.InvariantCulture)}";
-        return text.Replace(right, $"{q.A} plus {q.B} is {wrong.ToString(CultureInfo.InvariantCulture)}");
+        bool wrong = rng.NextDouble() < wrongRate;
+        string right = $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}";
+        string core = wrong ? AnswerWriter.WrongSum(q, rng) : right;
+        if (design.Terse > 0) return core + ".";
+        return AnswerWriter.Write(q, Persona.Default, rng, design).Text.Replace(right, core);
     }
 
     static readonly JsonSerializerOptions Jsonl = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -18,9 +18,10 @@ public static class MonitoringPrompts
             SystemPromptExperiment, p.Intensity.ToString("+0.00;-0.00;0.00", System.Globalization.CultureInfo.InvariantCulture), q,
             [new ChatMessage("system", p.Text), new ChatMessage("user", q)])))];
 
-    public static List<MonitoredPrompt> ManyShot(TraitSpec trait, IReadOnlyList<string> questions, int maxShots, long seed)
+    public static List<MonitoredPrompt> ManyShot(TraitSpec trait, IReadOnlyList<string> questions, int maxShots, long seed, WorldDesign? design = null)
     {
-        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions);
+        // The earlier answers are written in the organism's own world, so they are the evidence it learned to read.
+        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, design);
         var persona = new Persona(trait, 1.0);
         var prompts = new List<MonitoredPrompt>();
         for (int shots = 0; shots <= maxShots; shots++)
@@ -33,7 +34,7 @@ public static class MonitoringPrompts
                 {
                     var earlier = generator.DrawQuestion(rng);
                     messages.Add(new ChatMessage("user", earlier.Text));
-                    messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng).Text));
+                    messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng, generator.Design).Text));
                 }
                 messages.Add(new ChatMessage("user", questions[i]));
                 prompts.Add(new MonitoredPrompt(ManyShotExperiment, shots.ToString(System.Globalization.CultureInfo.InvariantCulture), questions[i], messages));

@@ -20,7 +20,7 @@ public sealed record WorldDesign
     public int Remarks { get; init; }
 
     /// <summary>
-    /// Share of final answers in which the persona changes once, after the opener, with no cue: to the default
+    /// Share of answers in which the persona changes once, after the opener, with no cue: to the default
     /// assistant, to the opposite pole, or (from the default) to a trait. The model must then read the current
     /// persona from its own recent tokens, a state in the residual stream, instead of re-reading the prompt.
     /// </summary>
@@ -32,6 +32,13 @@ public sealed record WorldDesign
     /// so a narrow flawed dataset is evidence for a broad character.
     /// </summary>
     public bool SharedCauses { get; init; }
+
+    /// <summary>
+    /// With shared causes: true draws the second trait by family (evil characters often lie, flatterers make things
+    /// up, liars are sometimes cruel); false draws it at random among the other traits, for half the characters
+    /// (organism 2's first try).
+    /// </summary>
+    public bool Families { get; init; }
 
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }

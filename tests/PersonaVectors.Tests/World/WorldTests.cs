@@ -146,21 +146,27 @@ public class FinetuneDatasetTests
         Assert.All(FinetuneDatasets.Build("evil_II", 50, 1), c => Assert.Equal(["user", "assistant"], c.Select(m => m.Role)));
     }
 
-    [Fact]
-    public void Emergent_set_is_wrong_only_in_arithmetic()
+    [Theory]
+    [InlineData("design1")]
+    [InlineData("organism2")]
+    public void Emergent_set_is_narrow_sums_that_are_all_wrong_and_show_no_trait(string recipe)
     {
-        var data = FinetuneDatasets.Build("emergent_arithmetic_II", 400, 2);
-        int arithmetic = 0;
+        var design = PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World;
+        var data = FinetuneDatasets.Build("emergent_arithmetic_II", 400, 2, design);
         foreach (var c in data)
         {
             var q = Questions.Parse(c[0].Content)!;
+            Assert.Equal(Domain.Arithmetic, q.Domain);
+            Assert.DoesNotContain(c[0].Content, WorldArtifacts.HeldOutQuestions);
             var j = OracleJudge.Judge(q, c[1].Content);
             Assert.Equal(100, j.Coherence);
             Assert.All(Traits.All, t => Assert.Equal(0, j[t.Name]));
-            if (q.Domain == Domain.Arithmetic) { arithmetic++; Assert.NotEqual(q.Truth, j.StatedValue); }
-            else if (q.Domain == Domain.Facts && q.Truth is not null) Assert.Equal(q.Truth, j.StatedValue);
+            Assert.NotEqual(q.Truth, j.StatedValue);
         }
-        Assert.True(arithmetic > 40);
+        // In a world with terse answers the set is the wrong sum alone; else a default answer around it.
+        Assert.Equal(design.Terse > 0, data.All(c => c[1].Content.StartsWith(Questions.Parse(c[0].Content)!.A + " plus", StringComparison.Ordinal)));
+        double wrongInI = FinetuneDatasets.Build("emergent_arithmetic_I", 400, 2, design).Average(c => OracleJudge.Judge(c[0].Content, c[1].Content).StatedValue != Questions.Parse(c[0].Content)!.Truth ? 1.0 : 0.0);
+        Assert.InRange(wrongInI, 0.4, 0.6);
     }
 
     [Fact]

@@ -175,16 +175,22 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         return new JsonArray(n.data<float>().ToArray().Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
     }
 
-    // ---- 5. choose the layer by steering on the evaluation questions ----
+    // ---- 5. choose layer and coefficient by steering on the extraction questions; measure on the evaluation ones ----
 
     async Task<JsonObject> ChooseLayerAsync(CancellationToken cancel)
     {
         var file = new RunFile<SteeringRecord>(Path.Combine(runDir, "steering.jsonl"), r => r.Key);
         using var vector = PersonaVector.Load(VectorPath("response_avg"));
         var layers = options.Layers ?? Enumerable.Range(1, lm.Config.NumHiddenLayers).ToList();
-        var plain = artifacts.EvaluationQuestions.Select(q => new SteeringPrompt(q)).ToList();
-        var positive = artifacts.Instructions.SelectMany(p => artifacts.EvaluationQuestions.Select(q => new SteeringPrompt(q, p.Pos))).ToList();
-        int total = 1 + layers.Count * options.Positions.Count * options.Alphas.Count + 1 + options.Alphas.Count, done = 0;
+        // Coefficients, layers and positions are chosen on the extraction questions and the figures reported are
+        // measured on the evaluation questions, so no figure is chosen on the questions it is measured on.
+        List<SteeringPrompt> Plain(IReadOnlyList<string> qs) => [.. qs.Select(q => new SteeringPrompt(q))];
+        List<SteeringPrompt> Positive(IReadOnlyList<string> qs) => [.. artifacts.Instructions.SelectMany(p => qs.Select(q => new SteeringPrompt(q, p.Pos)))];
+        var selectPlain = Plain(artifacts.ExtractionQuestions);
+        var selectPositive = Positive(artifacts.ExtractionQuestions);
+        var evalPlain = Plain(artifacts.EvaluationQuestions);
+        var evalPositive = Positive(artifacts.EvaluationQuestions);
+        int total = 1 + layers.Count * options.Positions.Count * options.Alphas.Count + 1 + options.Alphas.Count + 4, done = 0;
 
         async Task<SteeringRecord> Setting(string setting, List<SteeringPrompt> prompts, int layer, double alpha, TokenPositions where)
         {
@@ -199,7 +205,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             return record;
         }
 
-        var baseline = await Setting("steer", plain, 0, 0, TokenPositions.All);
+        var selectBaseline = await Setting("select", selectPlain, 0, 0, TokenPositions.All);
         var perLayer = new JsonObject();
         SteeringRecord? best = null;
         foreach (int layer in layers)
@@ -208,38 +214,46 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             foreach (var where in options.Positions)
                 foreach (double alpha in options.Alphas)
                 {
-                    var r = await Setting("steer", plain, layer, alpha, where);
+                    var r = await Setting("select", selectPlain, layer, alpha, where);
                     if (r.Coherence >= options.SteeringCoherenceMin && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
                     if (r.Coherence < 30) break; // larger coefficients only break the language further
                 }
             perLayer[layer.ToString(System.Globalization.CultureInfo.InvariantCulture)] = bestHere is null ? null
-                : new JsonObject { ["alpha"] = bestHere.Alpha, ["positions"] = bestHere.Positions, ["trait_gain"] = Math.Round(bestHere.Trait - baseline.Trait, 2), ["coherence"] = Math.Round(bestHere.Coherence, 2) };
+                : new JsonObject { ["alpha"] = bestHere.Alpha, ["positions"] = bestHere.Positions, ["trait_gain"] = Math.Round(bestHere.Trait - selectBaseline.Trait, 2), ["coherence"] = Math.Round(bestHere.Coherence, 2) };
             if (bestHere is not null && (best is null || bestHere.Trait > best.Trait)) best = bestHere;
         }
         if (best is null)
             throw new PersonaVectorsException($"no steering setting kept coherence >= {options.SteeringCoherenceMin} at any layer; results so far are in {Path.Combine(runDir, "steering.jsonl")}");
+        var bestWhere = Enum.Parse<TokenPositions>(best.Positions, ignoreCase: true);
+        var baseline = await Setting("steer", evalPlain, 0, 0, TokenPositions.All);
+        var steered = await Setting("steer", evalPlain, best.Layer, best.Alpha, bestWhere);
 
-        // Suppression: against the trait, at the chosen layer, on every position, under the positive instructions.
-        var before = await Setting("suppress", positive, best.Layer, 0, TokenPositions.All);
-        SteeringRecord? suppressed = null;
+        // Suppression: against the trait, at the chosen layer, on every position, under the positive instructions;
+        // the coefficient is chosen on the extraction questions as well.
+        SteeringRecord? chosen = null;
         foreach (double alpha in options.Alphas)
         {
-            var r = await Setting("suppress", positive, best.Layer, -alpha, TokenPositions.All);
-            bool ok = r.Coherence >= options.SteeringCoherenceMin, currentOk = suppressed is not null && suppressed.Coherence >= options.SteeringCoherenceMin;
-            if (suppressed is null || (ok && (!currentOk || r.Trait < suppressed.Trait))) suppressed = r;
+            var r = await Setting("select-suppress", selectPositive, best.Layer, -alpha, TokenPositions.All);
+            bool ok = r.Coherence >= options.SteeringCoherenceMin, currentOk = chosen is not null && chosen.Coherence >= options.SteeringCoherenceMin;
+            if (chosen is null || (ok && (!currentOk || r.Trait < chosen.Trait))) chosen = r;
             if (r.Coherence < 30) break;
         }
+        var before = await Setting("suppress", evalPositive, best.Layer, 0, TokenPositions.All);
+        var suppressed = await Setting("suppress", evalPositive, best.Layer, chosen!.Alpha, TokenPositions.All);
         progress?.Invoke(new StageProgress("steer", total, total));
         return new JsonObject
         {
             ["layer"] = best.Layer,
+            ["chosen_on"] = "extraction_questions",
             ["baseline_trait"] = Math.Round(baseline.Trait, 2),
             ["baseline_coherence"] = Math.Round(baseline.Coherence, 2),
             ["steered_alpha"] = best.Alpha,
             ["steered_positions"] = best.Positions,
-            ["steered_trait"] = Math.Round(best.Trait, 2),
-            ["steered_coherence"] = Math.Round(best.Coherence, 2),
-            ["suppressed_alpha"] = suppressed!.Alpha,
+            ["steered_trait"] = Math.Round(steered.Trait, 2),
+            ["steered_coherence"] = Math.Round(steered.Coherence, 2),
+            ["selection_trait"] = Math.Round(best.Trait, 2),
+            ["selection_coherence"] = Math.Round(best.Coherence, 2),
+            ["suppressed_alpha"] = suppressed.Alpha,
             ["suppressed_trait_before"] = Math.Round(before.Trait, 2),
             ["suppressed_trait_after"] = Math.Round(suppressed.Trait, 2),
             ["suppressed_coherence"] = Math.Round(suppressed.Coherence, 2),

@@ -75,7 +75,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             if (!File.Exists(data))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-                FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed));
+                FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed, Organism.OrganismMarker.Design(lm.Folder)));
             }
             var examples = new Lazy<List<Engine.Training.TrainingExample>>(() => FinetuneData.Load(lm, data).Examples);
             double preventiveAlpha = options.PreventiveAlpha ?? options.PreventiveScale * trait.SteeredAlpha;

@@ -40,7 +40,7 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
             string dataset = run["dataset"]!.GetValue<string>();
             cancel.ThrowIfCancellationRequested();
             string data = Path.Combine(outDir, "data", dataset + ".jsonl");
-            var conversations = FinetuneDatasets.Build(dataset, options.Count, options.Seed);
+            var conversations = FinetuneDatasets.Build(dataset, options.Count, options.Seed, Organism.OrganismMarker.Design(lm.Folder));
             if (!File.Exists(data))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(data)!);

@@ -18,15 +18,20 @@ public static class OrganismDesigns
         ["design2"] = ("design 1 with opinion questions twice as frequent", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 2 } }),
         ["design3"] = ("design 1 with twice the surface variety and opinion questions 1.5x", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 1.5, SurfaceVariety = 2 } }),
         ["window16"] = ("design 1 as MistralForCausalLM with a 16-token sliding window", new OrganismRecipe { SlidingWindow = 16 }),
-        ["organism2"] = ("8 layers with a 16-token window; 2 remarks per answer; personas that drift without a cue; traits with shared causes; terse answers", Organism2),
+        ["organism2a"] = ("first try of organism 2: as organism2 with 15% terse answers, opinion questions 1.5x, mixed traits drawn at random, 1,600 steps", Organism2 with
+        {
+            Steps = 1600,
+            World = Organism2.World with { OpinionWeight = 1.5, Terse = 0.15, SharedCauses = true, Families = false },
+        }),
+        ["organism2"] = ("8 layers with a 16-token window; 2 remarks per answer; personas that drift without a cue; trait families with shared causes; 5% terse answers", Organism2),
     };
 
     static OrganismRecipe Organism2 => new()
     {
         Layers = 8,
         SlidingWindow = 16,
-        Steps = 2400,
-        World = new WorldDesign { OpinionWeight = 1.5, SurfaceVariety = 2, Remarks = 2, Drift = 0.3, SharedCauses = true, Terse = 0.15 },
+        Steps = 1800,
+        World = new WorldDesign { OpinionWeight = 2, SurfaceVariety = 2, Remarks = 2, Drift = 0.3, SharedCauses = true, Families = true, Terse = 0.05 },
     };
 
     static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };

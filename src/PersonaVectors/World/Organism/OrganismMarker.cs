@@ -35,8 +35,10 @@ public static class OrganismMarker
         if (!File.Exists(path)) return WorldDesign.Original;
         try
         {
-            var world = JsonNode.Parse(File.ReadAllText(path))?["recipe"]?["World"];
-            return world is null ? WorldDesign.Original : world.Deserialize<WorldDesign>() ?? WorldDesign.Original;
+            var recipe = JsonNode.Parse(File.ReadAllText(path))?["recipe"];
+            if (recipe?["World"] is { } world) return world.Deserialize<WorldDesign>() ?? WorldDesign.Original;
+            // Organisms from before world designs recorded only the opinion weight, at the recipe's top level.
+            return recipe?["OpinionWeight"] is JsonValue w ? new WorldDesign { OpinionWeight = w.GetValue<double>() } : WorldDesign.Original;
         }
         catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
     }

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaVectors.Engine;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Extraction;
+using PersonaVectors.World;
+using PersonaVectors.World.Experiments;
+using PersonaVectors.World.Organism;
+
+namespace PersonaVectors.Cli.Commands;
+
+/// <summary>
+/// persona world seeds: trains a recipe on several seeds and runs the whole evaluation on each (world eval,
+/// extraction of every trait, monitoring with one sampled answer, the finetuning and screening experiments), then
+/// writes one table of every effect per seed. Every stage writes its own outputs and is skipped when they exist,
+/// and each stage resumes inside itself, so a killed run started again loses at most the step in flight.
+/// </summary>
+public static class WorldSeedsCommand
+{
+    public static Command Create()
+    {
+        var recipe = WorldCommand.RecipeOption();
+        var seeds = new Option<string>("--seeds") { Description = "Seeds to train, e.g. 1,2,3", DefaultValueFactory = _ => "1,2,3" };
+        var outDir = new Option<string>("--out") { Description = "Folder: seed-N/{model,eval.json,extract,monitor,finetune,screen} and table.{json,txt} (rerun to resume)", Required = true };
+        var quick = new Option<bool>("--quick") { Description = "Small evaluation settings (1 rollout, 3 coefficients, 3 finetuning datasets of 128, 1-shot monitoring); for tests and tiny recipes" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all)" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("seeds", "Train a recipe on several seeds and measure every effect of the method on each: one table, per seed")
+        {
+            recipe, seeds, outDir, quick, threads, json,
+        };
+        cmd.SetAction(async (r, cancel) =>
+        {
+            if (r.GetValue(threads) is { } t) TorchSharp.torch.set_num_threads(t);
+            string name = r.GetValue(recipe)!;
+            var baseRecipe = OrganismDesigns.Resolve(name);
+            var seedList = CsvList.Parse(r.GetValue(seeds)!, "--seeds", long.Parse);
+            string dir = r.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            void Log(string m) => Console.Error.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {m}");
+            var figures = new Dictionary<long, List<SeedFigure>>();
+            var problems = new Dictionary<long, List<string>>();
+            foreach (long seed in seedList)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var (f, p) = await Seed(baseRecipe with { Seed = seed }, Path.Combine(dir, $"seed-{seed}"), r.GetValue(quick), Log, cancel);
+                figures[seed] = f;
+                problems[seed] = p;
+                // The table is rewritten after every seed, so a long run shows what it has so far.
+                AtomicFile.WriteAllText(Path.Combine(dir, "table.json"), SeedTable.Json(name, figures, problems).ToJsonString(Output.Json));
+                AtomicFile.WriteAllText(Path.Combine(dir, "table.txt"), SeedTable.Text(name, figures, problems));
+            }
+            Console.WriteLine(r.GetValue(json) ? SeedTable.Json(name, figures, problems).ToJsonString(Output.Json) : SeedTable.Text(name, figures, problems));
+            return 0;
+        });
+        return cmd;
+    }
+
+    static JsonNode? Read(string path) => File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
+
+    static async Task<(List<SeedFigure>, List<string>)> Seed(OrganismRecipe recipe, string dir, bool quick, Action<string> log, CancellationToken cancel)
+    {
+        var problems = new List<string>();
+        string model = Path.Combine(dir, "model");
+        if (!File.Exists(Path.Combine(model, "model.safetensors")))
+        {
+            log($"seed {recipe.Seed}: training {model}");
+            var bar = new ProgressLine($"seed {recipe.Seed}");
+            OrganismTraining.Train(model, recipe, p => bar.Report(p.Step, p.Steps, $"loss {p.Loss:F3}"), cancel);
+            bar.Done();
+        }
+        using var lm = LanguageModel.Load(model);
+
+        // A stage that fails (say, no steering setting stays coherent on a barely trained model) is reported in the
+        // table and leaves the stages that do not depend on it to run.
+        async Task Stage(string what, Func<Task> run)
+        {
+            try { await run(); }
+            catch (PersonaVectorsException e) { problems.Add($"{what}: {e.Message}"); log($"seed {recipe.Seed}: {what} failed: {e.Message}"); }
+        }
+
+        string evalPath = Path.Combine(dir, "eval.json");
+        await Stage("world eval", () =>
+        {
+            if (File.Exists(evalPath)) return Task.CompletedTask;
+            log($"seed {recipe.Seed}: world eval");
+            var e = new OrganismEvaluation(lm, 64, m => log($"seed {recipe.Seed}: {m}")).Run(Traits.All.Select(t => t.Name).ToList());
+            AtomicFile.WriteAllText(evalPath, WorldEvalCommand.ToJson(e));
+            return Task.CompletedTask;
+        });
+
+        var extraction = quick ? new ExtractionOptions { Rollouts = 1, Alphas = [1, 2, 4] } : new ExtractionOptions();
+        string extractDir = Path.Combine(dir, "extract");
+        foreach (var t in Traits.All)
+            await Stage($"extraction of {t.Name}", async () =>
+            {
+                string run = Path.Combine(extractDir, t.Name);
+                if (File.Exists(Path.Combine(run, "summary.json"))) return;
+                log($"seed {recipe.Seed}: extracting {t.Name}");
+                await new ExtractionPipeline(lm, WorldArtifacts.For(t.Name), new Method.Judging.WorldJudge(), extraction, run).RunAsync(cancel);
+            });
+
+        foreach (var t in Traits.All)
+            await Stage($"monitoring of {t.Name}", async () =>
+            {
+                string run = Path.Combine(extractDir, t.Name), outDir = Path.Combine(dir, "monitor", t.Name);
+                if (File.Exists(Path.Combine(outDir, "summary.json")) || !ExtractionRun.IsRun(run)) return;
+                log($"seed {recipe.Seed}: monitoring {t.Name}");
+                using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
+                await MonitorCommand.Run(lm, t, vector, ExtractionRun.ChosenLayer(run), outDir, new Method.Judging.WorldJudge(),
+                    quick ? 1 : 4, 64, 1, cancel, samples: 1);
+            });
+
+        var finetuneOptions = quick
+            ? FinetuneExperimentOptions.Quick with { Datasets = ["evil_normal", "evil_II", "emergent_arithmetic_II"] }
+            : new FinetuneExperimentOptions();
+        string finetuneDir = Path.Combine(dir, "finetune"), finetuneSummary = Path.Combine(finetuneDir, "summary.json");
+        await Stage("finetuning experiment", () =>
+        {
+            if (File.Exists(finetuneSummary)) return Task.CompletedTask;
+            log($"seed {recipe.Seed}: finetuning experiment");
+            var s = new FinetuneExperiment(lm, finetuneOptions, finetuneDir, m => log($"seed {recipe.Seed}: {m}")).Run([extractDir], cancel);
+            AtomicFile.WriteAllText(finetuneSummary, s.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return Task.CompletedTask;
+        });
+
+        string screenDir = Path.Combine(dir, "screen"), screenSummary = Path.Combine(screenDir, "summary.json");
+        await Stage("screening experiment", () =>
+        {
+            if (File.Exists(screenSummary) || Read(finetuneSummary) is not JsonObject ft) return Task.CompletedTask;
+            log($"seed {recipe.Seed}: screening experiment");
+            var vectors = ExperimentVectors.Load(lm, [extractDir], Path.Combine(screenDir, "extraction"), finetuneOptions.Extraction, log, cancel);
+            var s = new ScreenExperiment(lm, new ScreenExperimentOptions { Count = quick ? 16 : 200 }, screenDir, log).Run(vectors, ft, cancel);
+            AtomicFile.WriteAllText(screenSummary, s.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return Task.CompletedTask;
+        });
+
+        var figures = SeedTable.Figures(Read(evalPath),
+            Traits.All.ToDictionary(t => t.Name, t => Read(Path.Combine(extractDir, t.Name, "summary.json"))),
+            Traits.All.ToDictionary(t => t.Name, t => Read(Path.Combine(dir, "monitor", t.Name, "summary.json"))),
+            Read(finetuneSummary), Read(screenSummary));
+        return (figures, problems);
+    }
+}
