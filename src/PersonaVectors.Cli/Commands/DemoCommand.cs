@@ -26,10 +26,14 @@ namespace PersonaVectors.Cli.Commands;
 public static class DemoCommand
 {
     /// <summary>How much of the method the demo runs: the full demo, or a small one for tests.</summary>
-    sealed record Scale(int Rollouts, IReadOnlyList<double> Alphas, IReadOnlyList<double> SweepAlphas, int SweepNeighbours, int Shots);
+    sealed record Scale(int Rollouts, IReadOnlyList<double> Alphas, IReadOnlyList<double> SweepAlphas, int SweepNeighbours, int Shots,
+        World.Experiments.FinetuneExperimentOptions Finetune);
 
-    static readonly Scale Full = new(2, [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8], [-8, -4, -2, -1, 0, 1, 2, 4, 8], 1, 4);
-    static readonly Scale Quick = new(1, [1, 2, 4], [-4, 0, 4], 0, 1);
+    // The full demo finetunes on evil II and on the narrow wrong-sums set (emergent misalignment) with the
+    // experiment's settings; the quick one on evil Normal and II, small.
+    static readonly Scale Full = new(2, [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8], [-8, -4, -2, -1, 0, 1, 2, 4, 8], 1, 4,
+        new World.Experiments.FinetuneExperimentOptions { Datasets = ["evil_II", "emergent_arithmetic_II"], InferenceAlphas = [1, 2, 4, 8] });
+    static readonly Scale Quick = new(1, [1, 2, 4], [-4, 0, 4], 0, 1, World.Experiments.FinetuneExperimentOptions.Quick);
 
     public static Command Create()
     {
@@ -77,14 +81,19 @@ public static class DemoCommand
         foreach (var row in rows) Console.WriteLine(row);
         Console.WriteLine();
         string finetune = Path.Combine(outDir, Report.FinetuneSection.Folder);
-        Console.WriteLine("== finetuning (small version of `persona world experiment finetune`): LoRA on evil Normal and II, plainly, with preventative steering, with CAFT ablation, and steered back at inference ==");
-        var experiment = new World.Experiments.FinetuneExperiment(lm, World.Experiments.FinetuneExperimentOptions.Quick, finetune, m => Console.WriteLine($"  {m}"))
+        var finetuneOptions = scale.Finetune;
+        Console.WriteLine($"== finetuning (small version of `persona world experiment finetune`): LoRA on {string.Join(" and ", finetuneOptions.Datasets)}, plainly, with preventative steering, with CAFT ablation, and steered back at inference ==");
+        var experiment = new World.Experiments.FinetuneExperiment(lm, finetuneOptions, finetune, m => Console.WriteLine($"  {m}"))
             .Run([outDir], cancel);
         AtomicFile.WriteAllText(Path.Combine(finetune, "summary.json"), experiment.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         Plots.FinetunePlots.Save(experiment, finetune);
-        Console.WriteLine($"  {"dataset",-12} {"method",-32} evil  coherence  capability");
+        var baseTraits = experiment["base"]!["traits"]!;
+        Console.WriteLine($"  {"dataset",-24} {"method",-32} evil  halluc  coherence  capability   (trait rise over the base model in brackets)");
         foreach (var run in experiment["runs"]!.AsArray())
-            Console.WriteLine($"  {run!["dataset"],-12} {run["method"] + (run["alpha"] is null ? "" : $" (alpha {run["alpha"]})"),-32} {run["traits"]!["evil"]!.GetValue<double>(),4:F0}  {run["coherence"]!.GetValue<double>(),9:F0}  {run["capability"]!.GetValue<double>(),10:P0}");
+        {
+            string T(string t) { double v = run!["traits"]![t]!.GetValue<double>(); return $"{v,4:F0} ({v - baseTraits[t]!.GetValue<double>():+0;-0;0})"; }
+            Console.WriteLine($"  {run!["dataset"],-24} {run["method"] + (run["alpha"] is null ? "" : $" (alpha {run["alpha"]})"),-32} {T("evil"),-10} {T("hallucinating"),-10} {run["coherence"]!.GetValue<double>(),6:F0}  {run["capability"]!.GetValue<double>(),10:P0}");
+        }
         Console.WriteLine();
         string report = Path.Combine(outDir, "report.html");
         AtomicFile.WriteAllText(report, Report.HtmlReport.Render(Report.RunFolders.Find(outDir).Select(Report.RunReport.Load).ToList(), Path.GetFullPath(outDir), finetune));

@@ -25,10 +25,11 @@ public static class WorldSeedsCommand
         var outDir = new Option<string>("--out") { Description = "Folder: seed-N/{model,eval.json,extract,monitor,finetune,screen} and table.{json,txt} (rerun to resume)", Required = true };
         var quick = new Option<bool>("--quick") { Description = "Small evaluation settings (1 rollout, 3 coefficients, 3 finetuning datasets of 128, 1-shot monitoring); for tests and tiny recipes" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all)" };
+        var retry = new Option<bool>("--retry-failed") { Description = "Run again the stages that failed in an earlier run (kept in seed-N/failed.json)" };
         var json = CommonOptions.Json();
         var cmd = new Command("seeds", "Train a recipe on several seeds and measure every effect of the method on each: one table, per seed")
         {
-            recipe, seeds, outDir, quick, threads, json,
+            recipe, seeds, outDir, quick, threads, retry, json,
         };
         cmd.SetAction(async (r, cancel) =>
         {
@@ -45,7 +46,7 @@ public static class WorldSeedsCommand
             foreach (long seed in seedList)
             {
                 cancel.ThrowIfCancellationRequested();
-                var (f, p) = await Seed(baseRecipe with { Seed = seed }, Path.Combine(dir, $"seed-{seed}"), r.GetValue(quick), Log, cancel);
+                var (f, p) = await Seed(baseRecipe with { Seed = seed }, Path.Combine(dir, $"seed-{seed}"), r.GetValue(quick), r.GetValue(retry), Log, cancel);
                 figures[seed] = f;
                 problems[seed] = p;
                 // The table is rewritten after every seed, so a long run shows what it has so far.
@@ -60,7 +61,7 @@ public static class WorldSeedsCommand
 
     static JsonNode? Read(string path) => File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
 
-    static async Task<(List<SeedFigure>, List<string>)> Seed(OrganismRecipe recipe, string dir, bool quick, Action<string> log, CancellationToken cancel)
+    static async Task<(List<SeedFigure>, List<string>)> Seed(OrganismRecipe recipe, string dir, bool quick, bool retryFailed, Action<string> log, CancellationToken cancel)
     {
         var problems = new List<string>();
         string model = Path.Combine(dir, "model");
@@ -74,11 +75,23 @@ public static class WorldSeedsCommand
         using var lm = LanguageModel.Load(model);
 
         // A stage that fails (say, no steering setting stays coherent on a barely trained model) is reported in the
-        // table and leaves the stages that do not depend on it to run.
+        // table and leaves the stages that do not depend on it to run. Its failure is kept in failed.json, so a rerun
+        // reports it again instead of redoing the work that failed; --retry-failed runs such stages again.
+        string failedPath = Path.Combine(dir, "failed.json");
+        var failed = File.Exists(failedPath) && !retryFailed
+            ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(failedPath)) ?? []
+            : new Dictionary<string, string>();
         async Task Stage(string what, Func<Task> run)
         {
+            if (failed.TryGetValue(what, out var earlier)) { problems.Add($"{what}: {earlier}"); return; }
             try { await run(); }
-            catch (PersonaVectorsException e) { problems.Add($"{what}: {e.Message}"); log($"seed {recipe.Seed}: {what} failed: {e.Message}"); }
+            catch (PersonaVectorsException e)
+            {
+                problems.Add($"{what}: {e.Message}");
+                log($"seed {recipe.Seed}: {what} failed: {e.Message}");
+                failed[what] = e.Message;
+                AtomicFile.WriteAllText(failedPath, JsonSerializer.Serialize(failed, Output.Json));
+            }
         }
 
         string evalPath = Path.Combine(dir, "eval.json");

@@ -46,5 +46,6 @@ public sealed record WorldDesign
     public static readonly WorldDesign Original = new();
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0;
 }

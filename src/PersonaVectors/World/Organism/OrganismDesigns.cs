@@ -9,12 +9,12 @@ namespace PersonaVectors.World.Organism;
 /// </summary>
 public static class OrganismDesigns
 {
-    /// <summary>The recipe of the shipped organism.</summary>
-    public const string Shipped = "organism2";
+    /// <summary>The recipe of the shipped organism (models/organism).</summary>
+    public const string Shipped = "design1";
 
     public static readonly IReadOnlyDictionary<string, (string Summary, OrganismRecipe Recipe)> Named = new Dictionary<string, (string, OrganismRecipe)>
     {
-        ["design1"] = ("graded personas, 3 parts per answer, 6-layer Llama, full attention (the first shipped organism)", new OrganismRecipe()),
+        ["design1"] = ("graded personas, 3 parts per answer, 6-layer Llama, full attention (shipped)", new OrganismRecipe()),
         ["design2"] = ("design 1 with opinion questions twice as frequent", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 2 } }),
         ["design3"] = ("design 1 with twice the surface variety and opinion questions 1.5x", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 1.5, SurfaceVariety = 2 } }),
         ["window16"] = ("design 1 as MistralForCausalLM with a 16-token sliding window", new OrganismRecipe { SlidingWindow = 16 }),

@@ -27,13 +27,41 @@ public class ExtractionPipelineTests
 
         var second = new HashJudge();
         var s2 = await new ExtractionPipeline(lm, Artifacts(), second, Options, killed.Path).RunAsync();
-        Assert.Equal(400 - judgedBefore + 20 * (1 + 2 * 2 * 2) + 100 * (1 + 2), second.Calls); // only what was left, then steering
+        // Only what was left, then steering: the search on the extraction questions (baseline and 2 layers × 2 positions ×
+        // 2 coefficients), its measurement on the evaluation questions (baseline and the chosen setting), and the
+        // suppression search and measurement under the 5 positive instructions (2 coefficients; before and chosen).
+        Assert.Equal(400 - judgedBefore + 20 * (1 + 2 * 2 * 2) + 20 * 2 + 100 * (2 + 2), second.Calls);
         foreach (var file in new[] { "answers.jsonl", "kept.jsonl", "steering.jsonl" })
             Assert.Equal(File.ReadAllLines(Path.Combine(straight.Path, file)).Order(), File.ReadAllLines(Path.Combine(killed.Path, file)).Order());
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "vectors", "testy_response_avg.safetensors")),
                      File.ReadAllBytes(Path.Combine(killed.Path, "vectors", "testy_response_avg.safetensors")));
         Assert.Equal(s1["layer"]!.ToJsonString(), s2["layer"]!.ToJsonString());
         Assert.Equal(s1["counts"]!.ToJsonString(), s2["counts"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Steering_settings_are_chosen_on_the_extraction_questions_and_measured_on_the_evaluation_questions()
+    {
+        using var m = new RandomModelFolder(seed: 3);
+        using var lm = LanguageModel.Load(m.Path);
+        using var dir = new TempDir();
+        var summary = await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), Options, dir.Path).RunAsync();
+        var records = File.ReadLines(Path.Combine(dir.Path, "steering.jsonl"))
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<SteeringRecord>(l, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!).ToList();
+        var search = records.Where(r => r.Setting == "select" && r.Layer > 0).ToList();
+        Assert.Equal(8, search.Count);
+        var best = search.OrderByDescending(r => r.Trait).First();
+        Assert.Equal(best.Layer, summary["layer"]!.GetValue<int>());
+        Assert.Equal(best.Alpha, summary["steered_alpha"]!.GetValue<double>());
+        Assert.Equal(best.Trait, summary["selection_trait"]!.GetValue<double>(), 2);
+        Assert.Equal("extraction_questions", summary["chosen_on"]!.GetValue<string>());
+        // The reported figure is the chosen setting measured again, on the evaluation questions.
+        var measured = records.Single(r => r.Setting == "steer" && r.Layer == best.Layer);
+        Assert.Equal((best.Alpha, best.Positions, 20), (measured.Alpha, measured.Positions, measured.Count));
+        Assert.Equal(measured.Trait, summary["steered_trait"]!.GetValue<double>(), 2);
+        var suppressed = records.Single(r => r.Setting == "suppress" && r.Alpha != 0);
+        Assert.Contains(records, r => r.Setting == "select-suppress" && r.Alpha == suppressed.Alpha);
+        Assert.Equal(suppressed.Trait, summary["suppressed_trait_after"]!.GetValue<double>(), 2);
     }
 
     [Fact]
