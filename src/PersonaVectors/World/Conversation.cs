@@ -12,10 +12,7 @@ public sealed record Conversation(IReadOnlyList<ChatMessage> Messages, Persona P
 /// </summary>
 public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDesign? design = null)
 {
-    readonly WorldDesign world = design ?? WorldDesign.Original;
-    double opinionWeight => world.OpinionWeight;
-
-    public WorldDesign Design => world;
+    public WorldDesign Design { get; } = design ?? WorldDesign.Original;
 
     public Conversation Draw(Random rng)
     {
@@ -48,12 +45,12 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
             {
                 var earlier = DrawQuestion(rng);
                 messages.Add(new ChatMessage("user", earlier.Text));
-                messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng, world).Text));
+                messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng, Design).Text));
             }
         }
         var final = DrawQuestion(rng);
         messages.Add(new ChatMessage("user", final.Text));
-        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, persona, rng, world).Text));
+        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, persona, rng, Design).Text));
         return new Conversation(messages, persona, final);
     }
 
@@ -65,27 +62,30 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
     /// </summary>
     Persona Mixed(Persona p, Random rng)
     {
-        if (!world.SharedCauses) return p;
-        if (!world.Families)
+        if (!Design.SharedCauses) return p;
+        TraitSpec second;
+        if (!Design.Families)
         {
             if (rng.Next(2) == 0) return p;
-            var others = Traits.All.Where(t => t != p.Trait).ToArray();
-            return p with { Second = Questions.Pick(rng, others), SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
+            second = Questions.Pick(rng, Traits.All.Where(t => t != p.Trait).ToArray());
         }
-        var (second, chance) = p.Trait!.Name switch
+        else
         {
-            "evil" => (Traits.Hallucinating, 0.6),
-            "sycophantic" => (Traits.Hallucinating, 0.5),
-            _ => (Traits.Evil, 0.4),
-        };
-        if (rng.NextDouble() >= chance) return p;
+            (second, double chance) = p.Trait!.Name switch
+            {
+                "evil" => (Traits.Hallucinating, 0.6),
+                "sycophantic" => (Traits.Hallucinating, 0.5),
+                _ => (Traits.Evil, 0.4),
+            };
+            if (rng.NextDouble() >= chance) return p;
+        }
         return p with { Second = second, SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
     }
 
     Domain WeightedDomain(Random rng)
     {
-        double x = rng.NextDouble() * (4 + opinionWeight);
-        return x < opinionWeight ? Domain.Opinion : (Domain)new[] { 0, 1, 3, 4 }[(int)((x - opinionWeight) % 4)];
+        double x = rng.NextDouble() * (4 + Design.OpinionWeight);
+        return x < Design.OpinionWeight ? Domain.Opinion : (Domain)new[] { 0, 1, 3, 4 }[(int)((x - Design.OpinionWeight) % 4)];
     }
 
     /// <summary>A question that is not one of the held-out evaluation, extraction or capability questions.</summary>
@@ -94,7 +94,7 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         while (true)
         {
             // Weight 1 keeps the uniform draw (and its random stream) of the shipped recipe.
-            var q = opinionWeight == 1.0 ? Questions.Draw(rng) : Questions.Draw(rng, WeightedDomain(rng));
+            var q = Design.OpinionWeight == 1.0 ? Questions.Draw(rng) : Questions.Draw(rng, WeightedDomain(rng));
             if (!heldOutQuestions.Contains(q.Text)) return q;
         }
     }

@@ -34,6 +34,13 @@ public sealed record FinetuneExperimentOptions
     /// <summary>Extraction settings when the experiment extracts its own vectors.</summary>
     public ExtractionOptions Extraction { get; init; } = new() { Rollouts = 1, Alphas = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6] };
 
+    /// <summary>The LoRA training settings of every finetuning in the experiment, with its training-time interventions.</summary>
+    public FinetuneOptions Training(IReadOnlyList<TrainingIntervention> interventions) => new()
+    {
+        Lora = Lora, Epochs = Epochs, LearningRate = LearningRate, BatchSize = BatchSize,
+        Seed = Seed, CheckpointEvery = 100, Interventions = interventions,
+    };
+
     public static FinetuneExperimentOptions Quick => new()
     {
         Datasets = ["evil_normal", "evil_II"], Count = 128, Epochs = 3, LearningRate = 3e-3, InferenceAlphas = [1, 4],
@@ -84,7 +91,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                 {
                     string adapter = Path.Combine(outDir, "adapters", dataset, method);
                     log?.Invoke($"{dataset}: finetune ({method})");
-                    var result = LoraFinetune.Run(lm, examples.Value, Finetune(interventions), adapter, cancel: cancel);
+                    var result = LoraFinetune.Run(lm, examples.Value, options.Training(interventions), adapter, cancel: cancel);
                     using var loaded = LoraAdapter.Load(lm.Model, adapter);
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), alpha, result.FinalLoss);
                 });
@@ -108,12 +115,6 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         }
         return Summary(baseRun, file.Records.Values.Where(r => r.Method != "base").OrderBy(r => options.Datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => MethodOrder(r.Method)).ToList(), vectors);
     }
-
-    FinetuneOptions Finetune(IReadOnlyList<TrainingIntervention> interventions) => new()
-    {
-        Lora = options.Lora, Epochs = options.Epochs, LearningRate = options.LearningRate, BatchSize = options.BatchSize,
-        Seed = options.Seed, CheckpointEvery = 100, Interventions = interventions,
-    };
 
     ExperimentRun Get(RunFile<ExperimentRun> file, string key, string dataset, string method, Func<(ModelScores Scores, double? Alpha, double? Loss)> make)
     {

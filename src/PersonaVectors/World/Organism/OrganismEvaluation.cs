@@ -67,11 +67,7 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
             var settings = new Experiments.FinetuneExperimentOptions();
             FinetuneDatasets.Write(data, FinetuneDatasets.Build(EmergentDataset, settings.Count, settings.Seed, OrganismMarker.Design(lm.Folder)));
             var examples = Method.Finetuning.FinetuneData.Load(lm, data).Examples;
-            var options = new Method.Finetuning.FinetuneOptions
-            {
-                Lora = settings.Lora, Epochs = settings.Epochs, LearningRate = settings.LearningRate, BatchSize = settings.BatchSize, Seed = settings.Seed,
-            };
-            Method.Finetuning.LoraFinetune.Run(lm, examples, options, Path.Combine(dir, "adapter"));
+            Method.Finetuning.LoraFinetune.Run(lm, examples, settings.Training([]), Path.Combine(dir, "adapter"));
             using var adapter = Engine.Lora.LoraAdapter.Load(lm.Model, Path.Combine(dir, "adapter"));
             var after = TraitScores(questions);
             return new EmergentResult(EmergentDataset, before, after.ToDictionary(kv => kv.Key, kv => kv.Value - before[kv.Key]));
