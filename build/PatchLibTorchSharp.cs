@@ -8,7 +8,7 @@ using Microsoft.Build.Utilities;
 // GLIBCXX_3.4.32 only because <iostream> emits a bare reference to std::ios_base_library_init(); nothing
 // calls it. Debian 12's libstdc++ stops at 3.4.30, so the loader refuses the library. Marking that one
 // version requirement weak (VER_FLG_WEAK in .gnu.version_r) lets glibc load it. We patch only copies in
-// build outputs, and only when the system libstdc++ lacks the version. See README, "Troubleshooting".
+// build outputs, and only when the system libstdc++ lacks the version. See docs/troubleshooting.md.
 public class PatchLibTorchSharp : Task
 {
     const string NeededVersion = "GLIBCXX_3.4.32";

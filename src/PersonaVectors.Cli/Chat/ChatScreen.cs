@@ -16,7 +16,7 @@ public static class ChatScreen
         foreach (var r in turn.Readings)
         {
             var t = chat.Find(r.Trait);
-            string state = r.Alert ? "[bold white on red] ALERT [/]" : r.Above ? "[red]above[/]" : r.Threshold is null ? "[grey]-[/]" : "[green]ok[/]";
+            string state = r.Alert ? "[bold white on red] ALERT [/]" : r.Threshold is null ? "[grey]-[/]" : "[green]ok[/]";
             table.AddRow(Markup.Escape(r.Trait), r.Layer.ToString(CultureInfo.InvariantCulture), Alpha(r.Alpha),
                 PersonaMeter.Markup(r.BeforeAnswer, t.BeforeAnswer), PersonaMeter.Markup(r.AnswerAverage, t.AnswerAverage), Thresholds(t), state);
         }
@@ -24,7 +24,7 @@ public static class ChatScreen
         foreach (var r in turn.Readings.Where(r => r.Alert))
             console.Write(new Panel(new Markup(
                 $"[bold]{Markup.Escape(r.Trait)}[/]: the last prompt token's projection {r.BeforeAnswer.ToString("F2", CultureInfo.InvariantCulture)} " +
-                $"crossed the threshold {r.Threshold!.Value.ToString("F2", CultureInfo.InvariantCulture)} before the answer was written (turn {turn.Turn})"))
+                $"is above the threshold {r.Threshold!.Value.ToString("F2", CultureInfo.InvariantCulture)} before the answer was written (turn {turn.Turn})"))
                 .Header("[bold red] ALERT [/]").BorderColor(Color.Red));
     }
 
@@ -34,7 +34,7 @@ public static class ChatScreen
         var table = new Table().Border(TableBorder.Simple).AddColumn("trait").AddColumn("layer").AddColumn("|v|").AddColumn("threshold (before / answer)").AddColumn("steer").AddColumn("source");
         foreach (var t in chat.Traits)
         {
-            double norm = Math.Sqrt(t.Vector.Sum(x => (double)x * x));
+            double norm = t.Vector.Norm;
             table.AddRow(Markup.Escape(t.Trait), t.Layer.ToString(CultureInfo.InvariantCulture), norm.ToString("F2", CultureInfo.InvariantCulture),
                 Thresholds(t), Alpha(chat.Steering.GetValueOrDefault(t.Trait)), Markup.Escape(t.Source));
         }

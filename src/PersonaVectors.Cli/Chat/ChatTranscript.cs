@@ -15,7 +15,7 @@ public static class ChatTranscript
             ["trait"] = r.Trait, ["layer"] = r.Layer, ["alpha"] = r.Alpha,
             ["before_answer"] = r.BeforeAnswer, ["answer_average"] = r.AnswerAverage,
             ["threshold"] = r.Threshold, ["answer_threshold"] = r.AnswerThreshold,
-            ["above"] = r.Above, ["alert"] = r.Alert,
+            ["alert"] = r.Alert,
         }).ToArray()),
     };
 

@@ -24,9 +24,9 @@ public static class ChatCommand
         };
         var steer = new Option<string[]>("--steer") { Description = "Steer from the start, e.g. --steer evil=-4 (repeatable)", AllowMultipleArgumentsPerToken = true };
         var system = new Option<string?>("--system") { Description = "System prompt to start with" };
-        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature (0 = greedy)", DefaultValueFactory = _ => 0 };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
-        var seed = new Option<long>("--seed") { Description = "Sampling seed (turn k uses seed + k)", DefaultValueFactory = _ => 1 };
+        var temperature = CommonOptions.Temperature();
+        var maxTokens = CommonOptions.MaxTokens();
+        var seed = CommonOptions.SamplingSeed(1, "Sampling seed (turn k uses seed + k)");
         var basis = new Option<string>("--threshold-basis")
         {
             Description = "Alert thresholds halfway from the trait prompts' mean projection to: default (the questions with no system prompt) or negative (the run's negative prompts)",

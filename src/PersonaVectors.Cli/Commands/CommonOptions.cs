@@ -15,6 +15,18 @@ public static class CommonOptions
         DefaultValueFactory = _ => "f32",
     };
 
+    /// <summary>--max-tokens: the most tokens per answer (what each command generates differs, so the default is its own).</summary>
+    public static Option<int> MaxTokens(int defaultValue = 64, string what = "Most tokens per answer") =>
+        new("--max-tokens") { Description = what, DefaultValueFactory = _ => defaultValue };
+
+    /// <summary>--temperature: 0 is greedy decoding.</summary>
+    public static Option<double> Temperature(double defaultValue = 0) =>
+        new("--temperature") { Description = "Sampling temperature (0 = greedy)", DefaultValueFactory = _ => defaultValue };
+
+    /// <summary>--seed of the sampled answers.</summary>
+    public static Option<long> SamplingSeed(long defaultValue = 1, string what = "Sampling seed") =>
+        new("--seed") { Description = what, DefaultValueFactory = _ => defaultValue };
+
     public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of text" };
 
     public static ScalarType ParseDType(string s) => s switch

@@ -7,8 +7,10 @@ using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Method;
 using PersonaVectors.Method.Extraction;
+using PersonaVectors.Cli.Plots;
 using PersonaVectors.Method.Steering;
 using PersonaVectors.World;
+using PersonaVectors.World.Experiments;
 using PersonaVectors.World.Organism;
 using static TorchSharp.torch;
 
@@ -117,40 +119,44 @@ public static class DemoCommand
             if (p.Done == p.Total) bar.Done();
         });
         var summary = await pipeline.RunAsync(cancel);
-        int layer = summary["layer"]!.GetValue<int>();
-        double G(string key) => summary[key]!.GetValue<double>();
-        Console.WriteLine($"  kept {summary["counts"]!["kept"]} of {summary["counts"]!["pairs"]} pairs; layer {layer}: {trait.Name} {G("baseline_trait"):F0} -> {G("steered_trait"):F0} " +
-                          $"at coherence {G("steered_coherence"):F0} (alpha {G("steered_alpha")}, {summary["steered_positions"]} positions); " +
-                          $"against it under the {trait.Name} prompts: {G("suppressed_trait_before"):F0} -> {G("suppressed_trait_after"):F0} at coherence {G("suppressed_coherence"):F0}");
+        int layer = summary.Layer;
+        Console.WriteLine($"  kept {summary.Counts.Kept} of {summary.Counts.Pairs} pairs; layer {layer}: {trait.Name} {summary.BaselineTrait:F0} -> {summary.SteeredTrait:F0} " +
+                          $"at coherence {summary.SteeredCoherence:F0} (alpha {summary.SteeredAlpha.ToString(CultureInfo.InvariantCulture)}, {summary.SteeredPositions} positions); " +
+                          $"against it under the {trait.Name} prompts: {summary.SuppressedTraitBefore:F0} -> {summary.SuppressedTraitAfter:F0} at coherence {summary.SuppressedCoherence:F0}");
 
         using var vector = PersonaVector.Load(pipeline.VectorPath("response_avg"));
         var layers = Enumerable.Range(layer - scale.SweepNeighbours, 2 * scale.SweepNeighbours + 1).Where(l => l >= 1 && l <= lm.Config.NumHiddenLayers).ToList();
         Console.WriteLine($"  steering sweep at layers {string.Join(",", layers)}, alpha {string.Join(",", scale.SweepAlphas.Select(a => a.ToString(CultureInfo.InvariantCulture)))}");
         var prompts = artifacts.EvaluationQuestions.Select(q => new SteeringPrompt(q)).ToList();
-        await SteerSweepCommand.Sweep(lm, artifacts, judge, prompts, vector, layers, scale.SweepAlphas, "all", 64, Path.Combine(run, "sweep"), cancel);
+        var sweepBar = new ProgressLine("  sweep".PadRight(13));
+        var sweep = await SteeringSweep.RunAsync(lm, artifacts, judge, prompts, vector, layers, scale.SweepAlphas, TokenPositions.All, 64, Path.Combine(run, "sweep"),
+            p => sweepBar.Report(p.Done, p.Total, p.Stage), cancel);
+        sweepBar.Done();
+        SweepPlot.Save(sweep, trait.Name, Path.Combine(run, "sweep", "sweep.png"));
 
         Console.WriteLine($"  monitoring: graded system prompts and 0..{scale.Shots}-shot prompts");
-        var monitor = await MonitorCommand.Run(lm, trait, vector, layer, Path.Combine(run, "monitor"), judge, scale.Shots, 64, 1, cancel);
+        var monitor = await WorldMonitoring.RunAsync(lm, trait, vector, layer, Path.Combine(run, "monitor"), judge, scale.Shots, 64, 1, cancel: cancel);
+        MonitorPlot.Save(monitor.Points, trait.Name, layer, Path.Combine(run, "monitor", "monitor.png"));
 
         var probe = artifacts.EvaluationQuestions[0];
         using var v = vector.At(layer);
-        var where = summary["steered_positions"]!.GetValue<string>() == "answer" ? TokenPositions.Answer : TokenPositions.All;
+        var where = summary.SteeredPositions == "answer" ? TokenPositions.Answer : TokenPositions.All;
         Console.WriteLine($"  user: {probe}");
         Console.WriteLine($"    {"no system prompt:",-48}{Answer(lm, probe, null)}");
-        using (lm.Model.Steer(v, layer, G("steered_alpha"), where))
+        using (lm.Model.Steer(v, layer, summary.SteeredAlpha, where))
             Console.WriteLine($"    {$"steered toward {trait.Name}:",-48}{Answer(lm, probe, null)}");
         string positive = artifacts.Instructions[0].Pos;
         Console.WriteLine($"    {$"\"{Shorten(positive)}\"",-48}{Answer(lm, probe, positive)}");
-        using (lm.Model.Steer(v, layer, G("suppressed_alpha")))
+        using (lm.Model.Steer(v, layer, summary.SuppressedAlpha))
             Console.WriteLine($"    {"same prompt, steered against:",-48}{Answer(lm, probe, positive)}");
         Console.WriteLine($"  ({clock.Elapsed.TotalSeconds:F0} s)");
 
-        return $"{trait.Name,-15} {layer,5}  {G("baseline_trait"),5:F0} -> {G("steered_trait"),3:F0} @ {G("steered_coherence"),3:F0}{"",17}" +
-               $"{G("suppressed_trait_before"),5:F0} -> {G("suppressed_trait_after"),3:F0} @ {G("suppressed_coherence"),3:F0}{"",16}" +
-               $"{R(monitor["system_prompt_r"])} / {R(monitor["many_shot_r"])}";
+        return $"{trait.Name,-15} {layer,5}  {summary.BaselineTrait,5:F0} -> {summary.SteeredTrait,3:F0} @ {summary.SteeredCoherence,3:F0}{"",17}" +
+               $"{summary.SuppressedTraitBefore,5:F0} -> {summary.SuppressedTraitAfter,3:F0} @ {summary.SuppressedCoherence,3:F0}{"",16}" +
+               $"{R(monitor.SystemPromptR)} / {R(monitor.ManyShotR)}";
     }
 
-    static string R(JsonNode? r) => r is null ? "n/a" : r.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture);
+    static string R(double? r) => r is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 
     static string Shorten(string s) => s.Length <= 44 ? s : s[..41] + "...";
 

@@ -16,13 +16,13 @@ public static class ExtractCommand
         var trait = new Option<string>("--trait") { Description = "Trait name (the world's traits have built-in artifacts)", Required = true };
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
-        var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON (ours or the reference release's shape); default: the world's artifacts for --trait" };
+        var artifacts = new ArtifactsOptions();
         var judge = JudgeOption.Create();
         var outDir = new Option<string>("--out") { Description = "Run folder (stages append JSONL here; rerun the same command to resume)", Required = true };
         var rollouts = new Option<int>("--rollouts") { Description = "Answers per question and instruction", DefaultValueFactory = _ => 10 };
-        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature for the answers", DefaultValueFactory = _ => 1.0 };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
-        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Sampling seed" };
+        var temperature = CommonOptions.Temperature(1.0);
+        var maxTokens = CommonOptions.MaxTokens();
+        var seed = CommonOptions.SamplingSeed();
         var posMin = new Option<double>("--pos-min") { DefaultValueFactory = _ => 50, Description = "Keep pairs whose positive answer scores at least this" };
         var negMax = new Option<double>("--neg-max") { DefaultValueFactory = _ => 50, Description = "...and whose negative answer scores below this" };
         var cohMin = new Option<double>("--coherence-min") { DefaultValueFactory = _ => 50, Description = "...and both answers at least this coherent" };
@@ -31,12 +31,13 @@ public static class ExtractCommand
         var dtype = CommonOptions.DType();
         var cmd = new Command("extract", "Extract a persona vector: generate contrastive answers, judge, filter, average activations, choose the layer")
         {
-            trait, model, artifacts, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype,
+            trait, model, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype,
         };
+        foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
         {
             string name = r.GetValue(trait)!;
-            var a = r.GetValue(artifacts) is { } path ? TraitArtifactsFile.Load(path, name) : WorldArtifacts.For(name);
+            var a = artifacts.Resolve(r, name);
             var j = JudgeOption.Make(r.GetValue(judge)!, r.GetValue(outDir)!);
             var options = new ExtractionOptions
             {
@@ -59,7 +60,7 @@ public static class ExtractCommand
                 if (p.Done == p.Total) bar.Done();
             });
             var summary = await pipeline.RunAsync(cancel);
-            Console.WriteLine(summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine(summary.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             return 0;
         });
         return cmd;

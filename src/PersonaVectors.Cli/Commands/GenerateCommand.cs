@@ -18,13 +18,13 @@ public static class GenerateCommand
         var prompt = new Option<string?>("--prompt") { Description = "The user message" };
         var system = new Option<string?>("--system") { Description = "System prompt (with --prompt)" };
         var messages = new Option<string?>("--messages") { Description = "JSON list of {\"role\",\"content\"}; the answer continues the conversation" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens to generate", DefaultValueFactory = _ => 128 };
-        var temperature = new Option<double>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0 };
+        var maxTokens = CommonOptions.MaxTokens(128, "Most tokens to generate");
+        var temperature = CommonOptions.Temperature();
         var topP = new Option<double>("--top-p") { DefaultValueFactory = _ => 1.0, Description = "Nucleus sampling threshold" };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 0, Description = "Sample among the K most likely tokens (0 = all)" };
-        var seed = new Option<long>("--seed") { Description = "Sampling seed", DefaultValueFactory = _ => 0 };
+        var seed = CommonOptions.SamplingSeed(0);
         var steer = new Option<string?>("--steer") { Description = "Persona vector file (.safetensors) to add during generation" };
-        var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (0 = embeddings)" };
+        var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (0 = embeddings; default: the chosen layer in the run's summary.json next to the vector)" };
         var alpha = new Option<double?>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it" };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
         var dtype = CommonOptions.DType();
@@ -106,7 +106,8 @@ public sealed class SteeringOption : IDisposable
             if (layer is not null || alpha is not null) throw new PersonaVectorsException("--layer and --alpha need --steer VECTOR");
             return new SteeringOption(null, null, null);
         }
-        if (layer is null || alpha is null) throw new PersonaVectorsException("--steer needs --layer L and --alpha A");
+        if (alpha is null) throw new PersonaVectorsException("--steer needs --alpha A");
+        layer ??= RunSummary.ChosenLayer(path);
         var where = ParsePositions(positions);
         var vector = PersonaVector.Load(path);
         try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PersonaVectors.World;
 using PersonaVectors.Method.Endpoints;
 using PersonaVectors.Method.Judging;
 

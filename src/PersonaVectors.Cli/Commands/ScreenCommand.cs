@@ -20,7 +20,7 @@ public static class ScreenCommand
         var outDir = new Option<string>("--out") { Description = "Folder for scores.jsonl (resumable), model_answers.jsonl (cache), summary.json and histogram.png", Required = true };
         var shard = new Option<string?>("--shard") { Description = "Take part I of N (by line number), e.g. 2/4; combine the parts with persona screen merge" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Samples per batch of generation and activation reads" };
-        var maxTokens = new Option<int>("--max-tokens") { DefaultValueFactory = _ => 64, Description = "Most tokens of the model's own answer" };
+        var maxTokens = CommonOptions.MaxTokens(64, "Most tokens of the model's own answer");
         var threshold = new Option<double>("--threshold") { DefaultValueFactory = _ => 0, Description = "Projection difference above which a sample counts as flagged in the summary" };
         var top = new Option<int>("--top") { DefaultValueFactory = _ => 20, Description = "Samples listed per trait in the summary, highest first" };
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Skip (and count) malformed lines instead of stopping at the first" };
@@ -34,15 +34,14 @@ public static class ScreenCommand
         {
             var (part, parts) = ParseShard(r.GetValue(shard));
             using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
-            var screening = new List<ScreeningVector>();
+            var screening = new List<TraitVector>();
             foreach (var path in r.GetValue(vectors)!)
             {
                 using var v = PersonaVector.Load(path);
                 v.EnsureFits(lm.Config, path);
                 int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
-                using var row = v.At(at);
                 if (screening.Any(s => s.Trait == v.Trait)) throw new PersonaVectorsException($"{path}: a vector for '{v.Trait}' is already given");
-                screening.Add(new ScreeningVector(v.Trait, at, row.data<float>().ToArray()));
+                screening.Add(v.AtLayer(at));
             }
             string dir = r.GetValue(outDir)!;
             var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop };

@@ -18,19 +18,20 @@ public static class ShiftCommand
         var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Layer (default: the chosen layer of the vector's extraction run)" };
         var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
-        var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON with the questions (default: the world's artifacts for the vector's trait)" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per greedy answer", DefaultValueFactory = _ => 64 };
+        var artifacts = new ArtifactsOptions();
+        var maxTokens = CommonOptions.MaxTokens(64, "Most tokens per greedy answer");
         var json = CommonOptions.Json();
         var cmd = new Command("shift", "Finetuning shift: mean activation of the finetuned model minus the base model's on the evaluation prompts, projected on the unit persona vector")
         {
-            model, adapter, vectorPath, layer, questions, artifacts, maxTokens, json,
+            model, adapter, vectorPath, layer, questions, maxTokens, json,
         };
+        foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             string path = r.GetValue(vectorPath)!;
             using var vector = PersonaVector.Load(path);
             int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
-            var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
+            var a = artifacts.Resolve(r, vector.Trait);
             var qs = SteerCommand.Questions(r.GetValue(questions)!, a);
             using var lm = CommonOptions.Load(r.GetValue(model), "f32");
             vector.EnsureFits(lm.Config, path);

@@ -20,19 +20,20 @@ public static class SteerCommand
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
         var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
         var system = new Option<string?>("--system") { Description = "System prompt for every question (e.g. a positive instruction, to test suppression)" };
-        var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON with the rubric and questions (default: the world's artifacts for the vector's trait)" };
+        var artifacts = new ArtifactsOptions();
         var judge = JudgeOption.Create();
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
+        var maxTokens = CommonOptions.MaxTokens();
         var samples = new Option<int>("--samples") { Description = "Answers to show", DefaultValueFactory = _ => 3 };
         var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("steer", "Answer questions with a persona vector added (greedy) and report the judged trait score and coherence")
         {
-            vectorPath, layer, layers, alpha, positions, questions, system, artifacts, judge, model, adapter, maxTokens, samples, dtype, json,
+            vectorPath, layer, layers, alpha, positions, questions, system, judge, model, adapter, maxTokens, samples, dtype, json,
         };
         cmd.Subcommands.Add(SteerSweepCommand.Create());
+        foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
         {
             string path = r.GetValue(vectorPath)!;
@@ -41,7 +42,7 @@ public static class SteerCommand
             List<int>? multi = r.GetValue(layers) is { } ls ? CsvList.Parse(ls, "--layers", int.Parse) : null;
             if (multi is not null && r.GetValue(layer) is not null) throw new PersonaVectorsException("give --layer or --layers, not both");
             int at = multi?.Max() ?? r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
-            var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
+            var a = artifacts.Resolve(r, vector.Trait);
             var qs = Questions(r.GetValue(questions)!, a);
             var j = JudgeOption.Make(r.GetValue(judge)!, null);
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));

@@ -22,16 +22,17 @@ public static class SteerSweepCommand
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
         var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
         var system = new Option<string?>("--system") { Description = "System prompt for every question" };
-        var artifacts = new Option<string?>("--artifacts") { Description = "Artifacts JSON (default: the world's artifacts for the vector's trait)" };
+        var artifacts = new ArtifactsOptions();
         var judge = JudgeOption.Create();
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
+        var maxTokens = CommonOptions.MaxTokens();
         var json = CommonOptions.Json();
         var cmd = new Command("sweep", "Steer over a grid of layers and coefficients; write a table (CSV) and a plot of trait and coherence against alpha")
         {
-            vectorPath, layers, alphas, outDir, positions, questions, system, artifacts, judge, model, adapter, maxTokens, json,
+            vectorPath, layers, alphas, outDir, positions, questions, system, judge, model, adapter, maxTokens, json,
         };
+        foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
         {
             string path = r.GetValue(vectorPath)!, dir = r.GetValue(outDir)!;
@@ -40,7 +41,7 @@ public static class SteerSweepCommand
             var alphaList = CsvList.Parse(r.GetValue(alphas)!, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture));
             using var vector = PersonaVector.Load(path);
             foreach (int l in layerList) vector.At(l).Dispose(); // every layer in range before any work
-            var a = r.GetValue(artifacts) is { } ap ? TraitArtifactsFile.Load(ap, vector.Trait) : WorldArtifacts.For(vector.Trait);
+            var a = artifacts.Resolve(r, vector.Trait);
             var prompts = SteerCommand.Questions(r.GetValue(questions)!, a).Select(q => new SteeringPrompt(q, r.GetValue(system))).ToList();
             Directory.CreateDirectory(dir);
             var j = JudgeOption.Make(r.GetValue(judge)!, dir);
@@ -71,39 +72,14 @@ public static class SteerSweepCommand
         return cmd;
     }
 
-    /// <summary>
-    /// Steers at every (layer, α) pair and judges the answers; appends each result to DIR/sweep.jsonl as it
-    /// finishes (a rerun skips what is there) and writes DIR/sweep.csv and DIR/sweep.png at the end.
-    /// </summary>
+    /// <summary>The library's sweep with a progress line, then DIR/sweep.png.</summary>
     public static async Task<List<SweepPoint>> Sweep(Engine.LanguageModel lm, TraitArtifacts a, Method.Judging.IAnswerJudge j, IReadOnlyList<SteeringPrompt> prompts,
-        PersonaVector vector, IReadOnlyList<int> layerList, IReadOnlyList<double> alphaList, string positions, int maxTokens, string dir, CancellationToken cancel)
+        PersonaVector vector, IReadOnlyList<int> layers, IReadOnlyList<double> alphas, string positions, int maxTokens, string dir, CancellationToken cancel)
     {
-        var where = SteeringOption.ParsePositions(positions);
-        Directory.CreateDirectory(dir);
-        var file = new RunFile<SweepRecord>(Path.Combine(dir, "sweep.jsonl"), x => x.Key);
         var bar = new ProgressLine("sweep".PadRight(11));
-        var points = new List<SweepPoint>();
-        int done = 0, total = layerList.Count * alphaList.Count;
-        foreach (int layer in layerList)
-            foreach (double alpha in alphaList)
-            {
-                bar.Report(done++, total, $"layer {layer} alpha {alpha.ToString(CultureInfo.InvariantCulture)}");
-                string key = $"{layer}/{positions}/{alpha.ToString(CultureInfo.InvariantCulture)}";
-                if (!file.TryGet(key, out var rec) || rec is null)
-                {
-                    using var v = vector.At(layer);
-                    var o = await SteeringEvaluation.RunAsync(lm, a, j, prompts, v, layer, alpha, where, maxTokens, cancel: cancel);
-                    rec = new SweepRecord(key, layer, alpha, o.Trait, o.Coherence, prompts.Count);
-                    file.Append([rec]);
-                }
-                points.Add(new SweepPoint(layer, alpha, rec.Trait, rec.Coherence));
-            }
-        bar.Report(total, total, "");
+        var points = await SteeringSweep.RunAsync(lm, a, j, prompts, vector, layers, alphas, SteeringOption.ParsePositions(positions), maxTokens, dir,
+            p => bar.Report(p.Done, p.Total, p.Stage), cancel);
         bar.Done();
-
-        var csv = new StringBuilder("layer,alpha,trait,coherence\n");
-        foreach (var p in points) csv.Append(CultureInfo.InvariantCulture, $"{p.Layer},{p.Alpha},{p.Trait:F2},{p.Coherence:F2}\n");
-        AtomicFile.WriteAllText(Path.Combine(dir, "sweep.csv"), csv.ToString());
         SweepPlot.Save(points, vector.Trait, Path.Combine(dir, "sweep.png"));
         return points;
     }

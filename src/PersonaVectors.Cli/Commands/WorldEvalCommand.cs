@@ -14,7 +14,7 @@ public static class WorldEvalCommand
         var model = new Option<string?>("--model") { Description = "Organism folder (default: the embedded organism)" };
         var adapter = CommonOptions.Adapter();
         var traits = new Option<string[]>("--traits") { Description = "Traits to evaluate (default: all)", AllowMultipleArgumentsPerToken = true };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => 64 };
+        var maxTokens = CommonOptions.MaxTokens();
         var json = CommonOptions.Json();
         var cmd = new Command("eval", "Evaluate an organism: persona following, capability, and whether each persona is a steerable latent")
         {

@@ -112,7 +112,7 @@ public static class WorldSeedsCommand
                 string run = Path.Combine(extractDir, t.Name);
                 if (File.Exists(Path.Combine(run, "summary.json"))) return;
                 log($"seed {recipe.Seed}: extracting {t.Name}");
-                await new ExtractionPipeline(lm, WorldArtifacts.For(t.Name), new Method.Judging.WorldJudge(), extraction, run).RunAsync(cancel);
+                await new ExtractionPipeline(lm, WorldArtifacts.For(t.Name), new WorldJudge(), extraction, run).RunAsync(cancel);
             });
 
         foreach (var t in Traits.All)
@@ -122,8 +122,9 @@ public static class WorldSeedsCommand
                 if (File.Exists(Path.Combine(outDir, "summary.json")) || !ExtractionRun.IsRun(run)) return;
                 log($"seed {recipe.Seed}: monitoring {t.Name}");
                 using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
-                await MonitorCommand.Run(lm, t, vector, ExtractionRun.ChosenLayer(run), outDir, new Method.Judging.WorldJudge(),
-                    quick ? 1 : 4, 64, 1, cancel, samples: 1);
+                int layer = ExtractionRun.ChosenLayer(run);
+                var summary = await WorldMonitoring.RunAsync(lm, t, vector, layer, outDir, new WorldJudge(), quick ? 1 : 4, 64, 1, samples: 1, cancel: cancel);
+                Plots.MonitorPlot.Save(summary.Points, t.Name, layer, Path.Combine(outDir, "monitor.png"));
             });
 
         var finetuneOptions = quick
@@ -151,7 +152,7 @@ public static class WorldSeedsCommand
         });
 
         var figures = SeedTable.Figures(Read(evalPath),
-            Traits.All.ToDictionary(t => t.Name, t => Read(Path.Combine(extractDir, t.Name, "summary.json"))),
+            Traits.All.ToDictionary(t => t.Name, t => ExtractionRun.IsRun(Path.Combine(extractDir, t.Name)) ? ExtractionSummary.Load(Path.Combine(extractDir, t.Name)) : null),
             Traits.All.ToDictionary(t => t.Name, t => Read(Path.Combine(dir, "monitor", t.Name, "summary.json"))),
             Read(finetuneSummary), Read(screenSummary));
         return (figures, problems);

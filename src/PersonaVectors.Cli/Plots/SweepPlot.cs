@@ -1,7 +1,6 @@
-namespace PersonaVectors.Cli.Plots;
+using PersonaVectors.Method.Steering;
 
-/// <summary>One point of a steering sweep.</summary>
-public sealed record SweepPoint(int Layer, double Alpha, double Trait, double Coherence);
+namespace PersonaVectors.Cli.Plots;
 
 /// <summary>Trait score (solid) and coherence (dashed) against α, one colour per layer.</summary>
 public static class SweepPlot

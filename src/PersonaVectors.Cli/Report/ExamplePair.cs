@@ -19,8 +19,8 @@ public sealed record ExamplePair(string Question, ExampleAnswer Positive, Exampl
         var scoreByKey = judgements.GroupBy(j => j.Key).ToDictionary(g => g.Key, g => g.Last());
         var pairs = kept.Select(k => k.Key).Distinct().OrderBy(k => k, StringComparer.Ordinal)
             .Select(k => answerByKey.GetValueOrDefault(k))
-            .Where(p => p is not null && answerByKey.ContainsKey(NegativeKey(p)))
-            .Select(p => (Pos: p!, Neg: answerByKey[NegativeKey(p!)]))
+            .Where(p => p is not null && answerByKey.ContainsKey(p.NegativeKey))
+            .Select(p => (Pos: p!, Neg: answerByKey[p!.NegativeKey]))
             .ToList();
         ExampleAnswer Scored(AnswerRecord a) =>
             new(a.System, a.Answer, scoreByKey.GetValueOrDefault(a.Key)?.Trait, scoreByKey.GetValueOrDefault(a.Key)?.Coherence);
@@ -29,5 +29,4 @@ public sealed record ExamplePair(string Question, ExampleAnswer Positive, Exampl
     }
 
     // kept.jsonl names the positive answer; its partner is the same pair, question and rollout under the negative instruction.
-    static string NegativeKey(AnswerRecord pos) => $"{pos.Pair}/neg/{pos.Question}/{pos.Rollout}";
 }

@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Extraction;
 using System.Globalization;
 using System.Net;
 using System.Text;

@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Monitoring;
 using PersonaVectors.Method.Extraction;
 
 namespace PersonaVectors.Cli.Report;

@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Steering;
 using PersonaVectors.Cli.Plots;
 using PersonaVectors.Method.Extraction;
 
@@ -28,7 +29,7 @@ public sealed record SteeringCurves(string Positions, IReadOnlyList<SweepPoint> 
     }
 
     public static IReadOnlyList<SteeringCurves> FromSweep(string file) =>
-        [.. JsonLines.Read<Commands.SweepRecord>(file).GroupBy(r => PositionsOf(r.Key, file)).OrderBy(g => g.Key, StringComparer.Ordinal)
+        [.. JsonLines.Read<SweepRecord>(file).GroupBy(r => PositionsOf(r.Key, file)).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new SteeringCurves(g.Key, [.. g.Select(r => new SweepPoint(r.Layer, r.Alpha, r.Trait, r.Coherence))]))];
 
     static string PositionsOf(string key, string file) =>

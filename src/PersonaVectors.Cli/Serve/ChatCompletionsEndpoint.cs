@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -7,8 +8,11 @@ using PersonaVectors.Method.Monitoring;
 
 namespace PersonaVectors.Cli.Serve;
 
-/// <summary>POST /v1/chat/completions in OpenAI's shape, plain or streamed (server-sent events), with the persona extension.</summary>
-public sealed class ChatCompletionsEndpoint(LanguageModel lm, string modelName, IReadOnlyList<MonitoredTrait> traits, ModelWorker worker, ConversationLog log, ServeLimits limits)
+/// <summary>
+/// POST /v1/chat/completions in OpenAI's shape, plain or streamed (server-sent events), n choices generated in one
+/// batch, with the persona extension ("steering" in the request, "persona" in the response).
+/// </summary>
+public sealed class ChatCompletionsEndpoint(LanguageModel lm, string modelName, MonitoredGeneration generation, ModelWorker worker, ConversationLog log, ServeLimits limits)
 {
     public async Task Handle(HttpContext http)
     {
@@ -16,23 +20,21 @@ public sealed class ChatCompletionsEndpoint(LanguageModel lm, string modelName, 
         int[] prompt;
         try
         {
-            using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+            byte[] body = await ReadBody(http.Request, limits.MaxBodyBytes, http.RequestAborted);
+            if (!Utf8.IsValid(body)) throw new BadRequestException("the body is not valid UTF-8 (JSON bodies must be UTF-8)");
+            using var doc = JsonDocument.Parse(body);
             request = ChatRequest.Parse(doc.RootElement, limits);
-            foreach (var s in request.Steering)
-            {
-                var t = traits.FirstOrDefault(x => x.Trait == s.Vector)
-                    ?? throw new BadRequestException($"unknown vector '{s.Vector}'; loaded: {(traits.Count == 0 ? "none" : string.Join(", ", traits.Select(x => x.Trait)))}");
-                if (s.Layer > lm.Config.NumHiddenLayers) throw new BadRequestException($"steering layer {s.Layer} is out of range: the model has layers 0..{lm.Config.NumHiddenLayers}");
-            }
+            generation.Validate(request.Steering);
             prompt = lm.EncodeChat(request.Messages, addGenerationPrompt: true);
             if (prompt.Length >= lm.Config.MaxPositionEmbeddings)
                 throw new BadRequestException($"the conversation has {prompt.Length} tokens; the model's context is {lm.Config.MaxPositionEmbeddings}");
         }
         catch (JsonException e) { await Errors.Write(http, 400, $"the body is not valid JSON: {e.Message}"); return; }
-        catch (BadRequestException e) { await Errors.Write(http, 400, e.Message); return; }
+        catch (BadRequestException e) { await Errors.Write(http, e.Status, e.Message); return; }
         catch (PersonaVectorsException e) { await Errors.Write(http, 400, e.Message); return; }
 
         var item = new WorkItem(request, prompt, request.Stream, http.RequestAborted);
+        if (worker.Stopping) { await Errors.Write(http, 503, "the server is shutting down", "server_shutting_down"); return; }
         if (!worker.TryEnqueue(item))
         {
             http.Response.Headers.RetryAfter = "1";
@@ -41,29 +43,47 @@ public sealed class ChatCompletionsEndpoint(LanguageModel lm, string modelName, 
         }
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        if (request.Stream) await Stream(http, item, id, created);
-        else
+        if (request.Stream) { await Stream(http, item, id, created); return; }
+        WorkResult result;
+        try { result = await item.Done.Task; }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
         {
-            WorkResult result;
-            try { result = await item.Done.Task; }
-            catch (OperationCanceledException) { return; }
-            log.Add(request, result);
-            var body = new JsonObject
-            {
-                ["id"] = id, ["object"] = "chat.completion", ["created"] = created, ["model"] = modelName,
-                ["choices"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = result.Text },
-                    ["logprobs"] = request.LogProbs ? new JsonObject { ["content"] = new JsonArray([.. result.Tokens.Select(LogProb)]) } : null,
-                    ["finish_reason"] = result.FinishReason,
-                }),
-                ["usage"] = Usage(result),
-                ["persona"] = Persona(request, result),
-            };
-            http.Response.ContentType = "application/json";
-            await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+            await Errors.Write(http, 503, "the server shut down before this request was answered", "server_shutting_down");
+            return;
         }
+        catch (OperationCanceledException) { return; } // the client went away
+        log.Add(request, result);
+        var response = new JsonObject
+        {
+            ["id"] = id, ["object"] = "chat.completion", ["created"] = created, ["model"] = modelName,
+            ["choices"] = new JsonArray([.. result.Choices.Select((c, i) => (JsonNode)new JsonObject
+            {
+                ["index"] = i,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = c.Text },
+                ["logprobs"] = request.LogProbs ? new JsonObject { ["content"] = new JsonArray([.. c.Tokens.Select(LogProb)]) } : null,
+                ["finish_reason"] = c.FinishReason,
+                ["persona"] = result.Choices.Count > 1 ? ChoicePersona(c) : null,
+            })]),
+            ["usage"] = Usage(result),
+            ["persona"] = Persona(request, result),
+        };
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(response.ToJsonString(), http.RequestAborted);
+    }
+
+    /// <summary>The body, refused with 413 past <paramref name="limit"/> bytes so a huge upload cannot exhaust memory.</summary>
+    static async Task<byte[]> ReadBody(HttpRequest request, int limit, CancellationToken cancel)
+    {
+        if (request.ContentLength > limit) throw new BadRequestException($"the body has {request.ContentLength} bytes; the limit is {limit}", 413);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await request.Body.ReadAsync(chunk, cancel)) > 0)
+        {
+            if (buffer.Length + n > limit) throw new BadRequestException($"the body is over the limit of {limit} bytes", 413);
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
     }
 
     async Task Stream(HttpContext http, WorkItem item, string id, long created)
@@ -75,35 +95,49 @@ public sealed class ChatCompletionsEndpoint(LanguageModel lm, string modelName, 
             await http.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n", http.RequestAborted);
             await http.Response.Body.FlushAsync(http.RequestAborted);
         }
-        JsonObject Chunk(JsonObject delta, string? finish, JsonNode? logprobs = null) => new()
+        JsonObject Chunk(int choice, JsonObject delta, string? finish, JsonNode? logprobs = null) => new()
         {
             ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = created, ["model"] = modelName,
-            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = logprobs, ["finish_reason"] = finish }),
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = choice, ["delta"] = delta, ["logprobs"] = logprobs, ["finish_reason"] = finish }),
         };
         try
         {
-            await Send(Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null));
-            await foreach (var (delta, token) in item.Deltas!.Reader.ReadAllAsync(http.RequestAborted))
+            for (int c = 0; c < item.Request.N; c++) await Send(Chunk(c, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null));
+            await foreach (var (choice, delta, token) in item.Deltas!.Reader.ReadAllAsync(http.RequestAborted))
                 if (delta.Length > 0 || token is not null)
-                    await Send(Chunk(new JsonObject { ["content"] = delta }, null, token is null ? null : new JsonObject { ["content"] = new JsonArray(LogProb(token)) }));
+                    await Send(Chunk(choice, new JsonObject { ["content"] = delta }, null, token is null ? null : new JsonObject { ["content"] = new JsonArray(LogProb(token)) }));
             var result = await item.Done.Task;
             log.Add(item.Request, result);
-            var last = Chunk(new JsonObject(), result.FinishReason);
-            last["usage"] = Usage(result);
-            last["persona"] = Persona(item.Request, result);
-            await Send(last);
+            for (int c = 0; c < result.Choices.Count; c++)
+            {
+                var last = Chunk(c, new JsonObject(), result.Choices[c].FinishReason);
+                if (result.Choices.Count > 1) last["choices"]![0]!["persona"] = ChoicePersona(result.Choices[c]);
+                if (c == result.Choices.Count - 1)
+                {
+                    last["usage"] = Usage(result);
+                    last["persona"] = Persona(item.Request, result);
+                }
+                await Send(last);
+            }
             await http.Response.WriteAsync("data: [DONE]\n\n", http.RequestAborted);
         }
-        catch (OperationCanceledException) { /* the client went away */ }
+        catch (OperationCanceledException) { /* the client went away, or the server stopped mid-answer: the stream just ends */ }
     }
 
     static JsonObject Usage(WorkResult r) => new() { ["prompt_tokens"] = r.PromptTokens, ["completion_tokens"] = r.CompletionTokens, ["total_tokens"] = r.PromptTokens + r.CompletionTokens };
 
-    static JsonObject Persona(ChatRequest request, WorkResult result) => new()
+    /// <summary>The response's persona extension: the first choice's readings (the before-answer reading is the same for every choice), alerts and steering.</summary>
+    static JsonObject Persona(ChatRequest request, WorkResult result)
     {
-        ["readings"] = ConversationLog.Readings(result.Readings),
-        ["alerts"] = new JsonArray([.. result.Readings.Where(r => r.Alert).Select(r => (JsonNode)r.Trait)]),
-        ["steering"] = new JsonArray([.. request.Steering.Select(s => (JsonNode)new JsonObject { ["vector"] = s.Vector, ["layer"] = s.Layer < 0 ? null : s.Layer, ["alpha"] = s.Alpha })]),
+        var persona = ChoicePersona(result.Choices[0]);
+        persona["steering"] = new JsonArray([.. request.Steering.Select(s => (JsonNode)new JsonObject { ["vector"] = s.Trait, ["layer"] = s.Layer, ["alpha"] = s.Alpha })]);
+        return persona;
+    }
+
+    static JsonObject ChoicePersona(ChoiceResult c) => new()
+    {
+        ["readings"] = ConversationLog.Readings(c.Readings),
+        ["alerts"] = new JsonArray([.. c.Readings.Where(r => r.Alert).Select(r => (JsonNode)r.Trait)]),
     };
 
     static JsonNode LogProb(TokenOut t) => new JsonObject

@@ -1,15 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
 using PersonaVectors.Engine.ChatTemplates;
+using PersonaVectors.Method.Monitoring;
 
 namespace PersonaVectors.Cli.Serve;
 
-/// <summary>Per-request steering (an extension field): add α·v of a loaded vector at a layer.</summary>
-public sealed record SteeringRequest(string Vector, int Layer, double Alpha);
-
-/// <summary>A /v1/chat/completions request, validated: every problem is a 400 with the field named.</summary>
+/// <summary>
+/// A /v1/chat/completions request, validated: every problem is a 400 with the field named. Fields the server does
+/// not know are ignored, as OpenAI's API does; "steering" is this server's extension (α·v of a loaded vector).
+/// </summary>
 public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTokens, double Temperature, double TopP, long? Seed,
-    IReadOnlyList<string> Stop, bool LogProbs, int TopLogProbs, bool Stream, IReadOnlyList<SteeringRequest> Steering, string? User)
+    IReadOnlyList<string> Stop, bool LogProbs, int TopLogProbs, bool Stream, IReadOnlyList<SteeringTerm> Steering, string? User, int N = 1)
 {
     public static ChatRequest Parse(JsonElement root, ServeLimits limits)
     {
@@ -40,7 +41,9 @@ public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTok
         int top = Int(root, "top_logprobs") ?? 0;
         if (top is < 0 or > 20) throw Bad($"top_logprobs must be between 0 and 20, got {top}");
         if (top > 0 && !logprobs) throw Bad("top_logprobs needs \"logprobs\": true");
-        var steering = new List<SteeringRequest>();
+        int n = Int(root, "n") ?? 1;
+        if (n < 1 || n > limits.MaxBatch) throw Bad($"n must be between 1 and {limits.MaxBatch} (the server's --max-batch), got {n}");
+        var steering = new List<SteeringTerm>();
         if (root.TryGetProperty("steering", out var sl) && sl.ValueKind != JsonValueKind.Null)
         {
             if (sl.ValueKind != JsonValueKind.Array) throw Bad("steering must be a list of {\"vector\", \"layer\", \"alpha\"}");
@@ -52,12 +55,12 @@ public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTok
                 double? alpha = x.ValueKind == JsonValueKind.Object ? Number(x, "alpha") : null;
                 if (vector is null || alpha is null) throw Bad($"steering[{k}] needs \"vector\" (a loaded vector's name) and \"alpha\" (a number)");
                 if (Math.Abs(alpha.Value) > limits.MaxAlpha) throw Bad($"steering[{k}].alpha must be within ±{limits.MaxAlpha.ToString(CultureInfo.InvariantCulture)}, got {alpha.Value.ToString(CultureInfo.InvariantCulture)}");
-                steering.Add(new SteeringRequest(vector, layer ?? -1, alpha.Value));
+                steering.Add(new SteeringTerm(vector, alpha.Value, layer));
                 k++;
             }
         }
         string? user = root.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
-        return new ChatRequest(messages, maxTokens, temperature, topP, seed, stop, logprobs, top, Bool(root, "stream") ?? false, steering, user);
+        return new ChatRequest(messages, maxTokens, temperature, topP, seed, stop, logprobs, top, Bool(root, "stream") ?? false, steering, user, n);
     }
 
     static BadRequestException Bad(string message) => new(message);
@@ -72,5 +75,8 @@ public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTok
         ? (v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw Bad($"{name} must be true or false")) : null;
 }
 
-/// <summary>A request the server refuses with 400 and this message.</summary>
-public sealed class BadRequestException(string message) : Exception(message);
+/// <summary>A request the server refuses with this message and status (400 unless said otherwise).</summary>
+public sealed class BadRequestException(string message, int status = 400) : Exception(message)
+{
+    public int Status { get; } = status;
+}

@@ -3,7 +3,8 @@ namespace PersonaVectors.Cli.Serve;
 /// <summary>
 /// The dashboard: the loaded vectors with their thresholds, and recent conversations with a meter per trait for
 /// every turn (the before-answer projection, scaled between the calibration means) and alerts. It polls
-/// /api/dashboard every second; no external scripts or styles.
+/// /api/dashboard every second; no external scripts or styles. The page itself holds no data: when the server has
+/// an API key, /api/dashboard needs it, and the page asks for it once and keeps it in the browser's localStorage.
 /// </summary>
 public static class DashboardPage
 {
@@ -21,10 +22,16 @@ public static class DashboardPage
         .alert{background:#c33;color:#fff;padding:0 5px;border-radius:3px;font-weight:bold}
         </style></head><body>
         <h1>persona serve</h1><p class="sub">Persona meters of the recent conversations (last prompt token, before each answer). <span id="alerts"></span></p>
+        <form id="keyform" hidden><p>This server needs its API key to show its conversations.
+          <input type="password" id="key" placeholder="API key" autocomplete="off"> <button>Show</button> <span id="keyproblem" class="sub"></span></p></form>
         <h2>Vectors</h2><table id="vectors"><tr><th>trait</th><th>layer</th><th>threshold</th><th>reference mean</th><th>positive mean</th></tr></table>
         <h2>Conversations</h2><div id="conversations"><p class="sub">No requests yet.</p></div>
         <script>
         let vectors = {};
+        let key = localStorage.getItem('persona_api_key');
+        document.getElementById('keyform').addEventListener('submit', e => {
+          e.preventDefault(); key = document.getElementById('key').value; localStorage.setItem('persona_api_key', key); refresh();
+        });
         function esc(s){return String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));}
         function meter(r){
           const v = vectors[r.trait]; let frac = 0.5;
@@ -34,7 +41,15 @@ public static class DashboardPage
         }
         async function refresh(){
           try {
-            const d = await (await fetch('api/dashboard')).json();
+            const response = await fetch('api/dashboard', { headers: key ? { 'Authorization': 'Bearer ' + key } : {} });
+            const form = document.getElementById('keyform');
+            if (response.status === 401) {
+              form.hidden = false;
+              document.getElementById('keyproblem').textContent = key ? 'That key was refused.' : '';
+              return;
+            }
+            form.hidden = true;
+            const d = await response.json();
             vectors = Object.fromEntries(d.vectors.map(v=>[v.trait,v]));
             document.getElementById('vectors').innerHTML = '<tr><th>trait</th><th>layer</th><th>threshold</th><th>reference mean</th><th>positive mean</th></tr>' +
               d.vectors.map(v=>`<tr><td>${esc(v.trait)}</td><td>${v.layer}</td><td>${v.threshold ?? 'none'}</td><td>${v.reference_mean ?? ''}</td><td>${v.positive_mean ?? ''}</td></tr>`).join('');

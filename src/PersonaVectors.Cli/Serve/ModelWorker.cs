@@ -1,71 +1,94 @@
 using System.Threading.Channels;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
-using PersonaVectors.Engine.Interventions;
-using PersonaVectors.Engine.Models;
-using PersonaVectors.Method;
 using PersonaVectors.Method.Monitoring;
-using static TorchSharp.torch;
 
 namespace PersonaVectors.Cli.Serve;
-
-/// <summary>One trait's reading for one request: before the answer (last prompt token) and over it.</summary>
-public sealed record TurnReading(string Trait, int Layer, double BeforeAnswer, double? AnswerAverage, double? Threshold, bool Alert);
 
 /// <summary>A generated token as the API reports it.</summary>
 public sealed record TokenOut(int Token, string Text, float LogProb, IReadOnlyList<(string Text, float LogProb)> Top);
 
-/// <summary>What a finished request gets back.</summary>
-public sealed record WorkResult(string Text, string FinishReason, int PromptTokens, int CompletionTokens, IReadOnlyList<TokenOut> Tokens, IReadOnlyList<TurnReading> Readings);
+/// <summary>One of a request's n answers.</summary>
+public sealed record ChoiceResult(string Text, string FinishReason, IReadOnlyList<TokenOut> Tokens, IReadOnlyList<TraitReading> Readings);
 
-/// <summary>A request waiting for the model. Streaming requests also get their text as it is written.</summary>
+/// <summary>What a finished request gets back: its n choices, generated in one batch.</summary>
+public sealed record WorkResult(int PromptTokens, IReadOnlyList<ChoiceResult> Choices)
+{
+    public int CompletionTokens => Choices.Sum(c => c.Tokens.Count);
+}
+
+/// <summary>A request waiting for the model. Streaming requests also get each choice's text as it is written.</summary>
 public sealed class WorkItem(ChatRequest request, int[] promptIds, bool stream, CancellationToken cancel)
 {
     public ChatRequest Request { get; } = request;
     public int[] PromptIds { get; } = promptIds;
     public CancellationToken Cancel { get; } = cancel;
-    public Channel<(string Delta, TokenOut? Token)>? Deltas { get; } = stream ? Channel.CreateUnbounded<(string, TokenOut?)>() : null;
+    public Channel<(int Choice, string Delta, TokenOut? Token)>? Deltas { get; } = stream ? Channel.CreateUnbounded<(int, string, TokenOut?)>() : null;
     public TaskCompletionSource<WorkResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Requests with the same key can share a batch: one steering setup and one set of sampling options.</summary>
-    public string GroupKey => string.Join("|", Request.Steering.Select(s => $"{s.Vector}@{s.Layer}:{s.Alpha}")) +
+    public string GroupKey => string.Join("|", Request.Steering.Select(s => $"{s.Trait}@{s.Layer}:{s.Alpha}")) +
         $"#{Request.Temperature}/{Request.TopP}/{Request.MaxTokens}/{Request.Seed}/{Request.TopLogProbs}/{Request.LogProbs}";
 }
 
 /// <summary>
 /// The only thread that touches the model. Requests wait in a bounded queue; the worker takes the oldest and every
-/// waiting request that can share its batch (same steering and sampling), generates them together, and reads
-/// every loaded trait before and over each answer. The queue's bound is what turns overload into 429s.
+/// waiting request that can share its batch (same steering and sampling, at most --max-batch answers in all), and
+/// hands them to <see cref="MonitoredGeneration"/>, which steers, reads and generates. The queue's bound is what
+/// turns overload into 429s.
 /// </summary>
 public sealed class ModelWorker : IDisposable
 {
     readonly LanguageModel _lm;
-    readonly IReadOnlyList<MonitoredTrait> _traits;
+    readonly MonitoredGeneration _generation;
     readonly ServeLimits _limits;
     readonly List<WorkItem> _pending = [];
     readonly SemaphoreSlim _signal = new(0);
     readonly CancellationTokenSource _stop = new();
     readonly Thread _thread;
 
-    public ModelWorker(LanguageModel lm, IReadOnlyList<MonitoredTrait> traits, ServeLimits limits)
+    public ModelWorker(LanguageModel lm, MonitoredGeneration generation, ServeLimits limits)
     {
-        (_lm, _traits, _limits) = (lm, traits, limits);
+        (_lm, _generation, _limits) = (lm, generation, limits);
         _thread = new Thread(Loop) { IsBackground = true, Name = "persona model worker" };
         _thread.Start();
     }
 
+    /// <summary>True once <see cref="Stop"/> was called: new requests are refused.</summary>
+    public bool Stopping => _stopRequested;
+
+    // Set under the queue's lock; Stop() empties the queue before waking the worker, so an empty wake-up means "stop".
+    volatile bool _stopRequested;
+
     public int Waiting { get { lock (_pending) return _pending.Count; } }
 
-    /// <summary>Queues a request; false when the queue is full (the caller answers 429).</summary>
+    /// <summary>Queues a request; false when the queue is full (the caller answers 429) or the worker is stopping.</summary>
     public bool TryEnqueue(WorkItem item)
     {
         lock (_pending)
         {
-            if (_pending.Count >= _limits.QueueCapacity) return false;
+            if (_stopRequested || _pending.Count >= _limits.QueueCapacity) return false;
             _pending.Add(item);
         }
         _signal.Release();
         return true;
+    }
+
+    /// <summary>
+    /// Stops the worker: waiting requests are cancelled at once, the batch in flight gets <paramref name="grace"/> to
+    /// finish and is then cancelled between tokens. Returns when the worker thread has ended.
+    /// </summary>
+    public void Stop(TimeSpan grace)
+    {
+        lock (_pending)
+        {
+            _stopRequested = true;
+            foreach (var p in _pending) { p.Deltas?.Writer.TryComplete(new OperationCanceledException()); p.Done.TrySetCanceled(); }
+            _pending.Clear();
+        }
+        _signal.Release(); // wakes an idle worker so it sees the stop
+        if (!_thread.Join(grace)) { _stop.Cancel(); _thread.Join(TimeSpan.FromSeconds(10)); }
+        _stop.Cancel();
     }
 
     void Loop()
@@ -74,12 +97,18 @@ public sealed class ModelWorker : IDisposable
         {
             try { _signal.Wait(_stop.Token); }
             catch (OperationCanceledException) { return; }
-            List<WorkItem> batch;
+            List<WorkItem> batch = [];
             lock (_pending)
             {
-                if (_pending.Count == 0) continue;
+                if (_pending.Count == 0) { if (_stopRequested) return; continue; }
                 string key = _pending[0].GroupKey;
-                batch = [.. _pending.Where(p => p.GroupKey == key).Take(_limits.MaxBatch)];
+                int rows = 0;
+                foreach (var p in _pending.Where(p => p.GroupKey == key))
+                {
+                    if (batch.Count > 0 && rows + p.Request.N > _limits.MaxBatch) break;
+                    batch.Add(p);
+                    rows += p.Request.N;
+                }
                 foreach (var b in batch) _pending.Remove(b);
             }
             // The semaphore counted one release per request; the batch consumed several.
@@ -95,75 +124,50 @@ public sealed class ModelWorker : IDisposable
         }
     }
 
+
     void Run(List<WorkItem> batch)
     {
         var r = batch[0].Request;
-        var scopes = new List<IDisposable>();
-        try
+        // Row k of the batch is choice Choice of request Item.
+        var rows = batch.SelectMany((b, i) => Enumerable.Range(0, b.Request.N).Select(c => (Item: i, Choice: c))).ToList();
+        var prompts = rows.Select(x => batch[x.Item].PromptIds).ToList();
+        var streams = rows.Select(x => new TextStream(_lm, batch[x.Item].Request.Stop)).ToArray();
+        var tokens = rows.Select(_ => new List<TokenOut>()).ToArray();
+        var options = new SamplingOptions
         {
-            foreach (var s in r.Steering)
-            {
-                var t = _traits.First(x => x.Trait == s.Vector);
-                using var v = tensor(t.Vector);
-                scopes.Add(_lm.Model.Steer(v, s.Layer < 0 ? t.Layer : s.Layer, s.Alpha));
-            }
-            var prompts = batch.Select(b => b.PromptIds).ToList();
-            var reader = new ActivationReader(_lm);
-            double[][] before = Project(reader, prompts, null, TokenPositions.LastPrompt);
-
-            var streams = batch.Select(b => new TextStream(_lm, b.Request.Stop)).ToArray();
-            var tokens = batch.Select(_ => new List<TokenOut>()).ToArray();
-            bool wantLogProbs = r.LogProbs;
-            var options = new SamplingOptions
-            {
-                MaxNewTokens = r.MaxTokens, Temperature = r.Temperature, TopP = r.TopP, Seed = r.Seed ?? Random.Shared.NextInt64(),
-                TopLogProbs = wantLogProbs ? r.TopLogProbs : -1,
-            };
-            var outputs = _lm.Generate(prompts, options, e =>
-            {
-                var stream = streams[e.Row];
-                if (stream.Stopped) return;
-                var token = new TokenOut(e.Token, _lm.Tokenizer.Decode([e.Token], skipSpecialTokens: false), e.LogProb,
-                    e.Top is null ? [] : [.. e.Top.Select(t => (_lm.Tokenizer.Decode([t.Token], skipSpecialTokens: false), t.LogProb))]);
-                tokens[e.Row].Add(token);
-                string delta = stream.Add(e.Token);
-                batch[e.Row].Deltas?.Writer.TryWrite((delta, wantLogProbs ? token : null));
-            }, _stop.Token);
-
-            var answers = outputs.Select((o, i) => streams[i].Stopped ? tokens[i].Select(t => t.Token).ToArray() : o.Tokens).ToList();
-            var answered = Enumerable.Range(0, batch.Count).Where(i => answers[i].Length > 0).ToList();
-            double[][] over = answered.Count == 0 ? [] : Project(reader, answered.Select(i => prompts[i]).ToList(), answered.Select(i => answers[i]).ToList(), TokenPositions.Answer);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                int a = answered.IndexOf(i);
-                var readings = _traits.Select((t, k) => new TurnReading(t.Trait, t.Layer, before[i][k], a >= 0 ? over[a][k] : null,
-                    t.BeforeAnswer?.Threshold, t.BeforeAnswer is { } c && before[i][k] > c.Threshold)).ToList();
-                string tail = streams[i].Finish();
-                if (tail.Length > 0) batch[i].Deltas?.Writer.TryWrite((tail, null));
-                string finish = streams[i].Stopped || outputs[i].FinishReason == FinishReason.Stop ? "stop" : "length";
-                var result = new WorkResult(streams[i].Text, finish, prompts[i].Length, tokens[i].Count, tokens[i], readings);
-                batch[i].Deltas?.Writer.TryComplete();
-                batch[i].Done.TrySetResult(result);
-            }
-        }
-        finally
+            MaxNewTokens = r.MaxTokens, Temperature = r.Temperature, TopP = r.TopP, Seed = r.Seed ?? Random.Shared.NextInt64(),
+            TopLogProbs = r.LogProbs ? r.TopLogProbs : -1,
+        };
+        var answers = _generation.Generate(prompts, r.Steering, options, e =>
         {
-            for (int k = scopes.Count - 1; k >= 0; k--) scopes[k].Dispose();
-        }
-    }
+            var stream = streams[e.Row];
+            if (stream.Stopped) return;
+            var token = new TokenOut(e.Token, _lm.Tokenizer.Decode([e.Token], skipSpecialTokens: false), e.LogProb,
+                e.Top is null ? [] : [.. e.Top.Select(t => (_lm.Tokenizer.Decode([t.Token], skipSpecialTokens: false), t.LogProb))]);
+            tokens[e.Row].Add(token);
+            string delta = stream.Add(e.Token);
+            batch[rows[e.Row].Item].Deltas?.Writer.TryWrite((rows[e.Row].Choice, delta, r.LogProbs ? token : null));
+        }, (row, generated) => streams[row].Stopped ? [.. tokens[row].Select(t => t.Token)] : generated, _stop.Token);
 
-    double[][] Project(ActivationReader reader, List<int[]> prompts, List<int[]>? answers, TokenPositions positions)
-    {
-        using var read = reader.Read(prompts, answers, positions);
-        return Projection.AtLayers(read, [.. _traits.Select(t => (t.Layer, t.Vector))]);
+        var choices = rows.Select((x, k) =>
+        {
+            string tail = streams[k].Finish();
+            if (tail.Length > 0) batch[x.Item].Deltas?.Writer.TryWrite((x.Choice, tail, null));
+            string finish = streams[k].Stopped || answers[k].FinishReason == FinishReason.Stop ? "stop" : "length";
+            return new ChoiceResult(streams[k].Text, finish, tokens[k], answers[k].Readings);
+        }).ToList();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var result = new WorkResult(batch[i].PromptIds.Length, [.. rows.Select((x, k) => (x, k)).Where(p => p.x.Item == i).Select(p => choices[p.k])]);
+            batch[i].Deltas?.Writer.TryComplete();
+            batch[i].Done.TrySetResult(result);
+        }
     }
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _thread.Join(TimeSpan.FromSeconds(30));
-        lock (_pending)
-            foreach (var p in _pending) p.Done.TrySetCanceled();
+        if (!_stopRequested) Stop(TimeSpan.Zero);
         _signal.Dispose();
+        _stop.Dispose();
     }
 }

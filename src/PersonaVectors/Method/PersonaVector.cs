@@ -48,6 +48,13 @@ public sealed class PersonaVector : IDisposable
         return Vectors[layer];
     }
 
+    /// <summary>The vector at one layer as a <see cref="TraitVector"/>.</summary>
+    public TraitVector AtLayer(int layer)
+    {
+        using var row = At(layer);
+        return new TraitVector(Trait, layer, row.data<float>().ToArray());
+    }
+
     public void Save(string path)
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);

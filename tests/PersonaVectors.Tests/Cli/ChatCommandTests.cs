@@ -43,7 +43,7 @@ public class ChatCommandTests
         screen = Do(Question);
         string turn2 = screen[screen.LastIndexOf("turn 2: persona meters", StringComparison.Ordinal)..];
         Assert.Contains("ALERT", turn2);
-        Assert.Contains("crossed the threshold", turn2);
+        Assert.Contains("is above the threshold", turn2);
 
         // Steering from inside the chat, shown in the vector list and in the next turn's meters.
         Do("/reset");

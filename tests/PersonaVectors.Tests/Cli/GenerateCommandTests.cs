@@ -46,7 +46,9 @@ public class GenerateCommandTests
             "layer 9 is out of range");
         PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"], "--layer", "1", "--alpha", "NaN"),
             "finite");
-        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"]), "--layer");
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"]), "--steer needs --alpha");
+        // Without --layer the layer comes from the extraction run that holds the vector; a loose vector has none.
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"], "--alpha", "1"), "--layer is needed");
         PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", ""), "empty");
     }
 }

@@ -24,7 +24,8 @@ public class SteerCommandTests
         var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
         using (var v = new PersonaVector(randn(config.NumHiddenLayers + 1, config.HiddenSize, generator: new TorchSharp.torch.Generator(3)) * 20, "evil", "organism", "response_avg"))
             v.Save(Path.Combine(dir.Path, "vectors", "evil_response_avg.safetensors"));
-        File.WriteAllText(dir["summary.json"], $"{{\"layer\": {layer}}}");
+        new PersonaVectors.Method.Extraction.ExtractionSummary("evil", Organism, "world", layer, "extraction_questions", 0, 95, 2, "all", 50, 90, 50, 90,
+            -2, 95, 40, 90, new Dictionary<int, PersonaVectors.Method.Extraction.LayerChoice?>(), new(8, 4, 4, 4, 4, 4), new double[config.NumHiddenLayers + 1]).Write(dir.Path);
         return Path.Combine(dir.Path, "vectors", "evil_response_avg.safetensors");
     }
 

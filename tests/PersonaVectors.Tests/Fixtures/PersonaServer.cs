@@ -47,6 +47,17 @@ public sealed class PersonaServer : IDisposable
 
     public bool IsRunning => !_process.HasExited;
 
+    /// <summary>Sends a POSIX signal (TERM, INT) to the server, as a service manager or a terminal would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString()])!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{name} {_process.Id} failed");
+    }
+
+    /// <summary>The exit code, or null if the server is still running after <paramref name="timeout"/>.</summary>
+    public int? WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) ? _process.ExitCode : null;
+
     public void Dispose()
     {
         if (!_process.HasExited) { _process.Kill(true); _process.WaitForExit(10_000); }

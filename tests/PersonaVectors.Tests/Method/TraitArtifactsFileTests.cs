@@ -39,23 +39,73 @@ public class TraitArtifactsFileTests
     }
 
     [Theory]
-    [InlineData(3, 40, "Q: {question} A: {answer}", "3 instruction pairs, need at least 5")]
-    [InlineData(5, 30, "Q: {question} A: {answer}", "15 evaluation questions, need at least 20")]
+    [InlineData(0, 40, "Q: {question} A: {answer}", "0 instruction pairs, need at least 1")]
+    [InlineData(5, 1, "Q: {question} A: {answer}", "0 extraction questions, need at least 1")]
     [InlineData(5, 40, "Q: {question}", "lacks the {answer} placeholder")]
-    public void Bad_artifacts_are_refused_with_what_is_wrong(int pairs, int questions, string rubric, string expected)
+    public void Unusable_artifacts_are_refused_with_what_is_wrong(int pairs, int questions, string rubric, string expected)
     {
         using var dir = new TempDir();
-        var o = new JsonObject
-        {
-            ["instruction"] = new JsonArray(Enumerable.Range(0, pairs).Select(i => (JsonNode)new JsonObject { ["pos"] = $"P{i}", ["neg"] = $"N{i}" }).ToArray()),
-            ["questions"] = new JsonArray(Enumerable.Range(0, questions).Select(i => (JsonNode)$"Q{i}?").ToArray()),
-            ["eval_prompt"] = rubric,
-        };
-        File.WriteAllText(dir["t.json"], o.ToJsonString());
+        File.WriteAllText(dir["t.json"], Reference(pairs, questions, rubric).ToJsonString());
         var e = Assert.Throws<PersonaVectors.PersonaVectorsException>(() => TraitArtifactsFile.Load(dir["t.json"]));
         Assert.Contains(expected, e.Message);
         Assert.Contains(dir["t.json"], e.Message);
     }
+
+    [Fact]
+    public void Small_sets_are_usable_and_the_check_says_what_they_cost()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["t.json"], Reference(3, 12, "Q: {question} A: {answer}").ToJsonString());
+        var a = TraitArtifactsFile.Load(dir["t.json"]);
+        Assert.Equal((3, 6, 6), (a.Instructions.Count, a.ExtractionQuestions.Count, a.EvaluationQuestions.Count));
+        var (_, check) = TraitArtifactsFile.Check(dir["t.json"]);
+        Assert.Empty(check.Problems);
+        Assert.Contains(check.Warnings, w => w.Contains("3 instruction pairs (the paper uses 5)"));
+        Assert.Contains(check.Warnings, w => w.Contains("split in half"));
+        // 35 / sqrt(6) = 14.3: the standard error of a mean of six 0-100 scores with a spread of 35 points.
+        Assert.Contains(check.Warnings, w => w.Contains("6 evaluation questions") && w.Contains("±14 points"));
+    }
+
+    public static TheoryData<string> ReleaseTraits => new() { "apathetic", "evil", "hallucinating", "humorous", "impolite", "optimistic", "sycophantic" };
+
+    static string Release(string stage, string trait) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "reference-traits", stage, trait + ".json");
+
+    [Theory]
+    [MemberData(nameof(ReleaseTraits))]
+    public void The_reference_release_pair_of_files_gives_all_twenty_questions_to_each_stage(string trait)
+    {
+        var (artifacts, check) = TraitArtifactsFile.Check(Release("trait_data_extract", trait), Release("trait_data_eval", trait));
+        Assert.Empty(check.Problems);
+        Assert.Empty(check.Warnings);
+        Assert.Equal((trait, 5, 20, 20, true), (check.Trait, check.Pairs, check.ExtractionQuestions, check.EvaluationQuestions, check.Rubric));
+        var extract = JsonNode.Parse(File.ReadAllText(Release("trait_data_extract", trait)))!;
+        var eval = JsonNode.Parse(File.ReadAllText(Release("trait_data_eval", trait)))!;
+        Assert.Equal(extract["questions"]!.AsArray().Select(q => q!.GetValue<string>()), artifacts!.ExtractionQuestions);
+        Assert.Equal(eval["questions"]!.AsArray().Select(q => q!.GetValue<string>()), artifacts.EvaluationQuestions);
+        Assert.Equal(eval["eval_prompt"]!.GetValue<string>(), artifacts.EvalPrompt);
+        Assert.Equal(extract["instruction"]![0]!["pos"]!.GetValue<string>(), artifacts.Instructions[0].Pos);
+    }
+
+    [Fact]
+    public void The_worlds_artifacts_written_in_the_reference_layout_read_back_unchanged()
+    {
+        using var dir = new TempDir();
+        var a = WorldArtifacts.For("sycophantic");
+        var (extract, eval) = TraitArtifactsFile.SaveReferencePair(dir.Path, a);
+        Assert.Equal(Path.Combine(dir.Path, "trait_data_extract", "sycophantic.json"), extract);
+        var b = TraitArtifactsFile.Load(extract, evalPath: eval);
+        Assert.Equal((a.Trait, a.EvalPrompt), (b.Trait, b.EvalPrompt));
+        Assert.Equal(a.Instructions, b.Instructions);
+        Assert.Equal(a.ExtractionQuestions, b.ExtractionQuestions);
+        Assert.Equal(a.EvaluationQuestions, b.EvaluationQuestions);
+    }
+
+    static JsonObject Reference(int pairs, int questions, string rubric) => new()
+    {
+        ["instruction"] = new JsonArray(Enumerable.Range(0, pairs).Select(i => (JsonNode)new JsonObject { ["pos"] = $"P{i}", ["neg"] = $"N{i}" }).ToArray()),
+        ["questions"] = new JsonArray(Enumerable.Range(0, questions).Select(i => (JsonNode)$"Q{i}?").ToArray()),
+        ["eval_prompt"] = rubric,
+    };
 
     [Fact]
     public void Overlapping_and_duplicate_questions_are_found()

@@ -27,22 +27,16 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
 
     public string VectorPath(string kind) => Path.Combine(runDir, "vectors", $"{artifacts.Trait}_{kind}.safetensors");
 
-    public async Task<JsonObject> RunAsync(CancellationToken cancel = default)
+    public async Task<ExtractionSummary> RunAsync(CancellationToken cancel = default)
     {
         Directory.CreateDirectory(runDir);
         TraitArtifactsFile.Save(Path.Combine(runDir, "artifacts.json"), artifacts);
         var answers = Generate(cancel);
         var judgements = await JudgeAsync(answers, cancel);
-        var (kept, filterCounts) = Filter(answers, judgements);
+        var (kept, counts) = Filter(answers, judgements);
         var norms = Extract(kept);
-        var summary = await ChooseLayerAsync(cancel);
-        summary["trait"] = artifacts.Trait;
-        summary["model"] = lm.Folder;
-        summary["judge"] = judge.Name;
-        summary["counts"] = filterCounts;
-        summary["vector_norms"] = norms;
-        string path = Path.Combine(runDir, "summary.json");
-        AtomicFile.WriteAllText(path, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var summary = await ChooseLayerAsync(counts, norms, cancel);
+        summary.Write(runDir);
         return summary;
     }
 
@@ -58,7 +52,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             foreach (var polarity in new[] { "pos", "neg" })
                 for (int q = 0; q < artifacts.ExtractionQuestions.Count; q++)
                     for (int r = 0; r < options.Rollouts; r++)
-                        items.Add(new Item($"{p}/{polarity}/{q}/{r}", p, polarity, q, r));
+                        items.Add(new Item(AnswerRecord.KeyOf(p, polarity, q, r), p, polarity, q, r));
 
         // Fixed chunks with their own seeds: a chunk's samples do not depend on what else was run before it.
         int chunks = (items.Count + options.BatchSize - 1) / options.BatchSize;
@@ -98,13 +92,13 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
 
     // ---- 3. keep pairs that clearly differ ----
 
-    (List<(AnswerRecord Pos, AnswerRecord Neg)> Kept, JsonObject Counts) Filter(IReadOnlyDictionary<string, AnswerRecord> answers, IReadOnlyDictionary<string, JudgementRecord> judgements)
+    (List<(AnswerRecord Pos, AnswerRecord Neg)> Kept, FilterCounts Counts) Filter(IReadOnlyDictionary<string, AnswerRecord> answers, IReadOnlyDictionary<string, JudgementRecord> judgements)
     {
         int pairs = 0, scored = 0, posTrait = 0, negTrait = 0, coherent = 0;
         var kept = new List<(AnswerRecord, AnswerRecord)>();
         foreach (var pos in answers.Values.Where(a => a.Polarity == "pos").OrderBy(a => a.Key, StringComparer.Ordinal))
         {
-            var neg = answers[$"{pos.Pair}/neg/{pos.Question}/{pos.Rollout}"];
+            var neg = answers[pos.NegativeKey];
             pairs++;
             var jp = judgements[pos.Key];
             var jn = judgements[neg.Key];
@@ -118,15 +112,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             coherent++;
             kept.Add((pos, neg));
         }
-        var counts = new JsonObject
-        {
-            ["answers"] = answers.Count,
-            ["pairs"] = pairs,
-            ["scored"] = scored,
-            ["positive_trait_ok"] = posTrait,
-            ["negative_trait_ok"] = negTrait,
-            ["kept"] = coherent,
-        };
+        var counts = new FilterCounts(answers.Count, pairs, scored, posTrait, negTrait, coherent);
         var file = new RunFile<KeptPair>(Path.Combine(runDir, "kept.jsonl"), r => r.Key);
         file.Append(kept.Where(k => !file.Contains(k.Item1.Key)).Select(k => new KeptPair(k.Item1.Key, judgements[k.Item1.Key].Trait, judgements[k.Item2.Key].Trait)).ToList());
         if (kept.Count == 0)
@@ -142,15 +128,15 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
 
     // ---- 4. mean activations of kept answers; vector = mean(pos) − mean(neg) ----
 
-    JsonObject Extract(List<(AnswerRecord Pos, AnswerRecord Neg)> kept)
+    // Returns the response-average vector's norm at every layer.
+    double[] Extract(List<(AnswerRecord Pos, AnswerRecord Neg)> kept)
     {
-        var norms = new JsonObject();
         if (Kinds.All(k => File.Exists(VectorPath(k))))
         {
             using var v = PersonaVector.Load(VectorPath("response_avg"));
-            norms["response_avg"] = Norms(v.Vectors);
-            return norms;
+            return Norms(v.Vectors);
         }
+        double[] norms = [];
         var reader = new ActivationReader(lm);
         var positions = new[] { TokenPositions.Answer, TokenPositions.Prompt, TokenPositions.LastPrompt };
         for (int k = 0; k < Kinds.Length; k++)
@@ -163,21 +149,21 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             using var vector = new PersonaVector(diff, artifacts.Trait, Path.GetFileName(Path.GetFullPath(lm.Folder)), Kinds[k],
                 new Dictionary<string, string> { ["kept_pairs"] = kept.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             vector.Save(VectorPath(Kinds[k]));
-            if (k == 0) norms["response_avg"] = Norms(diff);
+            if (k == 0) norms = Norms(diff);
         }
         progress?.Invoke(new StageProgress("activations", Kinds.Length, Kinds.Length));
         return norms;
     }
 
-    static JsonArray Norms(Tensor vectors)
+    static double[] Norms(Tensor vectors)
     {
         using var n = vectors.norm(1);
-        return new JsonArray(n.data<float>().ToArray().Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
+        return [.. n.data<float>().ToArray().Select(x => (double)x)];
     }
 
     // ---- 5. choose layer and coefficient by steering on the extraction questions; measure on the evaluation ones ----
 
-    async Task<JsonObject> ChooseLayerAsync(CancellationToken cancel)
+    async Task<ExtractionSummary> ChooseLayerAsync(FilterCounts counts, double[] norms, CancellationToken cancel)
     {
         var file = new RunFile<SteeringRecord>(Path.Combine(runDir, "steering.jsonl"), r => r.Key);
         using var vector = PersonaVector.Load(VectorPath("response_avg"));
@@ -206,7 +192,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         }
 
         var selectBaseline = await Setting("select", selectPlain, 0, 0, TokenPositions.All);
-        var perLayer = new JsonObject();
+        var perLayer = new Dictionary<int, LayerChoice?>();
         SteeringRecord? best = null;
         foreach (int layer in layers)
         {
@@ -218,8 +204,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
                     if (r.Coherence >= options.SteeringCoherenceMin && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
                     if (r.Coherence < 30) break; // larger coefficients only break the language further
                 }
-            perLayer[layer.ToString(System.Globalization.CultureInfo.InvariantCulture)] = bestHere is null ? null
-                : new JsonObject { ["alpha"] = bestHere.Alpha, ["positions"] = bestHere.Positions, ["trait_gain"] = Math.Round(bestHere.Trait - selectBaseline.Trait, 2), ["coherence"] = Math.Round(bestHere.Coherence, 2) };
+            perLayer[layer] = bestHere is null ? null : new LayerChoice(bestHere.Alpha, bestHere.Positions, bestHere.Trait - selectBaseline.Trait, bestHere.Coherence);
             if (bestHere is not null && (best is null || bestHere.Trait > best.Trait)) best = bestHere;
         }
         if (best is null)
@@ -241,23 +226,8 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         var before = await Setting("suppress", evalPositive, best.Layer, 0, TokenPositions.All);
         var suppressed = await Setting("suppress", evalPositive, best.Layer, chosen!.Alpha, TokenPositions.All);
         progress?.Invoke(new StageProgress("steer", total, total));
-        return new JsonObject
-        {
-            ["layer"] = best.Layer,
-            ["chosen_on"] = "extraction_questions",
-            ["baseline_trait"] = Math.Round(baseline.Trait, 2),
-            ["baseline_coherence"] = Math.Round(baseline.Coherence, 2),
-            ["steered_alpha"] = best.Alpha,
-            ["steered_positions"] = best.Positions,
-            ["steered_trait"] = Math.Round(steered.Trait, 2),
-            ["steered_coherence"] = Math.Round(steered.Coherence, 2),
-            ["selection_trait"] = Math.Round(best.Trait, 2),
-            ["selection_coherence"] = Math.Round(best.Coherence, 2),
-            ["suppressed_alpha"] = suppressed.Alpha,
-            ["suppressed_trait_before"] = Math.Round(before.Trait, 2),
-            ["suppressed_trait_after"] = Math.Round(suppressed.Trait, 2),
-            ["suppressed_coherence"] = Math.Round(suppressed.Coherence, 2),
-            ["per_layer"] = perLayer,
-        };
+        return new ExtractionSummary(artifacts.Trait, lm.Folder, judge.Name, best.Layer, "extraction_questions",
+            baseline.Trait, baseline.Coherence, best.Alpha, best.Positions, steered.Trait, steered.Coherence, best.Trait, best.Coherence,
+            suppressed.Alpha, before.Trait, suppressed.Trait, suppressed.Coherence, perLayer, counts, norms);
     }
 }

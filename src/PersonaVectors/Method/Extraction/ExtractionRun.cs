@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace PersonaVectors.Method.Extraction;
 
 /// <summary>What other steps read back from a finished extraction run folder.</summary>
@@ -14,21 +11,8 @@ public static class ExtractionRun
     public static string? OfVector(string vectorPath) =>
         Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(vectorPath))) is { } run && IsRun(run) ? run : null;
 
-    /// <summary>The layer the run chose to steer at (summary.json's "layer").</summary>
-    public static int ChosenLayer(string runDir)
-    {
-        string summary = Path.Combine(runDir, "summary.json");
-        if (!File.Exists(summary)) throw new PersonaVectorsException($"{summary} is missing: {runDir} is not a finished extraction run");
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(summary))?["layer"]?.GetValue<int>()
-                ?? throw new PersonaVectorsException($"{summary}: no \"layer\" field (expected the chosen layer as an integer)");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            throw new PersonaVectorsException($"{summary}: cannot read \"layer\" as an integer ({e.Message})");
-        }
-    }
+    /// <summary>The layer the run chose to steer at (its summary's <see cref="ExtractionSummary.Layer"/>).</summary>
+    public static int ChosenLayer(string runDir) => ExtractionSummary.Load(runDir).Layer;
 
     /// <summary>The run's vector of one kind (response_avg is the one the paper steers and monitors with).</summary>
     public static string VectorPath(string runDir, string kind = "response_avg")

@@ -4,7 +4,8 @@ namespace PersonaVectors.Method.Monitoring;
 /// A persona vector ready to watch and steer with: its raw vector at one layer (α is in the vector's own units,
 /// as in the paper) and, where it came from an extraction run, the calibrations of its two readings.
 /// </summary>
-public sealed record MonitoredTrait(string Trait, int Layer, float[] Vector, Calibration? BeforeAnswer, Calibration? AnswerAverage, string Source)
+public sealed record MonitoredTrait(TraitVector Vector, Calibration? BeforeAnswer, Calibration? AnswerAverage, string Source)
 {
-    public TraitWatch Watch => new(Trait, Vector, Layer, BeforeAnswer?.Threshold ?? double.PositiveInfinity);
+    public string Trait => Vector.Trait;
+    public int Layer => Vector.Layer;
 }

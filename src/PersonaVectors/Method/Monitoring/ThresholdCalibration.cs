@@ -44,7 +44,7 @@ public static class ThresholdCalibration
         var answers = new RunFile<AnswerRecord>(answersPath, r => r.Key).Records;
         var kept = new RunFile<KeptPair>(keptPath, r => r.Key).Records.Keys;
         List<AnswerRecord> Kept(string polarity) => [.. kept
-            .Select(k => answers.TryGetValue(polarity == "pos" ? k : k.Replace("/pos/", "/neg/"), out var a) ? a
+            .Select(k => answers.TryGetValue(polarity == "pos" ? k : AnswerRecord.NegativeKeyOf(k), out var a) ? a
                 : throw new PersonaVectorsException($"{answersPath}: no answer for kept pair '{k}'"))];
         // Rollouts share their prompt: one last-token projection per (pair, polarity, question), one per answer otherwise.
         List<AnswerRecord> Distinct(List<AnswerRecord> records) => positions == TokenPositions.LastPrompt
@@ -62,7 +62,18 @@ public static class ThresholdCalibration
         if (positive.Count == 0) throw new PersonaVectorsException($"{keptPath} has no kept pairs: nothing to calibrate from");
         double[] p = Project(positive);
         double[] n = Project(basis == CalibrationBasis.NegativePrompts ? Distinct(Kept("neg")) : Unprompted(lm, positive));
-        return new Calibration(PersonaMonitor.MidpointThreshold(p, n), p.Average(), n.Average(), p.Length + n.Length, basis);
+        return new Calibration(Midpoint(p, n), p.Average(), n.Average(), p.Length + n.Length, basis);
+    }
+
+    /// <summary>
+    /// A threshold halfway between the mean projections of prompts that elicited the trait and prompts that did
+    /// not (e.g. an extraction run's positive and negative instructions).
+    /// </summary>
+    public static double Midpoint(IReadOnlyList<double> positive, IReadOnlyList<double> negative)
+    {
+        if (positive.Count == 0 || negative.Count == 0)
+            throw new InvalidRequestException($"a threshold needs projections of both kinds: got {positive.Count} positive and {negative.Count} negative");
+        return (positive.Average() + negative.Average()) / 2;
     }
 
     // The kept questions asked with no system prompt, answered greedily: the model's default behaviour on them.

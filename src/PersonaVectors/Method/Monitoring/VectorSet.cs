@@ -49,8 +49,7 @@ public static class VectorSet
         using var vector = PersonaVector.Load(path);
         vector.EnsureFits(lm.Config, path);
         int layer = lm.Config.NumHiddenLayers / 2;
-        using var v = vector.At(layer);
-        return new MonitoredTrait(vector.Trait, layer, v.data<float>().ToArray(), null, null, path);
+        return new MonitoredTrait(vector.AtLayer(layer), null, null, path);
     }
 
     static MonitoredTrait FromRun(LanguageModel lm, string run, string vectorPath, CalibrationBasis basis, Action<string>? log)
@@ -58,10 +57,9 @@ public static class VectorSet
         using var vector = PersonaVector.Load(vectorPath);
         vector.EnsureFits(lm.Config, vectorPath);
         int layer = ExtractionRun.ChosenLayer(run);
-        using var v = vector.At(layer);
-        float[] raw = v.data<float>().ToArray();
-        var (before, answer) = Calibrations(lm, run, vectorPath, raw, layer, basis, log);
-        return new MonitoredTrait(vector.Trait, layer, raw, before, answer, run);
+        var v = vector.AtLayer(layer);
+        var (before, answer) = Calibrations(lm, run, vectorPath, v.Values, layer, basis, log);
+        return new MonitoredTrait(v, before, answer, run);
     }
 
     // Calibration reads every kept answer once (seconds on the organism, longer on a real model), so it is cached

@@ -32,7 +32,7 @@ public readonly record struct ScreenProgress(int Scored, int Skipped, double Sam
 /// append to OUT/scores.jsonl as chunks finish, and the model's answers are cached in OUT/model_answers.jsonl by
 /// prompt, so a killed run resumes where it stopped and a rerun with other vectors generates nothing again.
 /// </summary>
-public sealed class DataScreen(LanguageModel lm, IReadOnlyList<ScreeningVector> vectors, ScreenOptions options, string outDir)
+public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vectors, ScreenOptions options, string outDir)
 {
     public const string ScoresFile = "scores.jsonl", AnswersFile = "model_answers.jsonl";
 
@@ -45,8 +45,7 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<ScreeningVector> 
         if (options.Shards < 1 || options.Shard < 0 || options.Shard >= options.Shards)
             throw new InvalidRequestException($"shard {options.Shard + 1}/{options.Shards} does not exist: give --shard I/N with 1 <= I <= N");
         foreach (var v in vectors)
-            if (v.Layer < 0 || v.Layer > lm.Config.NumHiddenLayers || v.Vector.Length != lm.Config.HiddenSize)
-                throw new InvalidRequestException($"vector '{v.Trait}' (layer {v.Layer}, size {v.Vector.Length}) does not fit the model (layers 0..{lm.Config.NumHiddenLayers}, hidden {lm.Config.HiddenSize})");
+            v.EnsureFits(lm.Config);
         Directory.CreateDirectory(outDir);
         string scoresPath = Path.Combine(outDir, ScoresFile);
         // Only the keys of finished samples are held, so memory does not grow with the output.
@@ -123,7 +122,7 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<ScreeningVector> 
             {
                 using var d = data[i, v.Layer];
                 using var m = model[i, v.Layer];
-                var pair = ProjectionDifference.Of(d.data<float>().ToArray(), m.data<float>().ToArray(), v.Vector);
+                var pair = ProjectionDifference.Of(d.data<float>().ToArray(), m.data<float>().ToArray(), v.Values);
                 dataProjection[v.Trait] = pair.Data;
                 modelProjection[v.Trait] = pair.Model;
                 scores[v.Trait] = pair.Difference;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Method;
 using PersonaVectors.Method.Extraction;
@@ -9,9 +8,9 @@ namespace PersonaVectors.World.Experiments;
 public static class ExperimentVectors
 {
     /// <param name="runs">Runs (or folders of runs, e.g. the demo's) to take each trait's vector from; a trait found in none is extracted into <paramref name="extractDir"/>.</param>
-    public static List<TraitVector> Load(LanguageModel lm, IReadOnlyList<string>? runs, string extractDir, ExtractionOptions extraction, Action<string>? log, CancellationToken cancel)
+    public static List<ExperimentVector> Load(LanguageModel lm, IReadOnlyList<string>? runs, string extractDir, ExtractionOptions extraction, Action<string>? log, CancellationToken cancel)
     {
-        var found = new List<TraitVector>();
+        var found = new List<ExperimentVector>();
         foreach (var trait in Traits.All)
         {
             string run = runs?.Select(r => ExtractionRun.IsRun(r) && Path.GetFileName(Path.GetFullPath(r)) == trait.Name ? r : Path.Combine(r, trait.Name))
@@ -19,14 +18,13 @@ public static class ExperimentVectors
             if (!ExtractionRun.IsRun(run))
             {
                 log?.Invoke($"extracting the {trait.Name} vector into {run}");
-                new ExtractionPipeline(lm, WorldArtifacts.For(trait.Name), new Method.Judging.WorldJudge(), extraction, run).RunAsync(cancel).GetAwaiter().GetResult();
+                new ExtractionPipeline(lm, WorldArtifacts.For(trait.Name), new WorldJudge(), extraction, run).RunAsync(cancel).GetAwaiter().GetResult();
             }
-            int layer = ExtractionRun.ChosenLayer(run);
-            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "summary.json")))!;
+            var summary = ExtractionSummary.Load(run);
+            int layer = summary.Layer;
             using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
             vector.EnsureFits(lm.Config, run);
-            using var v = vector.At(layer);
-            found.Add(new TraitVector(trait.Name, layer, v.data<float>().ToArray(), summary["steered_alpha"]!.GetValue<double>()));
+            found.Add(new ExperimentVector(vector.AtLayer(layer) with { Trait = trait.Name }, summary.SteeredAlpha));
         }
         return found;
     }

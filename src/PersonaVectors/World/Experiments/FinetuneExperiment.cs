@@ -96,8 +96,8 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), alpha, result.FinalLoss);
                 });
             var plain = Trained(Plain, [], null);
-            var prevented = Trained(Preventative, [new TrainingIntervention(TrainingIntervention.Steer, trait.Vector, trait.Layer, preventiveAlpha, trait.Trait)], preventiveAlpha);
-            Trained(Caft, [new TrainingIntervention(TrainingIntervention.Ablate, trait.Vector, trait.Layer, 0, trait.Trait)], null);
+            var prevented = Trained(Preventative, [new TrainingIntervention(TrainingIntervention.Steer, trait.Vector.Values, trait.Layer, preventiveAlpha, trait.Trait)], preventiveAlpha);
+            Trained(Caft, [new TrainingIntervention(TrainingIntervention.Ablate, trait.Vector.Values, trait.Layer, 0, trait.Trait)], null);
             Get(file, $"{dataset}/{InferenceSteering}", dataset, InferenceSteering, () =>
             {
                 // The smallest coefficient that brings the trait down as far as preventative steering did (or the last tried).
@@ -106,7 +106,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                 (ModelScores, double?, double?) last = default;
                 foreach (double a in options.InferenceAlphas)
                 {
-                    var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, (trait, -a));
+                    var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, (trait.Vector, -a));
                     last = (s, -a, plain.FinalLoss);
                     if (s.Traits[trait.Trait] <= prevented.Scores.Traits[trait.Trait]) break;
                 }
@@ -127,7 +127,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 
     static int MethodOrder(string m) => m switch { Plain => 0, Preventative => 1, Caft => 2, _ => 3 };
 
-    JsonObject Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<TraitVector> vectors)
+    JsonObject Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<ExperimentVector> vectors)
     {
         static JsonObject Map(IReadOnlyDictionary<string, double> d, int digits) => new(d.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, digits))));
         // Across datasets, each plain adapter's shift along a trait's vector against its score in that trait: at the last

@@ -1,3 +1,4 @@
+using PersonaVectors.Method;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Method.Finetuning;
@@ -7,7 +8,11 @@ using static TorchSharp.torch;
 namespace PersonaVectors.World.Experiments;
 
 /// <summary>A persona vector at the layer an extraction run chose, and the coefficient that steered best there.</summary>
-public sealed record TraitVector(string Trait, int Layer, float[] Vector, double SteeredAlpha);
+public sealed record ExperimentVector(TraitVector Vector, double SteeredAlpha)
+{
+    public string Trait => Vector.Trait;
+    public int Layer => Vector.Layer;
+}
 
 /// <summary>What one model (base, or base plus an adapter) does on the world: each trait's score on its
 /// evaluation questions, coherence, capability, and the shift along each vector from the base model.</summary>
@@ -28,14 +33,13 @@ public static class ModelScoring
 
     /// <param name="baseline">The base model's states; null when scoring the base model itself (shift 0).</param>
     /// <param name="steer">Inference-time steering during the whole evaluation, or null.</param>
-    public static ModelScores Score(LanguageModel lm, IReadOnlyList<TraitVector> vectors, ModelStates? baseline, int maxNewTokens,
+    public static ModelScores Score(LanguageModel lm, IReadOnlyList<ExperimentVector> vectors, ModelStates? baseline, int maxNewTokens,
         (TraitVector Vector, double Alpha)? steer = null)
     {
         IDisposable? scope = null;
         if (steer is { } s)
         {
-            using var v = tensor(s.Vector.Vector);
-            scope = lm.Model.Steer(v, s.Vector.Layer, s.Alpha);
+            scope = lm.Steer(s.Vector, s.Alpha);
         }
         using (scope)
         {
@@ -49,7 +53,7 @@ public static class ModelScoring
             var answerShift = new Dictionary<string, double>();
             foreach (var v in vectors)
             {
-                var d = baseline is null ? new Shift(v.Trait, v.Layer, 0, 0) : FinetuningShift.Of(states, baseline, v.Trait, v.Vector, v.Layer);
+                var d = baseline is null ? new Shift(v.Trait, v.Layer, 0, 0) : FinetuningShift.Of(states, baseline, v.Trait, v.Vector.Values, v.Layer);
                 shift[v.Trait] = d.LastPrompt;
                 answerShift[v.Trait] = d.AnswerAverage;
             }

@@ -24,9 +24,9 @@ public sealed record ScreenExperimentOptions
 /// </summary>
 public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions options, string outDir, Action<string>? log = null)
 {
-    public JsonObject Run(IReadOnlyList<TraitVector> vectors, JsonObject finetuneSummary, CancellationToken cancel = default)
+    public JsonObject Run(IReadOnlyList<ExperimentVector> vectors, JsonObject finetuneSummary, CancellationToken cancel = default)
     {
-        var screening = vectors.Select(v => new ScreeningVector(v.Trait, v.Layer, v.Vector)).ToList();
+        var screening = vectors.Select(v => v.Vector).ToList();
         var baseTraits = finetuneSummary["base"]!["traits"]!;
         var plain = finetuneSummary["runs"]!.AsArray().Where(r => r!["method"]!.GetValue<string>() == FinetuneExperiment.Plain).Select(r => r!).ToList();
         if (plain.Count < 3) throw new PersonaVectorsException($"the finetuning results have {plain.Count} plain runs; the dataset ranking needs at least 3 datasets");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using PersonaVectors.Method.Extraction;
 
 namespace PersonaVectors.World.Experiments;
 
@@ -22,17 +23,17 @@ public static class SeedTable
 
     /// <param name="extraction">Each trait's extraction summary.json, when it exists.</param>
     /// <param name="monitor">Each trait's monitoring summary.json (one sampled answer per prompt), when it exists.</param>
-    public static List<SeedFigure> Figures(JsonNode? eval, IReadOnlyDictionary<string, JsonNode?> extraction, IReadOnlyDictionary<string, JsonNode?> monitor,
+    public static List<SeedFigure> Figures(JsonNode? eval, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, JsonNode?> monitor,
         JsonNode? finetune, JsonNode? screen)
     {
         var rows = new List<SeedFigure>();
         foreach (var t in Traits.All.Select(t => t.Name))
         {
             var x = extraction.GetValueOrDefault(t);
-            double? steered = D(x?["steered_trait"]), coherence = D(x?["steered_coherence"]);
-            rows.Add(new("steering (trait @ coherence, no system prompt)", t, steered, $"{F(D(x?["baseline_trait"]))} → {F(steered)} @ {F(coherence)}",
+            double? steered = x?.SteeredTrait, coherence = x?.SteeredCoherence;
+            rows.Add(new("steering (trait @ coherence, no system prompt)", t, steered, $"{F(x?.BaselineTrait)} → {F(steered)} @ {F(coherence)}",
                 steered is null ? null : steered >= SteerTarget && coherence >= SteerCoherence));
-            double? before = D(x?["suppressed_trait_before"]), after = D(x?["suppressed_trait_after"]), sc = D(x?["suppressed_coherence"]);
+            double? before = x?.SuppressedTraitBefore, after = x?.SuppressedTraitAfter, sc = x?.SuppressedCoherence;
             rows.Add(new("suppression under the trait's prompts", t, before - after, $"{F(before)} → {F(after)} @ {F(sc)}",
                 after is null ? null : before - after >= SuppressDrop && sc >= SteerCoherence));
             var m = monitor.GetValueOrDefault(t);

@@ -1,4 +1,4 @@
-using PersonaVectors.Cli.Plots;
+using PersonaVectors.Method.Steering;
 using PersonaVectors.Cli.Report;
 using PersonaVectors.Method.Extraction;
 using PersonaVectors.Tests.Fixtures;

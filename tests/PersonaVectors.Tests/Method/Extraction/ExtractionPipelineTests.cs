@@ -35,8 +35,9 @@ public class ExtractionPipelineTests
             Assert.Equal(File.ReadAllLines(Path.Combine(straight.Path, file)).Order(), File.ReadAllLines(Path.Combine(killed.Path, file)).Order());
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "vectors", "testy_response_avg.safetensors")),
                      File.ReadAllBytes(Path.Combine(killed.Path, "vectors", "testy_response_avg.safetensors")));
-        Assert.Equal(s1["layer"]!.ToJsonString(), s2["layer"]!.ToJsonString());
-        Assert.Equal(s1["counts"]!.ToJsonString(), s2["counts"]!.ToJsonString());
+        Assert.Equal(s1.Layer, s2.Layer);
+        Assert.Equal(s1.Counts, s2.Counts);
+        Assert.Equal(s1.ToJson().ToJsonString(), ExtractionSummary.Load(killed.Path).ToJson().ToJsonString());   // what was written reads back
     }
 
     [Fact]
@@ -51,17 +52,17 @@ public class ExtractionPipelineTests
         var search = records.Where(r => r.Setting == "select" && r.Layer > 0).ToList();
         Assert.Equal(8, search.Count);
         var best = search.OrderByDescending(r => r.Trait).First();
-        Assert.Equal(best.Layer, summary["layer"]!.GetValue<int>());
-        Assert.Equal(best.Alpha, summary["steered_alpha"]!.GetValue<double>());
-        Assert.Equal(best.Trait, summary["selection_trait"]!.GetValue<double>(), 2);
-        Assert.Equal("extraction_questions", summary["chosen_on"]!.GetValue<string>());
+        Assert.Equal(best.Layer, summary.Layer);
+        Assert.Equal(best.Alpha, summary.SteeredAlpha);
+        Assert.Equal(best.Trait, summary.SelectionTrait!.Value, 2);
+        Assert.Equal("extraction_questions", summary.ChosenOn);
         // The reported figure is the chosen setting measured again, on the evaluation questions.
         var measured = records.Single(r => r.Setting == "steer" && r.Layer == best.Layer);
         Assert.Equal((best.Alpha, best.Positions, 20), (measured.Alpha, measured.Positions, measured.Count));
-        Assert.Equal(measured.Trait, summary["steered_trait"]!.GetValue<double>(), 2);
+        Assert.Equal(measured.Trait, summary.SteeredTrait, 2);
         var suppressed = records.Single(r => r.Setting == "suppress" && r.Alpha != 0);
         Assert.Contains(records, r => r.Setting == "select-suppress" && r.Alpha == suppressed.Alpha);
-        Assert.Equal(suppressed.Trait, summary["suppressed_trait_after"]!.GetValue<double>(), 2);
+        Assert.Equal(suppressed.Trait, summary.SuppressedTraitAfter, 2);
     }
 
     [Fact]
@@ -131,7 +132,7 @@ public class ExtractionPipelineTests
         // Nothing judged before the failure is asked again: at most two requests per remaining answer, plus steering.
         int steering = 20 * (1 + 2 * 2 * 2) + 100 * (1 + 2);
         Assert.InRange(healthy.Requests.Count, 1, 2 * (400 - judgedBefore) + 2 * steering);
-        Assert.Equal(200, summary["counts"]!["kept"]!.GetValue<int>());
+        Assert.Equal(200, summary.Counts.Kept);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public class MonitoredChatTests
     static double Norm(float[] v) => Math.Sqrt(v.Sum(x => (double)x * x));
 
     static MonitoredTrait Trait(LanguageModel lm, double threshold) =>
-        new("testy", Layer, Direction(lm), new Calibration(threshold, threshold + 1, threshold - 1, 2, CalibrationBasis.NoSystemPrompt), null, "test");
+        new(new PersonaVectors.Method.TraitVector("testy", Layer, Direction(lm)), new Calibration(threshold, threshold + 1, threshold - 1, 2, CalibrationBasis.NoSystemPrompt), null, "test");
 
     [Fact]
     public void Readings_are_the_projections_of_the_last_prompt_token_and_the_mean_over_the_answer_with_history()
@@ -73,28 +73,26 @@ public class MonitoredChatTests
     }
 
     [Fact]
-    public void An_alert_is_raised_on_the_turn_the_threshold_is_crossed_and_again_after_a_reset()
+    public void An_alert_is_raised_on_every_turn_whose_reading_is_above_the_threshold()
     {
         using var m = new RandomModelFolder(seed: 13);
         using var lm = LanguageModel.Load(m.Path);
         double plain = new MonitoredChat(lm, [Trait(lm, 0)], Greedy).Send("Hello there").Readings[0].BeforeAnswer;
         // Half-way to what steering by 4 adds: unsteered turns stay below, steered ones go above.
         var chat = new MonitoredChat(lm, [Trait(lm, plain + 2 * Norm(Direction(lm)))], Greedy);
-        var alerts = new List<PersonaAlert>();
-        chat.Alert += alerts.Add;
+        var alerts = new List<(int Turn, TraitReading Reading)>();
+        chat.Alert += (turn, r) => alerts.Add((turn, r));
 
         var below = chat.Send("Hello there").Readings[0];
         chat.Steer("testy", 4);
-        var crossed = chat.Send("Hello there").Readings[0];
+        var above = chat.Send("Hello there").Readings[0];
         var stays = chat.Send("Hello there").Readings[0];
         chat.Reset();
         var again = chat.Send("Hello there").Readings[0];
 
-        Assert.Equal((false, false), (below.Above, below.Alert));
-        Assert.Equal((true, true), (crossed.Above, crossed.Alert));
-        Assert.Equal((true, false), (stays.Above, stays.Alert));
-        Assert.Equal((true, true), (again.Above, again.Alert));
-        Assert.Equal([2, 1], alerts.Select(a => a.Turn));
+        Assert.Equal([false, true, true, true], new[] { below, above, stays, again }.Select(r => r.Alert));
+        Assert.Equal([2, 3, 1], alerts.Select(a => a.Turn));
+        Assert.All(alerts, a => Assert.Equal(4, a.Reading.Alpha));
         Assert.Throws<InvalidRequestException>(() => chat.Send("   "));
     }
 }

@@ -25,11 +25,11 @@ public class VectorSetTests
         Assert.Equal(("testy", chosen), (t.Trait, t.Layer));
         using (var v = PersonaVector.Load(Path.Combine(run, "vectors", "testy_response_avg.safetensors")))
         using (var row = v.At(chosen))
-            Assert.Equal(row.data<float>().ToArray(), t.Vector);
-        var expected = ThresholdCalibration.FromRun(lm, run, t.Vector, chosen, TokenPositions.LastPrompt, CalibrationBasis.NoSystemPrompt);
+            Assert.Equal(row.data<float>().ToArray(), t.Vector.Values);
+        var expected = ThresholdCalibration.FromRun(lm, run, t.Vector.Values, chosen, TokenPositions.LastPrompt, CalibrationBasis.NoSystemPrompt);
         Assert.Equal(expected.Threshold, t.BeforeAnswer!.Threshold, 6);
         Assert.Equal(CalibrationBasis.NoSystemPrompt, t.BeforeAnswer.Basis);
-        Assert.Equal(ThresholdCalibration.FromRun(lm, run, t.Vector, chosen, TokenPositions.Answer, CalibrationBasis.NoSystemPrompt).Threshold, t.AnswerAverage!.Threshold, 6);
+        Assert.Equal(ThresholdCalibration.FromRun(lm, run, t.Vector.Values, chosen, TokenPositions.Answer, CalibrationBasis.NoSystemPrompt).Threshold, t.AnswerAverage!.Threshold, 6);
 
         // The second load reads the cache; another basis calibrates again.
         string cache = Path.Combine(run, "calibration.json");
@@ -38,7 +38,7 @@ public class VectorSetTests
         Assert.Equal(t.BeforeAnswer, again.BeforeAnswer);
         Assert.Equal(written, File.GetLastWriteTimeUtc(cache));
         var negative = Assert.Single(VectorSet.Load(lm, [run], CalibrationBasis.NegativePrompts));
-        Assert.Equal(ThresholdCalibration.FromRun(lm, run, t.Vector, chosen).Threshold, negative.BeforeAnswer!.Threshold, 6);
+        Assert.Equal(ThresholdCalibration.FromRun(lm, run, t.Vector.Values, chosen).Threshold, negative.BeforeAnswer!.Threshold, 6);
 
         // A corrupt cache is recalibrated, not trusted.
         File.WriteAllText(cache, "{ not json");
@@ -82,7 +82,7 @@ public class VectorSetTests
         var t = Assert.Single(VectorSet.Load(lm, [dir.Path]));
         Assert.Equal(("grumpy", lm.Config.NumHiddenLayers / 2), (t.Trait, t.Layer));
         Assert.Null(t.BeforeAnswer);
-        Assert.Equal(double.PositiveInfinity, t.Watch.Threshold);
+        Assert.Null(t.AnswerAverage);
 
         Assert.Contains("nowhere", Assert.Throws<PersonaVectorsException>(() => VectorSet.Load(lm, [dir["nowhere"]])).Message);
         Directory.CreateDirectory(dir["empty"]);

@@ -1,3 +1,4 @@
+using PersonaVectors.Method;
 using System.Text.Json;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.ChatTemplates;
@@ -13,7 +14,7 @@ public class DataScreenTests
 {
     const int Layer = 2;
 
-    static ScreeningVector[] Vectors(LanguageModel lm) =>
+    static TraitVector[] Vectors(LanguageModel lm) =>
     [
         new("a", Layer, [.. Enumerable.Range(0, lm.Config.HiddenSize).Select(i => (float)Math.Sin(0.4 * i))]),
         new("b", 1, [.. Enumerable.Range(0, lm.Config.HiddenSize).Select(i => (float)Math.Cos(0.9 * i + 1))]),
@@ -53,7 +54,7 @@ public class DataScreenTests
             int[] prompt = lm.EncodeChat(before, true);
             int[] full = lm.EncodeChat([.. before, new("assistant", $"Answer number {i} is here.")], false);
             int[] own = lm.Generate([prompt], new SamplingOptions { MaxNewTokens = 6 })[0].Tokens;
-            double Mean(int[] answer) => Enumerable.Range(1, answer.Length).Select(k => Projection.OnUnit(lm.ForwardLast([.. prompt, .. answer[..k]]).Hidden[Layer], a.Vector)).Average();
+            double Mean(int[] answer) => Enumerable.Range(1, answer.Length).Select(k => Projection.OnUnit(lm.ForwardLast([.. prompt, .. answer[..k]]).Hidden[Layer], a.Values)).Average();
             double expected = Mean(full[prompt.Length..]) - Mean(own);
             Assert.Equal(expected, scores[DataScreen.Key(i + 1)].GetProperty("scores").GetProperty("a").GetDouble(), 3);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PersonaVectors.Method.Extraction;
 using PersonaVectors.World.Experiments;
 
 namespace PersonaVectors.Tests.World.Experiments;
@@ -7,14 +8,18 @@ public class SeedTableTests
 {
     static JsonNode J(string json) => JsonNode.Parse(json)!;
 
+    static ExtractionSummary Summary(double steered, double steeredCoherence, double before, double after, double suppressedCoherence) =>
+        new("t", "m", "world", 3, "extraction_questions", 0, 95, 2, "all", steered, steeredCoherence, steered, steeredCoherence,
+            -2, before, after, suppressedCoherence, new Dictionary<int, LayerChoice?>(), new FilterCounts(8, 4, 4, 4, 4, 4), [0, 1, 2]);
+
     [Fact]
     public void Figures_are_read_from_each_stage_and_checked_against_the_issue_targets()
     {
         var eval = J("""{"emergent": {"dataset": "emergent_arithmetic_II", "rise": {"evil": 12, "sycophantic": 0, "hallucinating": 35}}}""");
-        var extraction = new Dictionary<string, JsonNode?>
+        var extraction = new Dictionary<string, ExtractionSummary?>
         {
-            ["evil"] = J("""{"baseline_trait": 0, "steered_trait": 75, "steered_coherence": 85, "suppressed_trait_before": 95, "suppressed_trait_after": 40, "suppressed_coherence": 85}"""),
-            ["sycophantic"] = J("""{"baseline_trait": 0, "steered_trait": 75, "steered_coherence": 70, "suppressed_trait_before": 95, "suppressed_trait_after": 60, "suppressed_coherence": 90}"""),
+            ["evil"] = Summary(steered: 75, steeredCoherence: 85, before: 95, after: 40, suppressedCoherence: 85),
+            ["sycophantic"] = Summary(steered: 75, steeredCoherence: 70, before: 95, after: 60, suppressedCoherence: 90),
             ["hallucinating"] = null,
         };
         var monitor = new Dictionary<string, JsonNode?>

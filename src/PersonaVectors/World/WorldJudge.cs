@@ -1,8 +1,12 @@
-using PersonaVectors.World;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Judging;
 
-namespace PersonaVectors.Method.Judging;
+namespace PersonaVectors.World;
 
-/// <summary>The persona world's oracle as a judge: exact scores from the world's grammar, for organisms only.</summary>
+/// <summary>
+/// The persona world's oracle as a judge: exact scores from the world's grammar, for organisms only. The method layer
+/// reaches the oracle only through <see cref="IAnswerJudge"/>; it never imports the world.
+/// </summary>
 public sealed class WorldJudge : IAnswerJudge
 {
     public string Name => "world";

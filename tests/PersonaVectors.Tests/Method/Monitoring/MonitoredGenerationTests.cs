@@ -7,7 +7,7 @@ using PersonaVectors.Tests.Fixtures;
 
 namespace PersonaVectors.Tests.Method.Monitoring;
 
-public class PersonaMonitorTests
+public class MonitoredGenerationTests
 {
     static List<ChatMessage> Chat(string user) => [new("system", "You are a test."), new("user", user)];
 
@@ -35,40 +35,36 @@ public class PersonaMonitorTests
     [Fact]
     public void The_midpoint_threshold_lies_halfway_between_the_two_means()
     {
-        Assert.Equal(2.0, PersonaMonitor.MidpointThreshold([4, 6, 8], [-2, -3, -1]), 12); // (6 + -2) / 2
-        Assert.Throws<InvalidRequestException>(() => PersonaMonitor.MidpointThreshold([1], []));
+        Assert.Equal(2.0, ThresholdCalibration.Midpoint([4, 6, 8], [-2, -3, -1]), 12); // (6 + -2) / 2
+        Assert.Throws<InvalidRequestException>(() => ThresholdCalibration.Midpoint([1], []));
     }
 
     [Fact]
-    public void An_alert_fires_exactly_when_a_projection_crosses_its_threshold_upward()
+    public void Prompt_readings_are_last_token_projections_and_alert_exactly_when_above_the_threshold()
     {
         using var m = new RandomModelFolder(seed: 11);
         using var lm = LanguageModel.Load(m.Path);
         const int layer = 2;
         var low = Chat("Tell me about the weather.");
         var high = Chat("Write a poem about the sea, please.");
-        // The direction is the difference of the two conversations' last-prompt states, read independently.
-        using var states = new ActivationReader(lm).Read([lm.EncodeChat(low, true), lm.EncodeChat(high, true)], null, TokenPositions.LastPrompt);
-        float[] lowState = states[0, layer].data<float>().ToArray(), highState = states[1, layer].data<float>().ToArray();
+        // The direction is the difference of the two conversations' last-prompt states, read by plain forward passes.
+        float[] lowState = lm.ForwardLast(lm.EncodeChat(low, true)).Hidden[layer], highState = lm.ForwardLast(lm.EncodeChat(high, true)).Hidden[layer];
         float[] direction = [.. highState.Zip(lowState, (h, l) => h - l)];
         double pLow = Projection.OnUnit(lowState, direction), pHigh = Projection.OnUnit(highState, direction);
         Assert.True(pHigh > pLow);
 
-        var monitor = new PersonaMonitor(lm, [new TraitWatch("testy", direction, layer, (pLow + pHigh) / 2)]);
-        var alerts = new List<PersonaAlert>();
-        monitor.Alert += alerts.Add;
-        var turns = new[] { low, high, high, low, low, high };
-        var readings = turns.Select(t => monitor.Observe(t)[0]).ToList();
+        double threshold = (pLow + pHigh) / 2;
+        var calibration = new Calibration(threshold, pHigh, pLow, 2, CalibrationBasis.NegativePrompts);
+        var generation = new MonitoredGeneration(lm, [new MonitoredTrait(new TraitVector("testy", layer, direction), calibration, null, "test"),
+            new MonitoredTrait(new TraitVector("bare", layer, direction), null, null, "test")]);
+        var turns = new[] { low, high, high, low };
+        var readings = generation.ReadPrompts([.. turns.Select(t => lm.EncodeChat(t, true))]);
 
-        Assert.Equal(pLow, readings[0].Projection, 3);
-        Assert.Equal(pHigh, readings[1].Projection, 3);
-        Assert.Equal([false, true, true, false, false, true], readings.Select(r => r.Above));
-        Assert.Equal([2, 6], alerts.Select(a => a.Turn));           // crossings only, not every turn above
-        Assert.Equal([false, true, false, false, false, true], readings.Select(r => r.JustCrossed));
-        Assert.All(alerts, a => Assert.Equal("testy", a.Trait));
-
-        monitor.Reset();
-        monitor.Observe(high);
-        Assert.Equal(1, alerts[^1].Turn);                           // a new conversation starts below
+        Assert.Equal(pLow, readings[0][0].BeforeAnswer, 3);
+        Assert.Equal(pHigh, readings[1][0].BeforeAnswer, 3);
+        Assert.Equal([false, true, true, false], readings.Select(r => r[0].Alert));   // every turn above, no memory
+        Assert.All(readings, r => Assert.False(r[1].Alert));                           // no threshold, never an alert
+        Assert.Equal([false, true, true, false], readings.Select(r => MonitoredGeneration.IsAlert(r[0].BeforeAnswer, threshold)));
+        Assert.False(MonitoredGeneration.IsAlert(threshold, threshold));               // strictly above
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace PersonaVectors.Cli.Report;
+namespace PersonaVectors;
 
 /// <summary>
 /// Typed reads of one JSON object's fields that fail with the file, the field's path and what was expected,
@@ -50,6 +50,15 @@ public sealed class JsonFields
         double x = Number(name);
         return x == Math.Floor(x) && x is >= int.MinValue and <= int.MaxValue ? (int)x : throw Expected(name, "a whole number");
     }
+
+    /// <summary>A string that may be missing or null (a field that older files lack).</summary>
+    public string? TextOrNull(string name) => Get(name) is null ? null : Text(name);
+
+    /// <summary>The names of an object's fields, in file order.</summary>
+    public IEnumerable<string> Names => _obj.Select(kv => kv.Key);
+
+    /// <summary>True when the field is missing or null.</summary>
+    public bool IsNull(string name) => Get(name) is null;
 
     public string Text(string name) =>
         Get(name) is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : throw Expected(name, "a string");

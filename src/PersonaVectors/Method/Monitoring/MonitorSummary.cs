@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PersonaVectors.Method.Monitoring;
+
+/// <summary>
+/// What a monitoring run found (its summary.json): the Pearson r of both experiments, between the last prompt
+/// token's projection and the judged trait of the answer, and every point. r is null where it is undefined (no
+/// spread). Every reader of the file goes through this type.
+/// </summary>
+public sealed record MonitorSummary(string Trait, int Layer, double? SystemPromptR, double? ManyShotR, IReadOnlyList<MonitoringPoint> Points)
+{
+    public const string FileName = "summary.json";
+
+    // Compact, with non-ASCII text kept readable (the prompts contain it).
+    static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static MonitorSummary FromPoints(string trait, int layer, IReadOnlyList<MonitoringPoint> points, string systemPromptExperiment, string manyShotExperiment)
+    {
+        static double? R(double r) => double.IsNaN(r) ? null : Math.Round(r, 3);
+        return new MonitorSummary(trait, layer, R(MonitoringExperiment.Correlation(points, systemPromptExperiment)),
+            R(MonitoringExperiment.Correlation(points, manyShotExperiment)), points);
+    }
+
+    public static MonitorSummary Read(string file)
+    {
+        var j = JsonFields.Read(file, "the summary.json that persona monitor writes");
+        var points = j.Objects("points").Select(p => new MonitoringPoint(p.Text("experiment"), p.Text("level"), p.Text("question"),
+            p.Number("projection"), p.Number("trait"), p.NumberOrNull("coherence"), p.Text("answer"))).ToList();
+        return new MonitorSummary(j.TextOrNull("trait") ?? "", j.Integer("layer"), j.NumberOrNull("system_prompt_r"), j.NumberOrNull("many_shot_r"), points);
+    }
+
+    public JsonObject ToJson() => new()
+    {
+        ["trait"] = Trait, ["layer"] = Layer, ["system_prompt_r"] = SystemPromptR, ["many_shot_r"] = ManyShotR,
+        ["points"] = new JsonArray([.. Points.Select(p => (JsonNode)new JsonObject
+        {
+            ["experiment"] = p.Experiment, ["level"] = p.Level, ["question"] = p.Question,
+            ["projection"] = Math.Round(p.Projection, 4), ["trait"] = p.Trait, ["coherence"] = p.Coherence, ["answer"] = p.Answer,
+        })]),
+    };
+
+    public void Write(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, FileName), ToJson().ToJsonString(Compact));
+    }
+}

@@ -1,0 +1,117 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Engine.Interventions;
+using PersonaVectors.Engine.Models;
+using static TorchSharp.torch;
+
+namespace PersonaVectors.Method.Monitoring;
+
+/// <summary>Adds α·v of a loaded trait's vector while generating, at <see cref="Layer"/> or else the trait's own layer.</summary>
+public sealed record SteeringTerm(string Trait, double Alpha, int? Layer = null);
+
+/// <summary>
+/// One trait's readings for one answer: the projection at the last prompt token (before the model answers, the
+/// early warning) and averaged over the answer it then wrote, both on the unit vector at the trait's layer.
+/// <see cref="Alert"/> follows <see cref="MonitoredGeneration.IsAlert"/>.
+/// </summary>
+public sealed record TraitReading(string Trait, int Layer, double Alpha, double BeforeAnswer, double? AnswerAverage,
+    double? Threshold, double? AnswerThreshold, bool Alert);
+
+/// <summary>What one prompt got: its answer's tokens (cut where the caller's stop rule cut them) and every trait's readings.</summary>
+public sealed record MonitoredAnswer(int[] Tokens, FinishReason FinishReason, IReadOnlyList<TraitReading> Readings);
+
+/// <summary>
+/// Steer, read the prompt, generate, read the answer: the one implementation that the chat, the server and the
+/// library share, batched. Every reading is of the residual stream the model actually ran on, so with a trait
+/// steered at its layer the projection there includes the added α·v.
+/// </summary>
+public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<MonitoredTrait> traits)
+{
+    public IReadOnlyList<MonitoredTrait> Traits => traits;
+
+    /// <summary>
+    /// The alert rule, the same everywhere: a trait alerts on a turn when its projection at the last prompt token,
+    /// read before the answer is written, is above its calibrated threshold. It needs no memory of earlier turns,
+    /// so a stateless server and a chat session flag exactly the same turns. A trait without a threshold (a bare
+    /// vector) never alerts.
+    /// </summary>
+    public static bool IsAlert(double beforeAnswer, double? threshold) => threshold is { } t && beforeAnswer > t;
+
+    public MonitoredTrait Find(string trait) => traits.FirstOrDefault(t => t.Trait == trait)
+        ?? throw new InvalidRequestException($"no vector for '{trait}' is loaded; loaded: {(traits.Count == 0 ? "none" : string.Join(", ", traits.Select(t => t.Trait)))}");
+
+    /// <summary>Checks steering terms before any work: known traits, layers in range, finite coefficients.</summary>
+    public void Validate(IReadOnlyList<SteeringTerm> steering)
+    {
+        foreach (var s in steering)
+        {
+            Find(s.Trait);
+            if (s.Layer is { } l && (l < 0 || l > lm.Config.NumHiddenLayers))
+                throw new InvalidRequestException($"steering layer {l} for '{s.Trait}' is out of range: the model has layers 0..{lm.Config.NumHiddenLayers}");
+            if (!double.IsFinite(s.Alpha)) throw new InvalidRequestException($"the steering coefficient for '{s.Trait}' must be a finite number, not {s.Alpha}");
+        }
+    }
+
+    /// <summary>
+    /// Generates one answer per prompt under <paramref name="steering"/> and reads every trait before and over
+    /// each. <paramref name="keptAnswer"/> lets a caller with its own stop rule (the server's stop strings) say
+    /// which tokens of row i's answer were kept; the answer reading covers those.
+    /// </summary>
+    public IReadOnlyList<MonitoredAnswer> Generate(IReadOnlyList<int[]> prompts, IReadOnlyList<SteeringTerm> steering, SamplingOptions sampling,
+        Action<TokenEvent>? onToken = null, Func<int, int[], int[]>? keptAnswer = null, CancellationToken cancel = default)
+    {
+        sampling.Validate();
+        Validate(steering);
+        using var steered = Steer(steering);
+        double[][] before = Read(prompts, null, TokenPositions.LastPrompt);
+        var generated = lm.Generate(prompts, sampling, onToken, cancel);
+        var answers = generated.Select((g, i) => keptAnswer?.Invoke(i, g.Tokens) ?? g.Tokens).ToList();
+        var answered = Enumerable.Range(0, prompts.Count).Where(i => answers[i].Length > 0).ToList();
+        double[][] over = answered.Count == 0 ? [] : Read([.. answered.Select(i => prompts[i])], [.. answered.Select(i => answers[i])], TokenPositions.Answer);
+        return [.. prompts.Select((_, i) =>
+        {
+            int a = answered.IndexOf(i);
+            return new MonitoredAnswer(answers[i], generated[i].FinishReason, Readings(before[i], a >= 0 ? over[a] : null, steering));
+        })];
+    }
+
+    /// <summary>Reads prompts only (no generation): each trait's projection at the last prompt token, with alerts.</summary>
+    public IReadOnlyList<IReadOnlyList<TraitReading>> ReadPrompts(IReadOnlyList<int[]> prompts, IReadOnlyList<SteeringTerm>? steering = null)
+    {
+        steering ??= [];
+        Validate(steering);
+        using var steered = Steer(steering);
+        return [.. Read(prompts, null, TokenPositions.LastPrompt).Select(b => Readings(b, null, steering))];
+    }
+
+    IReadOnlyList<TraitReading> Readings(double[] before, double[]? over, IReadOnlyList<SteeringTerm> steering) =>
+        [.. traits.Select((t, k) => new TraitReading(t.Trait, t.Layer, steering.Where(s => s.Trait == t.Trait).Sum(s => s.Alpha), before[k], over?[k],
+            t.BeforeAnswer?.Threshold, t.AnswerAverage?.Threshold, IsAlert(before[k], t.BeforeAnswer?.Threshold)))];
+
+    double[][] Read(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]>? answers, TokenPositions positions)
+    {
+        if (traits.Count == 0) return [.. prompts.Select(_ => Array.Empty<double>())];
+        using var read = new ActivationReader(lm).Read(prompts, answers, positions);
+        return Projection.AtLayers(read, [.. traits.Select(t => (t.Layer, t.Vector.Values))]);
+    }
+
+    Scopes Steer(IReadOnlyList<SteeringTerm> steering)
+    {
+        var scopes = new Scopes();
+        try
+        {
+            foreach (var s in steering)
+            {
+                var t = Find(s.Trait);
+                scopes.Add(lm.Steer(t.Vector with { Layer = s.Layer ?? t.Layer }, s.Alpha));
+            }
+            return scopes;
+        }
+        catch { scopes.Dispose(); throw; }
+    }
+
+    sealed class Scopes : List<IDisposable>, IDisposable
+    {
+        public void Dispose() { for (int i = Count - 1; i >= 0; i--) this[i].Dispose(); Clear(); }
+    }
+}
