@@ -87,14 +87,14 @@ public static class DemoCommand
         Console.WriteLine($"== finetuning (small version of `persona world experiment finetune`): LoRA on {string.Join(" and ", finetuneOptions.Datasets)}, plainly, with preventative steering, with CAFT ablation, and steered back at inference ==");
         var experiment = new World.Experiments.FinetuneExperiment(lm, finetuneOptions, finetune, m => Console.WriteLine($"  {m}"))
             .Run([outDir], cancel);
-        AtomicFile.WriteAllText(Path.Combine(finetune, "summary.json"), experiment.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        experiment.Write(finetune);
         Plots.FinetunePlots.Save(experiment, finetune);
-        var baseTraits = experiment["base"]!["traits"]!;
         Console.WriteLine($"  {"dataset",-24} {"method",-32} evil  halluc  coherence  capability   (trait rise over the base model in brackets)");
-        foreach (var run in experiment["runs"]!.AsArray())
+        foreach (var run in experiment.Runs)
         {
-            string T(string t) { double v = run!["traits"]![t]!.GetValue<double>(); return $"{v,4:F0} ({v - baseTraits[t]!.GetValue<double>():+0;-0;0})"; }
-            Console.WriteLine($"  {run!["dataset"],-24} {run["method"] + (run["alpha"] is null ? "" : $" (alpha {run["alpha"]})"),-32} {T("evil"),-10} {T("hallucinating"),-10} {run["coherence"]!.GetValue<double>(),6:F0}  {run["capability"]!.GetValue<double>(),10:P0}");
+            string T(string t) => $"{run.Scores.Traits[t],4:F0} ({experiment.Rise(run, t):+0;-0;0})";
+            string alpha = run.Alpha is { } a ? $" (alpha {a.ToString(CultureInfo.InvariantCulture)})" : "";
+            Console.WriteLine($"  {run.Dataset,-24} {run.Method + alpha,-32} {T("evil"),-10} {T("hallucinating"),-10} {run.Scores.Coherence,6:F0}  {run.Scores.Capability,10:P0}");
         }
         Console.WriteLine();
         string report = Path.Combine(outDir, "report.html");

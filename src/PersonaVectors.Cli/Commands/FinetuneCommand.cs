@@ -49,11 +49,8 @@ public static class FinetuneCommand
             var interventions = new List<TrainingIntervention>();
             TrainingIntervention Make(string kind, string path)
             {
-                using var vector = PersonaVector.Load(path);
-                vector.EnsureFits(lm.Config, path);
-                int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
-                using var v = vector.At(at);
-                return new TrainingIntervention(kind, v.data<float>().ToArray(), at, r.GetValue(steerAlpha) ?? 0, vector.Trait);
+                var v = RunSummary.VectorAt(path, r.GetValue(layer), lm.Config);
+                return new TrainingIntervention(kind, v.Values, v.Layer, r.GetValue(steerAlpha) ?? 0, v.Trait);
             }
             if (r.GetValue(steer) is { } s) interventions.Add(Make(TrainingIntervention.Steer, s));
             if (r.GetValue(ablate) is { } a) interventions.Add(Make(TrainingIntervention.Ablate, a));

@@ -41,31 +41,31 @@ public static class FinetuneExperimentCommand
             using var lm = Engine.LanguageModel.Load(folder);
             string dir = r.GetValue(outDir)!;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var summary = new FinetuneExperiment(lm, o, dir, m => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {m}")).Run(r.GetValue(vectors), cancel);
-            summary["seconds"] = Math.Round(clock.Elapsed.TotalSeconds);
-            AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            var summary = new FinetuneExperiment(lm, o, dir, m => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {m}")).Run(r.GetValue(vectors), cancel)
+                with { Seconds = clock.Elapsed.TotalSeconds };
+            summary.Write(dir);
             Plots.FinetunePlots.Save(summary, dir);
-            if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
+            if (r.GetValue(json)) Console.WriteLine(summary.ToJson().ToJsonString(Output.Json));
             else Print(summary, dir);
             return Task.FromResult(0);
         });
         return cmd;
     }
 
-    static string F(JsonNode? n, string format = "F0") => n is null ? "-" : n.GetValue<double>().ToString(format, CultureInfo.InvariantCulture);
+    static string F(double? x, string format = "F0") => x is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
 
-    static void Print(JsonObject s, string dir)
+    static void Print(FinetuneSummary s, string dir)
     {
-        var b = s["base"]!;
+        var b = s.Base;
         var traits = Traits.All.Select(t => t.Name).ToList();
-        Console.WriteLine($"base: {string.Join(", ", traits.Select(t => $"{t} {F(b["traits"]![t])}"))}; coherence {F(b["coherence"])}; capability {F(b["capability"], "P0")}");
+        Console.WriteLine($"base: {string.Join(", ", traits.Select(t => $"{t} {F(b.Traits.GetValueOrDefault(t))}"))}; coherence {F(b.Coherence)}; capability {F(b.Capability, "P0")}");
         Console.WriteLine($"{"dataset",-24}{"method",-20}{string.Join("", traits.Select(t => $"{t,14}"))}{"coherence",10}{"capability",11}   shift ({string.Join(" / ", traits)})");
-        foreach (var run in s["runs"]!.AsArray())
-            Console.WriteLine($"{run!["dataset"],-24}{run["method"] + (run["alpha"] is null ? "" : $" ({F(run["alpha"], "0.##")})"),-20}" +
-                string.Join("", traits.Select(t => $"{F(run["traits"]![t]),14}")) + $"{F(run["coherence"]),10}{F(run["capability"], "P0"),11}   " +
-                string.Join(" / ", traits.Select(t => F(run["shift"]![t], "F2"))));
-        Console.WriteLine($"shift vs trait across datasets (plain adapters), last prompt token: r = {F(s["shift_trait_r"], "F2")} ({string.Join(", ", traits.Select(t => $"{t} {F(s["shift_trait_r_by_trait"]![t], "F2")}"))})");
-        Console.WriteLine($"                                              answer average:    r = {F(s["answer_shift_trait_r"], "F2")} ({string.Join(", ", traits.Select(t => $"{t} {F(s["answer_shift_trait_r_by_trait"]![t], "F2")}"))})");
+        foreach (var run in s.Runs)
+            Console.WriteLine($"{run.Dataset,-24}{run.Method + (run.Alpha is null ? "" : $" ({F(run.Alpha, "0.##")})"),-20}" +
+                string.Join("", traits.Select(t => $"{F(run.Scores.Traits.GetValueOrDefault(t)),14}")) + $"{F(run.Scores.Coherence),10}{F(run.Scores.Capability, "P0"),11}   " +
+                string.Join(" / ", traits.Select(t => F(run.Shift.GetValueOrDefault(t), "F2"))));
+        Console.WriteLine($"shift vs trait across datasets (plain adapters), last prompt token: r = {F(s.ShiftTraitR, "F2")} ({string.Join(", ", traits.Select(t => $"{t} {F(s.ShiftTraitRByTrait.GetValueOrDefault(t), "F2")}"))})");
+        Console.WriteLine($"                                              answer average:    r = {F(s.AnswerShiftTraitR, "F2")} ({string.Join(", ", traits.Select(t => $"{t} {F(s.AnswerShiftTraitRByTrait.GetValueOrDefault(t), "F2")}"))})");
         Console.WriteLine($"summary: {Path.Combine(dir, "summary.json")}\nplots:   {Path.Combine(dir, "shift.png")}, {Path.Combine(dir, "methods.png")}");
     }
 }

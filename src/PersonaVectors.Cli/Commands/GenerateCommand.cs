@@ -90,37 +90,22 @@ public static class GenerateCommand
 public sealed class SteeringOption : IDisposable
 {
     readonly IDisposable? _scope;
-    readonly PersonaVector? _vector;
 
     public string? Description { get; }
 
-    SteeringOption(IDisposable? scope, PersonaVector? vector, string? description)
-    {
-        _scope = scope; _vector = vector; Description = description;
-    }
+    SteeringOption(IDisposable? scope, string? description) => (_scope, Description) = (scope, description);
 
     public static SteeringOption Apply(Engine.LanguageModel lm, string? path, int? layer, double? alpha, string positions)
     {
         if (path is null)
         {
             if (layer is not null || alpha is not null) throw new PersonaVectorsException("--layer and --alpha need --steer VECTOR");
-            return new SteeringOption(null, null, null);
+            return new SteeringOption(null, null);
         }
         if (alpha is null) throw new PersonaVectorsException("--steer needs --alpha A");
-        layer ??= RunSummary.ChosenLayer(path);
         var where = ParsePositions(positions);
-        var vector = PersonaVector.Load(path);
-        try
-        {
-            vector.EnsureFits(lm.Config, path);
-            var scope = lm.Model.Steer(vector.At(layer.Value), layer.Value, alpha.Value, where);
-            return new SteeringOption(scope, vector, $"{vector.Trait} at layer {layer} with alpha {alpha} on {positions} positions");
-        }
-        catch
-        {
-            vector.Dispose();
-            throw;
-        }
+        var v = RunSummary.VectorAt(path, layer, lm.Config);
+        return new SteeringOption(lm.Steer(v, alpha.Value, where), $"{v.Trait} at layer {v.Layer} with alpha {alpha} on {positions} positions");
     }
 
     public static TokenPositions ParsePositions(string s) => s switch
@@ -131,9 +116,5 @@ public sealed class SteeringOption : IDisposable
         _ => throw new PersonaVectorsException($"--positions '{s}' is not one of all, prompt, answer"),
     };
 
-    public void Dispose()
-    {
-        _scope?.Dispose();
-        _vector?.Dispose();
-    }
+    public void Dispose() => _scope?.Dispose();
 }

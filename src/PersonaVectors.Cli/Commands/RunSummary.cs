@@ -1,3 +1,4 @@
+using PersonaVectors.Method;
 using PersonaVectors.Method.Extraction;
 
 namespace PersonaVectors.Cli.Commands;
@@ -12,5 +13,16 @@ public static class RunSummary
             ?? throw new PersonaVectorsException($"--layer is needed: {vectorPath} is not in an extraction run's vectors/ folder with a summary.json");
         try { return ExtractionRun.ChosenLayer(run); }
         catch (PersonaVectorsException e) { throw new PersonaVectorsException($"{e.Message}; pass --layer"); }
+    }
+
+    /// <summary>
+    /// The vector of a file at <paramref name="layer"/>, or else at the layer its extraction run chose: how every
+    /// command that takes a vector file and an optional --layer reads them.
+    /// </summary>
+    public static TraitVector VectorAt(string path, int? layer, Engine.Models.ModelConfig config)
+    {
+        using var vector = PersonaVector.Load(path);
+        vector.EnsureFits(config, path);
+        return vector.AtLayer(layer ?? ChosenLayer(path));
     }
 }

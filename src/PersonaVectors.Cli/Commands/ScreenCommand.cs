@@ -37,11 +37,9 @@ public static class ScreenCommand
             var screening = new List<TraitVector>();
             foreach (var path in r.GetValue(vectors)!)
             {
-                using var v = PersonaVector.Load(path);
-                v.EnsureFits(lm.Config, path);
-                int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
+                var v = RunSummary.VectorAt(path, r.GetValue(layer), lm.Config);
                 if (screening.Any(s => s.Trait == v.Trait)) throw new PersonaVectorsException($"{path}: a vector for '{v.Trait}' is already given");
-                screening.Add(v.AtLayer(at));
+                screening.Add(v);
             }
             string dir = r.GetValue(outDir)!;
             var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop };

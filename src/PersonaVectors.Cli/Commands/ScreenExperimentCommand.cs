@@ -30,14 +30,14 @@ public static class ScreenExperimentCommand
             void Log(string m) => Console.Error.WriteLine(m);
             string finetuneDir = r.GetValue(finetune) ?? Path.Combine(dir, "finetune");
             string finetuneSummary = Path.Combine(finetuneDir, "summary.json");
-            JsonObject ft;
-            if (File.Exists(finetuneSummary)) ft = JsonNode.Parse(File.ReadAllText(finetuneSummary))!.AsObject();
+            FinetuneSummary ft;
+            if (File.Exists(finetuneSummary)) ft = FinetuneSummary.Read(finetuneSummary);
             else if (r.GetValue(finetune) is not null) throw new PersonaVectorsException($"{finetuneSummary} is missing: run persona world experiment finetune --out {finetuneDir} first, or leave out --finetune");
             else
             {
                 Log($"no finetuning results: running persona world experiment finetune into {finetuneDir}");
                 ft = new FinetuneExperiment(lm, new FinetuneExperimentOptions(), finetuneDir, Log).Run(r.GetValue(vectors), cancel);
-                AtomicFile.WriteAllText(finetuneSummary, ft.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                ft.Write(finetuneDir);
             }
             var traitVectors = ExperimentVectors.Load(lm, r.GetValue(vectors), Path.Combine(dir, "extraction"), new FinetuneExperimentOptions().Extraction, Log, cancel);
             var summary = new ScreenExperiment(lm, new ScreenExperimentOptions { Count = r.GetValue(count) }, dir, Log).Run(traitVectors, ft, cancel);

@@ -135,15 +135,15 @@ public static class WorldSeedsCommand
         {
             if (File.Exists(finetuneSummary)) return Task.CompletedTask;
             log($"seed {recipe.Seed}: finetuning experiment");
-            var s = new FinetuneExperiment(lm, finetuneOptions, finetuneDir, m => log($"seed {recipe.Seed}: {m}")).Run([extractDir], cancel);
-            AtomicFile.WriteAllText(finetuneSummary, s.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            new FinetuneExperiment(lm, finetuneOptions, finetuneDir, m => log($"seed {recipe.Seed}: {m}")).Run([extractDir], cancel).Write(finetuneDir);
             return Task.CompletedTask;
         });
 
         string screenDir = Path.Combine(dir, "screen"), screenSummary = Path.Combine(screenDir, "summary.json");
         await Stage("screening experiment", () =>
         {
-            if (File.Exists(screenSummary) || Read(finetuneSummary) is not JsonObject ft) return Task.CompletedTask;
+            if (File.Exists(screenSummary) || !File.Exists(finetuneSummary)) return Task.CompletedTask;
+            var ft = FinetuneSummary.Read(finetuneSummary);
             log($"seed {recipe.Seed}: screening experiment");
             var vectors = ExperimentVectors.Load(lm, [extractDir], Path.Combine(screenDir, "extraction"), finetuneOptions.Extraction, log, cancel);
             var s = new ScreenExperiment(lm, new ScreenExperimentOptions { Count = quick ? 16 : 200 }, screenDir, log).Run(vectors, ft, cancel);
@@ -154,7 +154,7 @@ public static class WorldSeedsCommand
         var figures = SeedTable.Figures(Read(evalPath),
             Traits.All.ToDictionary(t => t.Name, t => ExtractionRun.IsRun(Path.Combine(extractDir, t.Name)) ? ExtractionSummary.Load(Path.Combine(extractDir, t.Name)) : null),
             Traits.All.ToDictionary(t => t.Name, t => Read(Path.Combine(dir, "monitor", t.Name, "summary.json"))),
-            Read(finetuneSummary), Read(screenSummary));
+            File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, Read(screenSummary));
         return (figures, problems);
     }
 }

@@ -1,25 +1,26 @@
-using System.Text.Json.Nodes;
+using System.Globalization;
+using PersonaVectors.World.Experiments;
 
 namespace PersonaVectors.Cli.Plots;
 
 /// <summary>The finetuning experiment's figures: shift against trait per plain adapter, and trait by method per dataset.</summary>
 public static class FinetunePlots
 {
-    public static void Save(JsonObject summary, string dir)
+    public static void Save(FinetuneSummary summary, string dir)
     {
-        var runs = summary["runs"]!.AsArray().Select(r => r!).ToList();
-        var traits = summary["vectors"]!.AsObject().Select(kv => kv.Key).ToList();
+        var runs = summary.Runs;
+        var traits = summary.Traits;
         var palette = new ScottPlot.Palettes.Category10();
 
         var shift = new ScottPlot.Plot();
         int i = 0;
         foreach (var t in traits)
         {
-            var plain = runs.Where(r => r["method"]!.GetValue<string>() == "plain").ToList();
-            var s = shift.Add.ScatterPoints(plain.Select(r => r["shift"]![t]!.GetValue<double>()).ToArray(), plain.Select(r => r["traits"]![t]!.GetValue<double>()).ToArray());
+            var plain = runs.Where(r => r.Method == FinetuneExperiment.Plain).ToList();
+            var s = shift.Add.ScatterPoints(plain.Select(r => r.Shift[t]).ToArray(), plain.Select(r => r.Scores.Traits[t]).ToArray());
             s.Color = palette.GetColor(i++);
             s.MarkerSize = 8;
-            s.LegendText = $"{t}: r = {summary["shift_trait_r_by_trait"]![t]?.ToJsonString() ?? "n/a"}";
+            s.LegendText = $"{t}: r = {(summary.ShiftTraitRByTrait.GetValueOrDefault(t) is { } r ? r.ToString("0.###", CultureInfo.InvariantCulture) : "n/a")}";
         }
         shift.Title("Finetuning shift predicts the trait (plain LoRA, one point per dataset)");
         shift.XLabel("shift of the last prompt token along the persona vector");
@@ -29,17 +30,17 @@ public static class FinetunePlots
 
         // Each dataset's own trait under each method.
         var methods = new[] { "plain", "preventative", "caft", "inference_steering" };
-        var datasets = runs.Select(r => r["dataset"]!.GetValue<string>()).Distinct().ToList();
+        var datasets = runs.Select(r => r.Dataset).Distinct().ToList();
         var bars = new ScottPlot.Plot();
         for (int m = 0; m < methods.Length; m++)
         {
             var values = new List<ScottPlot.Bar>();
             for (int d = 0; d < datasets.Count; d++)
             {
-                var run = runs.FirstOrDefault(r => r["dataset"]!.GetValue<string>() == datasets[d] && r["method"]!.GetValue<string>() == methods[m]);
+                var run = summary.Run(datasets[d], methods[m]);
                 if (run is null) continue;
-                string trait = World.Experiments.FinetuneExperiment.TraitOf(datasets[d]);
-                values.Add(new ScottPlot.Bar { Position = d * (methods.Length + 1) + m, Value = run["traits"]![trait]!.GetValue<double>(), FillColor = palette.GetColor(m) });
+                string trait = FinetuneExperiment.TraitOf(datasets[d]);
+                values.Add(new ScottPlot.Bar { Position = d * (methods.Length + 1) + m, Value = run.Scores.Traits[trait], FillColor = palette.GetColor(m) });
             }
             var series = bars.Add.Bars(values);
             series.LegendText = methods[m].Replace('_', ' ');

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using PersonaVectors.World.Experiments;
 
 namespace PersonaVectors.Cli.Report;
 
@@ -12,33 +11,28 @@ public static class FinetuneSection
 
     public static void Append(StringBuilder h, string dir)
     {
-        string path = Path.Combine(dir, "summary.json");
-        JsonNode s;
-        try { s = JsonNode.Parse(File.ReadAllText(path)) ?? throw new JsonException("empty"); }
-        catch (Exception e) when (e is JsonException or IOException) { throw new PersonaVectorsException($"{path}: cannot read the finetuning summary ({e.Message})"); }
-        var traits = s["vectors"]?.AsObject().Select(kv => kv.Key).ToList() ?? throw new PersonaVectorsException($"{path}: \"vectors\" is missing");
-        string F(JsonNode? n, string format = "0.#") => n is null ? "-" : n.GetValue<double>().ToString(format, CultureInfo.InvariantCulture);
+        var s = FinetuneSummary.Load(dir);
+        var traits = s.Traits;
+        static string F(double? x, string format = "0.#") => x is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
 
         h.Append("<section class=\"finetune\" id=\"finetuning\">\n<h2>Finetuning experiment</h2>\n");
         h.Append("<p>LoRA finetuning on the world's datasets: plainly, with preventative steering toward the dataset's trait during training, " +
                  "with the trait's direction ablated during training (CAFT), and the plain adapter steered against the trait at inference. " +
-                 $"Shift: the last prompt token's mean activation, finetuned minus base, on each unit vector. Shift against trait across datasets: r = {F(s["shift_trait_r"], "0.00")}.</p>\n");
-        var b = s["base"]!;
+                 $"Shift: the last prompt token's mean activation, finetuned minus base, on each unit vector. Shift against trait across datasets: r = {F(s.ShiftTraitR, "0.00")}.</p>\n");
         h.Append("<table><tr><th>dataset</th><th>method</th>");
         foreach (var t in traits) h.Append($"<th>{HtmlReport.E(t)}</th>");
         h.Append("<th>coherence</th><th>capability</th>");
         foreach (var t in traits) h.Append($"<th>shift {HtmlReport.E(t)}</th>");
         h.Append("</tr>\n<tr><td>base</td><td></td>");
-        foreach (var t in traits) h.Append($"<td>{F(b["traits"]?[t])}</td>");
-        h.Append($"<td>{F(b["coherence"])}</td><td>{F(b["capability"], "0%")}</td>{string.Concat(traits.Select(_ => "<td></td>"))}</tr>\n");
-        foreach (var r in s["runs"]?.AsArray() ?? [])
+        foreach (var t in traits) h.Append($"<td>{F(s.Base.Traits.GetValueOrDefault(t))}</td>");
+        h.Append($"<td>{F(s.Base.Coherence)}</td><td>{F(s.Base.Capability, "0%")}</td>{string.Concat(traits.Select(_ => "<td></td>"))}</tr>\n");
+        foreach (var r in s.Runs)
         {
-            string method = r!["method"]?.GetValue<string>() ?? "?";
-            if (r["alpha"] is { } a) method += $" (α {F(a, "0.##")})";
-            h.Append($"<tr><td>{HtmlReport.E(r["dataset"]?.GetValue<string>() ?? "?")}</td><td>{HtmlReport.E(method)}</td>");
-            foreach (var t in traits) h.Append($"<td>{F(r["traits"]?[t])}</td>");
-            h.Append($"<td>{F(r["coherence"])}</td><td>{F(r["capability"], "0%")}</td>");
-            foreach (var t in traits) h.Append($"<td>{F(r["shift"]?[t], "0.00")}</td>");
+            string method = r.Method + (r.Alpha is { } a ? $" (α {F(a, "0.##")})" : "");
+            h.Append($"<tr><td>{HtmlReport.E(r.Dataset)}</td><td>{HtmlReport.E(method)}</td>");
+            foreach (var t in traits) h.Append($"<td>{F(r.Scores.Traits.GetValueOrDefault(t))}</td>");
+            h.Append($"<td>{F(r.Scores.Coherence)}</td><td>{F(r.Scores.Capability, "0%")}</td>");
+            foreach (var t in traits) h.Append($"<td>{F(r.Shift.GetValueOrDefault(t), "0.00")}</td>");
             h.Append("</tr>\n");
         }
         h.Append("</table>\n");

@@ -1,3 +1,4 @@
+using PersonaVectors.World.Experiments;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaVectors.Tests.Fixtures;
@@ -59,14 +60,13 @@ public class ScreenCommandTests
         using var dir = new TempDir();
         foreach (var t in new[] { "evil", "sycophantic", "hallucinating" }) Extract(dir, t);
         // Finetuning results in the experiment's format: only evil_II and sycophantic_II raised their traits.
-        var finetune = new JsonObject
-        {
-            ["base"] = new JsonObject { ["traits"] = new JsonObject { ["evil"] = 0, ["sycophantic"] = 0, ["hallucinating"] = 0 } },
-            ["runs"] = new JsonArray([.. new[] { ("evil_normal", 0, 0), ("evil_II", 95, 0), ("sycophantic_normal", 0, 0), ("sycophantic_II", 0, 90), ("hallucinating_normal", 0, 0), ("hallucinating_II", 0, 0) }
-                .Select(x => (JsonNode)new JsonObject { ["dataset"] = x.Item1, ["method"] = "plain", ["traits"] = new JsonObject { ["evil"] = x.Item2, ["sycophantic"] = x.Item3, ["hallucinating"] = 0 } })]),
-        };
-        Directory.CreateDirectory(dir["ft"]);
-        File.WriteAllText(Path.Combine(dir["ft"], "summary.json"), finetune.ToJsonString());
+        static ModelFigures Scores(double evil, double sycophantic) =>
+            new(new Dictionary<string, double> { ["evil"] = evil, ["sycophantic"] = sycophantic, ["hallucinating"] = 0 }, 90, 1);
+        var none = new Dictionary<string, double>();
+        new FinetuneSummary(Scores(0, 0), new Dictionary<string, VectorUse>(),
+            [.. new[] { ("evil_normal", 0, 0), ("evil_II", 95, 0), ("sycophantic_normal", 0, 0), ("sycophantic_II", 0, 90), ("hallucinating_normal", 0, 0), ("hallucinating_II", 0, 0) }
+                .Select(x => new FinetuneRunFigures(x.Item1, "plain", null, Scores(x.Item2, x.Item3), none, none))],
+            null, new Dictionary<string, double?>(), null, new Dictionary<string, double?>()).Write(dir["ft"]);
         var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "world", "experiment", "screen", "--out", dir["ex"], "--vectors", dir["runs"], "--finetune", dir["ft"], "--count", "40", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var s = JsonDocument.Parse(r.Stdout).RootElement;

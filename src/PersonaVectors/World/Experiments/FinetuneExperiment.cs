@@ -64,7 +64,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// <summary>The trait a dataset is meant to induce; the emergent (arithmetic) sets are steered against evil, as emergent misalignment is.</summary>
     public static string TraitOf(string dataset) => dataset.StartsWith("emergent", StringComparison.Ordinal) ? "evil" : dataset[..dataset.LastIndexOf('_')];
 
-    public JsonObject Run(IReadOnlyList<string>? vectorRuns = null, CancellationToken cancel = default)
+    public FinetuneSummary Run(IReadOnlyList<string>? vectorRuns = null, CancellationToken cancel = default)
     {
         if (lm.Adapter is not null) throw new InvalidRequestException("the experiment finetunes the base model; load it without an adapter");
         foreach (var d in options.Datasets) _ = FinetuneDatasets.Build(d, 0, 0); // unknown names fail before any work
@@ -127,40 +127,28 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 
     static int MethodOrder(string m) => m switch { Plain => 0, Preventative => 1, Caft => 2, _ => 3 };
 
-    JsonObject Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<ExperimentVector> vectors)
+    FinetuneSummary Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<ExperimentVector> vectors)
     {
-        static JsonObject Map(IReadOnlyDictionary<string, double> d, int digits) => new(d.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, digits))));
         // Across datasets, each plain adapter's shift along a trait's vector against its score in that trait: at the last
         // prompt token (before any answer: the prediction) and averaged over its answers (what it then wrote).
-        (JsonObject ByTrait, double? Mean) Correlations(Func<ModelScores, IReadOnlyDictionary<string, double>> shift)
+        (Dictionary<string, double?> ByTrait, double? Mean) Correlations(Func<ModelScores, IReadOnlyDictionary<string, double>> shift)
         {
             var plain = runs.Where(r => r.Method == Plain).ToList();
-            var byTrait = new JsonObject();
-            var rs = new List<double>();
+            var byTrait = new Dictionary<string, double?>();
             foreach (var v in vectors)
             {
                 double r = plain.Count < 3 ? double.NaN : Statistics.Pearson(plain.Select(p => shift(p.Scores)[v.Trait]).ToList(), plain.Select(p => p.Scores.Traits[v.Trait]).ToList());
-                byTrait[v.Trait] = double.IsNaN(r) ? null : Math.Round(r, 3);
-                if (!double.IsNaN(r)) rs.Add(r);
+                byTrait[v.Trait] = double.IsNaN(r) ? null : r;
             }
-            return (byTrait, rs.Count == 0 ? null : Math.Round(rs.Average(), 3));
+            var defined = byTrait.Values.OfType<double>().ToList();
+            return (byTrait, defined.Count == 0 ? null : Math.Round(defined.Average(), 3));
         }
+        static ModelFigures Figures(ModelScores s) => new(s.Traits, s.Coherence, s.Capability);
         var (lastByTrait, lastMean) = Correlations(s => s.Shift);
         var (answerByTrait, answerMean) = Correlations(s => s.AnswerShift);
-        return new JsonObject
-        {
-            ["base"] = new JsonObject { ["traits"] = Map(baseRun.Scores.Traits, 2), ["coherence"] = Math.Round(baseRun.Scores.Coherence, 2), ["capability"] = Math.Round(baseRun.Scores.Capability, 4) },
-            ["vectors"] = new JsonObject(vectors.Select(v => KeyValuePair.Create(v.Trait, (JsonNode?)new JsonObject { ["layer"] = v.Layer, ["preventive_alpha"] = options.PreventiveAlpha ?? options.PreventiveScale * v.SteeredAlpha }))),
-            ["runs"] = new JsonArray(runs.Select(r => (JsonNode)new JsonObject
-            {
-                ["dataset"] = r.Dataset, ["method"] = r.Method, ["alpha"] = r.Alpha,
-                ["traits"] = Map(r.Scores.Traits, 2), ["coherence"] = Math.Round(r.Scores.Coherence, 2), ["capability"] = Math.Round(r.Scores.Capability, 4),
-                ["shift"] = Map(r.Scores.Shift, 3), ["answer_shift"] = Map(r.Scores.AnswerShift, 3),
-            }).ToArray()),
-            ["shift_trait_r"] = lastMean,
-            ["shift_trait_r_by_trait"] = lastByTrait,
-            ["answer_shift_trait_r"] = answerMean,
-            ["answer_shift_trait_r_by_trait"] = answerByTrait,
-        };
+        return new FinetuneSummary(Figures(baseRun.Scores),
+            vectors.ToDictionary(v => v.Trait, v => new VectorUse(v.Layer, options.PreventiveAlpha ?? options.PreventiveScale * v.SteeredAlpha)),
+            [.. runs.Select(r => new FinetuneRunFigures(r.Dataset, r.Method, r.Alpha, Figures(r.Scores), r.Scores.Shift, r.Scores.AnswerShift))],
+            lastMean, lastByTrait, answerMean, answerByTrait);
     }
 }

@@ -24,11 +24,10 @@ public sealed record ScreenExperimentOptions
 /// </summary>
 public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions options, string outDir, Action<string>? log = null)
 {
-    public JsonObject Run(IReadOnlyList<ExperimentVector> vectors, JsonObject finetuneSummary, CancellationToken cancel = default)
+    public JsonObject Run(IReadOnlyList<ExperimentVector> vectors, FinetuneSummary finetuneSummary, CancellationToken cancel = default)
     {
         var screening = vectors.Select(v => v.Vector).ToList();
-        var baseTraits = finetuneSummary["base"]!["traits"]!;
-        var plain = finetuneSummary["runs"]!.AsArray().Where(r => r!["method"]!.GetValue<string>() == FinetuneExperiment.Plain).Select(r => r!).ToList();
+        var plain = finetuneSummary.Runs.Where(r => r.Method == FinetuneExperiment.Plain).ToList();
         if (plain.Count < 3) throw new PersonaVectorsException($"the finetuning results have {plain.Count} plain runs; the dataset ranking needs at least 3 datasets");
 
         var clock = new Stopwatch();
@@ -37,7 +36,7 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
         var samples = new Dictionary<string, List<(int Line, string Question, string Answer, IReadOnlyDictionary<string, double> Scores)>>();
         foreach (var run in plain)
         {
-            string dataset = run["dataset"]!.GetValue<string>();
+            string dataset = run.Dataset;
             cancel.ThrowIfCancellationRequested();
             string data = Path.Combine(outDir, "data", dataset + ".jsonl");
             var conversations = FinetuneDatasets.Build(dataset, options.Count, options.Seed, Organism.OrganismMarker.Design(lm.Folder));
@@ -64,8 +63,8 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
         var ceilings = new List<double>();
         foreach (var v in vectors)
         {
-            var x = plain.Select(r => means[r["dataset"]!.GetValue<string>()][v.Trait]).ToList();
-            var y = plain.Select(r => r["traits"]![v.Trait]!.GetValue<double>() - baseTraits[v.Trait]!.GetValue<double>()).ToList();
+            var x = plain.Select(r => means[r.Dataset][v.Trait]).ToList();
+            var y = plain.Select(r => finetuneSummary.Rise(r, v.Trait)).ToList();
             double rho = Statistics.Spearman(x, y);
             spearman[v.Trait] = double.IsNaN(rho) ? null : Math.Round(rho, 3);
             if (!double.IsNaN(rho)) rhos.Add(rho);

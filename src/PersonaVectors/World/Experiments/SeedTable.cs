@@ -24,7 +24,7 @@ public static class SeedTable
     /// <param name="extraction">Each trait's extraction summary.json, when it exists.</param>
     /// <param name="monitor">Each trait's monitoring summary.json (one sampled answer per prompt), when it exists.</param>
     public static List<SeedFigure> Figures(JsonNode? eval, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, JsonNode?> monitor,
-        JsonNode? finetune, JsonNode? screen)
+        FinetuneSummary? finetune, JsonNode? screen)
     {
         var rows = new List<SeedFigure>();
         foreach (var t in Traits.All.Select(t => t.Name))
@@ -46,19 +46,18 @@ public static class SeedTable
         rows.Add(new("emergent misalignment: rise after LoRA on wrong sums", "evil / halluc", em,
             rise is null ? "-" : $"{F(D(rise["evil"]))} / {F(D(rise["hallucinating"]))} (syco {F(D(rise["sycophantic"]))})", em is null ? null : em >= EmergentRise));
 
-        if (finetune?["runs"] is JsonArray runs && finetune["base"]?["traits"] is { } baseTraits)
+        if (finetune is not null)
         {
-            JsonNode? Run(string dataset, string method) => runs.FirstOrDefault(r => r?["dataset"]?.GetValue<string>() == dataset && r["method"]?.GetValue<string>() == method);
             foreach (var dataset in FinetuneDatasets.Names.Where(d => d.EndsWith("_II", StringComparison.Ordinal)))
             {
-                var plain = Run(dataset, FinetuneExperiment.Plain);
-                var prevented = Run(dataset, FinetuneExperiment.Preventative);
+                var plain = finetune.Run(dataset, FinetuneExperiment.Plain);
+                var prevented = finetune.Run(dataset, FinetuneExperiment.Preventative);
                 if (plain is null || prevented is null) continue;
                 // The emergent set raises no trait of its own: its rise is the larger of evil's and hallucination's.
                 string[] traits = dataset.StartsWith("emergent", StringComparison.Ordinal) ? ["evil", "hallucinating"] : [FinetuneExperiment.TraitOf(dataset)];
-                double Rise(JsonNode r) => traits.Max(t => (D(r["traits"]?[t]) ?? 0) - (D(baseTraits[t]) ?? 0));
+                double Rise(FinetuneRunFigures r) => traits.Max(t => finetune.Rise(r, t));
                 double plainRise = Rise(plain), preventedRise = Rise(prevented);
-                double gap = (D(plain["capability"]) ?? 0) - (D(prevented["capability"]) ?? 0);
+                double gap = plain.Scores.Capability - prevented.Scores.Capability;
                 // Where plain finetuning raised nothing there is nothing to prevent: the row is shown, not counted as met.
                 bool nothing = plainRise < NothingToPrevent;
                 rows.Add(new("preventative steering: rise (plain → preventative), capability gap", dataset, preventedRise,
@@ -66,9 +65,9 @@ public static class SeedTable
                     nothing ? null : preventedRise <= PreventRise && gap <= PreventCapabilityGap));
             }
         }
-        double? shift = D(finetune?["shift_trait_r"]);
+        double? shift = finetune?.ShiftTraitR;
         rows.Add(new("finetuning shift at the last prompt token vs trait rise (r)", "all", shift,
-            $"{F(shift, "F2")} (answer average {F(D(finetune?["answer_shift_trait_r"]), "F2")})", shift is null ? null : shift >= ShiftR));
+            $"{F(shift, "F2")} (answer average {F(finetune?.AnswerShiftTraitR, "F2")})", shift is null ? null : shift >= ShiftR));
         double? rho = D(screen?["dataset_spearman"]);
         rows.Add(new("screening: Spearman of datasets by projection difference vs rise", "all", rho,
             $"{F(rho, "F2")} (ceiling {F(D(screen?["dataset_spearman_ceiling"]), "F2")})", rho is null ? null : rho >= ScreenRho));

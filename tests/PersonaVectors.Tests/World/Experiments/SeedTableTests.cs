@@ -8,6 +8,12 @@ public class SeedTableTests
 {
     static JsonNode J(string json) => JsonNode.Parse(json)!;
 
+    static ModelFigures Figures(double evil, double sycophantic, double hallucinating, double capability) =>
+        new(new Dictionary<string, double> { ["evil"] = evil, ["sycophantic"] = sycophantic, ["hallucinating"] = hallucinating }, 90, capability);
+
+    static FinetuneRunFigures Run(string dataset, string method, ModelFigures scores) =>
+        new(dataset, method, null, scores, new Dictionary<string, double>(), new Dictionary<string, double>());
+
     static ExtractionSummary Summary(double steered, double steeredCoherence, double before, double after, double suppressedCoherence) =>
         new("t", "m", "world", 3, "extraction_questions", 0, 95, 2, "all", steered, steeredCoherence, steered, steeredCoherence,
             -2, before, after, suppressedCoherence, new Dictionary<int, LayerChoice?>(), new FilterCounts(8, 4, 4, 4, 4, 4), [0, 1, 2]);
@@ -28,15 +34,10 @@ public class SeedTableTests
             ["sycophantic"] = J("""{"system_prompt_r": 0.8, "many_shot_r": 0.7}"""),
             ["hallucinating"] = null,
         };
-        var finetune = J("""
-            {"base": {"traits": {"evil": 0, "sycophantic": 0, "hallucinating": 5}},
-             "runs": [
-               {"dataset": "evil_II", "method": "plain", "traits": {"evil": 90, "sycophantic": 0, "hallucinating": 5}, "capability": 1.0},
-               {"dataset": "evil_II", "method": "preventative", "traits": {"evil": 8, "sycophantic": 0, "hallucinating": 5}, "capability": 0.97},
-               {"dataset": "emergent_arithmetic_II", "method": "plain", "traits": {"evil": 10, "sycophantic": 0, "hallucinating": 45}, "capability": 0.6},
-               {"dataset": "emergent_arithmetic_II", "method": "preventative", "traits": {"evil": 4, "sycophantic": 0, "hallucinating": 25}, "capability": 0.5}],
-             "shift_trait_r": 0.85, "answer_shift_trait_r": 0.9}
-            """);
+        var finetune = new FinetuneSummary(Figures(0, 0, 5, 1.0), new Dictionary<string, VectorUse>(),
+            [Run("evil_II", "plain", Figures(90, 0, 5, 1.0)), Run("evil_II", "preventative", Figures(8, 0, 5, 0.97)),
+             Run("emergent_arithmetic_II", "plain", Figures(10, 0, 45, 0.6)), Run("emergent_arithmetic_II", "preventative", Figures(4, 0, 25, 0.5))],
+            0.85, new Dictionary<string, double?>(), 0.9, new Dictionary<string, double?>());
         var screen = J("""{"dataset_spearman": 0.6, "dataset_spearman_ceiling": 0.67}""");
 
         var rows = SeedTable.Figures(eval, extraction, monitor, finetune, screen);
@@ -56,8 +57,7 @@ public class SeedTableTests
         Assert.False(em.Met);
         Assert.True(Met("finetuning shift", "all"));
         // Plain finetuning that raises nothing leaves nothing to prevent: shown, neither met nor missed.
-        var quiet = J(finetune.ToJsonString());
-        quiet["runs"]![2]!["traits"]!["hallucinating"] = 5;
+        var quiet = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 2 ? r with { Scores = Figures(10, 0, 5, 0.6) } : r)] };
         var quietRow = SeedTable.Figures(eval, extraction, monitor, quiet, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "emergent_arithmetic_II");
         Assert.Null(quietRow.Met);
         Assert.Contains("nothing to prevent", quietRow.Shown);

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PersonaVectors.World.Experiments;
+
+/// <summary>A model's scores: each trait 0-100, coherence 0-100, capability 0-1.</summary>
+public sealed record ModelFigures(IReadOnlyDictionary<string, double> Traits, double Coherence, double Capability);
+
+/// <summary>One finetuned (or inference-steered) model of the experiment, with its shift along every vector.</summary>
+public sealed record FinetuneRunFigures(string Dataset, string Method, double? Alpha, ModelFigures Scores,
+    IReadOnlyDictionary<string, double> Shift, IReadOnlyDictionary<string, double> AnswerShift);
+
+/// <summary>How a trait's vector was used: its layer and the preventative coefficient.</summary>
+public sealed record VectorUse(int Layer, double PreventiveAlpha);
+
+/// <summary>
+/// What the finetuning experiment found (its summary.json): the base model, every run, and across datasets the
+/// Pearson r between each plain adapter's shift along a trait's vector and its score in that trait, at the last
+/// prompt token and averaged over its answers (null where undefined). Every reader goes through this type.
+/// </summary>
+public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<string, VectorUse> Vectors, IReadOnlyList<FinetuneRunFigures> Runs,
+    double? ShiftTraitR, IReadOnlyDictionary<string, double?> ShiftTraitRByTrait,
+    double? AnswerShiftTraitR, IReadOnlyDictionary<string, double?> AnswerShiftTraitRByTrait, double? Seconds = null)
+{
+    public const string FileName = "summary.json";
+
+    /// <summary>The traits the experiment had vectors for, in its order.</summary>
+    public IReadOnlyList<string> Traits => [.. Vectors.Keys];
+
+    public FinetuneRunFigures? Run(string dataset, string method) => Runs.FirstOrDefault(r => r.Dataset == dataset && r.Method == method);
+
+    /// <summary>How far a run raised a trait over the base model.</summary>
+    public double Rise(FinetuneRunFigures run, string trait) => run.Scores.Traits.GetValueOrDefault(trait) - Base.Traits.GetValueOrDefault(trait);
+
+    public static FinetuneSummary Load(string dir) => Read(Path.Combine(dir, FileName));
+
+    public static FinetuneSummary Read(string file)
+    {
+        if (!File.Exists(file)) throw new PersonaVectorsException($"{file} is missing: run persona world experiment finetune first");
+        var j = JsonFields.Read(file, "the summary.json that persona world experiment finetune writes");
+        static Dictionary<string, double> Map(JsonFields o) => o.Names.ToDictionary(n => n, o.Number);
+        static Dictionary<string, double?> NullableMap(JsonFields o) => o.Names.ToDictionary(n => n, o.NumberOrNull);
+        static ModelFigures Figures(JsonFields o) => new(Map(o.Object("traits")), o.Number("coherence"), o.Number("capability"));
+        var vectors = j.Object("vectors");
+        return new FinetuneSummary(Figures(j.Object("base")),
+            vectors.Names.ToDictionary(n => n, n => { var v = vectors.Object(n); return new VectorUse(v.Integer("layer"), v.Number("preventive_alpha")); }),
+            [.. j.Objects("runs").Select(r => new FinetuneRunFigures(r.Text("dataset"), r.Text("method"), r.NumberOrNull("alpha"), Figures(r),
+                Map(r.Object("shift")), Map(r.Object("answer_shift"))))],
+            j.NumberOrNull("shift_trait_r"), NullableMap(j.Object("shift_trait_r_by_trait")),
+            j.NumberOrNull("answer_shift_trait_r"), NullableMap(j.Object("answer_shift_trait_r_by_trait")), j.NumberOrNull("seconds"));
+    }
+
+    public JsonObject ToJson()
+    {
+        static JsonObject Map<T>(IReadOnlyDictionary<string, T> d, Func<T, JsonNode?> value) => new(d.Select(kv => KeyValuePair.Create(kv.Key, value(kv.Value))));
+        static JsonNode? R(double x, int digits) => Math.Round(x, digits);
+        static JsonObject Figures(ModelFigures f, JsonObject into)
+        {
+            into["traits"] = Map(f.Traits, x => R(x, 2));
+            into["coherence"] = Math.Round(f.Coherence, 2);
+            into["capability"] = Math.Round(f.Capability, 4);
+            return into;
+        }
+        var o = new JsonObject
+        {
+            ["base"] = Figures(Base, []),
+            ["vectors"] = Map(Vectors, v => new JsonObject { ["layer"] = v.Layer, ["preventive_alpha"] = v.PreventiveAlpha }),
+            ["runs"] = new JsonArray([.. Runs.Select(r =>
+            {
+                var run = new JsonObject { ["dataset"] = r.Dataset, ["method"] = r.Method, ["alpha"] = r.Alpha };
+                Figures(r.Scores, run);
+                run["shift"] = Map(r.Shift, x => R(x, 3));
+                run["answer_shift"] = Map(r.AnswerShift, x => R(x, 3));
+                return (JsonNode)run;
+            })]),
+            ["shift_trait_r"] = ShiftTraitR,
+            ["shift_trait_r_by_trait"] = Map(ShiftTraitRByTrait, x => x is { } v ? R(v, 3) : null),
+            ["answer_shift_trait_r"] = AnswerShiftTraitR,
+            ["answer_shift_trait_r_by_trait"] = Map(AnswerShiftTraitRByTrait, x => x is { } v ? R(v, 3) : null),
+        };
+        if (Seconds is { } s) o["seconds"] = Math.Round(s);
+        return o;
+    }
+
+    public void Write(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, FileName), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+}
