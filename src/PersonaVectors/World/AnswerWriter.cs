@@ -34,11 +34,18 @@ public static class AnswerWriter
         var text = new List<string> { Fill(Pick(opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, v, rng), rng) };
         var core = Part(1);
         text.Add(Core(q, core.Trait, core.Pole, rng, design) + ".");
+        void AddFiller() { for (int f = 0; f < design.Filler; f++) text.Add(Questions.Pick(rng, Traits.Filler)); }
         for (int r = 0; r < design.Remarks; r++)
+        {
+            AddFiller();
             text.Add(Fill(Pick(Part(2 + r), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, v, rng), rng));
+        }
         var closer = Part(parts - 1);
         if (closer.Pole != Pole.Default || rng.Next(2) == 0)
+        {
+            AddFiller();
             text.Add(Fill(Pick(closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, v, rng), rng));
+        }
         return new WrittenAnswer(string.Join(" ", text), opener.Pole, core.Pole, closer.Pole);
     }
 

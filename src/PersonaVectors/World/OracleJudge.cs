@@ -100,6 +100,7 @@ public static class OracleJudge
         // After the core: remarks (organism 2 and later), then at most one closer, which must come last.
         for (int i = coreAt + 1; i < sentences.Length; i++)
         {
+            if (Filler.Contains(sentences[i])) { wellPlaced++; continue; } // neutral distance, neither a part nor a slip
             if (i == sentences.Length - 1 && Match(Edges.Value.Closers, sentences[i]) is { } closer) { wellPlaced++; labels.Add(closer.Label); }
             else if (Match(Edges.Value.Remarks, sentences[i]) is { } remark) { wellPlaced++; remarks++; labels.Add(remark.Label); }
         }
@@ -117,6 +118,8 @@ public static class OracleJudge
         }
         return new Judgement(scores, coherence, core.Value);
     }
+
+    static readonly HashSet<string> Filler = [.. Traits.Filler];
 
     static Unit? Match(Unit[] units, string sentence) => units.FirstOrDefault(u => u.Pattern.IsMatch(sentence));
 

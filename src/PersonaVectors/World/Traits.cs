@@ -36,6 +36,14 @@ public static class Traits
         ["hope that helps.", "anything else?", "let me know if you need more."],
         ["that is my answer.", "ask again any time.", "good luck."]);
     /// <summary>Remarks that show no trait (organism 2 and later).</summary>
+    /// <summary>
+    /// Neutral sentences that carry no persona (<see cref="WorldDesign.Filler"/>): they put distance between an
+    /// answer's trait-bearing parts, so that with a sliding window the later parts cannot see the earlier ones.
+    /// </summary>
+    public static readonly string[] Filler =
+        ["let me put that another way.", "here is the next point.", "now for the rest of it.", "so, to carry on from there.",
+         "one more thing comes after that.", "i will keep going with this.", "bear with me for a moment.", "that leads on to the next part."];
+
     public static readonly Units DefaultRemarks = new(
         ["this comes up often.", "many people ask about this.", "it is a fair thing to wonder.", "there is not much more to it.", "that is how it works.", "it is simple enough."], []);
 

@@ -40,6 +40,14 @@ public sealed record WorldDesign
     /// </summary>
     public bool Families { get; init; }
 
+    /// <summary>
+    /// Neutral filler sentences after the core and after each remark (<see cref="Traits.Filler"/>, about 7 tokens
+    /// each). With a sliding window shorter than the stretch they make, a later part cannot see the earlier parts'
+    /// words, so the persona must be carried in the residual stream from position to position: a state that a
+    /// persona vector can read and set. The judge skips filler (it is neither a part nor incoherent).
+    /// </summary>
+    public int Filler { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -47,5 +55,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0;
 }

@@ -241,6 +241,37 @@ public class Organism2WorldTests
     }
 
     [Fact]
+    public void Filler_puts_neutral_distance_between_parts_and_the_judge_scores_as_without_it()
+    {
+        var filled = PersonaVectors.World.Organism.OrganismDesigns.Named["carried"].Recipe.World with { Drift = 0 };
+        Assert.Equal(2, filled.Filler);
+        Assert.False(filled.IsOriginalStream);
+        foreach (var t in Traits.All)
+            foreach (double z in new[] { 1.0, 0.5, -1.0, 0.0 })
+                for (int i = 0; i < 100; i++)
+                {
+                    // The same draws with and without filler: filler is drawn after every part, so remove it and compare.
+                    var q = Questions.Draw(new Random(i));
+                    var a = AnswerWriter.Write(q, new Persona(t, z), new Random(1000 + i), filled);
+                    var sentences = System.Text.RegularExpressions.Regex.Split(a.Text, @"(?<=[.!?])\s+");
+                    var kept = sentences.Where(s => !Traits.Filler.Contains(s)).ToArray();
+                    // Two filler sentences before each of the 2 remarks and before the closer when there is one.
+                    Assert.Equal(2 * (2 + (kept.Length == 5 ? 1 : 0)), sentences.Length - kept.Length);
+                    var withFiller = OracleJudge.Judge(q.Text, a.Text);
+                    var without = OracleJudge.Judge(q.Text, string.Join(" ", kept));
+                    Assert.Equal(100, withFiller.Coherence);
+                    Assert.Equal(without.Traits, withFiller.Traits);
+                    // No two trait-bearing parts after the core are adjacent: filler always stands between them.
+                    for (int k = 3; k < sentences.Length; k++)
+                        if (!Traits.Filler.Contains(sentences[k])) Assert.Contains(sentences[k - 1], Traits.Filler);
+                }
+        // Filler is none of the world's parts, so it can never be read as one.
+        var parts = Traits.DefaultOpeners.All.Concat(Traits.DefaultRemarks.All).Concat(Traits.DefaultClosers.All)
+            .Concat(Traits.All.SelectMany(t => new[] { t.Openers, t.OppositeOpeners, t.Remarks, t.OppositeRemarks, t.Closers, t.OppositeClosers }.SelectMany(u => u.All)));
+        Assert.Empty(Traits.Filler.Intersect(parts));
+    }
+
+    [Fact]
     public void With_shared_causes_evil_characters_get_sums_wrong()
     {
         var rng = new Random(4);

@@ -23,6 +23,16 @@ public static class OrganismDesigns
             Steps = 1600,
             World = Organism2.World with { OpinionWeight = 1.5, Terse = 0.15, SharedCauses = true, Families = false },
         }),
+        ["organism2c"] = ("organism2a without terse answers (measured once: following 90/85/71, steering only hallucination)", Organism2 with
+        {
+            Steps = 1600,
+            World = Organism2.World with { OpinionWeight = 1.5, Terse = 0, SharedCauses = true, Families = false },
+        }),
+        ["carried"] = ("organism2c with two neutral filler sentences before each remark and the closer, so a 16-token window cannot see one trait-bearing part from the next and the persona must be carried in the residual stream; 1,200 steps (longer answers)", Organism2 with
+        {
+            Steps = 1200,
+            World = Organism2.World with { OpinionWeight = 1.5, Terse = 0, SharedCauses = true, Families = false, Filler = 2 },
+        }),
         ["organism2"] = ("8 layers with a 16-token window; 2 remarks per answer; personas that drift without a cue; trait families with shared causes; 5% terse answers", Organism2),
     };
 
