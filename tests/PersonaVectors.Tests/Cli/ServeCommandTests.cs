@@ -224,7 +224,7 @@ public sealed class ServeCommandTests(ITestOutputHelper output, EvilRunFixture e
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         var statuses = new List<int>();
         // Sampled answers of up to 400 tokens keep the worker busy; most requests are still waiting at the signal.
-        var load = Enumerable.Range(0, 12).Select(async i =>
+        var load = Enumerable.Range(0, 40).Select(async i =>
         {
             try
             {

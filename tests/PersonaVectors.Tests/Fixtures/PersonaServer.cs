@@ -21,7 +21,11 @@ public sealed class PersonaServer : IDisposable
             BaseUrl = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
             probe.Stop();
         }
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // A shell that starts a job in the background (as a CI runner may) sets SIGINT to ignored, children inherit
+        // that, and .NET then leaves SIGINT alone; env --default-signal gives the server the SIGINT a terminal gives.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "persona.dll"));
         psi.ArgumentList.Add("serve");
         psi.ArgumentList.Add("--urls");
