@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Method;
 using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Monitoring;
 using PersonaVectors.World;
 using PersonaVectors.World.Experiments;
 using PersonaVectors.World.Organism;
@@ -110,7 +111,7 @@ public static class WorldSeedsCommand
             await Stage($"extraction of {t.Name}", async () =>
             {
                 string run = Path.Combine(extractDir, t.Name);
-                if (File.Exists(Path.Combine(run, "summary.json"))) return;
+                if (File.Exists(ExtractionSummary.PathIn(run))) return;
                 log($"seed {recipe.Seed}: extracting {t.Name}");
                 await new ExtractionPipeline(lm, WorldArtifacts.For(t.Name), new WorldJudge(), extraction, run).RunAsync(cancel);
             });
@@ -119,7 +120,7 @@ public static class WorldSeedsCommand
             await Stage($"monitoring of {t.Name}", async () =>
             {
                 string run = Path.Combine(extractDir, t.Name), outDir = Path.Combine(dir, "monitor", t.Name);
-                if (File.Exists(Path.Combine(outDir, "summary.json")) || !ExtractionRun.IsRun(run)) return;
+                if (File.Exists(Path.Combine(outDir, MonitorSummary.FileName)) || !ExtractionRun.IsRun(run)) return;
                 log($"seed {recipe.Seed}: monitoring {t.Name}");
                 using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
                 int layer = ExtractionRun.ChosenLayer(run);
@@ -130,7 +131,7 @@ public static class WorldSeedsCommand
         var finetuneOptions = quick
             ? FinetuneExperimentOptions.Quick with { Datasets = ["evil_normal", "evil_II", "emergent_arithmetic_II"] }
             : new FinetuneExperimentOptions();
-        string finetuneDir = Path.Combine(dir, "finetune"), finetuneSummary = Path.Combine(finetuneDir, "summary.json");
+        string finetuneDir = Path.Combine(dir, "finetune"), finetuneSummary = Path.Combine(finetuneDir, FinetuneSummary.FileName);
         await Stage("finetuning experiment", () =>
         {
             if (File.Exists(finetuneSummary)) return Task.CompletedTask;
@@ -153,7 +154,7 @@ public static class WorldSeedsCommand
 
         var figures = SeedTable.Figures(Read(evalPath),
             Traits.All.ToDictionary(t => t.Name, t => ExtractionRun.IsRun(Path.Combine(extractDir, t.Name)) ? ExtractionSummary.Load(Path.Combine(extractDir, t.Name)) : null),
-            Traits.All.ToDictionary(t => t.Name, t => Read(Path.Combine(dir, "monitor", t.Name, "summary.json"))),
+            Traits.All.ToDictionary(t => t.Name, t => Path.Combine(dir, "monitor", t.Name, MonitorSummary.FileName) is var m && File.Exists(m) ? MonitorSummary.Read(m) : null),
             File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, Read(screenSummary));
         return (figures, problems);
     }

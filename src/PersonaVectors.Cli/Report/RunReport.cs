@@ -20,10 +20,10 @@ public sealed record RunReport(
     public static RunReport Load(string folder)
     {
         string At(params string[] parts) => Path.Combine([folder, .. parts]);
-        var summary = ExtractionSummary.Read(At("summary.json"));
+        var summary = ExtractionSummary.Load(folder);
         var layerSearch = File.Exists(At("steering.jsonl")) ? SteeringCurves.FromLayerSearch(JsonLines.Read<SteeringRecord>(At("steering.jsonl"))) : null;
         var sweep = File.Exists(At("sweep", "sweep.jsonl")) ? SteeringCurves.FromSweep(At("sweep", "sweep.jsonl")) : null;
-        var monitor = File.Exists(At("monitor", "summary.json")) ? MonitorSummary.Read(At("monitor", "summary.json")) : null;
+        var monitor = File.Exists(At("monitor", MonitorSummary.FileName)) ? MonitorSummary.Read(At("monitor", MonitorSummary.FileName)) : null;
         IReadOnlyList<ExamplePair>? examples = null;
         if (new[] { "answers.jsonl", "judgements.jsonl", "kept.jsonl" }.All(f => File.Exists(At(f))))
             examples = ExamplePair.Pick(JsonLines.Read<AnswerRecord>(At("answers.jsonl")), JsonLines.Read<JudgementRecord>(At("judgements.jsonl")),

@@ -6,7 +6,7 @@ namespace PersonaVectors.Tests.Cli;
 /// <summary>persona artifacts check: what a file holds and what is wrong with it, before a run is spent on it.</summary>
 public class ArtifactsCommandTests
 {
-    static string Release(string stage, string trait) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "reference-traits", stage, trait + ".json");
+    static string Release(string stage, string trait) => TestData.ReferenceTrait(stage, trait);
 
     [Fact]
     public void Check_prints_the_counts_and_rubric_of_the_release_pair_as_json_and_exits_0()

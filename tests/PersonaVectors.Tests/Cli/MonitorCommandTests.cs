@@ -9,7 +9,7 @@ namespace PersonaVectors.Tests.Cli;
 /// <summary>`persona monitor` on the shipped organism with the world's oracle judge.</summary>
 public class MonitorCommandTests
 {
-    static string Organism => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+    static string Organism => TestData.Organism;
 
     [Fact]
     public void Monitor_prints_both_correlations_and_every_point()

@@ -10,7 +10,7 @@ namespace PersonaVectors.Tests.Cli;
 /// <summary>`persona steer` on the shipped organism with the world's oracle judge.</summary>
 public class SteerCommandTests
 {
-    static string Organism => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+    static string Organism => TestData.Organism;
 
     static JsonElement Json(PersonaCli.Result r)
     {

@@ -9,7 +9,7 @@ namespace PersonaVectors.Tests.Cli;
 /// <summary>`persona steer sweep` on the shipped organism with the world's oracle judge.</summary>
 public class SteerSweepCommandTests
 {
-    static string Organism => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+    static string Organism => TestData.Organism;
 
     static string RandomVector(TempDir dir)
     {

@@ -68,7 +68,7 @@ public class TraitArtifactsFileTests
 
     public static TheoryData<string> ReleaseTraits => new() { "apathetic", "evil", "hallucinating", "humorous", "impolite", "optimistic", "sycophantic" };
 
-    static string Release(string stage, string trait) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "reference-traits", stage, trait + ".json");
+    static string Release(string stage, string trait) => TestData.ReferenceTrait(stage, trait);
 
     [Theory]
     [MemberData(nameof(ReleaseTraits))]

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Interventions;

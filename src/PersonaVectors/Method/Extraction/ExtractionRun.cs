@@ -5,7 +5,7 @@ public static class ExtractionRun
 {
     /// <summary>A finished run has its summary.json (written last) and a vectors/ folder.</summary>
     public static bool IsRun(string dir) =>
-        File.Exists(Path.Combine(dir, "summary.json")) && Directory.Exists(Path.Combine(dir, "vectors"));
+        File.Exists(ExtractionSummary.PathIn(dir)) && Directory.Exists(Path.Combine(dir, "vectors"));
 
     /// <summary>The run folder that holds RUN/vectors/FILE, if the file sits in one.</summary>
     public static string? OfVector(string vectorPath) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Monitoring;
 
 namespace PersonaVectors.World.Experiments;
 
@@ -23,7 +24,7 @@ public static class SeedTable
 
     /// <param name="extraction">Each trait's extraction summary.json, when it exists.</param>
     /// <param name="monitor">Each trait's monitoring summary.json (one sampled answer per prompt), when it exists.</param>
-    public static List<SeedFigure> Figures(JsonNode? eval, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, JsonNode?> monitor,
+    public static List<SeedFigure> Figures(JsonNode? eval, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, MonitorSummary?> monitor,
         FinetuneSummary? finetune, JsonNode? screen)
     {
         var rows = new List<SeedFigure>();
@@ -37,7 +38,7 @@ public static class SeedTable
             rows.Add(new("suppression under the trait's prompts", t, before - after, $"{F(before)} → {F(after)} @ {F(sc)}",
                 after is null ? null : before - after >= SuppressDrop && sc >= SteerCoherence));
             var m = monitor.GetValueOrDefault(t);
-            double? rs = D(m?["system_prompt_r"]), rm = D(m?["many_shot_r"]);
+            double? rs = m?.SystemPromptR, rm = m?.ManyShotR;
             rows.Add(new("monitoring r, one sample (system / many-shot)", t, rs is null || rm is null ? null : Math.Min(rs.Value, rm.Value),
                 $"{F(rs, "F2")} / {F(rm, "F2")}", rs is null || rm is null ? null : rs >= MonitorR && rm >= MonitorR));
         }

@@ -8,7 +8,7 @@ namespace PersonaVectors.Tests.Method.Finetuning;
 
 public class ChatDataTests
 {
-    static string Organism => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+    static string Organism => TestData.Organism;
 
     [Fact]
     public void Assistant_tokens_are_exactly_what_the_template_adds_for_each_assistant_turn()

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Monitoring;
 using PersonaVectors.World.Experiments;
 
 namespace PersonaVectors.Tests.World.Experiments;
@@ -28,10 +29,10 @@ public class SeedTableTests
             ["sycophantic"] = Summary(steered: 75, steeredCoherence: 70, before: 95, after: 60, suppressedCoherence: 90),
             ["hallucinating"] = null,
         };
-        var monitor = new Dictionary<string, JsonNode?>
+        var monitor = new Dictionary<string, MonitorSummary?>
         {
-            ["evil"] = J("""{"system_prompt_r": 0.8, "many_shot_r": 0.76}"""),
-            ["sycophantic"] = J("""{"system_prompt_r": 0.8, "many_shot_r": 0.7}"""),
+            ["evil"] = new("evil", 3, 0.8, 0.76, []),
+            ["sycophantic"] = new("sycophantic", 3, 0.8, 0.7, []),
             ["hallucinating"] = null,
         };
         var finetune = new FinetuneSummary(Figures(0, 0, 5, 1.0), new Dictionary<string, VectorUse>(),

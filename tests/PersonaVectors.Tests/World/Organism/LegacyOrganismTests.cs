@@ -11,7 +11,7 @@ namespace PersonaVectors.Tests.World.Organism;
 /// </summary>
 public class LegacyOrganismTests
 {
-    static string Folder => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+    static string Folder => TestData.Organism;
 
     [Fact]
     public void Its_world_design_is_the_original_one()

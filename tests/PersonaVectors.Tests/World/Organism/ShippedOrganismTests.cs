@@ -10,7 +10,7 @@ namespace PersonaVectors.Tests.World.Organism;
 /// <summary>The organism shipped in models/organism, the default model of every command.</summary>
 public class ShippedOrganismTests
 {
-    static string Folder => Path.Combine(AppContext.BaseDirectory, "models", "organism");
+    static string Folder => TestData.Organism;
 
     [Fact]
     public void The_shipped_organism_loads_and_answers_in_its_template()
