@@ -23,7 +23,7 @@ public static class GenerateCommand
         var topP = new Option<double>("--top-p") { DefaultValueFactory = _ => 1.0, Description = "Nucleus sampling threshold" };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 0, Description = "Sample among the K most likely tokens (0 = all)" };
         var seed = CommonOptions.SamplingSeed(0);
-        var steer = new Option<string?>("--steer") { Description = "Persona vector file (.safetensors) to add during generation" };
+        var steer = new Option<string?>("--steer") { Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf) to add during generation" };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (0 = embeddings; default: the chosen layer in the run's summary.json next to the vector)" };
         var alpha = new Option<double?>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it" };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };

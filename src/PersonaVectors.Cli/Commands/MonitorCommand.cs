@@ -13,7 +13,7 @@ public static class MonitorCommand
 {
     public static Command Create()
     {
-        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
+        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to read (default: the chosen layer in the run's summary.json next to the vector)" };
         var outDir = new Option<string>("--out") { Description = "Folder for summary.json (every point) and monitor.png (scatter plot)", Required = true };
         var samples = new Option<int>("--samples") { Description = "Answers sampled per prompt; each point's trait is their mean (1 = the paper's single answer)", DefaultValueFactory = _ => 1 };

@@ -6,11 +6,20 @@ namespace PersonaVectors.Cli.Commands;
 /// <summary>What commands read from an extraction run's summary.json, found from a vector inside the run.</summary>
 public static class RunSummary
 {
-    /// <summary>The layer an extraction run chose: RUN/vectors/FILE → RUN/summary.json's "layer".</summary>
+    /// <summary>
+    /// The layer an extraction run chose: RUN/vectors/FILE → RUN/summary.json's "layer". A control vector with a
+    /// single direction has only one layer to give.
+    /// </summary>
     public static int ChosenLayer(string vectorPath)
     {
-        string run = ExtractionRun.OfVector(vectorPath)
-            ?? throw new PersonaVectorsException($"--layer is needed: {vectorPath} is not in an extraction run's vectors/ folder with a summary.json");
+        string? run = ExtractionRun.OfVector(vectorPath);
+        if (run is null && File.Exists(vectorPath) && Engine.Gguf.GgufFile.IsGguf(vectorPath))
+        {
+            using var control = PersonaVector.Load(vectorPath);
+            if (control.ControlRows is [var only]) return only;
+            throw new PersonaVectorsException($"--layer is needed: {vectorPath} is a control vector with layers {string.Join(",", control.ControlRows!)}");
+        }
+        if (run is null) throw new PersonaVectorsException($"--layer is needed: {vectorPath} is not in an extraction run's vectors/ folder with a summary.json");
         try { return ExtractionRun.ChosenLayer(run); }
         catch (PersonaVectorsException e) { throw new PersonaVectorsException($"{e.Message}; pass --layer"); }
     }

@@ -15,7 +15,7 @@ public static class ShiftCommand
     {
         var model = CommonOptions.Model();
         var adapter = new Option<string>("--adapter") { Description = "LoRA adapter folder (the finetuned model is --model plus this)", Required = true };
-        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
+        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Layer (default: the chosen layer of the vector's extraction run)" };
         var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
         var artifacts = new ArtifactsOptions();

@@ -13,7 +13,7 @@ public static class SteerCommand
 {
     public static Command Create()
     {
-        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
+        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (default: the chosen layer in the run's summary.json next to the vector)" };
         var layers = new Option<string?>("--layers") { Description = "Steer at several layers at once, each with its increment v_l - v_(l-1) (the paper's multi-layer steering), e.g. 2,3,4; replaces --layer" };
         var alpha = new Option<double>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it", Required = true };

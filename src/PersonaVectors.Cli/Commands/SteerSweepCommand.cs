@@ -15,7 +15,7 @@ public static class SteerSweepCommand
 {
     public static Command Create()
     {
-        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors)", Required = true };
+        var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf)", Required = true };
         var layers = new Option<string>("--layers") { Description = "Layers to steer at, e.g. 2,3,4", Required = true };
         var alphas = new Option<string>("--alphas") { Description = "Coefficients, e.g. -4,-2,0,2,4", Required = true };
         var outDir = new Option<string>("--out") { Description = "Folder for sweep.jsonl (resumable), sweep.csv and sweep.png", Required = true };

@@ -1,13 +1,87 @@
 using System.CommandLine;
+using System.Globalization;
+using PersonaVectors.Engine.Models;
 using PersonaVectors.Method;
+using PersonaVectors.Method.Extraction;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Cli.Commands;
 
-/// <summary>persona vectors cosine: how similar persona vectors are, layer by layer or at one layer.</summary>
+/// <summary>
+/// persona vectors: compare vector files (cosine), and move them to and from llama.cpp's control-vector GGUF
+/// (export-gguf, import-gguf).
+/// </summary>
 public static class VectorsCommand
 {
-    public static Command Create() => new("vectors", "Inspect persona vector files") { Cosine() };
+    public static Command Create() => new("vectors", "Inspect persona vector files and convert them to and from llama.cpp control vectors") { Cosine(), ExportGguf(), ImportGguf() };
+
+    static Command ExportGguf()
+    {
+        var vector = new Option<string>("--vector") { Description = "Persona vector file (.safetensors, or a control vector)", Required = true };
+        var layers = new Option<string?>("--layers")
+        {
+            Description = $"Our layers to export, A-B or A (row l is the output of block l; llama.cpp can take rows {ControlVectorFile.FirstRow}..n). Default: the extraction run's chosen layer, else every row llama.cpp can take",
+        };
+        var scale = new Option<double>("--scale") { Description = "Multiply the vectors by this (α baked into the file; llama.cpp's own scale multiplies again)", DefaultValueFactory = _ => 1.0 };
+        var hint = new Option<string?>("--model-hint") { Description = "controlvector.model_hint: the llama.cpp architecture (default: from the vector's model folder, else llama)" };
+        var output = new Option<string>("--out") { Description = "Control-vector file to write (.gguf)", Required = true };
+        var cmd = new Command("export-gguf", "Write a persona vector as a llama.cpp control vector (apply it with llama-cli --control-vector F.gguf)") { vector, layers, scale, hint, output };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(vector)!, outPath = r.GetValue(output)!;
+            using var v = PersonaVector.Load(path);
+            var (first, last) = r.GetValue(layers) is { } given ? ParseRange(given, "--layers")
+                : ExtractionRun.OfVector(path) is { } run ? (ExtractionRun.ChosenLayer(run), ExtractionRun.ChosenLayer(run))
+                : v.ControlRows is { } rows ? (rows.Min(), rows.Max())
+                : (ControlVectorFile.FirstRow, v.NumLayers);
+            string modelHint = r.GetValue(hint) ?? HintOf(v);
+            ControlVectorFile.Write(v, outPath, first, last, r.GetValue(scale), modelHint);
+            string directions = first == last ? $"direction.{ControlVectorFile.DirectionOf(first)}" : $"direction.{ControlVectorFile.DirectionOf(first)}..{ControlVectorFile.DirectionOf(last)}";
+            Console.WriteLine($"wrote {outPath}: {v.Trait}, layers {first}-{last} as {directions}, scale {r.GetValue(scale).ToString(CultureInfo.InvariantCulture)}, model_hint {modelHint}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command ImportGguf()
+    {
+        var vector = new Option<string>("--vector") { Description = "llama.cpp control-vector file (.gguf), from this tool, llama.cpp's cvector-generator or repeng", Required = true };
+        var model = new Option<string?>("--model") { Description = "Model folder the vector is for: sizes the vector to it and checks that it fits (default: the depth the file declares)" };
+        var trait = new Option<string?>("--trait") { Description = "Trait name to record (default: the file's, else its file name)" };
+        var output = new Option<string>("--out") { Description = "Persona vector file to write (.safetensors)", Required = true };
+        var cmd = new Command("import-gguf", "Read a llama.cpp control vector into a persona vector file (direction.N becomes layer N + 1)") { vector, model, trait, output };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(vector)!;
+            ModelConfig? config = r.GetValue(model) is { } dir ? ModelConfig.Load(Path.Combine(dir, "config.json")) : null;
+            using var read = ControlVectorFile.Read(path, config?.NumHiddenLayers, config?.HiddenSize);
+            using var v = r.GetValue(trait) is { } name ? new PersonaVector(read.Vectors, name, read.Model, read.Kind, read.Metadata) : null;
+            var written = v ?? read;
+            written.Save(r.GetValue(output)!);
+            Console.WriteLine($"wrote {r.GetValue(output)}: {written.Trait}, layers {string.Join(",", read.ControlRows!)} of 0..{read.NumLayers}, hidden {read.HiddenSize}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>"A-B" or "A", inclusive.</summary>
+    static (int, int) ParseRange(string s, string option)
+    {
+        var parts = s.Split('-');
+        bool ok = parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _));
+        if (!ok) throw new PersonaVectorsException($"{option} '{s}': expected A-B or A, with A and B layer numbers");
+        int a = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        return (a, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : a);
+    }
+
+    /// <summary>The llama.cpp architecture of the model folder the vector was extracted from, when that folder is here.</summary>
+    static string HintOf(PersonaVector v)
+    {
+        if (v.Metadata.TryGetValue("model_hint", out var h) && h.Length > 0) return h;
+        string config = Path.Combine(v.Model, "config.json");
+        if (Directory.Exists(v.Model) && File.Exists(config)) return Engine.Gguf.GgufExport.ArchitectureOf(ModelConfig.Load(config));
+        return "llama";
+    }
 
     static Command Cosine()
     {

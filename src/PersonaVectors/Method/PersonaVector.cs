@@ -1,4 +1,5 @@
 using System.Globalization;
+using PersonaVectors.Engine.Gguf;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Engine.Safetensors;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ namespace PersonaVectors.Method;
 /// A persona vector: one direction per residual layer, shaped [num_hidden_layers + 1, hidden_size], row l for
 /// the output of block l (row 0: embeddings). Stored as a safetensors file with one F32 tensor named
 /// <c>vectors</c> and string metadata (trait, model, kind, hidden_size, num_layers), readable by Python's
-/// safetensors as is.
+/// safetensors as is. <see cref="Load"/> also reads llama.cpp control-vector GGUF files (<see cref="ControlVectorFile"/>).
 /// </summary>
 public sealed class PersonaVector : IDisposable
 {
@@ -23,6 +24,12 @@ public sealed class PersonaVector : IDisposable
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     public int NumLayers => (int)Vectors.shape[0] - 1;
+
+    /// <summary>
+    /// For a vector read from a llama.cpp control-vector file, the rows the file gives (the others are zero); null for
+    /// our own files, which give every row.
+    /// </summary>
+    public IReadOnlyList<int>? ControlRows { get; }
     public int HiddenSize => (int)Vectors.shape[1];
 
     public PersonaVector(Tensor vectors, string trait, string model, string kind, IReadOnlyDictionary<string, string>? extra = null)
@@ -39,12 +46,16 @@ public sealed class PersonaVector : IDisposable
             ["num_layers"] = NumLayers.ToString(CultureInfo.InvariantCulture),
         };
         Metadata = meta;
+        if (meta.TryGetValue("source", out var src) && src == "llama.cpp control vector" && meta.TryGetValue("rows", out var rows))
+            ControlRows = [.. rows.Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture))];
     }
 
     /// <summary>The direction at one residual layer, [hidden].</summary>
     public Tensor At(int layer)
     {
         if (layer < 0 || layer > NumLayers) throw new InvalidRequestException($"layer {layer} is out of range: the vector has layers 0..{NumLayers}");
+        if (ControlRows is { } rows && !rows.Contains(layer))
+            throw new InvalidRequestException($"layer {layer} has no direction in this control vector: it steers layers {string.Join(",", rows)} (direction.N is layer N + 1)");
         return Vectors[layer];
     }
 
@@ -61,8 +72,10 @@ public sealed class PersonaVector : IDisposable
         SafetensorsWriter.Write(path, [(TensorName, Vectors)], Metadata);
     }
 
+    /// <summary>Reads a persona vector file, or a llama.cpp control-vector GGUF (told apart by the file's first bytes).</summary>
     public static PersonaVector Load(string path)
     {
+        if (File.Exists(path) && GgufFile.IsGguf(path)) return ControlVectorFile.Read(path);
         using var file = SafetensorsFile.Open(path);
         if (!file.Entries.TryGetValue(TensorName, out var entry))
             throw new ModelFormatException(path, $"no tensor named '{TensorName}': not a persona vector file");
@@ -81,7 +94,9 @@ public sealed class PersonaVector : IDisposable
     /// <summary>Refuses a vector made for another shape of model, naming both sizes.</summary>
     public void EnsureFits(ModelConfig config, string source)
     {
-        if (HiddenSize != config.HiddenSize || NumLayers != config.NumHiddenLayers)
+        // A control vector may stop short of the last layer (a tool exported a subset); its rows must still exist.
+        bool layersFit = ControlRows is null ? NumLayers == config.NumHiddenLayers : NumLayers <= config.NumHiddenLayers;
+        if (HiddenSize != config.HiddenSize || !layersFit)
             throw new InvalidRequestException(
                 $"{source}: the vector has hidden size {HiddenSize} and {NumLayers} layers, but the model has hidden size {config.HiddenSize} and {config.NumHiddenLayers} layers");
     }

@@ -16,7 +16,7 @@ public static class GgufExport
     public static void Write(CausalLM model, string path, IReadOnlyList<string> tokens, IReadOnlySet<int> specialIds, string name = "persona-export")
     {
         var c = model.Config;
-        string arch = c.Architecture == Architecture.Qwen2 ? "qwen2" : "llama";
+        string arch = ArchitectureOf(c);
         var w = new GgufWriter();
         w.Add("general.architecture", arch);
         w.Add("general.name", name);
@@ -76,6 +76,9 @@ public static class GgufExport
         w.Write(path);
     }
 
+    /// <summary>llama.cpp's architecture name for a model (its converter writes Mistral as llama).</summary>
+    public static string ArchitectureOf(ModelConfig c) => c.Architecture == Architecture.Qwen2 ? "qwen2" : "llama";
+
     static void AddProjection(GgufWriter w, string name, Linear linear, int permuteHeads)
     {
         Add(w, name + ".weight", permuteHeads > 0 ? PermuteRows(linear.weight, permuteHeads) : linear.weight);
@@ -94,6 +97,6 @@ public static class GgufExport
     static void Add(GgufWriter w, string name, Tensor t)
     {
         using var f = t.detach().to(ScalarType.Float32).contiguous();
-        w.AddTensor(name, f.shape, GgufWriter.TensorType.F32, f.bytes.ToArray());
+        w.AddTensor(name, f.shape, GgmlType.F32, f.bytes.ToArray());
     }
 }

@@ -13,14 +13,12 @@ public sealed class GgufWriter
 
     enum ValueType : uint { UInt32 = 4, Int32 = 5, Float32 = 6, Bool = 7, String = 8, Array = 9 }
 
-    /// <summary>GGML tensor types this writer emits.</summary>
-    public enum TensorType : uint { F32 = 0, F16 = 1 }
-
     readonly List<(string Key, Action<BinaryWriter> Write)> _kv = [];
-    readonly List<(string Name, long[] RowMajorShape, TensorType Type, byte[] Data)> _tensors = [];
+    readonly List<(string Name, long[] RowMajorShape, GgmlType Type, byte[] Data)> _tensors = [];
 
     public void Add(string key, string value) => _kv.Add((key, w => { w.Write((uint)ValueType.String); WriteString(w, value); }));
     public void Add(string key, uint value) => _kv.Add((key, w => { w.Write((uint)ValueType.UInt32); w.Write(value); }));
+    public void Add(string key, int value) => _kv.Add((key, w => { w.Write((uint)ValueType.Int32); w.Write(value); }));
     public void Add(string key, float value) => _kv.Add((key, w => { w.Write((uint)ValueType.Float32); w.Write(value); }));
     public void Add(string key, bool value) => _kv.Add((key, w => { w.Write((uint)ValueType.Bool); w.Write(value); }));
 
@@ -39,10 +37,10 @@ public sealed class GgufWriter
     ));
 
     /// <summary>Adds a tensor given in row-major (PyTorch) shape with its raw little-endian bytes.</summary>
-    public void AddTensor(string name, long[] rowMajorShape, TensorType type, byte[] data)
+    public void AddTensor(string name, long[] rowMajorShape, GgmlType type, byte[] data)
     {
         long elements = rowMajorShape.Aggregate(1L, (a, b) => a * b);
-        long expected = elements * (type == TensorType.F32 ? 4 : 2);
+        long expected = GgmlTypes.ByteSize(type, rowMajorShape[^1], elements, name, "(being written)");
         if (data.Length != expected) throw new ArgumentException($"tensor {name}: {data.Length} bytes for {elements} elements of {type}");
         _tensors.Add((name, rowMajorShape, type, data));
     }

@@ -11,7 +11,8 @@ namespace PersonaVectors.Method.Monitoring;
 /// Loads the traits to watch from extraction runs: a run folder, a folder of runs (what <c>persona demo</c>
 /// writes), or a bare vector file. A run gives its chosen layer and its thresholds, calibrated once from its kept
 /// answers and cached in RUN/calibration.json (by default against the model's own unprompted answers, see
-/// <see cref="CalibrationBasis"/>); a bare vector is read at the middle layer and never alerts.
+/// <see cref="CalibrationBasis"/>); a bare vector (ours or a llama.cpp control vector) is read at the middle layer and
+/// never alerts.
 /// </summary>
 public static class VectorSet
 {
@@ -39,16 +40,17 @@ public static class VectorSet
         if (ExtractionRun.IsRun(source)) return [FromRun(lm, source, ExtractionRun.VectorPath(source), basis, log)];
         var runs = Directory.GetDirectories(source).Where(ExtractionRun.IsRun).OrderBy(d => d, StringComparer.Ordinal).ToList();
         if (runs.Count > 0) return runs.Select(r => FromRun(lm, r, ExtractionRun.VectorPath(r), basis, log)).ToList();
-        var files = Directory.GetFiles(source, "*.safetensors").OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var files = Directory.GetFiles(source, "*.safetensors").Concat(Directory.GetFiles(source, "*.gguf")).OrderBy(f => f, StringComparer.Ordinal).ToList();
         if (files.Count > 0) return files.Select(f => Bare(lm, f)).ToList();
-        throw new PersonaVectorsException($"{source}: expected an extraction run (summary.json and vectors/), a folder of runs, or .safetensors vectors; found none");
+        throw new PersonaVectorsException($"{source}: expected an extraction run (summary.json and vectors/), a folder of runs, or .safetensors or control-vector .gguf files; found none");
     }
 
     static MonitoredTrait Bare(LanguageModel lm, string path)
     {
         using var vector = PersonaVector.Load(path);
         vector.EnsureFits(lm.Config, path);
-        int layer = lm.Config.NumHiddenLayers / 2;
+        // A control vector is read where it steers (the middle of its layers); our own files at the model's middle.
+        int layer = vector.ControlRows is { } rows ? rows[rows.Count / 2] : lm.Config.NumHiddenLayers / 2;
         return new MonitoredTrait(vector.AtLayer(layer), null, null, path);
     }
 

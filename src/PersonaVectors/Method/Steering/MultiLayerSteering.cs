@@ -7,7 +7,8 @@ namespace PersonaVectors.Method.Steering;
 /// Steering at several layers at once, as the paper's multi-layer variant: at each chosen layer ℓ it adds
 /// α·(v_ℓ − v_ℓ₋₁), the part of the persona direction that block ℓ adds. Over consecutive layers a..b the additions
 /// sum to α·(v_b − v_a₋₁), so the total push is comparable to steering with one layer's vector, spread over the
-/// blocks that build it.
+/// blocks that build it. A llama.cpp control vector (<see cref="PersonaVector.ControlRows"/>) is already one addition per
+/// layer, so its rows are added as they are, which is what llama.cpp does with the file.
 /// </summary>
 public static class MultiLayerSteering
 {
@@ -21,7 +22,7 @@ public static class MultiLayerSteering
             foreach (int layer in layers)
             {
                 using var here = vector.At(layer);
-                using var below = layer == 0 ? null : vector.At(layer - 1);
+                using var below = layer == 0 || vector.ControlRows is not null ? null : vector.At(layer - 1);
                 using var increment = below is null ? here.clone() : here - below;
                 scopes.Add(model.Steer(increment, layer, alpha, positions));
             }

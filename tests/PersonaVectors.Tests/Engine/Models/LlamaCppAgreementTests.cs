@@ -1,6 +1,3 @@
-using LLama;
-using LLama.Common;
-using LLama.Native;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Gguf;
 using PersonaVectors.Engine.Models;
@@ -55,7 +52,7 @@ public class LlamaCppAgreementTests(ITestOutputHelper output)
         string gguf = dir["model.gguf"];
         var vocab = Enumerable.Range(0, config.VocabSize).Select(i => $"<t{i}>").ToList();
         GgufExport.Write(model, gguf, vocab, new HashSet<int>());
-        float[] theirs = LlamaCppLogits(gguf, ids);
+        float[] theirs = LlamaCpp.LastLogits(gguf, ids);
 
         Assert.Equal(ours.Length, theirs.Length);
         double maxDiff = ours.Zip(theirs, (a, b) => Math.Abs(a - b)).Max();
@@ -63,26 +60,5 @@ public class LlamaCppAgreementTests(ITestOutputHelper output)
         output.WriteLine($"{family}: max |ours - llama.cpp| = {maxDiff:E2}, max |logit| = {scale:F3}");
         Assert.True(scale > 0.5, $"logits too small to be a meaningful comparison (max |logit| {scale})");
         Assert.True(maxDiff <= 1e-3, $"{family}: max |ours - llama.cpp| = {maxDiff:E2} (max |logit| {scale:F2})");
-    }
-
-    static float[] LlamaCppLogits(string gguf, int[] ids)
-    {
-        var p = new ModelParams(gguf)
-        {
-            ContextSize = 64,
-            GpuLayerCount = 0,
-            FlashAttention = false,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
-            Threads = 2,
-        };
-        using var weights = LLamaWeights.LoadFromFile(p);
-        using var context = weights.CreateContext(p);
-        var batch = new LLamaBatch();
-        for (int i = 0; i < ids.Length; i++)
-            batch.Add((LLamaToken)ids[i], (LLamaPos)i, (LLamaSeqId)0, i == ids.Length - 1);
-        var result = context.NativeHandle.Decode(batch);
-        Assert.Equal(DecodeResult.Ok, result);
-        return context.NativeHandle.GetLogitsIth(batch.TokenCount - 1).ToArray();
     }
 }
