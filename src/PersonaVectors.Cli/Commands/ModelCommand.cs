@@ -59,16 +59,14 @@ public static class ModelCommand
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
         var outFile = new Option<string>("--out") { Description = "GGUF file to write (F32)", Required = true };
-        var cmd = new Command("export-gguf", "Write the model's weights as an F32 GGUF file for llama.cpp (for numerical and speed comparisons; the vocabulary is exported without merges)")
+        var cmd = new Command("export-gguf", "Write the model as an F32 GGUF file for llama.cpp, with its tokenizer and chat template (byte-level BPE tokenizers; others as a bare vocabulary); quantize it with llama.cpp's own quantizer")
         {
             model, adapter, outFile,
         };
         cmd.SetAction(r =>
         {
             using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
-            var tokens = Enumerable.Range(0, lm.Tokenizer.VocabSize).Select(i => lm.Tokenizer.IdToToken(i) ?? $"[UNUSED{i}]").ToList();
-            var special = Enumerable.Range(0, lm.Tokenizer.VocabSize).Where(lm.Tokenizer.IsSpecial).ToHashSet();
-            GgufExport.Write(lm.Model, r.GetValue(outFile)!, tokens, special, Path.GetFileName(Path.GetFullPath(lm.Folder)));
+            GgufExport.Write(lm, r.GetValue(outFile)!, Path.GetFileName(Path.GetFullPath(lm.Folder)));
             Console.WriteLine($"wrote {r.GetValue(outFile)}");
             return 0;
         });

@@ -14,8 +14,8 @@ public sealed record LastPosition(int[] Ids, float[] Logits, float[][] Hidden);
 public sealed record GeneratedText(string Text, int[] Tokens, FinishReason FinishReason);
 
 /// <summary>
-/// A model folder in Hugging Face layout, loaded: config, weights, tokenizer and chat template. This is the
-/// object every command and every part of the method works with.
+/// A model folder in Hugging Face layout (or a GGUF file), loaded: config, weights, tokenizer and chat template.
+/// This is the object every command and every part of the method works with.
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
@@ -53,6 +53,7 @@ public sealed class LanguageModel : IDisposable
     /// <param name="adapter">A PEFT LoRA folder to apply on top of the weights (e.g. what <c>persona finetune</c> wrote).</param>
     public static LanguageModel Load(string folder, ScalarType weightDType = ScalarType.Float32, Device? device = null, string? adapter = null)
     {
+        if (Gguf.GgufModel.IsGgufFile(folder)) return LoadGguf(folder, weightDType, device, adapter);
         if (!Directory.Exists(folder)) throw new ModelFormatException(folder, "model folder not found");
         var config = ModelConfig.Load(Path.Combine(folder, "config.json"));
 
@@ -69,14 +70,34 @@ public sealed class LanguageModel : IDisposable
         }
         var generation = GenerationConfig.Load(Path.Combine(folder, "generation_config.json"));
 
+        return Build(folder, config, tokenizer, template, generation, weightDType, device, adapter, model => ModelWeights.Load(model, folder));
+    }
+
+    /// <summary>
+    /// A GGUF model file (llama.cpp, Ollama, LM Studio): config, tokenizer and chat template from its metadata, and
+    /// its weights (F32, F16, BF16 or quantized) dequantized at load into <paramref name="weightDType"/>.
+    /// </summary>
+    static LanguageModel LoadGguf(string path, ScalarType weightDType, Device? device, string? adapter)
+    {
+        using var file = Gguf.GgufFile.Open(path);
+        var config = Gguf.GgufModel.Config(file);
+        var tokenizer = Tokenizer.FromJson(Gguf.GgufModel.TokenizerJson(file), path + " (tokenizer.ggml.*)");
+        var tc = TokenizerConfig.Parse(Gguf.GgufModel.TokenizerConfig(file), path);
+        var template = tc.ChatTemplate is null ? null : ChatTemplate.FromTokenizerConfig(tc);
+        return Build(path, config, tokenizer, template, null, weightDType, device, adapter, model => Gguf.GgufModel.LoadWeights(model, file));
+    }
+
+    static LanguageModel Build(string source, ModelConfig config, Tokenizer tokenizer, ChatTemplate? template, GenerationConfig? generation,
+        ScalarType weightDType, Device? device, string? adapter, Action<CausalLM> fill)
+    {
         if (weightDType is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new InvalidRequestException($"weights can be held as float32 or bfloat16, not {weightDType}");
         var model = new CausalLM(config, ScalarType.Float32, weightDType);
-        try { ModelWeights.Load(model, folder); }
+        try { fill(model); }
         catch { model.Dispose(); throw; }
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
         model.eval();
-        var lm = new LanguageModel(folder, config, model, tokenizer, template, generation);
+        var lm = new LanguageModel(source, config, model, tokenizer, template, generation);
         if (adapter is not null)
         {
             try { lm.Adapter = Lora.LoraAdapter.Load(model, adapter); }

@@ -10,6 +10,21 @@ namespace PersonaVectors.Tests.Fixtures;
 /// </summary>
 public static class LlamaCpp
 {
+    /// <summary>
+    /// Quantizes a GGUF file with llama.cpp's own quantizer. The native library is loaded first (the quantizer's
+    /// entry point does not load it by itself), and the native call is made directly so that every llama.cpp type,
+    /// BF16 included, can be asked for.
+    /// </summary>
+    public static void Quantize(string source, string destination, LLamaFtype type)
+    {
+        NativeApi.llama_empty_call();
+        var p = LLamaModelQuantizeParams.Default();
+        p.ftype = type;
+        p.nthread = 2;
+        uint rc = NativeApi.llama_model_quantize(source, destination, ref p);
+        if (rc != 0) throw new InvalidOperationException($"llama.cpp could not quantize {source} to {type} (code {rc})");
+    }
+
     /// <param name="configure">Runs on the context before decoding, e.g. to apply a control vector.</param>
     public static float[] LastLogits(string gguf, int[] ids, Action<LLamaWeights, SafeLLamaContextHandle>? configure = null)
     {

@@ -11,9 +11,45 @@ namespace PersonaVectors.Engine.Gguf;
 /// </summary>
 public static class GgufExport
 {
+    /// <summary>
+    /// Writes a loaded model with its whole tokenizer when it is byte-level BPE: tokens, merges, token types,
+    /// special ids, whether BOS is added, the llama.cpp pre-tokenizer name (and ours exactly, under a key of our
+    /// own) and the chat template, so the file loads back as the same model in this project and in llama.cpp.
+    /// Other tokenizers are written as a bare vocabulary (for numerical and speed comparisons only).
+    /// </summary>
+    public static void Write(LanguageModel lm, string path, string name)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(lm.Tokenizer.ToJson())!;
+        var vocab = Enumerable.Range(0, lm.Tokenizer.VocabSize).Select(i => lm.Tokenizer.IdToToken(i) ?? $"[UNUSED{i}]").ToList();
+        var special = Enumerable.Range(0, lm.Tokenizer.VocabSize).Where(lm.Tokenizer.IsSpecial).ToHashSet();
+        bool byteLevel = json["decoder"]?["type"]?.GetValue<string>() == "ByteLevel";
+        Write(lm.Model, path, vocab, special, name, w =>
+        {
+            if (!byteLevel) return;
+            var merges = json["model"]?["merges"]?.AsArray().Select(m => m is System.Text.Json.Nodes.JsonArray pair
+                ? $"{pair[0]!.GetValue<string>()} {pair[1]!.GetValue<string>()}" : m!.GetValue<string>()).ToList() ?? [];
+            var pre = json["pre_tokenizer"];
+            var userDefined = lm.Tokenizer.AddedTokens.Where(t => !t.Special).Select(t => t.Id).ToHashSet();
+            w.Replace("tokenizer.ggml.merges", merges);
+            w.Replace("tokenizer.ggml.token_type", Enumerable.Range(0, lm.Config.VocabSize)
+                .Select(i => i >= vocab.Count ? 5 : special.Contains(i) ? 3 : userDefined.Contains(i) ? 4 : 1).ToList());
+            w.Replace("tokenizer.ggml.pre", GgufModel.PreNameOf(pre) ?? "default");
+            if (pre is not null) w.Add(GgufModel.PreTokenizerKey, pre.ToJsonString());
+            if (json["normalizer"] is { } normalizer) w.Add(GgufModel.NormalizerKey, normalizer.ToJsonString());
+            // llama.cpp decides by this key whether to add BOS; ours is whatever the tokenizer's post-processor does.
+            bool addsBos = lm.Config.BosTokenId is { } bos && lm.Tokenizer.Encode("a", addSpecialTokens: true).FirstOrDefault() == bos
+                && lm.Tokenizer.Encode("a", addSpecialTokens: false).FirstOrDefault() != bos;
+            w.Add("tokenizer.ggml.add_bos_token", addsBos);
+            if (lm.ChatTemplate is { } template) w.Add("tokenizer.chat_template", template.Source);
+        });
+    }
+
     /// <param name="tokens">The vocabulary, one string per id; padded with placeholders up to vocab_size.</param>
     /// <param name="specialIds">Ids to mark as control tokens.</param>
-    public static void Write(CausalLM model, string path, IReadOnlyList<string> tokens, IReadOnlySet<int> specialIds, string name = "persona-export")
+    public static void Write(CausalLM model, string path, IReadOnlyList<string> tokens, IReadOnlySet<int> specialIds, string name = "persona-export") =>
+        Write(model, path, tokens, specialIds, name, null);
+
+    static void Write(CausalLM model, string path, IReadOnlyList<string> tokens, IReadOnlySet<int> specialIds, string name, Action<GgufWriter>? tokenizer)
     {
         var c = model.Config;
         string arch = ArchitectureOf(c);
@@ -44,6 +80,7 @@ public static class GgufExport
         w.Add("tokenizer.ggml.merges", Array.Empty<string>());
         if (c.BosTokenId is { } bos) w.Add("tokenizer.ggml.bos_token_id", (uint)bos);
         if (c.EosTokenIds.Count > 0) w.Add("tokenizer.ggml.eos_token_id", (uint)c.EosTokenIds[0]);
+        tokenizer?.Invoke(w);
 
         using var noGrad = no_grad();
         var stack = model.model;

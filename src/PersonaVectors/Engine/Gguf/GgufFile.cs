@@ -17,12 +17,13 @@ public sealed record GgufTensorInfo(string Name, long[] Ne, GgmlType Type, long 
 /// arrays, nested arrays included), the tensor table, and each tensor's raw bytes. Every length and offset is checked
 /// against the file, so a truncated or lying file gives one error naming the file and what is wrong, never a crash.
 /// </summary>
-public sealed class GgufFile : IDisposable
+public sealed unsafe class GgufFile : IDisposable
 {
     public const uint Magic = 0x46554747; // "GGUF" little-endian
 
     readonly MemoryMappedFile _map;
     readonly MemoryMappedViewAccessor _view;
+    byte* _base;
 
     public string Path { get; }
     public uint Version { get; }
@@ -57,6 +58,8 @@ public sealed class GgufFile : IDisposable
         if (Length < 24) throw Bad($"{Length} bytes is too short for a GGUF header (truncated?)");
         _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _base);
+        _base += _view.PointerOffset;
         try
         {
             var r = new Cursor(this);
@@ -125,6 +128,38 @@ public sealed class GgufFile : IDisposable
         return bytes;
     }
 
+    /// <summary>
+    /// Rows [first, first + count) of a tensor's stored bytes, straight from the memory map (a row is ne[0]
+    /// elements). Valid while the file is open.
+    /// </summary>
+    public ReadOnlySpan<byte> RowBytes(GgufTensorInfo t, long first, long count)
+    {
+        long rowBytes = RowSize(t);
+        long start = DataStart + t.Offset + first * rowBytes, length = count * rowBytes;
+        if (first < 0 || count < 0 || first + count > t.Elements / t.Ne[0] || length > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(count), $"rows {first}..{first + count} of '{t.Name}'");
+        return new ReadOnlySpan<byte>(_base + start, (int)length);
+    }
+
+    /// <summary>Bytes of one row (ne[0] elements) of a tensor.</summary>
+    public long RowSize(GgufTensorInfo t) => GgmlTypes.ByteSize(t.Type, t.Ne[0], t.Ne[0], t.Name, Path);
+
+    /// <summary>
+    /// Tells the kernel the rows' pages are no longer needed, so a load that reads each tensor once does not keep the
+    /// whole file resident on top of the weights it built (Linux; elsewhere the pages are left to the OS).
+    /// </summary>
+    public void Release(GgufTensorInfo t)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        long page = Environment.SystemPageSize;
+        long start = (long)(_base + DataStart + t.Offset), end = start + GgmlTypes.ByteSize(t.Type, t.Ne[0], t.Elements, t.Name, Path);
+        long alignedStart = (start + page - 1) / page * page;
+        if (end > alignedStart) _ = Madvise((nint)alignedStart, (nuint)(end - alignedStart), 4 /* MADV_DONTNEED */);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    static extern int Madvise(nint address, nuint length, int advice);
+
     /// <summary>An F32 tensor's values.</summary>
     public float[] F32(GgufTensorInfo t)
     {
@@ -144,6 +179,7 @@ public sealed class GgufFile : IDisposable
 
     public void Dispose()
     {
+        if (_base != null) { _view.SafeMemoryMappedViewHandle.ReleasePointer(); _base = null; }
         _view?.Dispose();
         _map?.Dispose();
     }

@@ -16,6 +16,17 @@ public sealed class GgufWriter
     readonly List<(string Key, Action<BinaryWriter> Write)> _kv = [];
     readonly List<(string Name, long[] RowMajorShape, GgmlType Type, byte[] Data)> _tensors = [];
 
+    /// <summary>Drops an earlier value of <paramref name="key"/>, so the next Add sets it anew.</summary>
+    public GgufWriter Remove(string key)
+    {
+        _kv.RemoveAll(kv => kv.Key == key);
+        return this;
+    }
+
+    public void Replace(string key, string value) { Remove(key); Add(key, value); }
+    public void Replace(string key, IReadOnlyList<string> values) { Remove(key); Add(key, values); }
+    public void Replace(string key, IReadOnlyList<int> values) { Remove(key); Add(key, values); }
+
     public void Add(string key, string value) => _kv.Add((key, w => { w.Write((uint)ValueType.String); WriteString(w, value); }));
     public void Add(string key, uint value) => _kv.Add((key, w => { w.Write((uint)ValueType.UInt32); w.Write(value); }));
     public void Add(string key, int value) => _kv.Add((key, w => { w.Write((uint)ValueType.Int32); w.Write(value); }));
