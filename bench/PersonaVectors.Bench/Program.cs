@@ -9,7 +9,18 @@ using static TorchSharp.torch;
 // Speed of the engine against llama.cpp on the same weights and threads, beside the machine's own limits.
 // Usage: dotnet run -c Release --project bench/PersonaVectors.Bench -- [--model DIR] [--threads N]
 //        [--prompt-tokens 128] [--decode-tokens 32] [--batch 16] [--dtype f32|bf16] [--no-llamacpp] [--json]
+//        --gguf-load-memory: the memory peak of loading Q8_0 and Q4_K_M files of the same weights, each in a fresh process
 var opts = Args.Parse(args);
+if (opts.Get("--measure-load", null) is { } measured)
+{
+    Console.WriteLine(GgufLoadMemory.MeasureHere(measured).ToJsonString());
+    return 0;
+}
+if (opts.Has("--gguf-load-memory"))
+{
+    Console.WriteLine(GgufLoadMemory.Run(opts.Get("--model", null) ?? DefaultModel()).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    return 0;
+}
 int threads = opts.Int("--threads", Environment.ProcessorCount);
 set_num_threads(threads);
 int promptTokens = opts.Int("--prompt-tokens", 128), decodeTokens = opts.Int("--decode-tokens", 32), batch = opts.Int("--batch", 16);

@@ -12,10 +12,11 @@ namespace PersonaVectors.Engine.Gguf;
 public static class GgufExport
 {
     /// <summary>
-    /// Writes a loaded model with its whole tokenizer when it is byte-level BPE: tokens, merges, token types,
-    /// special ids, whether BOS is added, the llama.cpp pre-tokenizer name (and ours exactly, under a key of our
-    /// own) and the chat template, so the file loads back as the same model in this project and in llama.cpp.
-    /// Other tokenizers are written as a bare vocabulary (for numerical and speed comparisons only).
+    /// Writes a loaded model with its whole tokenizer: byte-level BPE as "gpt2" (tokens, merges, token types, the
+    /// llama.cpp pre-tokenizer name and ours exactly under keys of our own), SentencePiece-style BPE with byte
+    /// fallback as "llama" (pieces with scores from the merge ranks, byte pieces), plus special ids, whether BOS is
+    /// added and the chat template, so the file loads back as the same model here and in llama.cpp. Any other
+    /// tokenizer is written as a bare vocabulary (for numerical and speed comparisons only).
     /// </summary>
     public static void Write(LanguageModel lm, string path, string name)
     {
@@ -23,29 +24,59 @@ public static class GgufExport
         var vocab = Enumerable.Range(0, lm.Tokenizer.VocabSize).Select(i => lm.Tokenizer.IdToToken(i) ?? $"[UNUSED{i}]").ToList();
         var special = Enumerable.Range(0, lm.Tokenizer.VocabSize).Where(lm.Tokenizer.IsSpecial).ToHashSet();
         bool byteLevel = json["decoder"]?["type"]?.GetValue<string>() == "ByteLevel";
+        bool sentencePiece = !byteLevel && json["model"]?["byte_fallback"]?.GetValue<bool>() == true
+            && json["normalizer"]?.ToJsonString(Unescaped).Contains('▁') == true; // SentencePiece's space marker
+        var merges = json["model"]?["merges"]?.AsArray().Select(m => m is System.Text.Json.Nodes.JsonArray pair
+            ? (pair[0]!.GetValue<string>(), pair[1]!.GetValue<string>()) : Split(m!.GetValue<string>())).ToList() ?? [];
+        var userDefined = lm.Tokenizer.AddedTokens.Where(t => !t.Special).Select(t => t.Id).ToHashSet();
+        int TypeOf(int i) => i >= vocab.Count ? 5 : special.Contains(i) ? 3 : userDefined.Contains(i) ? 4 : 1;
         Write(lm.Model, path, vocab, special, name, w =>
         {
-            if (!byteLevel) return;
-            var merges = json["model"]?["merges"]?.AsArray().Select(m => m is System.Text.Json.Nodes.JsonArray pair
-                ? $"{pair[0]!.GetValue<string>()} {pair[1]!.GetValue<string>()}" : m!.GetValue<string>()).ToList() ?? [];
-            var pre = json["pre_tokenizer"];
-            var userDefined = lm.Tokenizer.AddedTokens.Where(t => !t.Special).Select(t => t.Id).ToHashSet();
-            w.Replace("tokenizer.ggml.merges", merges);
-            w.Replace("tokenizer.ggml.token_type", Enumerable.Range(0, lm.Config.VocabSize)
-                .Select(i => i >= vocab.Count ? 5 : special.Contains(i) ? 3 : userDefined.Contains(i) ? 4 : 1).ToList());
-            w.Replace("tokenizer.ggml.pre", GgufModel.PreNameOf(pre) ?? "default");
-            if (pre is not null) w.Add(GgufModel.PreTokenizerKey, pre.ToJsonString());
-            if (json["normalizer"] is { } normalizer) w.Add(GgufModel.NormalizerKey, normalizer.ToJsonString());
+            if (byteLevel)
+            {
+                var pre = json["pre_tokenizer"];
+                w.Replace("tokenizer.ggml.merges", merges.Select(m => $"{m.Item1} {m.Item2}").ToList());
+                w.Replace("tokenizer.ggml.token_type", Enumerable.Range(0, lm.Config.VocabSize).Select(TypeOf).ToList());
+                w.Replace("tokenizer.ggml.pre", GgufModel.PreNameOf(pre) ?? "default");
+                if (pre is not null) w.Add(GgufModel.PreTokenizerKey, pre.ToJsonString());
+                if (json["normalizer"] is { } normalizer) w.Add(GgufModel.NormalizerKey, normalizer.ToJsonString());
+            }
+            else if (sentencePiece)
+            {
+                // SentencePiece ranks merges by the score of the piece they make: the earliest merge making a piece
+                // gives its score, so llama.cpp (and our reader) merge in the order tokenizer.json does.
+                var rank = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (int i = 0; i < merges.Count; i++) rank.TryAdd(merges[i].Item1 + merges[i].Item2, i);
+                string? unk = json["model"]?["unk_token"]?.GetValue<string>();
+                w.Replace("tokenizer.ggml.model", "llama");
+                w.Remove("tokenizer.ggml.merges").Remove("tokenizer.ggml.pre");
+                w.Add("tokenizer.ggml.scores", Enumerable.Range(0, lm.Config.VocabSize)
+                    .Select(i => i < vocab.Count && rank.TryGetValue(vocab[i], out int r) ? -(float)(r + 1) : 0f).ToList());
+                w.Replace("tokenizer.ggml.token_type", Enumerable.Range(0, lm.Config.VocabSize).Select(i =>
+                    i < vocab.Count && vocab[i] == unk ? 2 : i < vocab.Count && IsBytePiece(vocab[i]) ? 6 : TypeOf(i)).ToList());
+                if (unk is not null && lm.Tokenizer.TokenToId(unk) is { } unkId) w.Add("tokenizer.ggml.unknown_token_id", (uint)unkId);
+                w.Add("tokenizer.ggml.add_space_prefix", json["normalizer"]!.ToJsonString().Contains("Prepend", StringComparison.Ordinal));
+            }
+            else return;
             // llama.cpp decides by this key whether to add BOS; ours is whatever the tokenizer's post-processor does.
             bool addsBos = lm.Config.BosTokenId is { } bos && lm.Tokenizer.Encode("a", addSpecialTokens: true).FirstOrDefault() == bos
                 && lm.Tokenizer.Encode("a", addSpecialTokens: false).FirstOrDefault() != bos;
             w.Add("tokenizer.ggml.add_bos_token", addsBos);
+            w.Add("tokenizer.ggml.add_eos_token", false);
             if (lm.ChatTemplate is { } template) w.Add("tokenizer.chat_template", template.Source);
         });
     }
 
-    /// <param name="tokens">The vocabulary, one string per id; padded with placeholders up to vocab_size.</param>
-    /// <param name="specialIds">Ids to mark as control tokens.</param>
+    static readonly System.Text.Json.JsonSerializerOptions Unescaped = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    static (string, string) Split(string merge)
+    {
+        int space = merge.IndexOf(' ', 1);
+        return space < 0 ? throw new ModelFormatException("tokenizer.json", $"merge '{merge}' has no space") : (merge[..space], merge[(space + 1)..]);
+    }
+
+    static bool IsBytePiece(string t) => t.Length == 6 && t.StartsWith("<0x", StringComparison.Ordinal) && t[5] == '>' && Uri.IsHexDigit(t[3]) && Uri.IsHexDigit(t[4]);
+
     public static void Write(CausalLM model, string path, IReadOnlyList<string> tokens, IReadOnlySet<int> specialIds, string name = "persona-export") =>
         Write(model, path, tokens, specialIds, name, null);
 

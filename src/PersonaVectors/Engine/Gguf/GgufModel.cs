@@ -77,14 +77,16 @@ public static class GgufModel
     }
 
     /// <summary>
-    /// The tokenizer.json that the file's tokenizer.ggml.* keys describe. Byte-level BPE ("gpt2") with the
-    /// pre-tokenizer named by tokenizer.ggml.pre; control and user-defined tokens become added tokens.
+    /// The tokenizer.json that the file's tokenizer.ggml.* keys describe: byte-level BPE ("gpt2") with the
+    /// pre-tokenizer named by tokenizer.ggml.pre, or SentencePiece ("llama"); control and user-defined tokens become
+    /// added tokens.
     /// </summary>
     public static string TokenizerJson(GgufFile f)
     {
         string kind = f.String("tokenizer.ggml.model") ?? throw new ModelFormatException(f.Path, "tokenizer.ggml.model is missing: the file has no tokenizer");
+        if (kind == "llama") return SentencePieceJson(f);
         if (kind != "gpt2")
-            throw new ModelFormatException(f.Path, $"tokenizer.ggml.model '{kind}' is not read yet (byte-level BPE, 'gpt2', is); load the Hugging Face folder instead");
+            throw new ModelFormatException(f.Path, $"tokenizer.ggml.model '{kind}' is not read (byte-level BPE 'gpt2' and SentencePiece 'llama' are); load the Hugging Face folder instead");
         var tokens = Strings(f, "tokenizer.ggml.tokens", required: true)!;
         var merges = Strings(f, "tokenizer.ggml.merges", required: false) ?? [];
         var types = f.Metadata.TryGetValue("tokenizer.ggml.token_type", out var tt) && tt is object[] ta
@@ -128,22 +130,97 @@ public static class GgufModel
             },
         };
         if (f.Metadata.TryGetValue("tokenizer.ggml.add_bos_token", out var addBos) && addBos is true && f.Integer("tokenizer.ggml.bos_token_id") is { } bos)
-        {
-            string b = tokens[bos];
-            root["post_processor"] = new JsonObject
-            {
-                ["type"] = "TemplateProcessing",
-                ["single"] = new JsonArray(new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = b, ["type_id"] = 0 } },
-                                           new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
-                ["pair"] = new JsonArray(new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = b, ["type_id"] = 0 } },
-                                         new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } },
-                                         new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = b, ["type_id"] = 1 } },
-                                         new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "B", ["type_id"] = 1 } }),
-                ["special_tokens"] = new JsonObject { [b] = new JsonObject { ["id"] = b, ["ids"] = new JsonArray(bos), ["tokens"] = new JsonArray(b) } },
-            };
-        }
+            root["post_processor"] = BosTemplate(tokens[bos], bos);
         return root.ToJsonString();
     }
+
+    /// <summary>
+    /// A SentencePiece BPE vocabulary ("llama": pieces with scores, byte pieces &lt;0xXX&gt;) as the tokenizer.json
+    /// Hugging Face's converter makes of it: merges are every split of a piece into two pieces, ranked by the piece's
+    /// score, which is also how SentencePiece and llama.cpp merge; "▁" for spaces, a leading one unless
+    /// tokenizer.ggml.add_space_prefix is false; unknown characters fall back to byte pieces.
+    /// </summary>
+    static string SentencePieceJson(GgufFile f)
+    {
+        var tokens = Strings(f, "tokenizer.ggml.tokens", required: true)!;
+        float[] scores = f.Metadata.TryGetValue("tokenizer.ggml.scores", out var sv) && sv is object[] sa
+            ? [.. sa.Select(x => Convert.ToSingle(x, CultureInfo.InvariantCulture))]
+            : throw new ModelFormatException(f.Path, "tokenizer.ggml.scores is missing: a SentencePiece vocabulary ranks its merges by score");
+        int[] types = f.Metadata.TryGetValue("tokenizer.ggml.token_type", out var tt) && tt is object[] ta
+            ? [.. ta.Select(x => Convert.ToInt32(x, CultureInfo.InvariantCulture))] : [.. tokens.Select(_ => 1)];
+        if (scores.Length != tokens.Length || types.Length != tokens.Length)
+            throw new ModelFormatException(f.Path, $"tokenizer.ggml.scores ({scores.Length}) and token_type ({types.Length}) must have one entry per token ({tokens.Length})");
+        bool prefix = !(f.Metadata.TryGetValue("tokenizer.ggml.add_space_prefix", out var asp) && asp is false);
+        long unk = f.Integer("tokenizer.ggml.unknown_token_id") ?? Array.IndexOf(tokens, "<unk>");
+
+        var vocab = new JsonObject();
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < tokens.Length; i++)
+            if (ids.TryAdd(tokens[i], i)) vocab[tokens[i]] = i;
+        var merges = new List<(string Left, string Right, float Score, int Order)>();
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if (types[i] != 1) continue;
+            string piece = tokens[i];
+            var local = new List<(string, string)>();
+            for (int cut = 1; cut < piece.Length; cut++)
+            {
+                if (char.IsLowSurrogate(piece[cut])) continue; // split between code points, not inside one
+                string l = piece[..cut], r = piece[cut..];
+                if (ids.ContainsKey(l) && ids.ContainsKey(r)) local.Add((l, r));
+            }
+            foreach (var (l, r) in local.OrderBy(x => ids[x.Item1]).ThenBy(x => ids[x.Item2]))
+                merges.Add((l, r, scores[i], merges.Count));
+        }
+        var ranked = merges.OrderByDescending(m => m.Score).ThenBy(m => m.Order).Select(m => (JsonNode)new JsonArray(m.Left, m.Right));
+
+        var added = new JsonArray();
+        for (int i = 0; i < tokens.Length; i++)
+            if (types[i] is 2 or 3 or 4)
+                added.Add(new JsonObject
+                {
+                    ["id"] = i, ["content"] = tokens[i], ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                    ["normalized"] = types[i] == 4, ["special"] = types[i] != 4,
+                });
+        var normalizers = new JsonArray();
+        if (prefix) normalizers.Add(new JsonObject { ["type"] = "Prepend", ["prepend"] = "▁" });
+        normalizers.Add(new JsonObject { ["type"] = "Replace", ["pattern"] = new JsonObject { ["String"] = " " }, ["content"] = "▁" });
+        var decoders = new JsonArray(
+            new JsonObject { ["type"] = "Replace", ["pattern"] = new JsonObject { ["String"] = "▁" }, ["content"] = " " },
+            new JsonObject { ["type"] = "ByteFallback" },
+            new JsonObject { ["type"] = "Fuse" });
+        if (prefix) decoders.Add(new JsonObject { ["type"] = "Strip", ["content"] = " ", ["start"] = 1, ["stop"] = 0 });
+        var root = new JsonObject
+        {
+            ["version"] = "1.0",
+            ["added_tokens"] = added,
+            ["normalizer"] = new JsonObject { ["type"] = "Sequence", ["normalizers"] = normalizers },
+            ["decoder"] = new JsonObject { ["type"] = "Sequence", ["decoders"] = decoders },
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE", ["byte_fallback"] = true, ["fuse_unk"] = true,
+                ["unk_token"] = unk >= 0 && unk < tokens.Length ? tokens[unk] : null,
+                ["vocab"] = vocab,
+                ["merges"] = new JsonArray([.. ranked]),
+            },
+        };
+        // SentencePiece models add BOS unless told not to.
+        bool addBos = !(f.Metadata.TryGetValue("tokenizer.ggml.add_bos_token", out var ab) && ab is false);
+        if (addBos && f.Integer("tokenizer.ggml.bos_token_id") is { } bos) root["post_processor"] = BosTemplate(tokens[bos], bos);
+        return root.ToJsonString();
+    }
+
+    static JsonObject BosTemplate(string b, long bos) => new()
+    {
+        ["type"] = "TemplateProcessing",
+        ["single"] = new JsonArray(new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = b, ["type_id"] = 0 } },
+                                   new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
+        ["pair"] = new JsonArray(new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = b, ["type_id"] = 0 } },
+                                 new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } },
+                                 new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = b, ["type_id"] = 1 } },
+                                 new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "B", ["type_id"] = 1 } }),
+        ["special_tokens"] = new JsonObject { [b] = new JsonObject { ["id"] = b, ["ids"] = new JsonArray(bos), ["tokens"] = new JsonArray(b) } },
+    };
 
     // llama.cpp's names for the pre-tokenizer regexes of the byte-level families we support.
     const string Qwen2Split = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";

@@ -40,6 +40,13 @@ public sealed class GgufWriter
     }
     ));
 
+    public void Add(string key, IReadOnlyList<float> values) => _kv.Add((key, w =>
+    {
+        w.Write((uint)ValueType.Array); w.Write((uint)ValueType.Float32); w.Write((ulong)values.Count);
+        foreach (var v in values) w.Write(v);
+    }
+    ));
+
     public void Add(string key, IReadOnlyList<int> values) => _kv.Add((key, w =>
     {
         w.Write((uint)ValueType.Array); w.Write((uint)ValueType.Int32); w.Write((ulong)values.Count);

@@ -58,21 +58,24 @@ public class GgufModelTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The real Qwen3 and Llama 3.1 tokenizers on a random model: exported with the model and read back, they give the
-    /// ids tokenizer.json gives, and llama.cpp's own tokenizer on the exported file gives the same ids.
+    /// The real Qwen3, Llama 3.1 (byte-level BPE) and Llama 2 (SentencePiece) tokenizers on a random model: exported
+    /// with the model and read back, they give the ids tokenizer.json gives, and llama.cpp's own tokenizer on the
+    /// exported file gives the same ids.
     /// </summary>
     [Theory]
     [InlineData("qwen3")]
     [InlineData("llama31")]
+    [InlineData("llama2")]
     public void A_real_tokenizer_survives_export_and_llama_cpp_reads_it_the_same(string family)
     {
         string source = PersonaVectors.Tests.Engine.Tokenizers.ReferenceTokenizers.RealFile(family);
         bool qwen = family == "qwen3";
-        var json = qwen ? TinyConfigs.Qwen2Json(151936) : TinyConfigs.LlamaJson(128256);
+        bool llama2 = family == "llama2";
+        var json = qwen ? TinyConfigs.Qwen2Json(151936) : TinyConfigs.LlamaJson(llama2 ? 32000 : 128256);
         json["num_hidden_layers"] = 1;
         json["tie_word_embeddings"] = true;
-        json["bos_token_id"] = qwen ? null : 128000;
-        json["eos_token_id"] = qwen ? 151645 : 128009;
+        json["bos_token_id"] = qwen ? null : llama2 ? 1 : 128000;
+        json["eos_token_id"] = qwen ? 151645 : llama2 ? 2 : 128009;
         using var dir = new TempDir();
         RandomModel.Write(TinyConfigs.Parse(json), dir.Path, 5, ScalarType.Float32, 1);
         foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
@@ -81,7 +84,9 @@ public class GgufModelTests(ITestOutputHelper output)
         string gguf = dir["m.gguf"];
         GgufExport.Write(lm, gguf, family);
         using var back = LanguageModel.Load(gguf);
-        using (var f = GgufFile.Open(gguf)) Assert.Equal(qwen ? "qwen2" : "llama-bpe", f.String("tokenizer.ggml.pre"));
+        using (var f = GgufFile.Open(gguf))
+            if (llama2) Assert.Equal("llama", f.String("tokenizer.ggml.model"));
+            else Assert.Equal(qwen ? "qwen2" : "llama-bpe", f.String("tokenizer.ggml.pre"));
 
         var texts = PersonaVectors.Tests.Engine.Tokenizers.TokenizerTestCorpus.HandPicked.Where(t => t.Length > 0).ToList();
         var p = new LLama.Common.ModelParams(gguf) { GpuLayerCount = 0 };
