@@ -163,4 +163,18 @@ public class ControlVectorFileTests
         e = Assert.Throws<ModelFormatException>(() => ControlVectorFile.Read(dir["v.gguf"], numLayers: 2, hiddenSize: 64));
         Assert.Contains("direction.2 is for block 2, but the model has 2 blocks", e.Message);
     }
+
+    [Fact]
+    public void The_chat_and_the_server_load_control_vectors_from_a_folder_at_their_layer()
+    {
+        using var m = new RandomModelFolder(seed: 2);
+        using var lm = PersonaVectors.Engine.LanguageModel.Load(m.Path);
+        Directory.CreateDirectory(m["vectors"]);
+        using (var v = RandomVector(m.Config.NumHiddenLayers, m.Config.HiddenSize))
+            ControlVectorFile.Write(v, Path.Combine(m["vectors"], "evil.gguf"), 3, 3, 1, "qwen2");
+        var traits = PersonaVectors.Method.Monitoring.VectorSet.Load(lm, [m["vectors"]]);
+        var t = Assert.Single(traits);
+        Assert.Equal(("evil", 3), (t.Trait, t.Layer));
+        Assert.Null(t.BeforeAnswer); // a bare vector has no calibration, so it never alerts
+    }
 }
