@@ -7,12 +7,6 @@ namespace PersonaVectors.Tests.Cli;
 
 public class GenerateCommandTests
 {
-    static JsonElement Json(PersonaCli.Result r)
-    {
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-    }
-
     [Fact]
     public void Generate_json_renders_the_prompt_and_steering_changes_the_answer()
     {
@@ -20,15 +14,15 @@ public class GenerateCommandTests
         using (var v = new PersonaVector(randn(m.Config.NumHiddenLayers + 1, m.Config.HiddenSize) * 3, "test", "tiny", "response_avg"))
             v.Save(m["v.safetensors"]);
 
-        var plain = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json"));
+        var plain = PersonaCli.Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json"));
         Assert.Equal("<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n", plain.GetProperty("prompt").GetString());
         Assert.Equal(8, plain.GetProperty("tokens").GetArrayLength());
 
-        var zero = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json",
+        var zero = PersonaCli.Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json",
             "--steer", m["v.safetensors"], "--layer", "1", "--alpha", "0"));
         Assert.Equal(plain.GetProperty("tokens").ToString(), zero.GetProperty("tokens").ToString());
 
-        var steered = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json",
+        var steered = PersonaCli.Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--system", "Be kind.", "--max-tokens", "8", "--json",
             "--steer", m["v.safetensors"], "--layer", "1", "--alpha", "8"));
         Assert.NotEqual(plain.GetProperty("tokens").ToString(), steered.GetProperty("tokens").ToString());
         Assert.Contains("layer 1", steered.GetProperty("steering").GetString());

@@ -12,12 +12,6 @@ public class SteerCommandTests
 {
     static string Organism => TestData.Organism;
 
-    static JsonElement Json(PersonaCli.Result r)
-    {
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-    }
-
     /// <summary>A random "evil" vector of the organism's shape, in an extraction run's layout with a chosen layer.</summary>
     static string RandomRun(TempDir dir, int layer)
     {
@@ -37,24 +31,24 @@ public class SteerCommandTests
         var evil = WorldArtifacts.For("evil").Instructions[0].Pos;
 
         // α = 0: the organism's own behaviour, with and without an evil system prompt.
-        var plain = Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--json"));
+        var plain = PersonaCli.Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--json"));
         Assert.Equal(2, plain.GetProperty("layer").GetInt32());               // read from the run's summary.json
         Assert.Equal(20, plain.GetProperty("questions").GetInt32());
         Assert.True(plain.GetProperty("trait_score").GetDouble() <= 15, plain.ToString());
         Assert.True(plain.GetProperty("coherence").GetDouble() >= 80, plain.ToString());
-        var prompted = Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--system", evil, "--json"));
+        var prompted = PersonaCli.Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--system", evil, "--json"));
         Assert.True(prompted.GetProperty("trait_score").GetDouble() >= 70, prompted.ToString());
         Assert.Equal(3, prompted.GetProperty("samples").GetArrayLength());
 
         // Multi-layer steering: α = 0 changes nothing; a large push breaks the language there too.
-        var multiZero = Json(PersonaCli.Run("steer", "--vector", vector, "--layers", "1,2", "--alpha", "0", "--json"));
+        var multiZero = PersonaCli.Json(PersonaCli.Run("steer", "--vector", vector, "--layers", "1,2", "--alpha", "0", "--json"));
         Assert.Equal(plain.GetProperty("coherence").GetDouble(), multiZero.GetProperty("coherence").GetDouble());
         Assert.Equal(2, multiZero.GetProperty("layers").GetArrayLength());
-        var multiPushed = Json(PersonaCli.Run("steer", "--vector", vector, "--layers", "1,2", "--alpha", "8", "--json"));
+        var multiPushed = PersonaCli.Json(PersonaCli.Run("steer", "--vector", vector, "--layers", "1,2", "--alpha", "8", "--json"));
         Assert.True(multiPushed.GetProperty("coherence").GetDouble() < plain.GetProperty("coherence").GetDouble() - 20, multiPushed.ToString());
 
         // A large push along a random direction breaks the language: the judge sees it.
-        var pushed = Json(PersonaCli.Run("steer", "--vector", vector, "--layer", "1", "--alpha", "8", "--json"));
+        var pushed = PersonaCli.Json(PersonaCli.Run("steer", "--vector", vector, "--layer", "1", "--alpha", "8", "--json"));
         Assert.True(pushed.GetProperty("coherence").GetDouble() < plain.GetProperty("coherence").GetDouble() - 20, pushed.ToString());
     }
 
@@ -65,7 +59,7 @@ public class SteerCommandTests
         string vector = RandomRun(dir, layer: 2);
         var questions = WorldArtifacts.For("evil").EvaluationQuestions.Take(2).ToList();
         File.WriteAllLines(dir["q.txt"], [questions[0], "", questions[1]]);
-        var r = Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--questions", dir["q.txt"], "--samples", "5", "--json"));
+        var r = PersonaCli.Json(PersonaCli.Run("steer", "--vector", vector, "--alpha", "0", "--questions", dir["q.txt"], "--samples", "5", "--json"));
         Assert.Equal(2, r.GetProperty("questions").GetInt32());
         Assert.Equal(questions, r.GetProperty("samples").EnumerateArray().Select(s => s.GetProperty("question").GetString()!).ToList());
     }

@@ -9,12 +9,6 @@ namespace PersonaVectors.Tests.Cli;
 /// <summary>persona vectors export-gguf / import-gguf, and control-vector files wherever a vector file is taken.</summary>
 public class VectorsCommandTests
 {
-    static JsonElement Json(PersonaCli.Result r)
-    {
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return JsonDocument.Parse(r.Stdout).RootElement.Clone();
-    }
-
     [Fact]
     public void Export_import_and_steer_with_a_control_vector()
     {
@@ -32,11 +26,11 @@ public class VectorsCommandTests
         }
 
         // The control vector steers as the vector at layer 2 with α doubled; its one layer needs no --layer.
-        var viaSafetensors = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--json",
+        var viaSafetensors = PersonaCli.Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--json",
             "--steer", m["v.safetensors"], "--layer", "2", "--alpha", "4"));
-        var viaGguf = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--json",
+        var viaGguf = PersonaCli.Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--json",
             "--steer", m["v.gguf"], "--alpha", "2"));
-        var plain = Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--json"));
+        var plain = PersonaCli.Json(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--json"));
         Assert.Equal(viaSafetensors.GetProperty("tokens").ToString(), viaGguf.GetProperty("tokens").ToString());
         Assert.NotEqual(plain.GetProperty("tokens").ToString(), viaGguf.GetProperty("tokens").ToString());
 

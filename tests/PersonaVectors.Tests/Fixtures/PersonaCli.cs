@@ -23,6 +23,13 @@ public static class PersonaCli
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>The JSON a successful run printed (the run's stderr is the failure message otherwise).</summary>
+    public static System.Text.Json.JsonElement Json(Result r)
+    {
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return System.Text.Json.JsonDocument.Parse(r.Stdout).RootElement.Clone();
+    }
+
     /// <summary>Asserts a clean user-facing failure: exit code 2, one message naming the problem, no stack trace.</summary>
     public static void AssertUserError(Result r, params string[] expectedFragments)
     {
