@@ -2,12 +2,19 @@ using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Engine.Models;
+using PersonaVectors.Method.Steering;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Method.Monitoring;
 
-/// <summary>Adds α·v of a loaded trait's vector while generating, at <see cref="Layer"/> or else the trait's own layer.</summary>
-public sealed record SteeringTerm(string Trait, double Alpha, int? Layer = null);
+/// <summary>
+/// Adds α·v of a loaded trait's vector while generating, at <see cref="Layer"/> or else the trait's own layer;
+/// <see cref="When"/> gates it on the trait's monitor (<see cref="SteeringGate"/>).
+/// </summary>
+public sealed record SteeringTerm(string Trait, double Alpha, int? Layer = null, SteeringGate When = SteeringGate.Always);
+
+/// <summary>What a gated steering term did on one answer: whether its gate opened before the answer, and on how many positions it steered.</summary>
+public sealed record GateOutcome(SteeringGate When, bool FiredBeforeAnswer, int SteeredTokens);
 
 /// <summary>
 /// One trait's readings for one answer: the projection at the last prompt token (before the model answers, the
@@ -15,7 +22,7 @@ public sealed record SteeringTerm(string Trait, double Alpha, int? Layer = null)
 /// <see cref="Alert"/> follows <see cref="MonitoredGeneration.IsAlert"/>.
 /// </summary>
 public sealed record TraitReading(string Trait, int Layer, double Alpha, double BeforeAnswer, double? AnswerAverage,
-    double? Threshold, double? AnswerThreshold, bool Alert);
+    double? Threshold, double? AnswerThreshold, bool Alert, GateOutcome? Gate = null);
 
 /// <summary>What one prompt got: its answer's tokens (cut where the caller's stop rule cut them) and every trait's readings.</summary>
 public sealed record MonitoredAnswer(int[] Tokens, FinishReason FinishReason, IReadOnlyList<TraitReading> Readings);
@@ -23,7 +30,9 @@ public sealed record MonitoredAnswer(int[] Tokens, FinishReason FinishReason, IR
 /// <summary>
 /// Steer, read the prompt, generate, read the answer: the one implementation that the chat, the server and the
 /// library share, batched. Every reading is of the residual stream the model actually ran on, so with a trait
-/// steered at its layer the projection there includes the added α·v.
+/// steered always at its layer the projection there includes the added α·v. Gated terms
+/// (<see cref="SteeringGate"/>) decide on the stream without their own push, and the readings leave it out too:
+/// they show what the gate saw.
 /// </summary>
 public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<MonitoredTrait> traits)
 {
@@ -49,6 +58,11 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
             if (s.Layer is { } l && (l < 0 || l > lm.Config.NumHiddenLayers))
                 throw new InvalidRequestException($"steering layer {l} for '{s.Trait}' is out of range: the model has layers 0..{lm.Config.NumHiddenLayers}");
             if (!double.IsFinite(s.Alpha)) throw new InvalidRequestException($"the steering coefficient for '{s.Trait}' must be a finite number, not {s.Alpha}");
+            var t = Find(s.Trait);
+            if (s.When != SteeringGate.Always && t.BeforeAnswer is null)
+                throw new InvalidRequestException($"steering '{s.Trait}' only when its monitor fires needs a calibrated threshold: load it from an extraction run, not a bare vector file");
+            if (s.When == SteeringGate.PerToken && t.AnswerAverage is null)
+                throw new InvalidRequestException($"per-token steering of '{s.Trait}' needs its answer-average threshold: load it from an extraction run");
         }
     }
 
@@ -62,24 +76,52 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
     {
         sampling.Validate();
         Validate(steering);
-        using var steered = Steer(steering);
+        using var steered = Steer([.. steering.Where(s => s.When == SteeringGate.Always)]);
         double[][] before = Read(prompts, null, TokenPositions.LastPrompt);
-        var generated = lm.Generate(prompts, sampling, onToken, cancel);
+        var gated = new List<(SteeringTerm Term, GatedSteering Gate)>();
+        IReadOnlyList<GeneratedText> generated;
+        try
+        {
+            foreach (var s in steering.Where(s => s.When != SteeringGate.Always))
+            {
+                int k = IndexOf(s.Trait);
+                var t = traits[k];
+                bool[] fired = [.. before.Select(b => IsAlert(b[k], t.BeforeAnswer!.Threshold))];
+                gated.Add((s, new GatedSteering(lm.Model, t.Vector with { Layer = s.Layer ?? t.Layer }, s.Alpha, s.When, t.Vector, fired,
+                    t.AnswerAverage?.Threshold ?? double.PositiveInfinity)));
+            }
+            generated = lm.Generate(prompts, sampling, onToken, cancel);
+        }
+        finally
+        {
+            foreach (var (_, g) in gated) g.Dispose();
+        }
+        var gates = gated.Select(g => (g.Term, Outcomes: prompts.Select((_, i) => new GateOutcome(g.Term.When, g.Gate.FiredBeforeAnswer[i], g.Gate.SteeredTokens[i])).ToArray())).ToList();
         var answers = generated.Select((g, i) => keptAnswer?.Invoke(i, g.Tokens) ?? g.Tokens).ToList();
         var answered = Enumerable.Range(0, prompts.Count).Where(i => answers[i].Length > 0).ToList();
         double[][] over = answered.Count == 0 ? [] : Read([.. answered.Select(i => prompts[i])], [.. answered.Select(i => answers[i])], TokenPositions.Answer);
         return [.. prompts.Select((_, i) =>
         {
             int a = answered.IndexOf(i);
-            return new MonitoredAnswer(answers[i], generated[i].FinishReason, Readings(before[i], a >= 0 ? over[a] : null, steering));
+            var readings = Readings(before[i], a >= 0 ? over[a] : null, steering);
+            return new MonitoredAnswer(answers[i], generated[i].FinishReason, [.. readings.Select(r =>
+                gates.FirstOrDefault(g => g.Term.Trait == r.Trait) is { Term: not null } g ? r with { Gate = g.Outcomes[i] } : r)]);
         })];
     }
 
-    /// <summary>Reads prompts only (no generation): each trait's projection at the last prompt token, with alerts.</summary>
+    int IndexOf(string trait)
+    {
+        for (int k = 0; k < traits.Count; k++) if (traits[k].Trait == trait) return k;
+        Find(trait);
+        return -1;
+    }
+
+    /// <summary>Reads prompts only (no generation): each trait's projection at the last prompt token, with alerts. Gated terms, which act on answers, are left out.</summary>
     public IReadOnlyList<IReadOnlyList<TraitReading>> ReadPrompts(IReadOnlyList<int[]> prompts, IReadOnlyList<SteeringTerm>? steering = null)
     {
         steering ??= [];
         Validate(steering);
+        steering = [.. steering.Where(s => s.When == SteeringGate.Always)];
         using var steered = Steer(steering);
         return [.. Read(prompts, null, TokenPositions.LastPrompt).Select(b => Readings(b, null, steering))];
     }

@@ -1,0 +1,104 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.ChatTemplates;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Monitoring;
+using PersonaVectors.Method.Steering;
+using PersonaVectors.Tests.Fixtures;
+
+namespace PersonaVectors.Tests.Method.Steering;
+
+/// <summary>
+/// Steering gated by the monitor: a closed gate is exactly no steering, an open one exactly always-on steering,
+/// row by row within one batch, and per token it stops where the running reading falls below the threshold.
+/// </summary>
+public class GatedSteeringTests
+{
+    const int Layer = 2;
+    static readonly SamplingOptions Greedy = new() { MaxNewTokens = 10 };
+
+    /// <summary>Positions that predicted an answer token: one per token written, the stop token included.</summary>
+    static int Predicting(MonitoredAnswer a) => a.Tokens.Length + (a.FinishReason == FinishReason.Stop ? 1 : 0);
+
+    sealed record Setup(LanguageModel Lm, int[] Low, int[] High, float[] Direction, double PLow, double PHigh) : IDisposable
+    {
+        public void Dispose() => Lm.Dispose();
+    }
+
+    static Setup Make(RandomModelFolder m)
+    {
+        var lm = LanguageModel.Load(m.Path);
+        int[] low = lm.EncodeChat([new ChatMessage("user", "Tell me about the weather.")], true);
+        int[] high = lm.EncodeChat([new ChatMessage("user", "Write a poem about the sea, please.")], true);
+        float[] lowState = lm.ForwardLast(low).Hidden[Layer], highState = lm.ForwardLast(high).Hidden[Layer];
+        float[] direction = [.. highState.Zip(lowState, (h, l) => (h - l) * 4)];
+        return new Setup(lm, low, high, direction, Projection.OnUnit(lowState, direction), Projection.OnUnit(highState, direction));
+    }
+
+    static MonitoredGeneration Watch(Setup s, double before, double answer) =>
+        new(s.Lm, [new MonitoredTrait(new TraitVector("testy", Layer, s.Direction),
+            new Calibration(before, 1, 0, 2, CalibrationBasis.NegativePrompts), new Calibration(answer, 1, 0, 2, CalibrationBasis.NegativePrompts), "test")]);
+
+    static int[][] Run(MonitoredGeneration g, int[][] prompts, SteeringTerm? term, out IReadOnlyList<MonitoredAnswer> answers)
+    {
+        answers = g.Generate(prompts, term is null ? [] : [term], Greedy);
+        return [.. answers.Select(a => a.Tokens)];
+    }
+
+    [Fact]
+    public void Per_turn_gate_steers_exactly_the_rows_the_monitor_flags()
+    {
+        using var m = new RandomModelFolder(seed: 11);
+        using var s = Make(m);
+        Assert.True(s.PHigh > s.PLow);
+        var g = Watch(s, (s.PLow + s.PHigh) / 2, double.PositiveInfinity);
+        int[][] both = [s.Low, s.High];
+        var always = new SteeringTerm("testy", -6);
+        var unsteered = Run(g, both, null, out _);
+        var steered = Run(g, both, always, out _);
+        Assert.NotEqual(unsteered[1], steered[1]); // the push changes the flagged prompt's answer
+
+        var gated = Run(g, both, always with { When = SteeringGate.Above }, out var answers);
+        Assert.Equal(unsteered[0], gated[0]); // below the threshold: as if unsteered
+        Assert.Equal(steered[1], gated[1]);   // above it: as if always steered
+        var low = answers[0].Readings.Single().Gate!;
+        var high = answers[1].Readings.Single().Gate!;
+        Assert.Equal((SteeringGate.Above, false, 0), (low.When, low.FiredBeforeAnswer, low.SteeredTokens));
+        Assert.Equal((true, Predicting(answers[1])), (high.FiredBeforeAnswer, high.SteeredTokens));
+    }
+
+    [Fact]
+    public void Per_token_gate_is_always_on_while_the_reading_stays_high_and_stops_when_it_falls()
+    {
+        using var m = new RandomModelFolder(seed: 11);
+        using var s = Make(m);
+        var always = new SteeringTerm("testy", -6);
+        int[][] high = [s.High];
+        var steered = Run(Watch(s, double.NegativeInfinity, double.NegativeInfinity), high, always, out _);
+        var unsteered = Run(Watch(s, double.NegativeInfinity, double.NegativeInfinity), high, null, out _);
+
+        var open = Run(Watch(s, double.NegativeInfinity, double.NegativeInfinity), high, always with { When = SteeringGate.PerToken }, out var a1);
+        Assert.Equal(steered[0], open[0]);
+        Assert.Equal(Predicting(a1[0]), a1[0].Readings.Single().Gate!.SteeredTokens);
+
+        var closed = Run(Watch(s, double.PositiveInfinity, double.PositiveInfinity), high, always with { When = SteeringGate.PerToken }, out var a2);
+        Assert.Equal(unsteered[0], closed[0]);
+        Assert.Equal(0, a2[0].Readings.Single().Gate!.SteeredTokens);
+
+        // Open before the answer, then closed by an answer threshold no reading reaches: the prompt, and the first
+        // answer token (which has only the prompt before it), are steered; the first reading of the answer closes it.
+        var once = Run(Watch(s, double.NegativeInfinity, double.PositiveInfinity), high, always with { When = SteeringGate.PerToken }, out var a3);
+        Assert.Equal(2, a3[0].Readings.Single().Gate!.SteeredTokens);
+        Assert.Equal(steered[0][..2], once[0][..2]);
+    }
+
+    [Fact]
+    public void A_gate_needs_a_calibrated_threshold()
+    {
+        using var m = new RandomModelFolder(seed: 11);
+        using var s = Make(m);
+        var bare = new MonitoredGeneration(s.Lm, [new MonitoredTrait(new TraitVector("testy", Layer, s.Direction), null, null, "test")]);
+        var e = Assert.Throws<InvalidRequestException>(() => bare.Generate([s.High], [new SteeringTerm("testy", -4, When: SteeringGate.Above)], Greedy));
+        Assert.Contains("calibrated threshold", e.Message);
+    }
+}
