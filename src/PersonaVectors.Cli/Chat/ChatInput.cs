@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Steering;
 using System.Globalization;
 
 namespace PersonaVectors.Cli.Chat;
@@ -6,7 +7,7 @@ namespace PersonaVectors.Cli.Chat;
 public abstract record ChatInput
 {
     public sealed record Message(string Text) : ChatInput;
-    public sealed record Steer(string Trait, double Alpha) : ChatInput;
+    public sealed record Steer(string Trait, double Alpha, SteeringGate When = SteeringGate.Always) : ChatInput;
     public sealed record SteerOff : ChatInput;
     public sealed record ListVectors : ChatInput;
     public sealed record SetSystem(string? Text) : ChatInput;
@@ -18,7 +19,8 @@ public abstract record ChatInput
     public sealed record Invalid(string Error) : ChatInput;
 
     public const string Usage = """
-        /steer TRAIT ALPHA   steer later turns by ALPHA·v at the trait's layer (0 stops; negative suppresses)
+        /steer TRAIT ALPHA   steer later turns by ALPHA·v at the trait's layer (0 stops; negative suppresses);
+                             add when-above to steer only turns whose monitor fires, per-token while it reads high
         /steer off           stop all steering
         /vectors             list the loaded vectors, their layers, thresholds and steering
         /system TEXT         set the system prompt (/system alone clears it)
@@ -39,10 +41,12 @@ public abstract record ChatInput
             case "/steer":
                 if (rest == "off") return new SteerOff();
                 string[] args = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (args.Length != 2) return new Invalid("usage: /steer TRAIT ALPHA (e.g. /steer evil -4) or /steer off");
-                return double.TryParse(args[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double a) && double.IsFinite(a)
-                    ? new Steer(args[0], a)
-                    : new Invalid($"/steer {args[0]} {args[1]}: '{args[1]}' is not a number (expected e.g. -4 or 2.5)");
+                if (args.Length is not (2 or 3)) return new Invalid("usage: /steer TRAIT ALPHA [when-above|per-token] (e.g. /steer evil -4 when-above) or /steer off");
+                if (!double.TryParse(args[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double a) || !double.IsFinite(a))
+                    return new Invalid($"/steer {args[0]} {args[1]}: '{args[1]}' is not a number (expected e.g. -4 or 2.5)");
+                if (args.Length == 2) return new Steer(args[0], a);
+                return SteeringGates.TryParse(args[2]) is { } when ? new Steer(args[0], a, when)
+                    : new Invalid($"/steer {args[0]} {args[1]} {args[2]}: '{args[2]}' is not a gate (expected when-above or per-token)");
             case "/vectors": return new ListVectors();
             case "/system": return new SetSystem(rest.Length == 0 ? null : rest);
             case "/reset": return new Reset();

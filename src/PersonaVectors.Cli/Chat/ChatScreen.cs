@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Steering;
 using System.Globalization;
 using PersonaVectors.Method.Monitoring;
 using Spectre.Console;
@@ -17,7 +18,7 @@ public static class ChatScreen
         {
             var t = chat.Find(r.Trait);
             string state = r.Alert ? "[bold white on red] ALERT [/]" : r.Threshold is null ? "[grey]-[/]" : "[green]ok[/]";
-            table.AddRow(Markup.Escape(r.Trait), r.Layer.ToString(CultureInfo.InvariantCulture), Alpha(r.Alpha),
+            table.AddRow(Markup.Escape(r.Trait), r.Layer.ToString(CultureInfo.InvariantCulture), Alpha(r.Alpha) + Gate(r.Gate),
                 PersonaMeter.Markup(r.BeforeAnswer, t.BeforeAnswer), PersonaMeter.Markup(r.AnswerAverage, t.AnswerAverage), Thresholds(t), state);
         }
         console.Write(table);
@@ -27,6 +28,11 @@ public static class ChatScreen
                 $"is above the threshold {r.Threshold!.Value.ToString("F2", CultureInfo.InvariantCulture)} before the answer was written (turn {turn.Turn})"))
                 .Header("[bold red] ALERT [/]").BorderColor(Color.Red));
     }
+
+    /// <summary>A gated term's outcome beside its α: whether the gate opened, and on how many positions it steered.</summary>
+    static string Gate(GateOutcome? g) => g is null ? "" : g.When == SteeringGate.Above
+        ? (g.FiredBeforeAnswer ? " [yellow](gate fired)[/]" : " [grey](gate closed)[/]")
+        : $" [grey]({g.SteeredTokens.ToString(CultureInfo.InvariantCulture)} tokens steered)[/]";
 
     public static void Vectors(IAnsiConsole console, MonitoredChat chat)
     {

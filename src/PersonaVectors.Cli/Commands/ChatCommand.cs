@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Steering;
 using System.CommandLine;
 using System.Globalization;
 using PersonaVectors.Cli.Chat;
@@ -81,9 +82,15 @@ public static class ChatCommand
                         ChatScreen.Turn(console, chat, chat.Send(m.Text, cancel));
                         break;
                     case ChatInput.Steer s:
-                        chat.Steer(s.Trait, s.Alpha);
+                        chat.Steer(s.Trait, s.Alpha, s.When);
+                        string gate = s.When switch
+                        {
+                            SteeringGate.Above => ", only on turns its monitor flags",
+                            SteeringGate.PerToken => ", token by token while its monitor reads high",
+                            _ => "",
+                        };
                         console.MarkupLine(s.Alpha == 0 ? $"[grey]stopped steering {Markup.Escape(s.Trait)}[/]"
-                            : $"[grey]steering {Markup.Escape(s.Trait)} by {s.Alpha.ToString(CultureInfo.InvariantCulture)} at layer {chat.Find(s.Trait).Layer} from the next turn[/]");
+                            : $"[grey]steering {Markup.Escape(s.Trait)} by {s.Alpha.ToString(CultureInfo.InvariantCulture)} at layer {chat.Find(s.Trait).Layer}{gate}, from the next turn[/]");
                         break;
                     case ChatInput.SteerOff:
                         foreach (var t in chat.Steering.Keys.ToList()) chat.Steer(t, 0);

@@ -1,3 +1,7 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Monitoring;
+using PersonaVectors.Method.Steering;
 using System.CommandLine;
 using System.Text.Json;
 using PersonaVectors.Cli.Inputs;
@@ -27,11 +31,16 @@ public static class GenerateCommand
         var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (0 = embeddings; default: the chosen layer in the run's summary.json next to the vector)" };
         var alpha = new Option<double?>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it" };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
+        var when = new Option<string>("--when")
+        {
+            Description = "always; above: only if the trait's monitor flags the prompt (its before-answer reading is over the run's threshold), then for the whole answer; per-token: while the answer's running reading stays over its threshold. Gates need the vector's extraction run",
+            DefaultValueFactory = _ => "always",
+        };
         var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("generate", "Generate an answer, optionally steered by a persona vector")
         {
-            model, adapter, prompt, system, messages, maxTokens, temperature, topP, topK, seed, steer, layer, alpha, positions, dtype, json,
+            model, adapter, prompt, system, messages, maxTokens, temperature, topP, topK, seed, steer, layer, alpha, positions, when, dtype, json,
         };
         cmd.SetAction(r =>
         {
@@ -54,16 +63,41 @@ public static class GenerateCommand
                 ? (p.Length == 0 ? throw new InvalidRequestException("--prompt is empty") : lm.PromptIds(p, r.GetValue(system)))
                 : lm.EncodeChat(MessagesFile.Read(r.GetValue(messages)!), addGenerationPrompt: true);
 
-            using var steering = SteeringOption.Apply(lm, r.GetValue(steer), r.GetValue(layer), r.GetValue(alpha), r.GetValue(positions)!);
+            var gate = SteeringGates.TryParse(r.GetValue(when)) ?? throw new PersonaVectorsException($"--when '{r.GetValue(when)}' is not one of {SteeringGates.Names}");
             bool asJson = r.GetValue(json);
             var streamed = new List<int>();
             string shown = "";
-            var result = lm.Generate([ids], sampling, asJson ? null : e =>
+            Action<TokenEvent>? stream = asJson ? null : e =>
             {
                 streamed.Add(e.Token);
                 string text = lm.Tokenizer.Decode(streamed, skipSpecialTokens: true);
                 if (text.Length > shown.Length && !text.EndsWith('\uFFFD')) { Console.Write(text[shown.Length..]); shown = text; }
-            })[0];
+            };
+            GeneratedText result;
+            string? description;
+            GateOutcome? outcome = null;
+            if (gate == SteeringGate.Always)
+            {
+                using var steering = SteeringOption.Apply(lm, r.GetValue(steer), r.GetValue(layer), r.GetValue(alpha), r.GetValue(positions)!);
+                result = lm.Generate([ids], sampling, stream)[0];
+                description = steering.Description;
+            }
+            else
+            {
+                // A gate reads the trait's monitor, so the vector comes with its extraction run's layer and thresholds.
+                string path = r.GetValue(steer) ?? throw new PersonaVectorsException("--when needs --steer VECTOR");
+                double a = r.GetValue(alpha) ?? throw new PersonaVectorsException("--steer needs --alpha A");
+                if (r.GetValue(positions) != "all") throw new PersonaVectorsException("--when chooses the positions itself; leave out --positions");
+                string run = ExtractionRun.OfVector(path)
+                    ?? throw new PersonaVectorsException($"--when {r.GetValue(when)} needs a calibrated threshold: {path} is not in an extraction run's vectors/ folder");
+                var watch = new MonitoredGeneration(lm, VectorSet.Load(lm, [run], log: m => Console.Error.WriteLine(m)));
+                string trait = watch.Traits.Single().Trait;
+                var answer = watch.Generate([ids], [new SteeringTerm(trait, a, r.GetValue(layer), gate)], sampling, stream)[0];
+                result = new GeneratedText(lm.Tokenizer.Decode(answer.Tokens, skipSpecialTokens: true), answer.Tokens, answer.FinishReason);
+                outcome = answer.Readings.Single(x => x.Trait == trait).Gate;
+                description = $"{trait} at layer {r.GetValue(layer) ?? watch.Traits[0].Layer} with alpha {a}, {SteeringGates.Name(gate)}: " +
+                    (gate == SteeringGate.Above ? (outcome!.FiredBeforeAnswer ? "the gate fired" : "the gate stayed closed") : $"{outcome!.SteeredTokens} positions steered");
+            }
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -72,13 +106,14 @@ public static class GenerateCommand
                     completion = result.Text,
                     tokens = result.Tokens,
                     finish_reason = result.FinishReason == FinishReason.Stop ? "stop" : "length",
-                    steering = steering.Description,
+                    steering = description,
+                    gate = outcome is null ? null : new { when = SteeringGates.Name(outcome.When), fired = outcome.FiredBeforeAnswer, steered_tokens = outcome.SteeredTokens },
                 }, Output.Json));
             }
             else
             {
                 Console.WriteLine(result.Text[shown.Length..]);
-                if (steering.Description is { } d) Console.Error.WriteLine($"(steered: {d})");
+                if (description is { } d) Console.Error.WriteLine($"(steered: {d})");
             }
             return 0;
         });

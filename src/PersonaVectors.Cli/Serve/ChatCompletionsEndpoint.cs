@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Steering;
 using System.Text;
 using System.Text.Unicode;
 using System.Text.Json;
@@ -130,7 +131,7 @@ public sealed class ChatCompletionsEndpoint(LanguageModel lm, string modelName, 
     static JsonObject Persona(ChatRequest request, WorkResult result)
     {
         var persona = ChoicePersona(result.Choices[0]);
-        persona["steering"] = new JsonArray([.. request.Steering.Select(s => (JsonNode)new JsonObject { ["vector"] = s.Trait, ["layer"] = s.Layer, ["alpha"] = s.Alpha })]);
+        persona["steering"] = new JsonArray([.. request.Steering.Select(s => (JsonNode)new JsonObject { ["vector"] = s.Trait, ["layer"] = s.Layer, ["alpha"] = s.Alpha, ["when"] = SteeringGates.Name(s.When) })]);
         return persona;
     }
 

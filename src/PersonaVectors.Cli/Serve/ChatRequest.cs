@@ -1,3 +1,4 @@
+using PersonaVectors.Method.Steering;
 using System.Globalization;
 using System.Text.Json;
 using PersonaVectors.Engine.ChatTemplates;
@@ -46,7 +47,7 @@ public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTok
         var steering = new List<SteeringTerm>();
         if (root.TryGetProperty("steering", out var sl) && sl.ValueKind != JsonValueKind.Null)
         {
-            if (sl.ValueKind != JsonValueKind.Array) throw Bad("steering must be a list of {\"vector\", \"layer\", \"alpha\"}");
+            if (sl.ValueKind != JsonValueKind.Array) throw Bad("steering must be a list of {\"vector\", \"layer\", \"alpha\", \"when\"}");
             int k = 0;
             foreach (var x in sl.EnumerateArray())
             {
@@ -55,7 +56,11 @@ public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTok
                 double? alpha = x.ValueKind == JsonValueKind.Object ? Number(x, "alpha") : null;
                 if (vector is null || alpha is null) throw Bad($"steering[{k}] needs \"vector\" (a loaded vector's name) and \"alpha\" (a number)");
                 if (Math.Abs(alpha.Value) > limits.MaxAlpha) throw Bad($"steering[{k}].alpha must be within ±{limits.MaxAlpha.ToString(CultureInfo.InvariantCulture)}, got {alpha.Value.ToString(CultureInfo.InvariantCulture)}");
-                steering.Add(new SteeringTerm(vector, alpha.Value, layer));
+                var when = SteeringGate.Always;
+                if (x.TryGetProperty("when", out var w) && w.ValueKind != JsonValueKind.Null)
+                    when = (w.ValueKind == JsonValueKind.String ? SteeringGates.TryParse(w.GetString()) : null)
+                        ?? throw Bad($"steering[{k}].when must be one of {SteeringGates.Names}");
+                steering.Add(new SteeringTerm(vector, alpha.Value, layer, when));
                 k++;
             }
         }

@@ -27,7 +27,7 @@ public sealed class WorkItem(ChatRequest request, int[] promptIds, bool stream, 
     public TaskCompletionSource<WorkResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Requests with the same key can share a batch: one steering setup and one set of sampling options.</summary>
-    public string GroupKey => string.Join("|", Request.Steering.Select(s => $"{s.Trait}@{s.Layer}:{s.Alpha}")) +
+    public string GroupKey => string.Join("|", Request.Steering.Select(s => $"{s.Trait}@{s.Layer}:{s.Alpha}:{s.When}")) +
         $"#{Request.Temperature}/{Request.TopP}/{Request.MaxTokens}/{Request.Seed}/{Request.TopLogProbs}/{Request.LogProbs}";
 }
 

@@ -83,6 +83,8 @@ public class ChatInputTests
         Assert.Equal(new ChatInput.Message("hello /steer"), ChatInput.Parse("  hello /steer "));
         Assert.Equal(new ChatInput.Steer("evil", -4.5), ChatInput.Parse("/steer evil -4.5"));
         Assert.IsType<ChatInput.SteerOff>(ChatInput.Parse("/steer off"));
+        Assert.Equal(new ChatInput.Steer("evil", -4, PersonaVectors.Method.Steering.SteeringGate.Above), ChatInput.Parse("/steer evil -4 when-above"));
+        Assert.Equal(new ChatInput.Steer("evil", -4, PersonaVectors.Method.Steering.SteeringGate.PerToken), ChatInput.Parse("/steer evil -4 per-token"));
         Assert.Equal(new ChatInput.SetSystem("be kind."), ChatInput.Parse("/system be kind."));
         Assert.Equal(new ChatInput.SetSystem(null), ChatInput.Parse("/system"));
         Assert.Equal(new ChatInput.Save("a b.jsonl"), ChatInput.Parse("/save a b.jsonl"));
@@ -91,6 +93,7 @@ public class ChatInputTests
         Assert.Contains("'lots' is not a number", Error("/steer evil lots"));
         Assert.Contains("not a number", Error("/steer evil NaN"));
         Assert.Contains("usage: /steer", Error("/steer evil"));
+        Assert.Contains("'sometimes' is not a gate", Error("/steer evil -4 sometimes"));
         Assert.Contains("usage: /save", Error("/save"));
         Assert.Contains("unknown command /fly", Error("/fly away"));
     }

@@ -45,4 +45,27 @@ public class GenerateCommandTests
         PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hi", "--steer", m["v.safetensors"], "--alpha", "1"), "--layer is needed");
         PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", ""), "empty");
     }
+
+    [Fact]
+    public async Task Generate_when_above_steers_only_if_the_monitor_flags_the_prompt()
+    {
+        using var m = new RandomModelFolder(seed: 8);
+        string run = m["run"];
+        using (var lm = PersonaVectors.Engine.LanguageModel.Load(m.Path)) await TestExtraction.Run(lm, run);
+        string vector = PersonaVectors.Method.Extraction.ExtractionRun.VectorPath(run);
+        string[] ask = ["generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--json"];
+        var plain = PersonaCli.Json(PersonaCli.Run(ask));
+        var always = PersonaCli.Json(PersonaCli.Run([.. ask, "--steer", vector, "--alpha", "-8"]));
+        var gated = PersonaCli.Json(PersonaCli.Run([.. ask, "--steer", vector, "--alpha", "-8", "--when", "above"]));
+        var gate = gated.GetProperty("gate");
+        bool fired = gate.GetProperty("fired").GetBoolean();
+        Assert.Equal("above", gate.GetProperty("when").GetString());
+        Assert.Equal((fired ? always : plain).GetProperty("tokens").ToString(), gated.GetProperty("tokens").ToString());
+        var perToken = PersonaCli.Json(PersonaCli.Run([.. ask, "--steer", vector, "--alpha", "-8", "--when", "per-token"]));
+        Assert.InRange(perToken.GetProperty("gate").GetProperty("steered_tokens").GetInt32(), 0, 8);
+
+        PersonaCli.AssertUserError(PersonaCli.Run([.. ask, "--steer", vector, "--alpha", "-8", "--when", "sometimes"]), "--when 'sometimes'");
+        using (var v = PersonaVector.Load(vector)) v.Save(m["loose.safetensors"]);
+        PersonaCli.AssertUserError(PersonaCli.Run([.. ask, "--steer", m["loose.safetensors"], "--alpha", "-8", "--when", "above"]), "calibrated threshold");
+    }
 }

@@ -2,6 +2,8 @@ using PersonaVectors.Engine;
 using PersonaVectors.Engine.ChatTemplates;
 using PersonaVectors.Engine.Generation;
 
+using PersonaVectors.Method.Steering;
+
 namespace PersonaVectors.Method.Monitoring;
 
 /// <summary>One exchange and what the monitor read during it.</summary>
@@ -18,6 +20,7 @@ public sealed class MonitoredChat
     readonly MonitoredGeneration _generation;
     readonly SamplingOptions _sampling;
     readonly Dictionary<string, double> _alphas = [];
+    readonly Dictionary<string, SteeringGate> _gates = [];
     readonly List<ChatMessage> _messages = [];
     readonly List<ChatTurn> _turns = [];
 
@@ -37,14 +40,20 @@ public sealed class MonitoredChat
     /// <summary>Raised during <see cref="Send"/> for each trait that alerts on the turn (<see cref="MonitoredGeneration.IsAlert"/>).</summary>
     public event Action<int, TraitReading>? Alert;
 
-    /// <summary>Steers every later turn by α·v at the trait's layer, on every position; α = 0 stops steering it.</summary>
-    public void Steer(string trait, double alpha)
+    /// <summary>
+    /// Steers every later turn by α·v at the trait's layer, on every position, or only when its monitor fires
+    /// (<paramref name="when"/>); α = 0 stops steering it.
+    /// </summary>
+    public void Steer(string trait, double alpha, SteeringGate when = SteeringGate.Always)
     {
         var t = Find(trait);
-        _generation.Validate([new SteeringTerm(t.Trait, alpha)]);
-        if (alpha == 0) _alphas.Remove(t.Trait);
-        else _alphas[t.Trait] = alpha;
+        _generation.Validate([new SteeringTerm(t.Trait, alpha, When: when)]);
+        if (alpha == 0) { _alphas.Remove(t.Trait); _gates.Remove(t.Trait); }
+        else { _alphas[t.Trait] = alpha; _gates[t.Trait] = when; }
     }
+
+    /// <summary>Each steered trait's gate.</summary>
+    public IReadOnlyDictionary<string, SteeringGate> Gates => _gates;
 
     public MonitoredTrait Find(string trait) => _generation.Find(trait);
 
@@ -64,7 +73,7 @@ public sealed class MonitoredChat
         conversation.Add(new ChatMessage("user", user));
 
         int[] prompt = _lm.EncodeChat(conversation, addGenerationPrompt: true);
-        var steering = _alphas.Select(kv => new SteeringTerm(kv.Key, kv.Value)).ToList();
+        var steering = _alphas.Select(kv => new SteeringTerm(kv.Key, kv.Value, When: _gates.GetValueOrDefault(kv.Key))).ToList();
         var answer = _generation.Generate([prompt], steering, _sampling with { Seed = _sampling.Seed + _turns.Count }, cancel: cancel)[0];
         string text = _lm.Tokenizer.Decode(answer.Tokens, skipSpecialTokens: true);
         _messages.Add(new ChatMessage("user", user));

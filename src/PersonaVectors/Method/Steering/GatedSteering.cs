@@ -97,3 +97,25 @@ public sealed class GatedSteering : IDisposable
         _unit.Dispose();
     }
 }
+
+/// <summary>The gate's names on the command line, in the chat and in the server's JSON.</summary>
+public static class SteeringGates
+{
+    public const string Names = "always, above, per-token";
+
+    public static string Name(SteeringGate g) => g switch
+    {
+        SteeringGate.Above => "above",
+        SteeringGate.PerToken => "per-token",
+        _ => "always",
+    };
+
+    /// <summary>"always", "above" or "per-token" (the chat's "when-above" and "when-per-token" too); null when it is none of them.</summary>
+    public static SteeringGate? TryParse(string? s) => s switch
+    {
+        "always" => SteeringGate.Always,
+        "above" or "when-above" => SteeringGate.Above,
+        "per-token" or "when-per-token" => SteeringGate.PerToken,
+        _ => null,
+    };
+}
