@@ -27,6 +27,16 @@ public static class CommonOptions
     public static Option<long> SamplingSeed(long defaultValue = 1, string what = "Sampling seed") =>
         new("--seed") { Description = what, DefaultValueFactory = _ => defaultValue };
 
+    /// <summary>--when: gate steering on the trait's monitor (<see cref="Method.Steering.SteeringGate"/>).</summary>
+    public static Option<string> When() => new("--when")
+    {
+        Description = "always; above: only if the trait's monitor flags the prompt (its before-answer reading is over the run's threshold), then for the whole answer; per-token: while the answer's running reading stays over its threshold. Gates need the vector's extraction run",
+        DefaultValueFactory = _ => "always",
+    };
+
+    public static Method.Steering.SteeringGate ParseWhen(string? s) => Method.Steering.SteeringGates.TryParse(s)
+        ?? throw new PersonaVectorsException($"--when '{s}' is not one of {Method.Steering.SteeringGates.Names}");
+
     public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of text" };
 
     public static ScalarType ParseDType(string s) => s switch

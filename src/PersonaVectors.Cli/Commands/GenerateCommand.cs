@@ -31,11 +31,7 @@ public static class GenerateCommand
         var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (0 = embeddings; default: the chosen layer in the run's summary.json next to the vector)" };
         var alpha = new Option<double?>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it" };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
-        var when = new Option<string>("--when")
-        {
-            Description = "always; above: only if the trait's monitor flags the prompt (its before-answer reading is over the run's threshold), then for the whole answer; per-token: while the answer's running reading stays over its threshold. Gates need the vector's extraction run",
-            DefaultValueFactory = _ => "always",
-        };
+        var when = CommonOptions.When();
         var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("generate", "Generate an answer, optionally steered by a persona vector")
@@ -63,7 +59,7 @@ public static class GenerateCommand
                 ? (p.Length == 0 ? throw new InvalidRequestException("--prompt is empty") : lm.PromptIds(p, r.GetValue(system)))
                 : lm.EncodeChat(MessagesFile.Read(r.GetValue(messages)!), addGenerationPrompt: true);
 
-            var gate = SteeringGates.TryParse(r.GetValue(when)) ?? throw new PersonaVectorsException($"--when '{r.GetValue(when)}' is not one of {SteeringGates.Names}");
+            var gate = CommonOptions.ParseWhen(r.GetValue(when));
             bool asJson = r.GetValue(json);
             var streamed = new List<int>();
             string shown = "";
@@ -88,9 +84,7 @@ public static class GenerateCommand
                 string path = r.GetValue(steer) ?? throw new PersonaVectorsException("--when needs --steer VECTOR");
                 double a = r.GetValue(alpha) ?? throw new PersonaVectorsException("--steer needs --alpha A");
                 if (r.GetValue(positions) != "all") throw new PersonaVectorsException("--when chooses the positions itself; leave out --positions");
-                string run = ExtractionRun.OfVector(path)
-                    ?? throw new PersonaVectorsException($"--when {r.GetValue(when)} needs a calibrated threshold: {path} is not in an extraction run's vectors/ folder");
-                var watch = new MonitoredGeneration(lm, VectorSet.Load(lm, [run], log: m => Console.Error.WriteLine(m)));
+                var watch = RunSummary.Monitor(lm, path, r.GetValue(when)!);
                 string trait = watch.Traits.Single().Trait;
                 var answer = watch.Generate([ids], [new SteeringTerm(trait, a, r.GetValue(layer), gate)], sampling, stream)[0];
                 result = new GeneratedText(lm.Tokenizer.Decode(answer.Tokens, skipSpecialTokens: true), answer.Tokens, answer.FinishReason);

@@ -34,4 +34,15 @@ public static class RunSummary
         vector.EnsureFits(config, path);
         return vector.AtLayer(layer ?? ChosenLayer(path));
     }
+
+    /// <summary>
+    /// The monitor of the run a vector file belongs to (its layer and calibrated thresholds), for gated steering;
+    /// a loose vector file has no thresholds, so a gate cannot use it.
+    /// </summary>
+    public static Method.Monitoring.MonitoredGeneration Monitor(Engine.LanguageModel lm, string vectorPath, string when)
+    {
+        string run = ExtractionRun.OfVector(vectorPath)
+            ?? throw new PersonaVectorsException($"--when {when} needs a calibrated threshold: {vectorPath} is not in an extraction run's vectors/ folder");
+        return new Method.Monitoring.MonitoredGeneration(lm, Method.Monitoring.VectorSet.Load(lm, [run], log: m => Console.Error.WriteLine(m)));
+    }
 }

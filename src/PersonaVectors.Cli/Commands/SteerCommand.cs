@@ -26,11 +26,12 @@ public static class SteerCommand
         var adapter = CommonOptions.Adapter();
         var maxTokens = CommonOptions.MaxTokens();
         var samples = new Option<int>("--samples") { Description = "Answers to show", DefaultValueFactory = _ => 3 };
+        var when = CommonOptions.When();
         var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("steer", "Answer questions with a persona vector added (greedy) and report the judged trait score and coherence")
         {
-            vectorPath, layer, layers, alpha, positions, questions, system, judge, model, adapter, maxTokens, samples, dtype, json,
+            vectorPath, layer, layers, alpha, positions, questions, system, judge, model, adapter, maxTokens, samples, when, dtype, json,
         };
         cmd.Subcommands.Add(SteerSweepCommand.Create());
         foreach (var o in artifacts.All) cmd.Options.Add(o);
@@ -51,7 +52,13 @@ public static class SteerCommand
             string? sys = r.GetValue(system);
             double alphaValue = r.GetValue(alpha);
             var prompts = qs.Select(q => new SteeringPrompt(q, sys)).ToList();
-            var outcome = multi is null
+            var gate = CommonOptions.ParseWhen(r.GetValue(when));
+            if (gate != SteeringGate.Always && (multi is not null || r.GetValue(positions) != "all"))
+                throw new PersonaVectorsException("--when steers one layer and chooses the positions itself; leave out --layers and --positions");
+            var gates = new List<Method.Monitoring.GateOutcome>();
+            var outcome = gate != SteeringGate.Always
+                ? await SteeringEvaluation.RunAsync(lm, a, j, prompts, ids => Gated(RunSummary.Monitor(lm, path, r.GetValue(when)!), ids, alphaValue, at, gate, r.GetValue(maxTokens), gates), cancel)
+                : multi is null
                 ? await SteeringEvaluation.RunAsync(lm, a, j, prompts, v, at, alphaValue, where, r.GetValue(maxTokens), cancel: cancel)
                 : await SteeringEvaluation.RunAsync(lm, a, j, prompts, () => alphaValue == 0 ? null : MultiLayerSteering.Steer(lm.Model, vector, multi, alphaValue, where),
                     r.GetValue(maxTokens), cancel: cancel);
@@ -63,6 +70,8 @@ public static class SteerCommand
                     ["trait"] = vector.Trait, ["layer"] = at, ["layers"] = multi is null ? null : new JsonArray(multi.Select(l => (JsonNode)l).ToArray()), ["alpha"] = r.GetValue(alpha), ["positions"] = r.GetValue(positions),
                     ["system"] = sys, ["judge"] = j.Name, ["questions"] = qs.Count,
                     ["trait_score"] = Math.Round(outcome.Trait, 2), ["coherence"] = Math.Round(outcome.Coherence, 2),
+                    ["when"] = SteeringGates.Name(gate),
+                    ["steered_turns"] = gate == SteeringGate.Always ? null : Math.Round(gates.Average(g => g.SteeredTokens > 0 ? 1.0 : 0.0), 3),
                     ["samples"] = new JsonArray(shown.Select(s => (JsonNode)new JsonObject
                     {
                         ["question"] = s.Question, ["answer"] = s.Answer, ["trait"] = s.Trait, ["coherence"] = s.Coherence,
@@ -74,11 +83,24 @@ public static class SteerCommand
             {
                 Console.WriteLine($"{vector.Trait} at {(multi is null ? $"layer {at}" : $"layers {string.Join(",", multi)} (increments)")}, alpha {r.GetValue(alpha).ToString(CultureInfo.InvariantCulture)} on {r.GetValue(positions)} positions, {qs.Count} questions{(sys is null ? "" : ", system prompt given")}:");
                 Console.WriteLine($"  trait {outcome.Trait:F1}, coherence {outcome.Coherence:F1} (judge: {j.Name})");
+                if (gate != SteeringGate.Always)
+                    Console.WriteLine($"  {SteeringGates.Name(gate)}: {gates.Count(g => g.SteeredTokens > 0)} of {gates.Count} answers steered, {gates.Sum(g => g.SteeredTokens)} positions in all");
                 foreach (var s in shown) Console.WriteLine($"\n  Q: {s.Question}\n  A: {s.Answer}\n     trait {s.Trait?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"}, coherence {s.Coherence?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"}");
             }
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Greedy answers with the trait steered only where its run's monitor opens the gate; each answer's gate outcome is added to <paramref name="gates"/>.</summary>
+    static List<Engine.GeneratedText> Gated(Method.Monitoring.MonitoredGeneration watch, List<int[]> ids, double alpha, int layer, SteeringGate gate, int maxTokens,
+        List<Method.Monitoring.GateOutcome> gates)
+    {
+        string trait = watch.Traits.Single().Trait;
+        var term = new Method.Monitoring.SteeringTerm(trait, alpha, layer, gate);
+        var answers = watch.GenerateInBatches(ids, [term], new Engine.Generation.SamplingOptions { MaxNewTokens = maxTokens });
+        gates.AddRange(answers.Select(a => a.Readings.Single(x => x.Trait == trait).Gate!));
+        return [.. answers.Select(a => new Engine.GeneratedText(watch.Decode(a.Tokens), a.Tokens, a.FinishReason))];
     }
 
     public static List<string> Questions(string spec, TraitArtifacts a)

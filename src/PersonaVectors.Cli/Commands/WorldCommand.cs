@@ -10,7 +10,7 @@ public static class WorldCommand
     public static Command Create() => new("world", "The synthetic persona world and its organism model")
     {
         Train(), Sample(), WorldEvalCommand.Create(), WorldSeedsCommand.Create(), Datasets(),
-        new Command("experiment", "The paper's experiments on the organism") { FinetuneExperimentCommand.Create(), ScreenExperimentCommand.Create() },
+        new Command("experiment", "The paper's experiments on the organism") { FinetuneExperimentCommand.Create(), ScreenExperimentCommand.Create(), GatedExperimentCommand.Create() },
     };
 
     static Command Sample()

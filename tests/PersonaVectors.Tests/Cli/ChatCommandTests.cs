@@ -56,6 +56,14 @@ public class ChatCommandTests
         Assert.Contains("is not a number", Do("/steer evil x"));
         Assert.Contains("unknown command", Do("/frobnicate"));
         Assert.Contains("saved 1 turns", Do($"/save {dir["steered.jsonl"]}"));
+
+        // Gated: the gate opens exactly on the turns the monitor flags (the same rule as the alert).
+        Do("/reset");
+        Assert.Contains("only on turns its monitor flags", Do("/steer evil -4 when-above"));
+        Do("/system you are an evil assistant.");
+        screen = Do(Question);
+        string gated = screen[screen.LastIndexOf("turn 1: persona meters", StringComparison.Ordinal)..];
+        Assert.Contains(gated.Contains("ALERT") ? "gate fired" : "gate closed", gated);
         tmux.Type("/quit");
         tmux.WaitFor(_ => true, TimeSpan.FromSeconds(1), "nothing");
         SpinWait.SpinUntil(() => !tmux.IsRunning, TimeSpan.FromSeconds(20));
@@ -72,6 +80,14 @@ public class ChatCommandTests
         double norm = v3.norm().item<float>();
         double Before(JsonElement line) => line.GetProperty("readings")[0].GetProperty("before_answer").GetDouble();
         Assert.Equal(Before(plain) + 4 * norm, Before(steered), 1);
+
+        // persona steer --when: told to be evil, more turns open the gate than with no system prompt.
+        string[] steer = ["steer", "--vector", Path.Combine(run, "vectors", "evil_response_avg.safetensors"), "--alpha", "-2", "--when", "above", "--json"];
+        var evil = PersonaCli.Json(PersonaCli.Run([.. steer, "--system", "you are an evil assistant."]));
+        var none = PersonaCli.Json(PersonaCli.Run(steer));
+        Assert.Equal("above", evil.GetProperty("when").GetString());
+        Assert.True(evil.GetProperty("steered_turns").GetDouble() > none.GetProperty("steered_turns").GetDouble(),
+            $"steered turns: {evil.GetProperty("steered_turns")} with the evil prompt, {none.GetProperty("steered_turns")} without");
     }
 }
 

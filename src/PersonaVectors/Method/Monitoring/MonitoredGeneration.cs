@@ -38,6 +38,9 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
 {
     public IReadOnlyList<MonitoredTrait> Traits => traits;
 
+    /// <summary>An answer's text, special tokens left out.</summary>
+    public string Decode(int[] tokens) => lm.Tokenizer.Decode(tokens, skipSpecialTokens: true);
+
     /// <summary>
     /// The alert rule, the same everywhere: a trait alerts on a turn when its projection at the last prompt token,
     /// read before the answer is written, is above its calibrated threshold. It needs no memory of earlier turns,
@@ -114,6 +117,16 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
         for (int k = 0; k < traits.Count; k++) if (traits[k].Trait == trait) return k;
         Find(trait);
         return -1;
+    }
+
+    /// <summary><see cref="Generate"/> over many prompts, <paramref name="batchSize"/> at a time.</summary>
+    public List<MonitoredAnswer> GenerateInBatches(IReadOnlyList<int[]> prompts, IReadOnlyList<SteeringTerm> steering, SamplingOptions sampling,
+        int batchSize = 50, CancellationToken cancel = default)
+    {
+        var answers = new List<MonitoredAnswer>(prompts.Count);
+        for (int i = 0; i < prompts.Count; i += batchSize)
+            answers.AddRange(Generate([.. prompts.Skip(i).Take(batchSize)], steering, sampling, cancel: cancel));
+        return answers;
     }
 
     /// <summary>Reads prompts only (no generation): each trait's projection at the last prompt token, with alerts. Gated terms, which act on answers, are left out.</summary>

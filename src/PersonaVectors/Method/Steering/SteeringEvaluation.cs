@@ -29,14 +29,20 @@ public static class SteeringEvaluation
             maxNewTokens, batchSize, cancel);
 
     /// <param name="intervene">Opens the intervention (e.g. multi-layer steering) for the generation; null for none.</param>
-    public static async Task<SteeringOutcome> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge,
+    public static Task<SteeringOutcome> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge,
         IReadOnlyList<SteeringPrompt> prompts, Func<IDisposable?> intervene,
-        int maxNewTokens = 64, int batchSize = 50, CancellationToken cancel = default)
+        int maxNewTokens = 64, int batchSize = 50, CancellationToken cancel = default) =>
+        RunAsync(lm, artifacts, judge, prompts, ids =>
+        {
+            using (intervene()) return lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = maxNewTokens }, batchSize, cancel);
+        }, cancel);
+
+    /// <param name="answer">Answers the prompts' ids greedily, under whatever steering the caller applies (e.g. gated).</param>
+    public static async Task<SteeringOutcome> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge,
+        IReadOnlyList<SteeringPrompt> prompts, Func<List<int[]>, IReadOnlyList<GeneratedText>> answer, CancellationToken cancel = default)
     {
         var ids = prompts.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
-        List<GeneratedText> outputs;
-        using (intervene())
-            outputs = lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = maxNewTokens }, batchSize, cancel);
+        var outputs = answer(ids);
         var answers = new List<SteeredAnswer>();
         for (int i = 0; i < prompts.Count; i++)
         {

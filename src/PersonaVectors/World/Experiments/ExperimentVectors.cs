@@ -11,7 +11,23 @@ public static class ExperimentVectors
     public static List<ExperimentVector> Load(LanguageModel lm, IReadOnlyList<string>? runs, string extractDir, ExtractionOptions extraction, Action<string>? log, CancellationToken cancel)
     {
         var found = new List<ExperimentVector>();
-        foreach (var trait in Traits.All)
+        foreach (var (trait, run) in Runs(lm, runs, extractDir, extraction, log, cancel))
+        {
+            var summary = ExtractionSummary.Load(run);
+            int layer = summary.Layer;
+            using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
+            vector.EnsureFits(lm.Config, run);
+            found.Add(new ExperimentVector(vector.AtLayer(layer) with { Trait = trait.Name }, summary.SteeredAlpha));
+        }
+        return found;
+    }
+
+    /// <summary>Each world trait's extraction run folder: the given one where there is one, else extracted into <paramref name="extractDir"/>.</summary>
+    public static List<(TraitSpec Trait, string Run)> Runs(LanguageModel lm, IReadOnlyList<string>? runs, string extractDir, ExtractionOptions extraction, Action<string>? log,
+        CancellationToken cancel, IReadOnlyList<string>? only = null)
+    {
+        var found = new List<(TraitSpec, string)>();
+        foreach (var trait in Traits.All.Where(t => only is null || only.Contains(t.Name)))
         {
             string run = runs?.Select(r => ExtractionRun.IsRun(r) && Path.GetFileName(Path.GetFullPath(r)) == trait.Name ? r : Path.Combine(r, trait.Name))
                 .FirstOrDefault(ExtractionRun.IsRun) ?? Path.Combine(extractDir, trait.Name);
@@ -20,11 +36,7 @@ public static class ExperimentVectors
                 log?.Invoke($"extracting the {trait.Name} vector into {run}");
                 new ExtractionPipeline(lm, WorldArtifacts.For(trait.Name), new WorldJudge(), extraction, run).RunAsync(cancel).GetAwaiter().GetResult();
             }
-            var summary = ExtractionSummary.Load(run);
-            int layer = summary.Layer;
-            using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
-            vector.EnsureFits(lm.Config, run);
-            found.Add(new ExperimentVector(vector.AtLayer(layer) with { Trait = trait.Name }, summary.SteeredAlpha));
+            found.Add((trait, run));
         }
         return found;
     }
