@@ -1,3 +1,4 @@
+using System.Globalization;
 using PersonaVectors.Engine;
 using PersonaVectors.Method.Extraction;
 using PersonaVectors.Method.Monitoring;
@@ -27,7 +28,10 @@ public static class GenerateCommand
         var topP = new Option<double>("--top-p") { DefaultValueFactory = _ => 1.0, Description = "Nucleus sampling threshold" };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 0, Description = "Sample among the K most likely tokens (0 = all)" };
         var seed = CommonOptions.SamplingSeed(0);
-        var steer = new Option<string?>("--steer") { Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf) to add during generation" };
+        var steer = new Option<string[]>("--steer")
+        {
+            Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf) to add during generation; repeat it to compose several, each as FILE:ALPHA (the vectors at one layer are summed into one addition)",
+        };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to steer at (0 = embeddings; default: the chosen layer in the run's summary.json next to the vector)" };
         var alpha = new Option<double?>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it" };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
@@ -74,14 +78,14 @@ public static class GenerateCommand
             GateOutcome? outcome = null;
             if (gate == SteeringGate.Always)
             {
-                using var steering = SteeringOption.Apply(lm, r.GetValue(steer), r.GetValue(layer), r.GetValue(alpha), r.GetValue(positions)!);
+                using var steering = SteeringOption.Apply(lm, r.GetValue(steer) ?? [], r.GetValue(layer), r.GetValue(alpha), r.GetValue(positions)!);
                 result = lm.Generate([ids], sampling, stream)[0];
                 description = steering.Description;
             }
             else
             {
                 // A gate reads the trait's monitor, so the vector comes with its extraction run's layer and thresholds.
-                string path = r.GetValue(steer) ?? throw new PersonaVectorsException("--when needs --steer VECTOR");
+                string path = r.GetValue(steer) is [var only] ? only : throw new PersonaVectorsException("--when gates one vector: give exactly one --steer VECTOR");
                 double a = r.GetValue(alpha) ?? throw new PersonaVectorsException("--steer needs --alpha A");
                 if (r.GetValue(positions) != "all") throw new PersonaVectorsException("--when chooses the positions itself; leave out --positions");
                 var watch = RunSummary.Monitor(lm, path, r.GetValue(when)!);
@@ -124,17 +128,32 @@ public sealed class SteeringOption : IDisposable
 
     SteeringOption(IDisposable? scope, string? description) => (_scope, Description) = (scope, description);
 
-    public static SteeringOption Apply(Engine.LanguageModel lm, string? path, int? layer, double? alpha, string positions)
+    /// <param name="specs">FILE (with --alpha) or FILE:ALPHA, one per vector; several are composed.</param>
+    public static SteeringOption Apply(Engine.LanguageModel lm, IReadOnlyList<string> specs, int? layer, double? alpha, string positions)
     {
-        if (path is null)
+        if (specs.Count == 0)
         {
             if (layer is not null || alpha is not null) throw new PersonaVectorsException("--layer and --alpha need --steer VECTOR");
             return new SteeringOption(null, null);
         }
-        if (alpha is null) throw new PersonaVectorsException("--steer needs --alpha A");
         var where = ParsePositions(positions);
-        var v = RunSummary.VectorAt(path, layer, lm.Config);
-        return new SteeringOption(lm.Steer(v, alpha.Value, where), $"{v.Trait} at layer {v.Layer} with alpha {alpha} on {positions} positions");
+        var terms = specs.Select(spec =>
+        {
+            var (path, own) = Split(spec);
+            double a = own ?? alpha ?? throw new PersonaVectorsException($"--steer needs --alpha A (or FILE:ALPHA): {spec}");
+            if (!double.IsFinite(a)) throw new PersonaVectorsException($"--steer {spec}: the steering coefficient must be finite");
+            return (Vector: RunSummary.VectorAt(path, layer, lm.Config), Alpha: a);
+        }).ToList();
+        string description = string.Join(" + ", terms.Select(t => $"{t.Vector.Trait} at layer {t.Vector.Layer} with alpha {t.Alpha.ToString(CultureInfo.InvariantCulture)}")) + $" on {positions} positions";
+        return new SteeringOption(Method.Steering.ComposedSteering.Steer(lm, terms, where), description);
+    }
+
+    /// <summary>"FILE:ALPHA" → (FILE, ALPHA); a suffix that is not a number is part of the file name.</summary>
+    static (string Path, double? Alpha) Split(string spec)
+    {
+        int colon = spec.LastIndexOf(':');
+        return colon > 0 && double.TryParse(spec[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double a)
+            ? (spec[..colon], a) : (spec, null);
     }
 
     public static TokenPositions ParsePositions(string s) => s switch

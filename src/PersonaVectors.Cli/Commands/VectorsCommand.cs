@@ -13,7 +13,50 @@ namespace PersonaVectors.Cli.Commands;
 /// </summary>
 public static class VectorsCommand
 {
-    public static Command Create() => new("vectors", "Inspect persona vector files and convert them to and from llama.cpp control vectors") { Cosine(), ExportGguf(), ImportGguf() };
+    public static Command Create() => new("vectors", "Inspect persona vector files and convert them to and from llama.cpp control vectors") { Cosine(), Combine(), ExportGguf(), ImportGguf() };
+
+    static Command Combine()
+    {
+        var expression = new Argument<string>("expression") { Description = "Linear combination, e.g. \"evil - 0.5*sycophantic\": names are runs in --runs or vector files" };
+        var runs = new Option<string?>("--runs") { Description = "Folder of extraction runs (e.g. persona-demo) where names are looked up" };
+        var projectOut = new Option<string?>("--project-out") { Description = "A name or file whose direction is removed from the result at every layer" };
+        var trait = new Option<string>("--trait") { Description = "Name of the result (what the chat and the server call it)", DefaultValueFactory = _ => "combined" };
+        var output = new Option<string>("--out") { Description = "Persona vector file to write (.safetensors)", Required = true };
+        var cmd = new Command("combine", "Linear arithmetic on persona vectors, layer by layer, with an optional direction projected out") { expression, runs, projectOut, trait, output };
+        cmd.SetAction(r =>
+        {
+            string expr = r.GetValue(expression)!;
+            var terms = VectorArithmetic.Parse(expr);
+            var loaded = new List<PersonaVector>();
+            try
+            {
+                PersonaVector Find(string name)
+                {
+                    string? dir = r.GetValue(runs);
+                    string path = File.Exists(name) ? name
+                        : dir is not null && ExtractionRun.IsRun(Path.Combine(dir, name)) ? ExtractionRun.VectorPath(Path.Combine(dir, name))
+                        : throw new PersonaVectorsException($"'{name}' is neither a vector file nor an extraction run in {dir ?? "(no --runs given)"}");
+                    var v = PersonaVector.Load(path);
+                    loaded.Add(v);
+                    return v;
+                }
+                var parts = terms.Select(t => (t.Coefficient, Find(t.Name).Vectors)).ToList();
+                using var combined = VectorArithmetic.Combine(parts);
+                using var result = r.GetValue(projectOut) is { } other ? VectorArithmetic.ProjectOut(combined, Find(other).Vectors) : combined.alias();
+                var first = loaded[0];
+                using var v = new PersonaVector(result, r.GetValue(trait)!, first.Model, "combined",
+                    new Dictionary<string, string> { ["expression"] = expr + (r.GetValue(projectOut) is { } p ? $", {p} projected out" : "") });
+                v.Save(r.GetValue(output)!);
+                Console.WriteLine($"wrote {r.GetValue(output)}: {r.GetValue(trait)} = {v.Metadata["expression"]}");
+            }
+            finally
+            {
+                foreach (var v in loaded) v.Dispose();
+            }
+            return 0;
+        });
+        return cmd;
+    }
 
     static Command ExportGguf()
     {

@@ -68,4 +68,23 @@ public class GenerateCommandTests
         using (var v = PersonaVector.Load(vector)) v.Save(m["loose.safetensors"]);
         PersonaCli.AssertUserError(PersonaCli.Run([.. ask, "--steer", m["loose.safetensors"], "--alpha", "-8", "--when", "above"]), "calibrated threshold");
     }
+
+    [Fact]
+    public void Composed_vectors_steer_as_their_combination_does()
+    {
+        using var m = new RandomModelFolder(seed: 8);
+        int rows = m.Config.NumHiddenLayers + 1, hidden = m.Config.HiddenSize;
+        using (var v = new PersonaVector(randn(rows, hidden, generator: new TorchSharp.torch.Generator(1)) * 3, "a", "tiny", "response_avg")) v.Save(m["a.safetensors"]);
+        using (var v = new PersonaVector(randn(rows, hidden, generator: new TorchSharp.torch.Generator(2)) * 3, "b", "tiny", "response_avg")) v.Save(m["b.safetensors"]);
+        var combine = PersonaCli.Run("vectors", "combine", $"2*'{m["a.safetensors"]}' - '{m["b.safetensors"]}'", "--out", m["c.safetensors"]);
+        Assert.True(combine.ExitCode == 0, combine.Stderr);
+
+        string[] ask = ["generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--layer", "1", "--json"];
+        var composed = PersonaCli.Json(PersonaCli.Run([.. ask, "--steer", m["a.safetensors"] + ":2", "--steer", m["b.safetensors"] + ":-1"]));
+        var combined = PersonaCli.Json(PersonaCli.Run([.. ask, "--steer", m["c.safetensors"], "--alpha", "1"]));
+        var plain = PersonaCli.Json(PersonaCli.Run(ask[..^3].Append("--json").ToArray()));
+        Assert.Equal(combined.GetProperty("tokens").ToString(), composed.GetProperty("tokens").ToString());
+        Assert.NotEqual(plain.GetProperty("tokens").ToString(), composed.GetProperty("tokens").ToString());
+        Assert.Contains("a at layer 1 with alpha 2 + b at layer 1 with alpha -1", composed.GetProperty("steering").GetString());
+    }
 }

@@ -150,23 +150,7 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
         return Projection.AtLayers(read, [.. traits.Select(t => (t.Layer, t.Vector.Values))]);
     }
 
-    Scopes Steer(IReadOnlyList<SteeringTerm> steering)
-    {
-        var scopes = new Scopes();
-        try
-        {
-            foreach (var s in steering)
-            {
-                var t = Find(s.Trait);
-                scopes.Add(lm.Steer(t.Vector with { Layer = s.Layer ?? t.Layer }, s.Alpha));
-            }
-            return scopes;
-        }
-        catch { scopes.Dispose(); throw; }
-    }
-
-    sealed class Scopes : List<IDisposable>, IDisposable
-    {
-        public void Dispose() { for (int i = Count - 1; i >= 0; i--) this[i].Dispose(); Clear(); }
-    }
+    /// <summary>The always-on terms, summed into one addition per layer.</summary>
+    IDisposable Steer(IReadOnlyList<SteeringTerm> steering) => ComposedSteering.Steer(lm,
+        [.. steering.Select(s => { var t = Find(s.Trait); return (t.Vector with { Layer = s.Layer ?? t.Layer }, s.Alpha); })]);
 }
