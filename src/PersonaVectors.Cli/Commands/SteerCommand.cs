@@ -27,11 +27,12 @@ public static class SteerCommand
         var maxTokens = CommonOptions.MaxTokens();
         var samples = new Option<int>("--samples") { Description = "Answers to show", DefaultValueFactory = _ => 3 };
         var when = CommonOptions.When();
+        var normPreserving = new Option<bool>("--norm-preserving") { Description = "Scale each steered position back to its original norm (one layer)" };
         var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("steer", "Answer questions with a persona vector added (greedy) and report the judged trait score and coherence")
         {
-            vectorPath, layer, layers, alpha, positions, questions, system, judge, model, adapter, maxTokens, samples, when, dtype, json,
+            vectorPath, layer, layers, alpha, positions, questions, system, judge, model, adapter, maxTokens, samples, when, normPreserving, dtype, json,
         };
         cmd.Subcommands.Add(SteerSweepCommand.Create());
         foreach (var o in artifacts.All) cmd.Options.Add(o);
@@ -53,13 +54,15 @@ public static class SteerCommand
             double alphaValue = r.GetValue(alpha);
             var prompts = qs.Select(q => new SteeringPrompt(q, sys)).ToList();
             var gate = CommonOptions.ParseWhen(r.GetValue(when));
+            if (r.GetValue(normPreserving) && (multi is not null || gate != SteeringGate.Always))
+                throw new PersonaVectorsException("--norm-preserving steers one layer, always: leave out --layers and --when");
             if (gate != SteeringGate.Always && (multi is not null || r.GetValue(positions) != "all"))
                 throw new PersonaVectorsException("--when steers one layer and chooses the positions itself; leave out --layers and --positions");
             var gates = new List<Method.Monitoring.GateOutcome>();
             var outcome = gate != SteeringGate.Always
                 ? await SteeringEvaluation.RunAsync(lm, a, j, prompts, ids => Gated(RunSummary.Monitor(lm, path, r.GetValue(when)!), ids, alphaValue, at, gate, r.GetValue(maxTokens), gates), cancel)
                 : multi is null
-                ? await SteeringEvaluation.RunAsync(lm, a, j, prompts, v, at, alphaValue, where, r.GetValue(maxTokens), cancel: cancel)
+                ? await SteeringEvaluation.RunAsync(lm, a, j, prompts, v, at, alphaValue, where, r.GetValue(maxTokens), cancel: cancel, preserveNorm: r.GetValue(normPreserving))
                 : await SteeringEvaluation.RunAsync(lm, a, j, prompts, () => alphaValue == 0 ? null : MultiLayerSteering.Steer(lm.Model, vector, multi, alphaValue, where),
                     r.GetValue(maxTokens), cancel: cancel);
             var shown = outcome.Answers.Take(Math.Max(0, r.GetValue(samples))).ToList();

@@ -20,6 +20,7 @@ public static class SteerSweepCommand
         var alphas = new Option<string>("--alphas") { Description = "Coefficients, e.g. -4,-2,0,2,4", Required = true };
         var outDir = new Option<string>("--out") { Description = "Folder for sweep.jsonl (resumable), sweep.csv and sweep.png", Required = true };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
+        var normPreserving = new Option<bool>("--norm-preserving") { Description = "Scale each steered position back to its original norm (the push turns the stream without growing it)" };
         var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
         var system = new Option<string?>("--system") { Description = "System prompt for every question" };
         var artifacts = new ArtifactsOptions();
@@ -30,7 +31,7 @@ public static class SteerSweepCommand
         var json = CommonOptions.Json();
         var cmd = new Command("sweep", "Steer over a grid of layers and coefficients; write a table (CSV) and a plot of trait and coherence against alpha")
         {
-            vectorPath, layers, alphas, outDir, positions, questions, system, judge, model, adapter, maxTokens, json,
+            vectorPath, layers, alphas, outDir, positions, normPreserving, questions, system, judge, model, adapter, maxTokens, json,
         };
         foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
@@ -48,7 +49,7 @@ public static class SteerSweepCommand
             using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
             vector.EnsureFits(lm.Config, path);
 
-            var points = await Sweep(lm, a, j, prompts, vector, layerList, alphaList, r.GetValue(positions)!, r.GetValue(maxTokens), dir, cancel);
+            var points = await Sweep(lm, a, j, prompts, vector, layerList, alphaList, r.GetValue(positions)!, r.GetValue(maxTokens), dir, cancel, r.GetValue(normPreserving));
             string plot = Path.Combine(dir, "sweep.png");
             if (r.GetValue(json))
                 Console.WriteLine(new JsonObject
@@ -74,11 +75,12 @@ public static class SteerSweepCommand
 
     /// <summary>The library's sweep with a progress line, then DIR/sweep.png.</summary>
     public static async Task<List<SweepPoint>> Sweep(Engine.LanguageModel lm, TraitArtifacts a, Method.Judging.IAnswerJudge j, IReadOnlyList<SteeringPrompt> prompts,
-        PersonaVector vector, IReadOnlyList<int> layers, IReadOnlyList<double> alphas, string positions, int maxTokens, string dir, CancellationToken cancel)
+        PersonaVector vector, IReadOnlyList<int> layers, IReadOnlyList<double> alphas, string positions, int maxTokens, string dir, CancellationToken cancel,
+        bool preserveNorm = false)
     {
         var bar = new ProgressLine("sweep".PadRight(11));
         var points = await SteeringSweep.RunAsync(lm, a, j, prompts, vector, layers, alphas, SteeringOption.ParsePositions(positions), maxTokens, dir,
-            p => bar.Report(p.Done, p.Total, p.Stage), cancel);
+            p => bar.Report(p.Done, p.Total, p.Stage), cancel, preserveNorm);
         bar.Done();
         SweepPlot.Save(points, vector.Trait, Path.Combine(dir, "sweep.png"));
         return points;

@@ -10,14 +10,14 @@ namespace PersonaVectors.Engine.Interventions;
 /// </summary>
 public static class InterventionScopes
 {
-    /// <summary>Adds α·v at <paramref name="layer"/>; <paramref name="vector"/> is [hidden].</summary>
-    public static IDisposable Steer(this CausalLM model, Tensor vector, int layer, double alpha, TokenPositions positions = TokenPositions.All)
+    /// <summary>Adds α·v at <paramref name="layer"/>; <paramref name="vector"/> is [hidden]. <paramref name="preserveNorm"/> scales each steered position back to its norm.</summary>
+    public static IDisposable Steer(this CausalLM model, Tensor vector, int layer, double alpha, TokenPositions positions = TokenPositions.All, bool preserveNorm = false)
     {
         InterventionGuard.Layer(model, layer);
         InterventionGuard.Direction(model, vector, "the steering vector");
         InterventionGuard.Finite(alpha);
         var v = vector.detach().to(ScalarType.Float32).clone().DetachFromDisposeScope();
-        return new Owned(model.AddResidualHook(Steering.Hook(v, layer, alpha, positions)), v);
+        return new Owned(model.AddResidualHook(Steering.Hook(v, layer, alpha, positions, preserveNorm)), v);
     }
 
     /// <summary>Projects <paramref name="direction"/> out of the residual stream at <paramref name="layer"/>.</summary>

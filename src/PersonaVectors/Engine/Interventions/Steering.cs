@@ -5,11 +5,12 @@ namespace PersonaVectors.Engine.Interventions;
 
 /// <summary>
 /// Adds α·v to the residual stream after one block, at the chosen positions. The vector is used as given
-/// (not normalised), so α is in the vector's own units, as in the paper.
+/// (not normalised), so α is in the vector's own units, as in the paper. With <c>preserveNorm</c> each steered
+/// position is scaled back to the norm it had: the push turns the stream's direction without growing it.
 /// </summary>
 public static class Steering
 {
-    public static ResidualHook Hook(Tensor vector, int layer, double alpha, TokenPositions positions)
+    public static ResidualHook Hook(Tensor vector, int layer, double alpha, TokenPositions positions, bool preserveNorm = false)
     {
         return (l, h, pass) =>
         {
@@ -17,9 +18,10 @@ public static class Steering
             using var scope = NewDisposeScope();
             var delta = (vector.to(h.dtype, h.device) * alpha).view(1, 1, -1);
             // Padding positions may be steered too: attention never reads them.
-            if (positions == TokenPositions.All) return (h + delta).MoveToOuterDisposeScope();
-            var mask = pass.Mask(positions, forIntervention: true).unsqueeze(-1).to(h.dtype);
-            return (h + mask * delta).MoveToOuterDisposeScope();
+            var pushed = positions == TokenPositions.All ? h + delta
+                : h + pass.Mask(positions, forIntervention: true).unsqueeze(-1).to(h.dtype) * delta;
+            if (preserveNorm) pushed = pushed * (h.norm(-1, keepdim: true) / pushed.norm(-1, keepdim: true).clamp_min(1e-12));
+            return pushed.MoveToOuterDisposeScope();
         };
     }
 }

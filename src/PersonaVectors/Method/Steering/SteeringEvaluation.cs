@@ -24,8 +24,8 @@ public static class SteeringEvaluation
 {
     public static Task<SteeringOutcome> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge,
         IReadOnlyList<SteeringPrompt> prompts, Tensor? vector, int layer, double alpha, TokenPositions positions,
-        int maxNewTokens = 64, int batchSize = 50, CancellationToken cancel = default) =>
-        RunAsync(lm, artifacts, judge, prompts, () => vector is null || alpha == 0 ? null : lm.Model.Steer(vector, layer, alpha, positions),
+        int maxNewTokens = 64, int batchSize = 50, CancellationToken cancel = default, bool preserveNorm = false) =>
+        RunAsync(lm, artifacts, judge, prompts, () => vector is null || alpha == 0 ? null : lm.Model.Steer(vector, layer, alpha, positions, preserveNorm),
             maxNewTokens, batchSize, cancel);
 
     /// <param name="intervene">Opens the intervention (e.g. multi-layer steering) for the generation; null for none.</param>

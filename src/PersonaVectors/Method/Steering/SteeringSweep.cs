@@ -28,7 +28,7 @@ public static class SteeringSweep
 
     public static async Task<List<SweepPoint>> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, IReadOnlyList<SteeringPrompt> prompts,
         PersonaVector vector, IReadOnlyList<int> layers, IReadOnlyList<double> alphas, TokenPositions positions, int maxTokens, string dir,
-        Action<StageProgress>? progress = null, CancellationToken cancel = default)
+        Action<StageProgress>? progress = null, CancellationToken cancel = default, bool preserveNorm = false)
     {
         Directory.CreateDirectory(dir);
         var file = new RunFile<SweepRecord>(Path.Combine(dir, RecordsFile), x => x.Key);
@@ -38,11 +38,11 @@ public static class SteeringSweep
             foreach (double alpha in alphas)
             {
                 progress?.Invoke(new StageProgress($"layer {layer} alpha {alpha.ToString(CultureInfo.InvariantCulture)}", done++, total));
-                string key = SweepRecord.KeyOf(layer, positions, alpha);
+                string key = SweepRecord.KeyOf(layer, positions, alpha) + (preserveNorm ? ":norm-preserving" : ""); // the two modes never share a record
                 if (!file.TryGet(key, out var rec) || rec is null)
                 {
                     using var v = vector.At(layer);
-                    var o = await SteeringEvaluation.RunAsync(lm, artifacts, judge, prompts, v, layer, alpha, positions, maxTokens, cancel: cancel);
+                    var o = await SteeringEvaluation.RunAsync(lm, artifacts, judge, prompts, v, layer, alpha, positions, maxTokens, cancel: cancel, preserveNorm: preserveNorm);
                     rec = new SweepRecord(key, layer, alpha, o.Trait, o.Coherence, prompts.Count);
                     file.Append([rec]);
                 }

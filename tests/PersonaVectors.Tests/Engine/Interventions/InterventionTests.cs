@@ -59,6 +59,28 @@ public class InterventionTests
     }
 
     [Fact]
+    public void Norm_preserving_steering_turns_the_stream_toward_v_and_keeps_each_positions_norm()
+    {
+        using var model = TinyModels.Qwen2();
+        using var _ = no_grad();
+        using var ids = TinyModels.Ids(Prompt);
+        using var v = Direction(64, 2);
+        var plain = TinyModels.RecordAll(model, () => model.Forward(ids));
+        Dictionary<int, Tensor> steered;
+        using (model.Steer(v, layer: 2, alpha: 3.5, preserveNorm: true))
+            steered = TinyModels.RecordAll(model, () => model.Forward(ids));
+
+        // By hand: (h + αv) · |h| / |h + αv| at every position.
+        using var pushed = plain[2] + 3.5 * v;
+        using var expected = pushed * (plain[2].norm(-1, keepdim: true) / pushed.norm(-1, keepdim: true));
+        Assert.True(steered[2].allclose(expected, rtol: 0, atol: 1e-5));
+        Assert.True(steered[2].norm(-1).allclose(plain[2].norm(-1), rtol: 1e-5, atol: 1e-5));
+        using var cosBefore = nn.functional.cosine_similarity(plain[2], v.view(1, 1, -1), -1);
+        using var cosAfter = nn.functional.cosine_similarity(steered[2], v.view(1, 1, -1), -1);
+        Assert.True((cosAfter > cosBefore).all().item<bool>());
+    }
+
+    [Fact]
     public void Steering_on_answer_positions_leaves_prompt_positions_alone()
     {
         using var model = TinyModels.Llama();
