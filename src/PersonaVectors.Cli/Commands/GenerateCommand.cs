@@ -36,11 +36,12 @@ public static class GenerateCommand
         var alpha = new Option<double?>("--alpha") { Description = "Steering coefficient: positive adds the trait, negative removes it" };
         var positions = new Option<string>("--positions") { Description = "all | prompt | answer", DefaultValueFactory = _ => "all" };
         var when = CommonOptions.When();
+        var readings = new Option<bool>("--readings") { Description = "Also report each answer token's projection on each --steer vector at its layer" };
         var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("generate", "Generate an answer, optionally steered by a persona vector")
         {
-            model, adapter, prompt, system, messages, maxTokens, temperature, topP, topK, seed, steer, layer, alpha, positions, when, dtype, json,
+            model, adapter, prompt, system, messages, maxTokens, temperature, topP, topK, seed, steer, layer, alpha, positions, when, readings, dtype, json,
         };
         cmd.SetAction(r =>
         {
@@ -76,11 +77,15 @@ public static class GenerateCommand
             GeneratedText result;
             string? description;
             GateOutcome? outcome = null;
+            IReadOnlyList<TokenReadings>? perToken = null;
+            if (r.GetValue(readings) && (r.GetValue(steer) ?? []).Length == 0) throw new PersonaVectorsException("--readings reads the --steer vectors: give at least one");
             if (gate == SteeringGate.Always)
             {
                 using var steering = SteeringOption.Apply(lm, r.GetValue(steer) ?? [], r.GetValue(layer), r.GetValue(alpha), r.GetValue(positions)!);
                 result = lm.Generate([ids], sampling, stream)[0];
                 description = steering.Description;
+                if (r.GetValue(readings))
+                    perToken = new MonitoredGeneration(lm, [.. steering.Vectors.Select(v => new MonitoredTrait(v, null, null, v.Trait))]).PerToken(ids, result.Tokens);
             }
             else
             {
@@ -93,6 +98,7 @@ public static class GenerateCommand
                 var answer = watch.Generate([ids], [new SteeringTerm(trait, a, r.GetValue(layer), gate)], sampling, stream)[0];
                 result = new GeneratedText(lm.Tokenizer.Decode(answer.Tokens, skipSpecialTokens: true), answer.Tokens, answer.FinishReason);
                 outcome = answer.Readings.Single(x => x.Trait == trait).Gate;
+                if (r.GetValue(readings)) perToken = watch.PerToken(ids, answer.Tokens);
                 description = $"{trait} at layer {r.GetValue(layer) ?? watch.Traits[0].Layer} with alpha {a}, {SteeringGates.Name(gate)}: " +
                     (gate == SteeringGate.Above ? (outcome!.FiredBeforeAnswer ? "the gate fired" : "the gate stayed closed") : $"{outcome!.SteeredTokens} positions steered");
             }
@@ -106,12 +112,19 @@ public static class GenerateCommand
                     finish_reason = result.FinishReason == FinishReason.Stop ? "stop" : "length",
                     steering = description,
                     gate = outcome is null ? null : new { when = SteeringGates.Name(outcome.When), fired = outcome.FiredBeforeAnswer, steered_tokens = outcome.SteeredTokens },
+                    readings = perToken?.Select(t => new
+                    {
+                        trait = t.Trait, layer = t.Layer,
+                        tokens = result.Tokens.Select((id, k) => new { token = lm.Tokenizer.Decode([id]), projection = Math.Round(t.Projections[k], 4) }),
+                    }),
                 }, Output.Json));
             }
             else
             {
                 Console.WriteLine(result.Text[shown.Length..]);
                 if (description is { } d) Console.Error.WriteLine($"(steered: {d})");
+                foreach (var t in perToken ?? [])
+                    Console.Error.WriteLine($"({t.Trait} at layer {t.Layer}, per token: {string.Join(" ", result.Tokens.Select((id, k) => $"{lm.Tokenizer.Decode([id])}={t.Projections[k].ToString("F1", CultureInfo.InvariantCulture)}"))})");
             }
             return 0;
         });
@@ -126,7 +139,10 @@ public sealed class SteeringOption : IDisposable
 
     public string? Description { get; }
 
-    SteeringOption(IDisposable? scope, string? description) => (_scope, Description) = (scope, description);
+    /// <summary>The vectors being added, each at its layer.</summary>
+    public IReadOnlyList<TraitVector> Vectors { get; }
+
+    SteeringOption(IDisposable? scope, string? description, IReadOnlyList<TraitVector> vectors) => (_scope, Description, Vectors) = (scope, description, vectors);
 
     /// <param name="specs">FILE (with --alpha) or FILE:ALPHA, one per vector; several are composed.</param>
     public static SteeringOption Apply(Engine.LanguageModel lm, IReadOnlyList<string> specs, int? layer, double? alpha, string positions)
@@ -134,7 +150,7 @@ public sealed class SteeringOption : IDisposable
         if (specs.Count == 0)
         {
             if (layer is not null || alpha is not null) throw new PersonaVectorsException("--layer and --alpha need --steer VECTOR");
-            return new SteeringOption(null, null);
+            return new SteeringOption(null, null, []);
         }
         var where = ParsePositions(positions);
         var terms = specs.Select(spec =>
@@ -145,7 +161,7 @@ public sealed class SteeringOption : IDisposable
             return (Vector: RunSummary.VectorAt(path, layer, lm.Config), Alpha: a);
         }).ToList();
         string description = string.Join(" + ", terms.Select(t => $"{t.Vector.Trait} at layer {t.Vector.Layer} with alpha {t.Alpha.ToString(CultureInfo.InvariantCulture)}")) + $" on {positions} positions";
-        return new SteeringOption(Method.Steering.ComposedSteering.Steer(lm, terms, where), description);
+        return new SteeringOption(Method.Steering.ComposedSteering.Steer(lm, terms, where), description, [.. terms.Select(t => t.Vector)]);
     }
 
     /// <summary>"FILE:ALPHA" → (FILE, ALPHA); a suffix that is not a number is part of the file name.</summary>

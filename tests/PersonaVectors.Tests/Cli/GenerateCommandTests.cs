@@ -87,4 +87,26 @@ public class GenerateCommandTests
         Assert.NotEqual(plain.GetProperty("tokens").ToString(), composed.GetProperty("tokens").ToString());
         Assert.Contains("a at layer 1 with alpha 2 + b at layer 1 with alpha -1", composed.GetProperty("steering").GetString());
     }
+
+    [Fact]
+    public void Readings_give_each_answer_tokens_projection_including_the_push()
+    {
+        using var m = new RandomModelFolder(seed: 8);
+        using (var v = new PersonaVector(randn(m.Config.NumHiddenLayers + 1, m.Config.HiddenSize, generator: new TorchSharp.torch.Generator(1)), "a", "tiny", "response_avg"))
+            v.Save(m["a.safetensors"]);
+        string[] ask = ["generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "6", "--layer", "1", "--readings", "--json", "--steer", m["a.safetensors"]];
+        var zero = PersonaCli.Json(PersonaCli.Run([.. ask, "--alpha", "0"]));
+        var pushed = PersonaCli.Json(PersonaCli.Run([.. ask, "--alpha", "0.01"]));
+        var r0 = zero.GetProperty("readings")[0];
+        Assert.Equal(("a", 1), (r0.GetProperty("trait").GetString(), r0.GetProperty("layer").GetInt32()));
+        Assert.Equal(zero.GetProperty("tokens").GetArrayLength(), r0.GetProperty("tokens").GetArrayLength());
+        // A push this small leaves the first token as it was; at the steered layer its reading rises by exactly α·|v|.
+        using var vector = PersonaVector.Load(m["a.safetensors"]);
+        using var v1 = vector.At(1);
+        double norm = v1.norm().item<float>();
+        Assert.Equal(zero.GetProperty("tokens")[0].GetInt32(), pushed.GetProperty("tokens")[0].GetInt32());
+        double First(JsonElement j) => j.GetProperty("readings")[0].GetProperty("tokens")[0].GetProperty("projection").GetDouble();
+        Assert.Equal(First(zero) + 0.01 * norm, First(pushed), 3);
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--model", m.Path, "--prompt", "Hello", "--readings"), "--readings reads the --steer vectors");
+    }
 }

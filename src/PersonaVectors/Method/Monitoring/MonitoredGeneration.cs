@@ -24,6 +24,9 @@ public sealed record GateOutcome(SteeringGate When, bool FiredBeforeAnswer, int 
 public sealed record TraitReading(string Trait, int Layer, double Alpha, double BeforeAnswer, double? AnswerAverage,
     double? Threshold, double? AnswerThreshold, bool Alert, GateOutcome? Gate = null);
 
+/// <summary>One trait's projection at each answer token (the stream after reading that token), on the unit vector at its layer.</summary>
+public sealed record TokenReadings(string Trait, int Layer, double[] Projections);
+
 /// <summary>What one prompt got: its answer's tokens (cut where the caller's stop rule cut them) and every trait's readings.</summary>
 public sealed record MonitoredAnswer(int[] Tokens, FinishReason FinishReason, IReadOnlyList<TraitReading> Readings);
 
@@ -117,6 +120,32 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
         for (int k = 0; k < traits.Count; k++) if (traits[k].Trait == trait) return k;
         Find(trait);
         return -1;
+    }
+
+    /// <summary>
+    /// Each trait's projection at every token of <paramref name="answer"/>, from one teacher-forced pass over the
+    /// prompt and the answer under whatever steering scopes are active (so, as the answer was written).
+    /// </summary>
+    public IReadOnlyList<TokenReadings> PerToken(int[] prompt, int[] answer)
+    {
+        if (answer.Length == 0 || traits.Count == 0) return [.. traits.Select(t => new TokenReadings(t.Trait, t.Layer, []))];
+        var layers = traits.Select(t => t.Layer).ToHashSet();
+        var states = new Dictionary<int, float[]>();
+        int hidden = lm.Config.HiddenSize, at = prompt.Length;
+        using (lm.Model.AddResidualHook((l, h, _) =>
+        {
+            if (layers.Contains(l))
+            {
+                using var rows = h[0].narrow(0, at, answer.Length).to(ScalarType.Float32).contiguous();
+                states[l] = rows.data<float>().ToArray();
+            }
+            return h;
+        }, observer: true))
+        using (no_grad())
+        using (var ids = tensor([.. prompt.Concat(answer).Select(i => (long)i)], new long[] { 1, prompt.Length + answer.Length }))
+            lm.Model.Forward(ids).Dispose();
+        return [.. traits.Select(t => new TokenReadings(t.Trait, t.Layer,
+            [.. Enumerable.Range(0, answer.Length).Select(k => Projection.OnUnit(states[t.Layer].AsSpan(k * hidden, hidden).ToArray(), t.Vector.Values))]))];
     }
 
     /// <summary><see cref="Generate"/> over many prompts, <paramref name="batchSize"/> at a time.</summary>

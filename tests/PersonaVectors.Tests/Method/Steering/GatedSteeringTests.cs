@@ -93,6 +93,18 @@ public class GatedSteeringTests
     }
 
     [Fact]
+    public void Per_token_readings_average_to_the_answer_reading()
+    {
+        using var m = new RandomModelFolder(seed: 11);
+        using var s = Make(m);
+        var g = Watch(s, double.PositiveInfinity, double.PositiveInfinity);
+        var answer = g.Generate([s.High], [], Greedy)[0];
+        var perToken = g.PerToken(s.High, answer.Tokens).Single();
+        Assert.Equal(answer.Tokens.Length, perToken.Projections.Length);
+        Assert.Equal(answer.Readings.Single().AnswerAverage!.Value, perToken.Projections.Average(), 4);
+    }
+
+    [Fact]
     public void A_gate_needs_a_calibrated_threshold()
     {
         using var m = new RandomModelFolder(seed: 11);
