@@ -34,6 +34,27 @@ public static class ChatScreen
         ? (g.FiredBeforeAnswer ? " [yellow](gate fired)[/]" : " [grey](gate closed)[/]")
         : $" [grey]({g.SteeredTokens.ToString(CultureInfo.InvariantCulture)} tokens steered)[/]";
 
+    /// <summary>
+    /// The last answer's tokens, one line per trait, each coloured by its projection against the trait's answer
+    /// calibration: green at or below the reference mean, red at or above the threshold, yellow between.
+    /// </summary>
+    public static void Tokens(IAnsiConsole console, MonitoredChat chat)
+    {
+        if (chat.Turns.Count == 0 || chat.Turns[^1].PerToken is not { } perToken || chat.Turns[^1].Tokens is not { } tokens)
+        {
+            console.MarkupLine("[grey]no answer yet[/]");
+            return;
+        }
+        foreach (var t in perToken)
+        {
+            var calibration = chat.Find(t.Trait).AnswerAverage;
+            string Colour(double p) => calibration is null ? "white"
+                : p >= calibration.Threshold ? "red" : p <= calibration.ReferenceMean ? "green" : "yellow";
+            console.MarkupLine($"[bold]{Markup.Escape(t.Trait)}[/] [grey](layer {t.Layer}; green ≤ reference mean, red ≥ threshold)[/]");
+            console.MarkupLine(string.Concat(tokens.Select((tok, k) => $"[{Colour(t.Projections[k])}]{Markup.Escape(tok)}[/]")));
+        }
+    }
+
     public static void Vectors(IAnsiConsole console, MonitoredChat chat)
     {
         if (chat.Traits.Count == 0) { console.MarkupLine("[grey]no vectors loaded (start with --vectors RUN_OR_FOLDER)[/]"); return; }

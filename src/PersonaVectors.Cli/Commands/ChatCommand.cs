@@ -99,6 +99,9 @@ public static class ChatCommand
                     case ChatInput.ListVectors:
                         ChatScreen.Vectors(console, chat);
                         break;
+                    case ChatInput.Tokens:
+                        ChatScreen.Tokens(console, chat);
+                        break;
                     case ChatInput.SetSystem s:
                         chat.SystemPrompt = s.Text;
                         console.MarkupLine(s.Text is null ? "[grey]system prompt cleared[/]" : $"[grey]system prompt: {Markup.Escape(s.Text)}[/]");

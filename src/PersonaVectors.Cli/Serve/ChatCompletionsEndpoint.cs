@@ -135,11 +135,22 @@ public sealed class ChatCompletionsEndpoint(LanguageModel lm, string modelName, 
         return persona;
     }
 
-    static JsonObject ChoicePersona(ChoiceResult c) => new()
+    static JsonObject ChoicePersona(ChoiceResult c)
     {
-        ["readings"] = ConversationLog.Readings(c.Readings),
-        ["alerts"] = new JsonArray([.. c.Readings.Where(r => r.Alert).Select(r => (JsonNode)r.Trait)]),
-    };
+        var o = new JsonObject
+        {
+            ["readings"] = ConversationLog.Readings(c.Readings),
+            ["alerts"] = new JsonArray([.. c.Readings.Where(r => r.Alert).Select(r => (JsonNode)r.Trait)]),
+        };
+        // One projection per answer token, in the order of the choice's tokens.
+        if (c.PerToken is { } perToken)
+            o["per_token"] = new JsonArray([.. perToken.Select(t => (JsonNode)new JsonObject
+            {
+                ["trait"] = t.Trait, ["layer"] = t.Layer,
+                ["projections"] = new JsonArray([.. t.Projections.Select(x => (JsonNode)Math.Round(x, 4))]),
+            })]);
+        return o;
+    }
 
     static JsonNode LogProb(TokenOut t) => new JsonObject
     {

@@ -11,7 +11,7 @@ namespace PersonaVectors.Cli.Serve;
 /// not know are ignored, as OpenAI's API does; "steering" is this server's extension (α·v of a loaded vector).
 /// </summary>
 public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTokens, double Temperature, double TopP, long? Seed,
-    IReadOnlyList<string> Stop, bool LogProbs, int TopLogProbs, bool Stream, IReadOnlyList<SteeringTerm> Steering, string? User, int N = 1)
+    IReadOnlyList<string> Stop, bool LogProbs, int TopLogProbs, bool Stream, IReadOnlyList<SteeringTerm> Steering, string? User, int N = 1, bool PerToken = false)
 {
     public static ChatRequest Parse(JsonElement root, ServeLimits limits)
     {
@@ -65,7 +65,13 @@ public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, int MaxTok
             }
         }
         string? user = root.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
-        return new ChatRequest(messages, maxTokens, temperature, topP, seed, stop, logprobs, top, Bool(root, "stream") ?? false, steering, user, n);
+        bool perToken = false;
+        if (root.TryGetProperty("persona", out var pe) && pe.ValueKind != JsonValueKind.Null)
+        {
+            if (pe.ValueKind != JsonValueKind.Object) throw Bad("persona must be an object, e.g. {\"per_token\": true}");
+            perToken = Bool(pe, "per_token") ?? false;
+        }
+        return new ChatRequest(messages, maxTokens, temperature, topP, seed, stop, logprobs, top, Bool(root, "stream") ?? false, steering, user, n, perToken);
     }
 
     static BadRequestException Bad(string message) => new(message);

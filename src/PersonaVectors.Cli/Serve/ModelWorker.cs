@@ -9,7 +9,8 @@ namespace PersonaVectors.Cli.Serve;
 public sealed record TokenOut(int Token, string Text, float LogProb, IReadOnlyList<(string Text, float LogProb)> Top);
 
 /// <summary>One of a request's n answers.</summary>
-public sealed record ChoiceResult(string Text, string FinishReason, IReadOnlyList<TokenOut> Tokens, IReadOnlyList<TraitReading> Readings);
+public sealed record ChoiceResult(string Text, string FinishReason, IReadOnlyList<TokenOut> Tokens, IReadOnlyList<TraitReading> Readings,
+    IReadOnlyList<TokenReadings>? PerToken = null);
 
 /// <summary>What a finished request gets back: its n choices, generated in one batch.</summary>
 public sealed record WorkResult(int PromptTokens, IReadOnlyList<ChoiceResult> Choices)
@@ -27,7 +28,7 @@ public sealed class WorkItem(ChatRequest request, int[] promptIds, bool stream, 
     public TaskCompletionSource<WorkResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Requests with the same key can share a batch: one steering setup and one set of sampling options.</summary>
-    public string GroupKey => string.Join("|", Request.Steering.Select(s => $"{s.Trait}@{s.Layer}:{s.Alpha}:{s.When}")) +
+    public string GroupKey => string.Join("|", Request.Steering.Select(s => $"{s.Trait}@{s.Layer}:{s.Alpha}:{s.When}").Append($"per-token:{Request.PerToken}")) +
         $"#{Request.Temperature}/{Request.TopP}/{Request.MaxTokens}/{Request.Seed}/{Request.TopLogProbs}/{Request.LogProbs}";
 }
 
@@ -147,14 +148,14 @@ public sealed class ModelWorker : IDisposable
             tokens[e.Row].Add(token);
             string delta = stream.Add(e.Token);
             batch[rows[e.Row].Item].Deltas?.Writer.TryWrite((rows[e.Row].Choice, delta, r.LogProbs ? token : null));
-        }, (row, generated) => streams[row].Stopped ? [.. tokens[row].Select(t => t.Token)] : generated, _stop.Token);
+        }, (row, generated) => streams[row].Stopped ? [.. tokens[row].Select(t => t.Token)] : generated, _stop.Token, perToken: r.PerToken);
 
         var choices = rows.Select((x, k) =>
         {
             string tail = streams[k].Finish();
             if (tail.Length > 0) batch[x.Item].Deltas?.Writer.TryWrite((x.Choice, tail, null));
             string finish = streams[k].Stopped || answers[k].FinishReason == FinishReason.Stop ? "stop" : "length";
-            return new ChoiceResult(streams[k].Text, finish, tokens[k], answers[k].Readings);
+            return new ChoiceResult(streams[k].Text, finish, tokens[k], answers[k].Readings, answers[k].PerToken);
         }).ToList();
         for (int i = 0; i < batch.Count; i++)
         {

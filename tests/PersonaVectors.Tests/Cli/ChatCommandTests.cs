@@ -64,6 +64,7 @@ public class ChatCommandTests
         screen = Do(Question);
         string gated = screen[screen.LastIndexOf("turn 1: persona meters", StringComparison.Ordinal)..];
         Assert.Contains(gated.Contains("ALERT") ? "gate fired" : "gate closed", gated);
+        Assert.Contains("layer 3; green ≤ reference mean", Do("/tokens"));
         tmux.Type("/quit");
         tmux.WaitFor(_ => true, TimeSpan.FromSeconds(1), "nothing");
         SpinWait.SpinUntil(() => !tmux.IsRunning, TimeSpan.FromSeconds(20));
@@ -105,6 +106,7 @@ public class ChatInputTests
         Assert.Equal(new ChatInput.SetSystem(null), ChatInput.Parse("/system"));
         Assert.Equal(new ChatInput.Save("a b.jsonl"), ChatInput.Parse("/save a b.jsonl"));
         Assert.IsType<ChatInput.Quit>(ChatInput.Parse("/exit"));
+        Assert.IsType<ChatInput.Tokens>(ChatInput.Parse("/tokens"));
         string Error(string line) => Assert.IsType<ChatInput.Invalid>(ChatInput.Parse(line)).Error;
         Assert.Contains("'lots' is not a number", Error("/steer evil lots"));
         Assert.Contains("not a number", Error("/steer evil NaN"));

@@ -7,7 +7,8 @@ using PersonaVectors.Method.Steering;
 namespace PersonaVectors.Method.Monitoring;
 
 /// <summary>One exchange and what the monitor read during it.</summary>
-public sealed record ChatTurn(int Turn, string? System, string User, string Answer, IReadOnlyList<TraitReading> Readings);
+public sealed record ChatTurn(int Turn, string? System, string User, string Answer, IReadOnlyList<TraitReading> Readings,
+    IReadOnlyList<string>? Tokens = null, IReadOnlyList<TokenReadings>? PerToken = null);
 
 /// <summary>
 /// A conversation with a model under watch and, optionally, under steering: the conversation's state (history,
@@ -74,11 +75,12 @@ public sealed class MonitoredChat
 
         int[] prompt = _lm.EncodeChat(conversation, addGenerationPrompt: true);
         var steering = _alphas.Select(kv => new SteeringTerm(kv.Key, kv.Value, When: _gates.GetValueOrDefault(kv.Key))).ToList();
-        var answer = _generation.Generate([prompt], steering, _sampling with { Seed = _sampling.Seed + _turns.Count }, cancel: cancel)[0];
+        var answer = _generation.Generate([prompt], steering, _sampling with { Seed = _sampling.Seed + _turns.Count }, cancel: cancel, perToken: true)[0];
         string text = _lm.Tokenizer.Decode(answer.Tokens, skipSpecialTokens: true);
         _messages.Add(new ChatMessage("user", user));
         _messages.Add(new ChatMessage("assistant", text));
-        var turn = new ChatTurn(_turns.Count + 1, SystemPrompt, user, text, answer.Readings);
+        var turn = new ChatTurn(_turns.Count + 1, SystemPrompt, user, text, answer.Readings,
+            [.. answer.Tokens.Select(t => _lm.Tokenizer.Decode([t], skipSpecialTokens: true))], answer.PerToken);
         _turns.Add(turn);
         foreach (var r in turn.Readings.Where(r => r.Alert)) Alert?.Invoke(turn.Turn, r);
         return turn;

@@ -28,7 +28,7 @@ public sealed record TraitReading(string Trait, int Layer, double Alpha, double 
 public sealed record TokenReadings(string Trait, int Layer, double[] Projections);
 
 /// <summary>What one prompt got: its answer's tokens (cut where the caller's stop rule cut them) and every trait's readings.</summary>
-public sealed record MonitoredAnswer(int[] Tokens, FinishReason FinishReason, IReadOnlyList<TraitReading> Readings);
+public sealed record MonitoredAnswer(int[] Tokens, FinishReason FinishReason, IReadOnlyList<TraitReading> Readings, IReadOnlyList<TokenReadings>? PerToken = null);
 
 /// <summary>
 /// Steer, read the prompt, generate, read the answer: the one implementation that the chat, the server and the
@@ -77,8 +77,9 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
     /// each. <paramref name="keptAnswer"/> lets a caller with its own stop rule (the server's stop strings) say
     /// which tokens of row i's answer were kept; the answer reading covers those.
     /// </summary>
+    /// <param name="perToken">Also read every answer token (one more pass per answer, under the always-on steering).</param>
     public IReadOnlyList<MonitoredAnswer> Generate(IReadOnlyList<int[]> prompts, IReadOnlyList<SteeringTerm> steering, SamplingOptions sampling,
-        Action<TokenEvent>? onToken = null, Func<int, int[], int[]>? keptAnswer = null, CancellationToken cancel = default)
+        Action<TokenEvent>? onToken = null, Func<int, int[], int[]>? keptAnswer = null, CancellationToken cancel = default, bool perToken = false)
     {
         sampling.Validate();
         Validate(steering);
@@ -111,7 +112,8 @@ public sealed class MonitoredGeneration(LanguageModel lm, IReadOnlyList<Monitore
             int a = answered.IndexOf(i);
             var readings = Readings(before[i], a >= 0 ? over[a] : null, steering);
             return new MonitoredAnswer(answers[i], generated[i].FinishReason, [.. readings.Select(r =>
-                gates.FirstOrDefault(g => g.Term.Trait == r.Trait) is { Term: not null } g ? r with { Gate = g.Outcomes[i] } : r)]);
+                gates.FirstOrDefault(g => g.Term.Trait == r.Trait) is { Term: not null } g ? r with { Gate = g.Outcomes[i] } : r)],
+                perToken ? PerToken(prompts[i], answers[i]) : null);
         })];
     }
 

@@ -30,4 +30,13 @@ public class ChatRequestTests
         var e = Assert.Throws<BadRequestException>(() => Parse($"{{{Messages}, \"steering\": [{{\"vector\": \"evil\", \"alpha\": -4, \"when\": {when}}}]}}"));
         Assert.Contains("steering[0].when must be one of always, above, per-token", e.Message);
     }
+
+    [Fact]
+    public void Per_token_readings_are_asked_for_in_the_persona_object()
+    {
+        Assert.False(Parse($"{{{Messages}}}").PerToken);
+        Assert.True(Parse($"{{{Messages}, \"persona\": {{\"per_token\": true}}}}").PerToken);
+        Assert.Contains("per_token must be true or false", Assert.Throws<BadRequestException>(() => Parse($"{{{Messages}, \"persona\": {{\"per_token\": 1}}}}")).Message);
+        Assert.Contains("persona must be an object", Assert.Throws<BadRequestException>(() => Parse($"{{{Messages}, \"persona\": true}}")).Message);
+    }
 }
