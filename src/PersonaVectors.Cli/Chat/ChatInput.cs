@@ -11,6 +11,7 @@ public abstract record ChatInput
     public sealed record SteerOff : ChatInput;
     public sealed record ListVectors : ChatInput;
     public sealed record Tokens : ChatInput;
+    public sealed record AB : ChatInput;
     public sealed record SetSystem(string? Text) : ChatInput;
     public sealed record Reset : ChatInput;
     public sealed record Save(string Path) : ChatInput;
@@ -25,6 +26,7 @@ public abstract record ChatInput
         /steer off           stop all steering
         /vectors             list the loaded vectors, their layers, thresholds and steering
         /tokens              the last answer's tokens, coloured by each trait's projection
+        /ab                  the last message answered again with and without the current steering, same seed
         /system TEXT         set the system prompt (/system alone clears it)
         /reset               start a new conversation (steering and system prompt stay)
         /save FILE           write the transcript with every turn's readings as JSONL
@@ -51,6 +53,7 @@ public abstract record ChatInput
                     : new Invalid($"/steer {args[0]} {args[1]} {args[2]}: '{args[2]}' is not a gate (expected when-above or per-token)");
             case "/vectors": return new ListVectors();
             case "/tokens": return new Tokens();
+            case "/ab": return new AB();
             case "/system": return new SetSystem(rest.Length == 0 ? null : rest);
             case "/reset": return new Reset();
             case "/save": return rest.Length == 0 ? new Invalid("usage: /save FILE (e.g. /save chat.jsonl)") : new Save(rest);

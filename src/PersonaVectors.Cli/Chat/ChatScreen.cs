@@ -55,6 +55,17 @@ public static class ChatScreen
         }
     }
 
+    /// <summary>The two answers of <see cref="MonitoredChat.AB"/> side by side.</summary>
+    public static void AB(IAnsiConsole console, MonitoredChat chat, (string Steered, string Unsteered) ab)
+    {
+        string steering = chat.Steering.Count == 0 ? "no steering set"
+            : string.Join(", ", chat.Steering.Select(kv => $"{kv.Key} {kv.Value.ToString("+0.##;-0.##", CultureInfo.InvariantCulture)}"));
+        var table = new Table().Border(TableBorder.Rounded).Title("[grey]the last message again, same seed[/]")
+            .AddColumn($"steered ({Markup.Escape(steering)})").AddColumn("unsteered");
+        table.AddRow(Markup.Escape(ab.Steered), Markup.Escape(ab.Unsteered));
+        console.Write(table);
+    }
+
     public static void Vectors(IAnsiConsole console, MonitoredChat chat)
     {
         if (chat.Traits.Count == 0) { console.MarkupLine("[grey]no vectors loaded (start with --vectors RUN_OR_FOLDER)[/]"); return; }

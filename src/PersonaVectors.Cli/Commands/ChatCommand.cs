@@ -102,6 +102,9 @@ public static class ChatCommand
                     case ChatInput.Tokens:
                         ChatScreen.Tokens(console, chat);
                         break;
+                    case ChatInput.AB:
+                        ChatScreen.AB(console, chat, chat.AB(cancel));
+                        break;
                     case ChatInput.SetSystem s:
                         chat.SystemPrompt = s.Text;
                         console.MarkupLine(s.Text is null ? "[grey]system prompt cleared[/]" : $"[grey]system prompt: {Markup.Escape(s.Text)}[/]");

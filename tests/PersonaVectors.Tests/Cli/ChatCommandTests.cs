@@ -107,6 +107,7 @@ public class ChatInputTests
         Assert.Equal(new ChatInput.Save("a b.jsonl"), ChatInput.Parse("/save a b.jsonl"));
         Assert.IsType<ChatInput.Quit>(ChatInput.Parse("/exit"));
         Assert.IsType<ChatInput.Tokens>(ChatInput.Parse("/tokens"));
+        Assert.IsType<ChatInput.AB>(ChatInput.Parse("/ab"));
         string Error(string line) => Assert.IsType<ChatInput.Invalid>(ChatInput.Parse(line)).Error;
         Assert.Contains("'lots' is not a number", Error("/steer evil lots"));
         Assert.Contains("not a number", Error("/steer evil NaN"));

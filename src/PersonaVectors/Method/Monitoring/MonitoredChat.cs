@@ -65,6 +65,26 @@ public sealed class MonitoredChat
         _turns.Clear();
     }
 
+    /// <summary>
+    /// The last turn answered again, with the same seed, once under the current steering and once without any, so the
+    /// two differ only by the steering. Neither answer enters the conversation.
+    /// </summary>
+    public (string Steered, string Unsteered) AB(CancellationToken cancel = default)
+    {
+        if (_turns.Count == 0) throw new InvalidRequestException("nothing to compare yet: send a message first");
+        var conversation = new List<ChatMessage>();
+        if (SystemPrompt is not null) conversation.Add(new ChatMessage("system", SystemPrompt));
+        conversation.AddRange(_messages.Take(_messages.Count - 2)); // the history before the last exchange
+        conversation.Add(new ChatMessage("user", _turns[^1].User));
+        int[] prompt = _lm.EncodeChat(conversation, addGenerationPrompt: true);
+        var sampling = _sampling with { Seed = _sampling.Seed + _turns.Count - 1 };
+        string Answer(IReadOnlyList<SteeringTerm> steering) =>
+            _lm.Tokenizer.Decode(_generation.Generate([prompt], steering, sampling, cancel: cancel)[0].Tokens, skipSpecialTokens: true);
+        return (Answer(Terms()), Answer([]));
+    }
+
+    List<SteeringTerm> Terms() => [.. _alphas.Select(kv => new SteeringTerm(kv.Key, kv.Value, When: _gates.GetValueOrDefault(kv.Key)))];
+
     public ChatTurn Send(string user, CancellationToken cancel = default)
     {
         if (string.IsNullOrWhiteSpace(user)) throw new InvalidRequestException("the message is empty");
@@ -74,8 +94,7 @@ public sealed class MonitoredChat
         conversation.Add(new ChatMessage("user", user));
 
         int[] prompt = _lm.EncodeChat(conversation, addGenerationPrompt: true);
-        var steering = _alphas.Select(kv => new SteeringTerm(kv.Key, kv.Value, When: _gates.GetValueOrDefault(kv.Key))).ToList();
-        var answer = _generation.Generate([prompt], steering, _sampling with { Seed = _sampling.Seed + _turns.Count }, cancel: cancel, perToken: true)[0];
+        var answer = _generation.Generate([prompt], Terms(), _sampling with { Seed = _sampling.Seed + _turns.Count }, cancel: cancel, perToken: true)[0];
         string text = _lm.Tokenizer.Decode(answer.Tokens, skipSpecialTokens: true);
         _messages.Add(new ChatMessage("user", user));
         _messages.Add(new ChatMessage("assistant", text));

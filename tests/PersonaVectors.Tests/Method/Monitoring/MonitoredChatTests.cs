@@ -18,6 +18,26 @@ public class MonitoredChatTests
         new(new PersonaVectors.Method.TraitVector("testy", Layer, Direction(lm)), new Calibration(threshold, threshold + 1, threshold - 1, 2, CalibrationBasis.NoSystemPrompt), null, "test");
 
     [Fact]
+    public void AB_answers_the_last_message_again_with_and_without_the_steering()
+    {
+        using var m = new RandomModelFolder(seed: 13);
+        using var lm = LanguageModel.Load(m.Path);
+        var chat = new MonitoredChat(lm, [Trait(lm, 0)], Greedy);
+        Assert.Throws<InvalidRequestException>(() => chat.AB());
+        var plain = chat.Send("Hello there");
+        chat.Steer("testy", 40);
+        var steered = chat.Send("Hello there");
+        var (withSteering, without) = chat.AB();
+        Assert.Equal(steered.Answer, withSteering); // the same prompt, seed and steering as the turn
+        // Unsteered, the second turn's prompt (with the first exchange as history) answers as a plain model would.
+        int[] prompt = lm.EncodeChat([new("user", "Hello there"), new("assistant", plain.Answer), new("user", "Hello there")], addGenerationPrompt: true);
+        Assert.Equal(lm.Generate([prompt], Greedy)[0].Text, without);
+        Assert.NotEqual(withSteering, without);
+        Assert.Equal(2, chat.Turns.Count); // neither answer joined the conversation
+        Assert.Equal(plain.Tokens!.Count, plain.PerToken!.Single().Projections.Length);
+    }
+
+    [Fact]
     public void Readings_are_the_projections_of_the_last_prompt_token_and_the_mean_over_the_answer_with_history()
     {
         using var m = new RandomModelFolder(seed: 13);
