@@ -9,11 +9,20 @@ using static TorchSharp.torch;
 // Speed of the engine against llama.cpp on the same weights and threads, beside the machine's own limits.
 // Usage: dotnet run -c Release --project bench/PersonaVectors.Bench -- [--model DIR] [--threads N]
 //        [--prompt-tokens 128] [--decode-tokens 32] [--batch 16] [--dtype f32|bf16] [--no-llamacpp] [--json]
+//        --steering-cost: batch-1 decode unsteered, one vector at one layer, three at every layer, gated per token
 //        --gguf-load-memory: the memory peak of loading Q8_0 and Q4_K_M files of the same weights, each in a fresh process
 var opts = Args.Parse(args);
 if (opts.Get("--measure-load", null) is { } measured)
 {
     Console.WriteLine(GgufLoadMemory.MeasureHere(measured).ToJsonString());
+    return 0;
+}
+if (opts.Has("--steering-cost"))
+{
+    set_num_threads(opts.Int("--threads", Environment.ProcessorCount));
+    var d = opts.Get("--dtype", "f32") == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+    using var model = LanguageModel.Load(opts.Get("--model", null) ?? DefaultModel(), d);
+    Console.WriteLine(SteeringCost.Run(model, opts.Int("--decode-tokens", 32), 5).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     return 0;
 }
 if (opts.Has("--gguf-load-memory"))
