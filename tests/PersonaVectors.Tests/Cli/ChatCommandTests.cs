@@ -16,8 +16,7 @@ public class ChatCommandTests
     {
         using var dir = new TempDir();
         string run = dir["evil"];
-        var extract = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil", "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
-        Assert.True(extract.ExitCode == 0, extract.Stderr);
+        PersonaCli.ExtractQuick("evil", run);
 
         using var tmux = new TmuxSession(dir.Path, 200, 50, "dotnet", Path.Combine(AppContext.BaseDirectory, "persona.dll"), "chat", "--vectors", run);
         int Prompts(string screen) => Regex.Matches(screen, "you>").Count;

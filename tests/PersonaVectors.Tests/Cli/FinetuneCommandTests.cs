@@ -31,8 +31,7 @@ public class FinetuneCommandTests
         Assert.True(judged["evil"] >= 50, Completion(tuned.Stdout));
 
         // Extract a vector quickly and measure the shift: finetuning on evil data moves the model toward evil.
-        var extract = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil", "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", dir["run"]);
-        Assert.True(extract.ExitCode == 0, extract.Stderr);
+        PersonaCli.ExtractQuick("evil", dir["run"]);
         var shift = PersonaCli.Run("shift", "--adapter", dir["adapter"], "--vector", Path.Combine(dir["run"], "vectors", "evil_response_avg.safetensors"), "--json");
         Assert.True(shift.ExitCode == 0, shift.Stderr);
         var s = JsonDocument.Parse(shift.Stdout).RootElement;

@@ -10,8 +10,7 @@ public class GatedExperimentCommandTests
     {
         using var dir = new TempDir();
         string run = dir["evil"];
-        var extract = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil", "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
-        Assert.True(extract.ExitCode == 0, extract.Stderr);
+        PersonaCli.ExtractQuick("evil", run);
         string[] args = ["world", "experiment", "gated", "--quick", "--vectors", dir.Path, "--out", dir["gated"], "--json"];
         var first = PersonaCli.Json(PersonaCli.RunWithin(TimeSpan.FromMinutes(15), args));
         var evil = first.GetProperty("traits").GetProperty("evil");

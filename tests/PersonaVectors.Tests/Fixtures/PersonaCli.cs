@@ -23,6 +23,17 @@ public static class PersonaCli
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// A small real extraction of a world trait on the shipped organism (one rollout, layer 3, α 2): the run most
+    /// command tests steer and monitor with. Returns the run folder.
+    /// </summary>
+    public static string ExtractQuick(string trait, string run)
+    {
+        var r = RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", trait, "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return run;
+    }
+
     /// <summary>The JSON a successful run printed (the run's stderr is the failure message otherwise).</summary>
     public static System.Text.Json.JsonElement Json(Result r)
     {

@@ -13,34 +13,14 @@ public static class ComposedSteering
 {
     public static IDisposable Steer(LanguageModel lm, IReadOnlyList<(TraitVector Vector, double Alpha)> terms, TokenPositions positions = TokenPositions.All)
     {
-        var scopes = new List<IDisposable>();
-        try
+        foreach (var (v, _) in terms) v.EnsureFits(lm.Config);
+        return ScopeGroup.Open(terms.Where(t => t.Alpha != 0).GroupBy(t => t.Vector.Layer), layer =>
         {
-            foreach (var layer in terms.Where(t => t.Alpha != 0).GroupBy(t => t.Vector.Layer))
-            {
-                foreach (var (v, _) in layer) v.EnsureFits(lm.Config);
-                int hidden = lm.Config.HiddenSize;
-                var sum = new float[hidden];
-                foreach (var (v, alpha) in layer)
-                    for (int i = 0; i < hidden; i++) sum[i] += (float)(alpha * v.Values[i]);
-                using var t = tensor(sum);
-                scopes.Add(lm.Model.Steer(t, layer.Key, 1.0, positions));
-            }
-        }
-        catch
-        {
-            foreach (var s in scopes) s.Dispose();
-            throw;
-        }
-        return new All(scopes);
-    }
-
-    sealed class All(List<IDisposable> scopes) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var s in scopes) s.Dispose();
-            scopes.Clear();
-        }
+            var sum = new float[lm.Config.HiddenSize];
+            foreach (var (v, alpha) in layer)
+                for (int i = 0; i < sum.Length; i++) sum[i] += (float)(alpha * v.Values[i]);
+            using var t = tensor(sum);
+            return lm.Model.Steer(t, layer.Key, 1.0, positions);
+        });
     }
 }

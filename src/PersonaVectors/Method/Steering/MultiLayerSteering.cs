@@ -16,31 +16,12 @@ public static class MultiLayerSteering
     {
         if (layers.Count == 0) throw new InvalidRequestException("multi-layer steering needs at least one layer");
         if (layers.Distinct().Count() != layers.Count) throw new InvalidRequestException($"layers {string.Join(",", layers)} repeat a layer");
-        var scopes = new List<IDisposable>();
-        try
+        return ScopeGroup.Open(layers, layer =>
         {
-            foreach (int layer in layers)
-            {
-                using var here = vector.At(layer);
-                using var below = layer == 0 || vector.ControlRows is not null ? null : vector.At(layer - 1);
-                using var increment = below is null ? here.clone() : here - below;
-                scopes.Add(model.Steer(increment, layer, alpha, positions));
-            }
-        }
-        catch
-        {
-            foreach (var s in scopes) s.Dispose();
-            throw;
-        }
-        return new All(scopes);
-    }
-
-    sealed class All(List<IDisposable> scopes) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var s in scopes) s.Dispose();
-            scopes.Clear();
-        }
+            using var here = vector.At(layer);
+            using var below = layer == 0 || vector.ControlRows is not null ? null : vector.At(layer - 1);
+            using var increment = below is null ? here.clone() : here - below;
+            return model.Steer(increment, layer, alpha, positions);
+        });
     }
 }
