@@ -15,6 +15,14 @@ public class InterventionTests
         return randn(new long[] { hidden }, generator: g);
     }
 
+    /// <summary>Every layer's stream without steering and with v at layer 2, α 3.5.</summary>
+    static (Dictionary<int, Tensor> Plain, Dictionary<int, Tensor> Steered) PlainAndSteered(PersonaVectors.Engine.Models.CausalLM model, Tensor ids, Tensor v, bool preserveNorm)
+    {
+        var plain = TinyModels.RecordAll(model, () => model.Forward(ids));
+        using (model.Steer(v, layer: 2, alpha: 3.5, preserveNorm: preserveNorm))
+            return (plain, TinyModels.RecordAll(model, () => model.Forward(ids)));
+    }
+
     [Fact]
     public void Steering_with_alpha_zero_changes_nothing()
     {
@@ -37,10 +45,7 @@ public class InterventionTests
         using var _ = no_grad();
         using var ids = TinyModels.Ids(Prompt);
         using var v = Direction(64, 2);
-        var plain = TinyModels.RecordAll(model, () => model.Forward(ids));
-        Dictionary<int, Tensor> steered;
-        using (model.Steer(v, layer: 2, alpha: 3.5))
-            steered = TinyModels.RecordAll(model, () => model.Forward(ids));
+        var (plain, steered) = PlainAndSteered(model, ids, v, preserveNorm: false);
 
         using var expected = plain[2] + 3.5 * v;
         Assert.True(steered[2].allclose(expected, rtol: 0, atol: 1e-5));
@@ -65,10 +70,7 @@ public class InterventionTests
         using var _ = no_grad();
         using var ids = TinyModels.Ids(Prompt);
         using var v = Direction(64, 2);
-        var plain = TinyModels.RecordAll(model, () => model.Forward(ids));
-        Dictionary<int, Tensor> steered;
-        using (model.Steer(v, layer: 2, alpha: 3.5, preserveNorm: true))
-            steered = TinyModels.RecordAll(model, () => model.Forward(ids));
+        var (plain, steered) = PlainAndSteered(model, ids, v, preserveNorm: true);
 
         // By hand: (h + αv) · |h| / |h + αv| at every position.
         using var pushed = plain[2] + 3.5 * v;
