@@ -96,7 +96,7 @@ public static class GenerateCommand
                 var watch = RunSummary.Monitor(lm, path, r.GetValue(when)!);
                 string trait = watch.Traits.Single().Trait;
                 var answer = watch.Generate([ids], [new SteeringTerm(trait, a, r.GetValue(layer), gate)], sampling, stream)[0];
-                result = new GeneratedText(lm.Tokenizer.Decode(answer.Tokens, skipSpecialTokens: true), answer.Tokens, answer.FinishReason);
+                result = new GeneratedText(watch.Decode(answer.Tokens), answer.Tokens, answer.FinishReason);
                 outcome = answer.Readings.Single(x => x.Trait == trait).Gate;
                 if (r.GetValue(readings)) perToken = watch.PerToken(ids, answer.Tokens);
                 description = $"{trait} at layer {r.GetValue(layer) ?? watch.Traits[0].Layer} with alpha {a}, {SteeringGates.Name(gate)}: " +
@@ -111,7 +111,7 @@ public static class GenerateCommand
                     tokens = result.Tokens,
                     finish_reason = result.FinishReason == FinishReason.Stop ? "stop" : "length",
                     steering = description,
-                    gate = outcome is null ? null : new { when = SteeringGates.Name(outcome.When), fired = outcome.FiredBeforeAnswer, steered_tokens = outcome.SteeredTokens },
+                    gate = outcome?.ToJson(),
                     readings = perToken?.Select(t => new
                     {
                         trait = t.Trait, layer = t.Layer,

@@ -1,4 +1,3 @@
-using PersonaVectors.Method.Steering;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -70,7 +69,7 @@ public sealed class ConversationLog(int conversations = 50)
     {
         ["trait"] = r.Trait, ["layer"] = r.Layer, ["before_answer"] = Math.Round(r.BeforeAnswer, 4),
         ["answer_average"] = r.AnswerAverage is { } a ? Math.Round(a, 4) : null, ["threshold"] = r.Threshold is { } t ? Math.Round(t, 4) : null, ["alert"] = r.Alert,
-        ["gate"] = r.Gate is { } g ? new JsonObject { ["when"] = SteeringGates.Name(g.When), ["fired"] = g.FiredBeforeAnswer, ["steered_tokens"] = g.SteeredTokens } : null,
+        ["gate"] = r.Gate?.ToJson(),
     })]);
 
     static string Shorten(string s) => s.Length <= 300 ? s : s[..297] + "...";

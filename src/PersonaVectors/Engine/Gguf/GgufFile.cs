@@ -118,16 +118,6 @@ public sealed unsafe class GgufFile : IDisposable
 
     public GgufTensorInfo? Tensor(string name) => Tensors.FirstOrDefault(t => t.Name == name);
 
-    /// <summary>A tensor's raw bytes, as stored.</summary>
-    public byte[] Bytes(GgufTensorInfo t)
-    {
-        if (!GgmlTypes.IsKnown(t.Type)) throw Bad($"tensor '{t.Name}' has GGML type {(uint)t.Type}, which this reader does not know");
-        long size = GgmlTypes.ByteSize(t.Type, t.Ne[0], t.Elements, t.Name, Path);
-        var bytes = new byte[size];
-        _view.ReadArray(DataStart + t.Offset, bytes, 0, bytes.Length);
-        return bytes;
-    }
-
     /// <summary>
     /// Rows [first, first + count) of a tensor's stored bytes, straight from the memory map (a row is ne[0]
     /// elements). Valid while the file is open.

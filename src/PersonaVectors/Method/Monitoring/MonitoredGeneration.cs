@@ -14,7 +14,11 @@ namespace PersonaVectors.Method.Monitoring;
 public sealed record SteeringTerm(string Trait, double Alpha, int? Layer = null, SteeringGate When = SteeringGate.Always);
 
 /// <summary>What a gated steering term did on one answer: whether its gate opened before the answer, and on how many positions it steered.</summary>
-public sealed record GateOutcome(SteeringGate When, bool FiredBeforeAnswer, int SteeredTokens);
+public sealed record GateOutcome(SteeringGate When, bool FiredBeforeAnswer, int SteeredTokens)
+{
+    /// <summary>The gate block of every response: <c>{"when", "fired", "steered_tokens"}</c>.</summary>
+    public System.Text.Json.Nodes.JsonObject ToJson() => new() { ["when"] = SteeringGates.Name(When), ["fired"] = FiredBeforeAnswer, ["steered_tokens"] = SteeredTokens };
+}
 
 /// <summary>
 /// One trait's readings for one answer: the projection at the last prompt token (before the model answers, the
