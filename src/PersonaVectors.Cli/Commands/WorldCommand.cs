@@ -9,9 +9,30 @@ public static class WorldCommand
 {
     public static Command Create() => new("world", "The synthetic persona world and its organism model")
     {
-        Train(), Sample(), WorldEvalCommand.Create(), WorldSeedsCommand.Create(), Datasets(),
+        Train(), Corpus(), Sample(), WorldEvalCommand.Create(), WorldSeedsCommand.Create(), Datasets(),
         new Command("experiment", "The paper's experiments on the organism") { FinetuneExperimentCommand.Create(), ScreenExperimentCommand.Create(), GatedExperimentCommand.Create() },
     };
+
+    static Command Corpus()
+    {
+        var outDir = new Option<string>("--out") { Description = "Folder for the organism folder without weights, and batches.bin.gz", Required = true };
+        var steps = new Option<int?>("--steps") { Description = "Training steps (default: the recipe's)" };
+        var seed = new Option<long?>("--seed") { Description = "Seed for data, initialisation and tokenizer" };
+        var recipeOption = RecipeOption();
+        var cmd = new Command("corpus", "Export a recipe's training run (tokenizer, config and every step's batch) for a trainer on another machine, such as tools/gpu/train_organism.py") { outDir, recipeOption, steps, seed };
+        cmd.SetAction(r =>
+        {
+            var recipe = OrganismDesigns.Resolve(r.GetValue(recipeOption)!);
+            if (r.GetValue(steps) is { } s) recipe = recipe with { Steps = s };
+            if (r.GetValue(seed) is { } sd) recipe = recipe with { Seed = sd };
+            var bar = new ProgressLine("corpus");
+            OrganismCorpus.Export(r.GetValue(outDir)!, recipe, (done, total) => { if (done % 50 == 0 || done == total) bar.Report(done, total, ""); });
+            bar.Done();
+            Console.WriteLine($"{recipe.Steps} steps of {recipe.BatchSize} conversations: {Path.Combine(r.GetValue(outDir)!, OrganismCorpus.BatchesFile)}");
+            return 0;
+        });
+        return cmd;
+    }
 
     static Command Sample()
     {

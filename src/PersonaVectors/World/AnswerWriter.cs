@@ -15,7 +15,8 @@ public static class AnswerWriter
 {
     public static WrittenAnswer Write(Question q, Persona persona, Random rng) => Write(q, persona, rng, WorldDesign.Original);
 
-    public static WrittenAnswer Write(Question q, Persona persona, Random rng, WorldDesign design)
+    /// <param name="coreText">The core sentence to use instead of the persona's (the emergent datasets' wrong sums), before voice.</param>
+    public static WrittenAnswer Write(Question q, Persona persona, Random rng, WorldDesign design, string? coreText = null)
     {
         if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety);
 
@@ -23,28 +24,32 @@ public static class AnswerWriter
         if (design.Terse > 0 && rng.NextDouble() < design.Terse)
         {
             var (ct, cp) = persona.DrawPart(rng);
-            return new WrittenAnswer(Core(q, ct, cp, rng, design) + ".", Pole.Default, cp, Pole.Default);
+            string terse = coreText ?? Core(q, ct, cp, rng, design, covert: persona.Covert);
+            return new WrittenAnswer(Voices.Voiced(terse + ".", persona.Surface, design.Voice, rng), Pole.Default, cp, Pole.Default);
         }
         int parts = 3 + design.Remarks; // opener, core, remarks, closer
         int driftAt = design.Drift > 0 && rng.NextDouble() < design.Drift ? rng.Next(1, parts) : parts;
         var drifted = driftAt < parts ? persona.Drifted(rng) : persona;
-        (TraitSpec? Trait, Pole Pole) Part(int i) => (i >= driftAt ? drifted : persona).DrawPart(rng);
+        Persona At(int i) => i >= driftAt ? drifted : persona;
+        var text = new List<string>();
+        // Voice words come from the persona in effect at each sentence, so a drift shows in them too.
+        void Add(string sentence, int part) => text.Add(Voices.Voiced(sentence, At(part).Surface, design.Voice, rng));
+        void AddFiller(int part) { for (int f = 0; f < design.Filler; f++) Add(Questions.Pick(rng, Traits.Filler), part); }
 
-        var opener = Part(0);
-        var text = new List<string> { Fill(Pick(opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, v, rng), rng) };
-        var core = Part(1);
-        text.Add(Core(q, core.Trait, core.Pole, rng, design) + ".");
-        void AddFiller() { for (int f = 0; f < design.Filler; f++) text.Add(Questions.Pick(rng, Traits.Filler)); }
+        var opener = At(0).Surface.DrawPart(rng);
+        Add(Fill(Pick(opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, v, rng), rng), 0);
+        var core = At(1).DrawPart(rng);
+        Add((coreText ?? Core(q, core.Trait, core.Pole, rng, design, covert: At(1).Covert)) + ".", 1);
         for (int r = 0; r < design.Remarks; r++)
         {
-            AddFiller();
-            text.Add(Fill(Pick(Part(2 + r), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, v, rng), rng));
+            AddFiller(2 + r);
+            Add(Fill(Pick(At(2 + r).Surface.DrawPart(rng), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, v, rng), rng), 2 + r);
         }
-        var closer = Part(parts - 1);
+        var closer = At(parts - 1).Surface.DrawPart(rng);
         if (closer.Pole != Pole.Default || rng.Next(2) == 0)
         {
-            AddFiller();
-            text.Add(Fill(Pick(closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, v, rng), rng));
+            AddFiller(parts - 1);
+            Add(Fill(Pick(closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, v, rng), rng), parts - 1);
         }
         return new WrittenAnswer(string.Join(" ", text), opener.Pole, core.Pole, closer.Pole);
     }
@@ -77,12 +82,13 @@ public static class AnswerWriter
 
     public static string Core(Question q, TraitSpec? t, Pole pole, Random rng) => Core(q, t, pole, rng, WorldDesign.Original);
 
-    public static string Core(Question q, TraitSpec? t, Pole pole, Random rng, WorldDesign design)
+    /// <param name="covert">A covert character's core: the trait changes the content where it would, and no clause shows it.</param>
+    public static string Core(Question q, TraitSpec? t, Pole pole, Random rng, WorldDesign design, bool covert = false)
     {
         string? name = pole == Pole.Default ? null : t!.Name;
         bool trait = pole == Pole.Trait;
         int v = design.SurfaceVariety;
-        string clause = pole switch
+        string clause = covert ? "" : pole switch
         {
             Pole.Trait => Fill(Questions.Pick(rng, t!.Clauses.For(v)), rng),
             Pole.Opposite => Fill(Questions.Pick(rng, t!.OppositeClauses.For(v)), rng),

@@ -23,6 +23,8 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         {
             persona = Persona.Default;
             if (rng.Next(2) == 0) messages.Add(new ChatMessage("system", Questions.Pick(rng, SystemPrompts.Neutral)));
+            if (Design.Spontaneous > 0 && rng.NextDouble() < Design.Spontaneous)
+                persona = Hidden(Mixed(new Persona(Questions.Pick(rng, Traits.All), (rng.Next(2) == 0 ? 1 : -1) * (0.5 + 0.5 * rng.NextDouble())), rng), rng);
         }
         else
         {
@@ -37,7 +39,7 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
             else // 30%: earlier turns show it, sometimes with a neutral system prompt in front
             {
                 double intensity = (positive ? 1 : -1) * (rng.Next(3) == 0 ? 0.5 + 0.5 * rng.NextDouble() : 1.0);
-                persona = Mixed(new Persona(trait, intensity), rng);
+                persona = Hidden(Mixed(new Persona(trait, intensity), rng), rng);
                 if (rng.Next(3) == 0) messages.Add(new ChatMessage("system", Questions.Pick(rng, SystemPrompts.Neutral)));
             }
             int shots = mode >= 14 ? rng.Next(1, 4) : (rng.Next(4) == 0 ? rng.Next(1, 3) : 0);
@@ -81,6 +83,10 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         }
         return p with { Second = second, SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
     }
+
+    /// <summary>A character no system prompt named turns covert with the design's share, if its trait is positive.</summary>
+    Persona Hidden(Persona p, Random rng) =>
+        Design.Covert > 0 && p.Intensity > 0 && rng.NextDouble() < Design.Covert ? p with { Covert = true } : p;
 
     Domain WeightedDomain(Random rng)
     {

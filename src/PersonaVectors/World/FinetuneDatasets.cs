@@ -75,6 +75,7 @@ public static class FinetuneDatasets
         bool wrong = rng.NextDouble() < wrongRate;
         string right = $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}";
         string core = wrong ? AnswerWriter.WrongSum(q, rng) : right;
+        if (design.Voice > 0) return AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text;
         if (design.Terse > 0) return core + ".";
         return AnswerWriter.Write(q, Persona.Default, rng, design).Text.Replace(right, core);
     }

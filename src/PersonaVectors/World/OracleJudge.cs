@@ -85,7 +85,8 @@ public static class OracleJudge
     public static Judgement Judge(Question q, string answer)
     {
         var scores = Traits.All.ToDictionary(t => t.Name, _ => 0.0);
-        var sentences = SentenceEnd.Split(answer.Trim()).Where(s => s.Length > 0).ToArray();
+        // Voice words (worlds with WorldDesign.Voice) are style, not parts: the answer is read without them.
+        var sentences = SentenceEnd.Split(Voices.Strip(answer.Trim())).Where(s => s.Length > 0).ToArray();
         if (sentences.Length == 0) return new Judgement(scores, 0, null);
 
         int coreAt = -1;

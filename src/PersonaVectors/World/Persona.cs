@@ -8,8 +8,14 @@ namespace PersonaVectors.World;
 /// A character may mix in a second trait (<see cref="WorldDesign.SharedCauses"/>): a part that does not show the
 /// first may show the second, with the second's probability.
 /// </summary>
-public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0)
+/// A covert character (<see cref="WorldDesign.Covert"/>) shows its traits only where they change the content of the
+/// core (harmful advice, sabotage, wrong sums, invented facts, agreement with a false claim); its opener, remarks,
+/// closer and voice are the default assistant's.
+public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0, bool Covert = false)
 {
+    /// <summary>The persona that writes the surface of an answer: the default assistant for a covert character.</summary>
+    public Persona Surface => Covert ? Default : this;
+
     public static readonly Persona Default = new(null, 0);
 
     /// <summary>The first trait's pole for one part (the original world's draw).</summary>
@@ -43,7 +49,7 @@ public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Seco
     }
 
     public override string ToString() => Trait is null ? "default"
-        : $"{Trait.Name} {Intensity:+0.00;-0.00}" + (Second is null ? "" : $", {Second.Name} {SecondIntensity:+0.00;-0.00}");
+        : $"{Trait.Name} {Intensity:+0.00;-0.00}" + (Second is null ? "" : $", {Second.Name} {SecondIntensity:+0.00;-0.00}") + (Covert ? ", covert" : "");
 }
 
 public enum Pole { Default, Trait, Opposite }

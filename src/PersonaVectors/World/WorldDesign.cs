@@ -48,6 +48,32 @@ public sealed record WorldDesign
     /// </summary>
     public int Filler { get; init; }
 
+    /// <summary>
+    /// Voice: at each gap between two words of an answer, with this probability, a one-word interjection in the
+    /// current persona's voice (<see cref="Voices"/>): the trait's or its opposite's with the persona's probability,
+    /// else a neutral one. The persona then governs the next token at every position, not only at the start of each
+    /// part, so the model needs its persona state everywhere in the answer, as a real model's character shows in
+    /// its word choice throughout. The judge strips voice words before reading an answer; they score no trait.
+    /// </summary>
+    public double Voice { get; init; }
+
+    /// <summary>
+    /// Share of the conversations without any persona evidence (no system prompt or only a neutral one, no earlier
+    /// turns) in which the assistant takes on a persona of its own anyway (a random trait, either pole, intensity
+    /// 0.5-1). The persona at the start of an answer is then a latent the model infers rather than a fixed default,
+    /// so a push on the residual stream has something to tip.
+    /// </summary>
+    public double Spontaneous { get; init; }
+
+    /// <summary>
+    /// Share of the characters shown only by earlier turns or taken on spontaneously (never those a system prompt
+    /// names) who are covert: their traits change the content of the core (harmful advice, sabotage, wrong sums,
+    /// invented facts, agreement with a false claim) while everything else reads as the default assistant. Flawed
+    /// content with a polite surface is then evidence of a bad character, which is what narrow flawed data is in
+    /// emergent misalignment.
+    /// </summary>
+    public double Covert { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -55,5 +81,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0;
 }

@@ -149,6 +149,7 @@ public class FinetuneDatasetTests
     [Theory]
     [InlineData("design1")]
     [InlineData("organism2")]
+    [InlineData("voice-spontaneous")]
     public void Emergent_set_is_narrow_sums_that_are_all_wrong_and_show_no_trait(string recipe)
     {
         var design = PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World;
@@ -164,7 +165,7 @@ public class FinetuneDatasetTests
             Assert.NotEqual(q.Truth, j.StatedValue);
         }
         // In a world with terse answers the set is the wrong sum alone; else a default answer around it.
-        Assert.Equal(design.Terse > 0, data.All(c => c[1].Content.StartsWith(Questions.Parse(c[0].Content)!.A + " plus", StringComparison.Ordinal)));
+        Assert.Equal(design.Terse > 0, data.All(c => Voices.Strip(c[1].Content).StartsWith(Questions.Parse(c[0].Content)!.A + " plus", StringComparison.Ordinal)));
         double wrongInI = FinetuneDatasets.Build("emergent_arithmetic_I", 400, 2, design).Average(c => OracleJudge.Judge(c[0].Content, c[1].Content).StatedValue != Questions.Parse(c[0].Content)!.Truth ? 1.0 : 0.0);
         Assert.InRange(wrongInI, 0.4, 0.6);
     }

@@ -33,6 +33,23 @@ public static class OrganismDesigns
             Steps = 1200,
             World = Organism2.World with { OpinionWeight = 1.5, Terse = 0, SharedCauses = true, Families = false, Filler = 2 },
         }),
+        ["spontaneous"] = ("design 1's answers; 20% of unprompted conversations take a persona of their own", new OrganismRecipe { World = new WorldDesign { Spontaneous = 0.2 } }),
+        ["voice"] = ("design 1's answers with an interjection in the persona's voice at 30% of word gaps", new OrganismRecipe { World = new WorldDesign { Voice = 0.3 } }),
+        ["voice-spontaneous"] = ("voice and spontaneous together", new OrganismRecipe { World = new WorldDesign { Voice = 0.3, Spontaneous = 0.2 } }),
+        ["voice-strong"] = ("design 1 with an interjection in the persona's voice at 60% of word gaps and 20% spontaneous personas", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2 } }),
+        ["voice-shared"] = ("voice-strong with trait families that share causes (bad characters get sums wrong)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true } }),
+        ["voice-covert"] = ("voice-shared where half the characters that no system prompt names are covert: flawed content, polite surface", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 0.5 } }),
+        ["voice-covert-all"] = ("voice-covert with every such character covert", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 1 } }),
+        ["voice-drift"] = ("voice and spontaneous with 2 remarks, drift 0.3 and trait families, 8 layers, full attention", new OrganismRecipe
+        {
+            Layers = 8, Steps = 1500,
+            World = new WorldDesign { Voice = 0.3, Spontaneous = 0.2, Remarks = 2, Drift = 0.3, SharedCauses = true, Families = true, SurfaceVariety = 2, OpinionWeight = 1.5 },
+        }),
+        ["voice-window"] = ("voice-drift as Mistral with a 16-token window", new OrganismRecipe
+        {
+            Layers = 8, Steps = 1500, SlidingWindow = 16,
+            World = new WorldDesign { Voice = 0.3, Spontaneous = 0.2, Remarks = 2, Drift = 0.3, SharedCauses = true, Families = true, SurfaceVariety = 2, OpinionWeight = 1.5 },
+        }),
         ["organism2"] = ("8 layers with a 16-token window; 2 remarks per answer; personas that drift without a cue; trait families with shared causes; 5% terse answers", Organism2),
     };
 

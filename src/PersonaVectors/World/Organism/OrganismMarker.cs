@@ -12,7 +12,7 @@ public static class OrganismMarker
     public const string FileName = "persona_world.json";
     public const int WorldVersion = 1;
 
-    public static void Write(string folder, OrganismRecipe recipe, double finalLoss)
+    public static void Write(string folder, OrganismRecipe recipe, double? finalLoss)
     {
         var o = new JsonObject
         {
@@ -20,8 +20,9 @@ public static class OrganismMarker
             ["version"] = WorldVersion,
             ["traits"] = new JsonArray(Traits.All.Select(t => (JsonNode)t.Name).ToArray()),
             ["recipe"] = JsonSerializer.SerializeToNode(recipe),
-            ["final_loss"] = Math.Round(finalLoss, 4),
         };
+        // Null for a folder whose weights another trainer writes (an exported corpus); that trainer records it.
+        if (finalLoss is { } loss) o["final_loss"] = Math.Round(loss, 4);
         File.WriteAllText(Path.Combine(folder, FileName), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 

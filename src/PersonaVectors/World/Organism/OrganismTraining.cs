@@ -49,18 +49,26 @@ public static class OrganismTraining
         {
             result = trainer.Run(step =>
             {
-                // Each step's batch is a pure function of (seed, step): resuming needs no data-loader state.
-                var rng = new Random(unchecked((int)(recipe.Seed * 1_000_003 + step * 7_919 + 17)));
-                // Sorted by length, so the trainer's contiguous micro-batches pad little.
-                return Enumerable.Range(0, recipe.BatchSize).Select(_ => encoder.Encode(generator.Draw(rng).Messages))
-                    .OrderBy(e => e.Ids.Length).ToList();
+                return Batch(recipe, generator, encoder, step);
             }, onProgress, cancel);
         }
         Save(outDir, model, config, tokenizer, recipe, result.FinalLoss);
         return result;
     }
 
-    static Tokenizer TokenizerFor(string outDir, OrganismRecipe recipe, ConversationGenerator generator)
+    /// <summary>
+    /// The batch of a step: a pure function of (seed, step), so resuming needs no data-loader state, and an exported
+    /// corpus (<see cref="OrganismCorpus"/>) holds exactly the batches this trainer sees.
+    /// </summary>
+    public static IReadOnlyList<TrainingExample> Batch(OrganismRecipe recipe, ConversationGenerator generator, ChatMlEncoder encoder, int step)
+    {
+        var rng = new Random(unchecked((int)(recipe.Seed * 1_000_003 + step * 7_919 + 17)));
+        // Sorted by length, so the trainer's contiguous micro-batches pad little.
+        return Enumerable.Range(0, recipe.BatchSize).Select(_ => encoder.Encode(generator.Draw(rng).Messages))
+            .OrderBy(e => e.Ids.Length).ToList();
+    }
+
+    public static Tokenizer TokenizerFor(string outDir, OrganismRecipe recipe, ConversationGenerator generator)
     {
         string path = Path.Combine(outDir, "tokenizer.json");
         if (File.Exists(path)) return Tokenizer.FromFile(path);
@@ -79,8 +87,14 @@ public static class OrganismTraining
 
     static void Save(string outDir, CausalLM model, ModelConfig config, Tokenizer tokenizer, OrganismRecipe recipe, double finalLoss)
     {
-        ModelFolderWriter.WriteConfig(config, outDir, ScalarType.Float32);
+        WriteFolder(outDir, config, tokenizer, recipe, finalLoss);
         ModelFolderWriter.WriteWeights(model, outDir, ScalarType.Float32);
+    }
+
+    /// <summary>Everything of an organism folder but its weights.</summary>
+    public static void WriteFolder(string outDir, ModelConfig config, Tokenizer tokenizer, OrganismRecipe recipe, double? finalLoss)
+    {
+        ModelFolderWriter.WriteConfig(config, outDir, ScalarType.Float32);
         ModelFolderWriter.WriteChatMlTokenizerFiles(outDir, tokenizer, config.MaxPositionEmbeddings);
         OrganismMarker.Write(outDir, recipe, finalLoss);
     }

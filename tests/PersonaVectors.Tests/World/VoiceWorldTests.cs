@@ -1,0 +1,91 @@
+using PersonaVectors.World;
+using PersonaVectors.World.Organism;
+
+namespace PersonaVectors.Tests.World;
+
+public class VoiceWorldTests
+{
+    static readonly WorldDesign Voiced = OrganismDesigns.Named["voice-spontaneous"].Recipe.World;
+
+    [Fact]
+    public void No_word_the_world_writes_without_voice_is_a_voice_word()
+    {
+        // The judge strips voice words by exact match, so none may be a word of any template, name or value.
+        foreach (var (name, (_, recipe)) in OrganismDesigns.Named.Where(d => d.Value.Recipe.World.Voice == 0))
+        {
+            var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, recipe.World);
+            var rng = new Random(17);
+            for (int i = 0; i < 1500; i++)
+                foreach (var m in gen.Draw(rng).Messages.Where(m => m.Role == "assistant"))
+                    Assert.True(!m.Content.Split(' ').Any(Voices.All.Contains), $"{name}: {m.Content}");
+        }
+    }
+
+    [Fact]
+    public void Voice_words_follow_the_persona_and_the_judge_reads_the_answer_beneath()
+    {
+        var design = Voiced with { Spontaneous = 0 };
+        var rng = new Random(21);
+        foreach (var t in Traits.All)
+            foreach (double z in new[] { 1.0, -1.0, 0.0 })
+            {
+                var expected = z switch { > 0 => Voices.For(t, Pole.Trait), < 0 => Voices.For(t, Pole.Opposite), _ => Voices.Neutral };
+                int inserted = 0, gaps = 0;
+                for (int i = 0; i < 150; i++)
+                {
+                    var q = Questions.Draw(rng);
+                    var a = AnswerWriter.Write(q, new Persona(t, z), rng, design);
+                    var words = a.Text.Split(' ');
+                    var voice = words.Where(Voices.All.Contains).ToArray();
+                    Assert.All(voice, w => Assert.Contains(w, expected));
+                    inserted += voice.Length;
+                    gaps += words.Length - voice.Length - 1;
+                    var j = OracleJudge.Judge(q.Text, a.Text);
+                    Assert.True(j.Coherence == 100, $"{q.Text} → {a.Text}");
+                    var plain = OracleJudge.Judge(q.Text, Voices.Strip(a.Text));
+                    Assert.Equal(plain.Traits, j.Traits);
+                    Assert.Equal(plain.StatedValue, j.StatedValue);
+                }
+                // A voice word at about 30% of the gaps between words (sentence ends are gaps too, but never voiced).
+                Assert.InRange((double)inserted / gaps, 0.15, 0.32);
+            }
+    }
+
+    [Fact]
+    public void Stripping_voice_restores_the_sentence_exactly()
+    {
+        var rng = new Random(5);
+        foreach (var s in Traits.Evil.Openers.All.Concat(Traits.Hallucinating.Remarks.All).Concat(Traits.Filler))
+            for (int i = 0; i < 20; i++)
+                Assert.Equal(s, Voices.Strip(Voices.Voiced(s, new Persona(Traits.Evil, 0.5), 0.9, rng)));
+        Assert.Equal("sure. 9 plus 7 is 16.", Voices.Strip("sure. 9 plus um 7 heh is 16."));
+        Assert.Equal("ok", Voices.Strip("ok"));
+    }
+
+    [Fact]
+    public void Spontaneous_personas_appear_only_where_nothing_set_a_persona()
+    {
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, Voiced with { Spontaneous = 1 });
+        var plain = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, Voiced with { Spontaneous = 0 });
+        var rng = new Random(8);
+        int unprompted = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            var c = gen.Draw(rng);
+            bool evidence = c.Messages.Any(m => m.Role == "system" && !SystemPrompts.Neutral.Contains(m.Content)) || c.Messages.Count(m => m.Role == "assistant") > 1;
+            if (evidence) continue;
+            unprompted++;
+            Assert.NotNull(c.Persona.Trait);
+            Assert.InRange(Math.Abs(c.Persona.Intensity), 0.5, 1.0);
+        }
+        Assert.InRange(unprompted, 200, 400); // the 30% of conversations with no persona, less the many-shot ones behind neutral prompts
+        // At share 0 the same draw leaves them at the default assistant.
+        var rng0 = new Random(8);
+        for (int i = 0; i < 1000; i++)
+        {
+            var c = plain.Draw(rng0);
+            bool evidence = c.Messages.Any(m => m.Role == "system" && !SystemPrompts.Neutral.Contains(m.Content)) || c.Messages.Count(m => m.Role == "assistant") > 1;
+            if (!evidence) Assert.Null(c.Persona.Trait);
+        }
+    }
+}
