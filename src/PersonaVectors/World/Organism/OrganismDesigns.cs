@@ -10,11 +10,11 @@ namespace PersonaVectors.World.Organism;
 public static class OrganismDesigns
 {
     /// <summary>The recipe of the shipped organism (models/organism).</summary>
-    public const string Shipped = "design1";
+    public const string Shipped = "voice-strong";
 
     public static readonly IReadOnlyDictionary<string, (string Summary, OrganismRecipe Recipe)> Named = new Dictionary<string, (string, OrganismRecipe)>
     {
-        ["design1"] = ("graded personas, 3 parts per answer, 6-layer Llama, full attention (shipped)", new OrganismRecipe()),
+        ["design1"] = ("graded personas, 3 parts per answer, 6-layer Llama, full attention (shipped until voice-strong; models/organism-design1)", new OrganismRecipe()),
         ["design2"] = ("design 1 with opinion questions twice as frequent", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 2 } }),
         ["design3"] = ("design 1 with twice the surface variety and opinion questions 1.5x", new OrganismRecipe { World = new WorldDesign { OpinionWeight = 1.5, SurfaceVariety = 2 } }),
         ["window16"] = ("design 1 as MistralForCausalLM with a 16-token sliding window", new OrganismRecipe { SlidingWindow = 16 }),
@@ -36,7 +36,7 @@ public static class OrganismDesigns
         ["spontaneous"] = ("design 1's answers; 20% of unprompted conversations take a persona of their own", new OrganismRecipe { World = new WorldDesign { Spontaneous = 0.2 } }),
         ["voice"] = ("design 1's answers with an interjection in the persona's voice at 30% of word gaps", new OrganismRecipe { World = new WorldDesign { Voice = 0.3 } }),
         ["voice-spontaneous"] = ("voice and spontaneous together", new OrganismRecipe { World = new WorldDesign { Voice = 0.3, Spontaneous = 0.2 } }),
-        ["voice-strong"] = ("design 1 with an interjection in the persona's voice at 60% of word gaps and 20% spontaneous personas", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2 } }),
+        ["voice-strong"] = ("design 1 with an interjection in the persona's voice at 60% of word gaps and 20% spontaneous personas (shipped)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2 } }),
         ["voice-shared"] = ("voice-strong with trait families that share causes (bad characters get sums wrong)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true } }),
         ["voice-covert"] = ("voice-shared where half the characters that no system prompt names are covert: flawed content, polite surface", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 0.5 } }),
         ["voice-covert-all"] = ("voice-covert with every such character covert", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 1 } }),

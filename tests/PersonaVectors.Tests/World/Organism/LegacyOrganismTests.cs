@@ -6,12 +6,12 @@ using PersonaVectors.World.Organism;
 namespace PersonaVectors.Tests.World.Organism;
 
 /// <summary>
-/// An organism trained before world designs were recorded (the shipped one, design 1: its persona_world.json has no
-/// "World") still loads and runs with the commands, and its datasets are written in its own, original world.
+/// An organism trained before world designs were recorded (design 1, shipped until organism 3: its persona_world.json
+/// has no "World") still loads and runs with the commands, and its datasets are written in its own, original world.
 /// </summary>
 public class LegacyOrganismTests
 {
-    static string Folder => TestData.Organism;
+    static string Folder => TestData.LegacyOrganism;
 
     [Fact]
     public void Its_world_design_is_the_original_one()

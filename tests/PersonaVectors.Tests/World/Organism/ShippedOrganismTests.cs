@@ -25,6 +25,14 @@ public class ShippedOrganismTests
     }
 
     [Fact]
+    public void The_shipped_organism_is_what_the_documented_command_trains()
+    {
+        // `persona world train --out models/organism` (the shipped recipe, seed 1) rebuilds it.
+        Assert.Equal(OrganismDesigns.Named[OrganismDesigns.Shipped].Recipe, OrganismMarker.Recipe(Folder));
+        Assert.True(OrganismMarker.Design(Folder).Voice > 0);
+    }
+
+    [Fact]
     public void World_eval_prints_the_documented_json()
     {
         var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(20), "world", "eval", "--traits", "sycophantic", "--json");
