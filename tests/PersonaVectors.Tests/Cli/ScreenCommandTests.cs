@@ -10,7 +10,7 @@ public class ScreenCommandTests
 {
     static string Extract(TempDir dir, string trait)
     {
-        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", trait, "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", dir[Path.Combine("runs", trait)]);
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", trait, "--rollouts", "1", "--layers", "3", "--alphas", "0.5,1", "--out", dir[Path.Combine("runs", trait)]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return Path.Combine(dir[Path.Combine("runs", trait)], "vectors", $"{trait}_response_avg.safetensors");
     }

@@ -24,7 +24,7 @@ public sealed class EvilRunFixture : IDisposable
         string run = _dir["evil"];
         var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", "evil",
             "--artifacts", TestData.ReferenceTrait("trait_data_extract", "evil"),
-            "--eval-artifacts", TestData.ReferenceTrait("trait_data_eval", "evil"), "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
+            "--eval-artifacts", TestData.ReferenceTrait("trait_data_eval", "evil"), "--rollouts", "1", "--layers", "3", "--alphas", "1", "--out", run);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return run;
     });

@@ -29,7 +29,7 @@ public static class PersonaCli
     /// </summary>
     public static string ExtractQuick(string trait, string run)
     {
-        var r = RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", trait, "--rollouts", "1", "--layers", "3", "--alphas", "2", "--out", run);
+        var r = RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", trait, "--rollouts", "1", "--layers", "3", "--alphas", "1", "--out", run);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return run;
     }
