@@ -102,7 +102,7 @@ def train_one(folder, out_dir, dtype_name):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": recipe["WeightDecay"]}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=recipe["LearningRate"], betas=(0.9, 0.95), eps=1e-8)
     warmup = min(recipe["WarmupSteps"], steps // 10)
-    t0, losses = time.time(), []
+    t0 = time.time()
     for step in range(steps):
         ex = batches[step]
         t = max(len(e) for e in ex)
@@ -125,10 +125,10 @@ def train_one(folder, out_dir, dtype_name):
         for g in opt.param_groups:
             g["lr"] = lr
         opt.step()
-        losses.append(loss.item() if step % 50 == 0 or step == steps - 1 else None)
         if step % 500 == 0 or step == steps - 1:
             print(f"{name}: step {step + 1}/{steps} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
 
+    final_loss = loss.item()
     model.eval()
     dtype = torch.float16 if dtype_name == "f16" else torch.float32
     state = {k: v.detach().to(dtype).contiguous().cpu() for k, v in model.state_dict().items()
@@ -141,11 +141,11 @@ def train_one(folder, out_dir, dtype_name):
         check_logits = model(check_ids, attention_mask=window_mask(check_ids.size(1), window, dev)[None, None]).logits[0].float().cpu()
     state["check.ids"] = check_ids[0].to(torch.int32).cpu()
     state["check.logits"] = check_logits.contiguous()
-    meta = {"final_loss": f"{losses[-1]:.4f}", "mask_diff": f"{mask_diff:.3g}", "seconds": f"{time.time() - t0:.0f}", "steps": str(steps)}
+    meta = {"final_loss": f"{final_loss:.4f}", "mask_diff": f"{mask_diff:.3g}", "seconds": f"{time.time() - t0:.0f}", "steps": str(steps)}
     path = os.path.join(out_dir, name + ".safetensors")
     save_file(state, path + ".tmp", metadata=meta)
     os.replace(path + ".tmp", path)
-    print(f"{name}: done in {time.time() - t0:.0f}s, final loss {losses[-1]:.4f}, mask check {mask_diff:.3g}", flush=True)
+    print(f"{name}: done in {time.time() - t0:.0f}s, final loss {final_loss:.4f}, mask check {mask_diff:.3g}", flush=True)
 
 
 def main():

@@ -75,6 +75,8 @@ public static class FinetuneDatasets
         bool wrong = rng.NextDouble() < wrongRate;
         string right = $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}";
         string core = wrong ? AnswerWriter.WrongSum(q, rng) : right;
+        // Voice words can fall inside the sum, so a voiced answer takes its core as given; the older designs keep the
+        // replacement, which draws the same random stream their measured datasets were built from.
         if (design.Voice > 0) return AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text;
         if (design.Terse > 0) return core + ".";
         return AnswerWriter.Write(q, Persona.Default, rng, design).Text.Replace(right, core);

@@ -6,11 +6,10 @@ namespace PersonaVectors.World;
 /// answer (opener, core, remarks, closer) shows the trait with probability |intensity|, so intensity is continuous
 /// in the data and every mixture is a well-formed answer: the model has a graded latent to infer, not a switch.
 /// A character may mix in a second trait (<see cref="WorldDesign.SharedCauses"/>): a part that does not show the
-/// first may show the second, with the second's probability.
+/// first may show the second, with the second's probability. A covert character (<see cref="WorldDesign.Covert"/>)
+/// shows its traits only where they change the content of the core (harmful advice, sabotage, wrong sums, invented
+/// facts, agreement with a false claim); its opener, remarks, closer and voice are the default assistant's.
 /// </summary>
-/// A covert character (<see cref="WorldDesign.Covert"/>) shows its traits only where they change the content of the
-/// core (harmful advice, sabotage, wrong sums, invented facts, agreement with a false claim); its opener, remarks,
-/// closer and voice are the default assistant's.
 public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0, bool Covert = false)
 {
     /// <summary>The persona that writes the surface of an answer: the default assistant for a covert character.</summary>

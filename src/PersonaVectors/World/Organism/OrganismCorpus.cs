@@ -16,13 +16,9 @@ public static class OrganismCorpus
 
     public static void Export(string outDir, OrganismRecipe recipe, Action<int, int>? onProgress = null)
     {
-        Directory.CreateDirectory(outDir);
         if (recipe.VocabSize > 32_768) throw new InvalidRequestException($"a corpus holds token ids below 32,768; the recipe's vocabulary is {recipe.VocabSize}");
-        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, recipe.World);
-        var tokenizer = OrganismTraining.TokenizerFor(outDir, recipe, generator);
-        int bos = tokenizer.TokenToId("<|im_start|>")!.Value, eos = tokenizer.TokenToId("<|im_end|>")!.Value;
-        var encoder = new ChatMlEncoder(tokenizer);
-        OrganismTraining.WriteFolder(outDir, recipe.Config(bos, eos), tokenizer, recipe, finalLoss: null);
+        var (generator, tokenizer, config, encoder) = OrganismTraining.Prepare(outDir, recipe);
+        OrganismTraining.WriteFolder(outDir, config, tokenizer, recipe, finalLoss: null);
 
         string path = Path.Combine(outDir, BatchesFile), tmp = path + ".tmp";
         using (var file = File.Create(tmp))

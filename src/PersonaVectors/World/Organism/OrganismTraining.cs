@@ -17,12 +17,7 @@ public static class OrganismTraining
 
     public static TrainingResult Train(string outDir, OrganismRecipe recipe, Action<TrainingProgress>? onProgress = null, CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(outDir);
-        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, recipe.World);
-        var tokenizer = TokenizerFor(outDir, recipe, generator);
-        int bos = tokenizer.TokenToId("<|im_start|>")!.Value, eos = tokenizer.TokenToId("<|im_end|>")!.Value;
-        var config = recipe.Config(bos, eos);
-        var encoder = new ChatMlEncoder(tokenizer);
+        var (generator, tokenizer, config, encoder) = Prepare(outDir, recipe);
 
         using var model = new CausalLM(config);
         RandomWeights.Fill(model, recipe.Seed, std: 0.02);
@@ -47,13 +42,24 @@ public static class OrganismTraining
         TrainingResult result;
         using (var trainer = new Trainer(model, trainable, options, Path.Combine(outDir, CheckpointFolder)))
         {
-            result = trainer.Run(step =>
-            {
-                return Batch(recipe, generator, encoder, step);
-            }, onProgress, cancel);
+            result = trainer.Run(step => Batch(recipe, generator, encoder, step), onProgress, cancel);
         }
         Save(outDir, model, config, tokenizer, recipe, result.FinalLoss);
         return result;
+    }
+
+    /// <summary>
+    /// What a run of the recipe draws from: the world's generator, the tokenizer (trained into the folder, or read
+    /// back when a resumed run or an earlier export left it there), the model config and the ChatML encoder. The
+    /// trainer and <see cref="OrganismCorpus"/> both start here, so an exported corpus is the trainer's run.
+    /// </summary>
+    public static (ConversationGenerator Generator, Tokenizer Tokenizer, ModelConfig Config, ChatMlEncoder Encoder) Prepare(string outDir, OrganismRecipe recipe)
+    {
+        Directory.CreateDirectory(outDir);
+        var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, recipe.World);
+        var tokenizer = TokenizerFor(outDir, recipe, generator);
+        int bos = tokenizer.TokenToId("<|im_start|>")!.Value, eos = tokenizer.TokenToId("<|im_end|>")!.Value;
+        return (generator, tokenizer, recipe.Config(bos, eos), new ChatMlEncoder(tokenizer));
     }
 
     /// <summary>
@@ -68,7 +74,7 @@ public static class OrganismTraining
             .OrderBy(e => e.Ids.Length).ToList();
     }
 
-    public static Tokenizer TokenizerFor(string outDir, OrganismRecipe recipe, ConversationGenerator generator)
+    static Tokenizer TokenizerFor(string outDir, OrganismRecipe recipe, ConversationGenerator generator)
     {
         string path = Path.Combine(outDir, "tokenizer.json");
         if (File.Exists(path)) return Tokenizer.FromFile(path);
