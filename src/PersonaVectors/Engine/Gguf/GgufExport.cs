@@ -92,7 +92,7 @@ public static class GgufExport
         w.Add($"{arch}.embedding_length", (uint)c.HiddenSize);
         w.Add($"{arch}.block_count", (uint)c.NumHiddenLayers);
         w.Add($"{arch}.feed_forward_length", (uint)c.IntermediateSize);
-        w.Add($"{arch}.rope.dimension_count", (uint)c.HeadDim);
+        w.Add($"{arch}.rope.dimension_count", (uint)c.RotaryDim);
         w.Add($"{arch}.attention.head_count", (uint)c.NumAttentionHeads);
         w.Add($"{arch}.attention.head_count_kv", (uint)c.NumKeyValueHeads);
         w.Add($"{arch}.attention.key_length", (uint)c.HeadDim);
@@ -100,6 +100,20 @@ public static class GgufExport
         w.Add($"{arch}.attention.layer_norm_rms_epsilon", (float)c.RmsNormEps);
         w.Add($"{arch}.rope.freq_base", (float)c.RopeTheta);
         w.Add($"{arch}.vocab_size", (uint)c.VocabSize);
+        // llama.cpp's llama architecture has no window (its converter drops Mistral's); the families that alternate read it.
+        if (c.SlidingWindow is { } window && arch is "gemma2" or "gemma3") w.Add($"{arch}.attention.sliding_window", (uint)window);
+        if (c.AttentionSoftcap is { } attnCap) w.Add($"{arch}.attn_logit_softcapping", (float)attnCap);
+        if (c.FinalLogitSoftcap is { } finalCap) w.Add($"{arch}.final_logit_softcapping", (float)finalCap);
+        if (c.RopeScaling is { Type: "linear" } linear)
+        {
+            w.Add($"{arch}.rope.scaling.type", "linear");
+            w.Add($"{arch}.rope.scaling.factor", (float)linear.Factor);
+        }
+        if (c.RopeScaling is { Type: "longrope" } longRope)
+        {
+            w.Add($"{arch}.rope.scaling.attn_factor", (float)longRope.AttentionFactor);
+            w.Add($"{arch}.rope.scaling.original_context_length", (uint)longRope.OriginalMaxPositionEmbeddings);
+        }
 
         var vocab = Enumerable.Range(0, c.VocabSize).Select(i => i < tokens.Count ? tokens[i] : $"[PAD{i}]").ToList();
         // 1 = normal, 3 = control, 5 = unused (placeholders beyond the tokenizer's vocabulary).
@@ -116,7 +130,7 @@ public static class GgufExport
         using var noGrad = no_grad();
         var stack = model.model;
         Add(w, "token_embd.weight", stack.embed_tokens.weight);
-        Add(w, "output_norm.weight", stack.norm.weight);
+        AddNorm(w, "output_norm.weight", stack.norm, c);
         if (model.lm_head is { } head) Add(w, "output.weight", head.weight);
         if (c.RopeScaling is { Type: "llama3" } scaling)
         {
@@ -126,26 +140,65 @@ public static class GgufExport
             using var factors = tensor(plain.Zip(scaled, (p, s) => (float)(p / s)).ToArray());
             Add(w, "rope_freqs.weight", factors);
         }
+        if (c.RopeScaling is { Type: "longrope" } ropeFactors)
+        {
+            using var longFactors = tensor(ropeFactors.LongFactor!.Select(f => (float)f).ToArray());
+            using var shortFactors = tensor(ropeFactors.ShortFactor!.Select(f => (float)f).ToArray());
+            Add(w, "rope_factors_long.weight", longFactors);
+            Add(w, "rope_factors_short.weight", shortFactors);
+        }
         bool permute = arch == "llama";
         for (int i = 0; i < c.NumHiddenLayers; i++)
         {
             var layer = stack.layers[i];
             var a = layer.self_attn;
-            Add(w, $"blk.{i}.attn_norm.weight", layer.input_layernorm.weight);
-            AddProjection(w, $"blk.{i}.attn_q", a.q_proj, permute ? c.NumAttentionHeads : 0);
-            AddProjection(w, $"blk.{i}.attn_k", a.k_proj, permute ? c.NumKeyValueHeads : 0);
-            AddProjection(w, $"blk.{i}.attn_v", a.v_proj, 0);
-            AddProjection(w, $"blk.{i}.attn_output", a.o_proj, 0);
-            Add(w, $"blk.{i}.ffn_norm.weight", layer.post_attention_layernorm.weight);
-            AddProjection(w, $"blk.{i}.ffn_gate", layer.mlp.gate_proj, 0);
-            AddProjection(w, $"blk.{i}.ffn_up", layer.mlp.up_proj, 0);
-            AddProjection(w, $"blk.{i}.ffn_down", layer.mlp.down_proj, 0);
+            string blk = $"blk.{i}";
+            if (layer.input_layernorm is { } attnNorm) AddNorm(w, $"{blk}.attn_norm.weight", attnNorm, c);
+            if (a.qkv_proj is { } qkv) AddProjection(w, $"{blk}.attn_qkv", qkv, 0);
+            else
+            {
+                AddProjection(w, $"{blk}.attn_q", a.q_proj!, permute ? c.NumAttentionHeads : 0);
+                AddProjection(w, $"{blk}.attn_k", a.k_proj!, permute ? c.NumKeyValueHeads : 0);
+                AddProjection(w, $"{blk}.attn_v", a.v_proj!, 0);
+            }
+            if (a.q_norm is { } qNorm) AddNorm(w, $"{blk}.attn_q_norm.weight", qNorm, c);
+            if (a.k_norm is { } kNorm) AddNorm(w, $"{blk}.attn_k_norm.weight", kNorm, c);
+            AddProjection(w, $"{blk}.attn_output", a.o_proj, 0);
+            // llama.cpp names norms by role: ffn_norm is the one before the MLP, *_post_* the ones after a sublayer.
+            if (layer.MlpInputNorm is { } ffnNorm) AddNorm(w, $"{blk}.ffn_norm.weight", ffnNorm, c);
+            if (c.NormPlacement != NormPlacement.Pre) AddNorm(w, $"{blk}.post_attention_norm.weight", layer.post_attention_layernorm!, c);
+            if (layer.post_feedforward_layernorm is { } postFfn) AddNorm(w, $"{blk}.post_ffw_norm.weight", postFfn, c);
+            // Phi-3's fused gate_up is llama.cpp's ffn_up, split in halves by its SwiGLU (gate first).
+            if (layer.mlp.gate_up_proj is { } gateUp) AddProjection(w, $"{blk}.ffn_up", gateUp, 0);
+            else
+            {
+                AddProjection(w, $"{blk}.ffn_gate", layer.mlp.gate_proj!, 0);
+                AddProjection(w, $"{blk}.ffn_up", layer.mlp.up_proj!, 0);
+            }
+            AddProjection(w, $"{blk}.ffn_down", layer.mlp.down_proj, 0);
         }
         w.Write(path);
     }
 
     /// <summary>llama.cpp's architecture name for a model (its converter writes Mistral as llama).</summary>
-    public static string ArchitectureOf(ModelConfig c) => c.Architecture == Architecture.Qwen2 ? "qwen2" : "llama";
+    public static string ArchitectureOf(ModelConfig c) => c.Architecture switch
+    {
+        Architecture.Qwen2 => "qwen2",
+        Architecture.Qwen3 => "qwen3",
+        Architecture.Gemma2 => "gemma2",
+        Architecture.Gemma3 => "gemma3",
+        Architecture.Phi3 => "phi3",
+        Architecture.Olmo2 => "olmo2",
+        _ => "llama",
+    };
+
+    /// <summary>llama.cpp's RMSNorm multiplies by its weight, so Gemma's (1 + w) is written as the sum, as its converter does.</summary>
+    static void AddNorm(GgufWriter w, string name, RmsNorm norm, ModelConfig c)
+    {
+        if (!c.NormAddsOne) { Add(w, name, norm.weight); return; }
+        using var shifted = norm.weight.detach().to(ScalarType.Float32) + 1;
+        Add(w, name, shifted);
+    }
 
     static void AddProjection(GgufWriter w, string name, Linear linear, int permuteHeads)
     {

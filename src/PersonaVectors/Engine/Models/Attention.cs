@@ -3,11 +3,21 @@ using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Models;
 
-/// <summary>Grouped-query self-attention with rotary positions (LlamaAttention / Qwen2Attention).</summary>
+/// <summary>
+/// Grouped-query self-attention with rotary positions (LlamaAttention and its relatives). The family flags add
+/// q/k norms (Qwen3, Gemma 3 per head; OLMo 2 over the whole projection), a fused qkv_proj (Phi-3), Gemma's
+/// query scale and score soft-capping, and a local window on some layers.
+/// </summary>
 public sealed class Attention : nn.Module<Tensor, Tensor>
 {
-    public readonly Linear q_proj, k_proj, v_proj, o_proj;
+    public readonly Linear? q_proj, k_proj, v_proj, qkv_proj;
+    public readonly Linear o_proj;
+    public readonly RmsNorm? q_norm, k_norm;
     readonly int _layer, _heads, _kvHeads, _headDim;
+    readonly bool _local;
+    readonly double _scale;
+    readonly double? _softcap;
+    readonly QkNorm _qkNorm;
 
     public Attention(ModelConfig c, int layer, ScalarType dtype, ScalarType weightDType) : base(nameof(Attention))
     {
@@ -15,11 +25,26 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _heads = c.NumAttentionHeads;
         _kvHeads = c.NumKeyValueHeads;
         _headDim = c.HeadDim;
-        q_proj = new Linear(c.HiddenSize, _heads * _headDim, c.AttentionBias, dtype, weightDType);
-        k_proj = new Linear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias, dtype, weightDType);
-        v_proj = new Linear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias, dtype, weightDType);
+        _local = c.UsesWindow(layer);
+        _scale = c.AttentionScale;
+        _softcap = c.AttentionSoftcap;
+        _qkNorm = c.QkNorm;
+        if (c.FusedProjections)
+            qkv_proj = new Linear(c.HiddenSize, (_heads + 2 * _kvHeads) * _headDim, c.AttentionBias, dtype, weightDType);
+        else
+        {
+            q_proj = new Linear(c.HiddenSize, _heads * _headDim, c.AttentionBias, dtype, weightDType);
+            k_proj = new Linear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias, dtype, weightDType);
+            v_proj = new Linear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias, dtype, weightDType);
+        }
         // Qwen2 has biases on q, k, v only; o_proj never has one in these families.
         o_proj = new Linear(_heads * _headDim, c.HiddenSize, hasBias: false, dtype, weightDType);
+        if (c.QkNorm != QkNorm.None)
+        {
+            bool whole = c.QkNorm == QkNorm.Whole;
+            q_norm = new RmsNorm(whole ? _heads * _headDim : _headDim, c.RmsNormEps, dtype, c.NormAddsOne);
+            k_norm = new RmsNorm(whole ? _kvHeads * _headDim : _headDim, c.RmsNormEps, dtype, c.NormAddsOne);
+        }
         RegisterComponents();
     }
 
@@ -29,16 +54,30 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
+        var (q, k, v) = Project(x);
+        if (_qkNorm == QkNorm.Whole) (q, k) = (q_norm!.call(q), k_norm!.call(k));
+        // reshape, not view: the parts of a fused projection are strided slices.
+        q = q.reshape(b, t, _heads, _headDim);
+        k = k.reshape(b, t, _kvHeads, _headDim);
+        if (_qkNorm == QkNorm.PerHead) (q, k) = (q_norm!.call(q), k_norm!.call(k));
         // Rotate while each head's values are contiguous ([b, t, heads, d]); elementwise ops on the transposed
         // view were several times slower. The tables are laid out [b, t, 1, d] to match.
-        var q = RotaryEmbedding.Apply(q_proj.call(x).view(b, t, _heads, _headDim), inputs.Cos, inputs.Sin).transpose(1, 2);
-        var k = RotaryEmbedding.Apply(k_proj.call(x).view(b, t, _kvHeads, _headDim), inputs.Cos, inputs.Sin).transpose(1, 2);
-        var v = v_proj.call(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        var (cos, sin, mask) = inputs.For(_local);
+        q = RotaryEmbedding.Apply(q, cos, sin).transpose(1, 2);
+        k = RotaryEmbedding.Apply(k, cos, sin).transpose(1, 2);
+        v = v.reshape(b, t, _kvHeads, _headDim).transpose(1, 2);
         if (inputs.Cache is { } cache) (k, v) = cache.Append(_layer, k, v);
 
-        var attended = Attend(q, k, v, inputs.Mask, t);
+        var attended = Attend(q, k, v, mask, t);
         var merged = attended.transpose(1, 2).reshape(b, t, _heads * _headDim);
         return o_proj.call(merged).MoveToOuterDisposeScope();
+    }
+
+    (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    {
+        if (qkv_proj is null) return (q_proj!.call(x), k_proj!.call(x), v_proj!.call(x));
+        var parts = qkv_proj.call(x).split([_heads * _headDim, _kvHeads * _headDim, _kvHeads * _headDim], -1);
+        return (parts[0], parts[1], parts[2]);
     }
 
     // libtorch's fused CPU attention costs ~8 ms per call even for one query over 30 keys (measured on 2 cores),
@@ -46,23 +85,27 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     // Below this many score entries per head, plain matmuls win.
     internal static long FusedAttentionThreshold { get; set; } = 4096;
 
-    /// <summary>softmax(q kᵀ / √d + mask) v, with q [b, heads, t, d] and k, v [b, kvHeads, s, d].</summary>
+    /// <summary>softmax(scale · q kᵀ + mask) v, with q [b, heads, t, d] and k, v [b, kvHeads, s, d].</summary>
     Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask, long t)
     {
         long b = q.shape[0], s = k.shape[2];
         int groups = _heads / _kvHeads;
-        if (t * s > FusedAttentionThreshold)
+        double plainScale = 1.0 / Math.Sqrt(_headDim);
+        // The fused kernel cannot cap scores; it scales by 1/√d, so another scale is folded into the queries.
+        if (t * s > FusedAttentionThreshold && _softcap is null)
         {
             if (groups > 1)
             {
                 k = k.repeat_interleave(groups, dim: 1);
                 v = v.repeat_interleave(groups, dim: 1);
             }
+            if (_scale != plainScale) q = q * (_scale / plainScale);
             return nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, mask is null && t > 1);
         }
         // Grouped-query attention without copying keys: the query heads sharing a key head become extra rows.
         var qg = q.reshape(b, _kvHeads, groups * t, _headDim);
-        var scores = qg.matmul(k.transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));       // [b, kv, g*t, s]
+        var scores = qg.matmul(k.transpose(2, 3)) * _scale;       // [b, kv, g*t, s]
+        if (_softcap is { } cap) scores = (scores / cap).tanh() * cap;
         scores = scores.view(b, _kvHeads, groups, t, s);
         var allowed = mask is not null
             ? mask.view(b, 1, 1, t, s)

@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace PersonaVectors.Engine.Models;
 
 /// <summary>
-/// A decoder-only language model of the Llama family (Llama 2/3, Mistral, SmolLM2, Qwen2/2.5). Parameter
-/// names equal the checkpoint's tensor names ("model.layers.3.self_attn.q_proj.weight"), so loading is a lookup.
+/// A decoder-only language model of the Llama family and its relatives (Llama 2/3, Mistral, SmolLM2, Qwen2/2.5/3,
+/// Gemma 2/3, Phi-3, OLMo 2); <see cref="ModelConfig"/> holds what differs between them. Parameter names equal
+/// the checkpoint's tensor names ("model.layers.3.self_attn.q_proj.weight"), so loading is a lookup.
 /// </summary>
 public sealed class CausalLM : nn.Module<Tensor, Tensor>
 {
@@ -18,6 +19,7 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     readonly List<ResidualHook> _interventions = [];
     readonly List<ResidualHook> _observers = [];
     readonly double[] _inverseFrequencies;
+    readonly double[]? _localInverseFrequencies;
 
     public ModelConfig Config { get; }
     /// <summary>Dtype of activations and of the residual stream.</summary>
@@ -32,7 +34,8 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
         WeightDType = weightDType ?? dtype;
         model = new DecoderStack(config, dtype, WeightDType);
         if (!config.TieWordEmbeddings) lm_head = new Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype, WeightDType);
-        _inverseFrequencies = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
+        _inverseFrequencies = RotaryEmbedding.InverseFrequencies(config.RotaryDim, config.RopeTheta, config.RopeScaling is { Type: "longrope" } ? null : config.RopeScaling);
+        if (config.LocalRopeTheta is { } local) _localInverseFrequencies = RotaryEmbedding.InverseFrequencies(config.RotaryDim, local, null);
         RegisterComponents();
     }
 
@@ -62,13 +65,12 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
         long past = options.Cache?.Length ?? 0;
         var device = inputIds.device;
 
-        var positions = AttentionMask.Positions(batch, tokens, past, options.PaddingMask, device);
-        var (cos, sin) = RotaryEmbedding.Tables(positions, _inverseFrequencies, DType);
-        var mask = AttentionMask.Build(batch, tokens, past, options.PaddingMask, Config.SlidingWindow, device);
-        var inputs = new AttentionInputs(cos, sin, mask, options.Cache);
+        var inputs = Inputs(batch, tokens, past, options.PaddingMask, options.Cache, device);
         var pass = new PassInfo(batch, past, tokens, options.PaddingMask, options.PromptEnd, device);
 
         var h = model.embed_tokens.call(inputIds);
+        // Gemma's scaled embedding is the stream itself: hidden[0] is embed · √hidden, as transformers reports it.
+        if (Config.EmbeddingMultiplier != 1) h = h * Config.EmbeddingMultiplier;
         h = RunHooks(0, h, pass, options);
         for (int l = 0; l < Config.NumHiddenLayers; l++)
         {
@@ -77,7 +79,27 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
         }
         if (options.LastPositionLogitsOnly) h = h.narrow(1, tokens - 1, 1);
         var logits = MixedLinear.Forward(model.norm.call(h), OutputWeight, null);
+        if (Config.FinalLogitSoftcap is { } cap) logits = (logits / cap).tanh() * cap;
         return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Rotary tables and masks of one pass: one set for every layer, or a global and a local set (Gemma).</summary>
+    AttentionInputs Inputs(long batch, long tokens, long past, Tensor? padding, KvCache? cache, Device device)
+    {
+        var positions = AttentionMask.Positions(batch, tokens, past, padding, device);
+        var c = Config;
+        var (cos, sin) = c.RopeScaling is { Type: "longrope" } longRope
+            ? RotaryEmbedding.Tables(positions, RotaryEmbedding.LongRopeFrequencies(c.RotaryDim, c.RopeTheta, longRope, past + tokens), DType, longRope.AttentionFactor)
+            : RotaryEmbedding.Tables(positions, _inverseFrequencies, DType);
+        // Without per-layer types every layer is alike (Mistral's window applies to all); with them, the local
+        // layers get their own mask (and Gemma 3 its own rotary base).
+        bool separate = c.SlidingWindow is not null && c.LocalLayers is { } types && types.Contains(true);
+        var mask = AttentionMask.Build(batch, tokens, past, padding, c.LocalLayers is null ? c.SlidingWindow : null, device);
+        var inputs = new AttentionInputs(cos, sin, mask, cache);
+        if (!separate) return inputs;
+        var localMask = AttentionMask.Build(batch, tokens, past, padding, c.SlidingWindow, device);
+        var (localCos, localSin) = _localInverseFrequencies is { } f ? RotaryEmbedding.Tables(positions, f, DType) : (cos, sin);
+        return inputs with { Local = (localCos, localSin, localMask) };
     }
 
     Tensor RunHooks(int layer, Tensor h, PassInfo pass, ForwardOptions options)

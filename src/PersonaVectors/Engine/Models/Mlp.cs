@@ -3,22 +3,58 @@ using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Models;
 
-/// <summary>The SwiGLU feed-forward block: down(silu(gate(x)) * up(x)).</summary>
+/// <summary>
+/// The gated feed-forward block: down(act(gate(x)) * up(x)), with SiLU (SwiGLU) or tanh-approximated GELU
+/// (Gemma's GeGLU). Phi-3 stores gate and up as one gate_up_proj, gate first.
+/// </summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
-    public readonly Linear gate_proj, up_proj, down_proj;
+    public readonly Linear? gate_proj, up_proj, gate_up_proj;
+    public readonly Linear down_proj;
+    readonly bool _gelu;
+    readonly long _intermediate;
 
     public Mlp(ModelConfig c, ScalarType dtype, ScalarType weightDType) : base(nameof(Mlp))
     {
-        gate_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype, weightDType);
-        up_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype, weightDType);
+        _intermediate = c.IntermediateSize;
+        if (c.FusedProjections) gate_up_proj = new Linear(c.HiddenSize, 2 * c.IntermediateSize, c.MlpBias, dtype, weightDType);
+        else
+        {
+            gate_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype, weightDType);
+            up_proj = new Linear(c.HiddenSize, c.IntermediateSize, c.MlpBias, dtype, weightDType);
+        }
         down_proj = new Linear(c.IntermediateSize, c.HiddenSize, c.MlpBias, dtype, weightDType);
+        _gelu = c.HiddenAct == "gelu_pytorch_tanh";
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return down_proj.call(nn.functional.silu(gate_proj.call(x)) * up_proj.call(x)).MoveToOuterDisposeScope();
+        Tensor gate, up;
+        if (gate_up_proj is null) (gate, up) = (gate_proj!.call(x), up_proj!.call(x));
+        else
+        {
+            var both = gate_up_proj.call(x);
+            (gate, up) = (both.narrow(-1, 0, _intermediate), both.narrow(-1, _intermediate, _intermediate));
+        }
+        return down_proj.call(Activate(gate) * up).MoveToOuterDisposeScope();
+    }
+
+    Tensor Activate(Tensor x) => _gelu ? (GeluOverride ?? GeluTanh)(x) : nn.functional.silu(x);
+
+    /// <summary>
+    /// Lets a test reproduce a reference's rounding of GELU (llama.cpp's CPU backend looks it up in an fp16 table,
+    /// about 1e-3 off), so that everything else can be compared at float32 precision. Per thread, so other tests
+    /// running at the same time are unaffected.
+    /// </summary>
+    [ThreadStatic] internal static Func<Tensor, Tensor>? GeluOverride;
+
+    /// <summary>PyTorch's gelu(approximate="tanh"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+    public static Tensor GeluTanh(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var inner = (x + x.pow(3) * 0.044715) * Math.Sqrt(2 / Math.PI);
+        return (x * 0.5 * (inner.tanh() + 1)).MoveToOuterDisposeScope();
     }
 }

@@ -16,7 +16,8 @@ public static class RandomWeights
         {
             using var noise = randn(p.shape, ScalarType.Float32, generator: gen);
             bool isNorm = name.EndsWith("norm.weight", StringComparison.Ordinal);
-            using var value = isNorm ? 1.0 + 0.1 * noise : std * noise;
+            // Gemma's norms scale by 1 + w, so their weights are drawn around 0 to give the same scales.
+            using var value = isNorm ? (model.Config.NormAddsOne ? 0.0 : 1.0) + 0.1 * noise : std * noise;
             p.copy_(value);
         }
     }

@@ -32,24 +32,45 @@ public static class RotaryEmbedding
         return inv;
     }
 
-    /// <summary>cos and sin tables of shape [batch, seq, 1, headDim] for the given positions [batch, seq].</summary>
-    public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, double[] inverseFrequencies, ScalarType dtype)
+    /// <summary>
+    /// Longrope (Phi-3): each pair's frequency divided by its short factor, or its long factor once the sequence
+    /// outgrows the original context, as transformers picks them per forward pass.
+    /// </summary>
+    public static double[] LongRopeFrequencies(int rotaryDim, double theta, RopeScaling scaling, long sequenceLength)
+    {
+        var factors = sequenceLength > scaling.OriginalMaxPositionEmbeddings ? scaling.LongFactor! : scaling.ShortFactor!;
+        var inv = InverseFrequencies(rotaryDim, theta, null);
+        for (int i = 0; i < inv.Length; i++) inv[i] /= factors[i];
+        return inv;
+    }
+
+    /// <summary>cos and sin tables of shape [batch, seq, 1, rotaryDim] for the given positions [batch, seq], times <paramref name="scale"/>.</summary>
+    public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, double[] inverseFrequencies, ScalarType dtype, double scale = 1)
     {
         using var scope = NewDisposeScope();
         var inv = tensor(inverseFrequencies.Select(f => (float)f).ToArray(), device: positions.device);
         var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * inv; // [B, T, d/2]
         var emb = cat([angles, angles], -1).unsqueeze(2);                  // [B, T, 1, d]
-        return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
+        var (cos, sin) = (emb.cos(), emb.sin());
+        if (scale != 1) (cos, sin) = (cos * scale, sin * scale);
+        return (cos.to(dtype).MoveToOuterDisposeScope(), sin.to(dtype).MoveToOuterDisposeScope());
     }
 
-    /// <summary>x·cos + rotate_half(x)·sin for x of shape [batch, seq, heads, headDim].</summary>
+    /// <summary>
+    /// x·cos + rotate_half(x)·sin for x of shape [batch, seq, heads, headDim]. When the tables are narrower than
+    /// the head (partial rotary), only the leading dimensions rotate and the rest pass through.
+    /// </summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        long half = x.shape[^1] / 2;
-        var x1 = x.narrow(-1, 0, half);
-        var x2 = x.narrow(-1, half, half);
+        long dim = x.shape[^1], rotary = cos.shape[^1];
+        var part = rotary == dim ? x : x.narrow(-1, 0, rotary);
+        long half = rotary / 2;
+        var x1 = part.narrow(-1, 0, half);
+        var x2 = part.narrow(-1, half, half);
         var rotated = cat([-x2, x1], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        var result = part * cos + rotated * sin;
+        if (rotary != dim) result = cat([result, x.narrow(-1, rotary, dim - rotary)], -1);
+        return result.MoveToOuterDisposeScope();
     }
 }

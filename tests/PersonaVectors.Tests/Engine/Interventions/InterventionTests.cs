@@ -173,7 +173,7 @@ public class InterventionTests
         using var ids = TinyModels.Ids(Prompt);
         using var v = Direction(64, 7).to(ScalarType.Float64);
         using var readout = Direction(512, 8).to(ScalarType.Float64);
-        var w = model.model.layers[0].mlp.up_proj.weight;
+        var w = model.model.layers[0].mlp.up_proj!.weight;
         w.requires_grad = true;
         using var scope = model.Steer(v, layer: 2, alpha: 1.7);
 

@@ -52,8 +52,8 @@ public class ModelWeightsTests
         using var original = Written(TinyConfigs.Qwen2Json(), dir.Path, stored, 1);
         using var loaded = new CausalLM(TinyConfigs.Parse(TinyConfigs.Qwen2Json()));
         ModelWeights.Load(loaded, dir.Path);
-        var w0 = original.model.layers[1].self_attn.q_proj.weight;
-        var w1 = loaded.model.layers[1].self_attn.q_proj.weight;
+        var w0 = original.model.layers[1].self_attn.q_proj!.weight;
+        var w1 = loaded.model.layers[1].self_attn.q_proj!.weight;
         using var rounded = w0.to(stored).to(ScalarType.Float32);
         Assert.True(rounded.equal(w1).all().item<bool>());
         Assert.False(w0.equal(w1).all().item<bool>()); // the stored values really were rounded

@@ -105,7 +105,7 @@ public class CheckpointTests
         string file = WriteCheckpoint(dir, "parameters");
         using var model = TrainingFixtures.TinyModel(1);
         var e = Assert.Throws<CheckpointException>(() =>
-            new Trainer(model, [model.model.norm.weight, model.model.layers[0].mlp.up_proj.weight], TrainingFixtures.Options(4), dir.Path));
+            new Trainer(model, [model.model.norm.weight, model.model.layers[0].mlp.up_proj!.weight], TrainingFixtures.Options(4), dir.Path));
         Assert.Contains(file, e.Message);
         Assert.Contains("not trainable parameters here (lm_head.weight, ", e.Message);
     }
