@@ -80,3 +80,25 @@ public class CliTests
         Assert.NotEqual(a, File.ReadAllBytes(Path.Combine(dir["c"], "model.safetensors")));
     }
 }
+
+/// <summary>persona model random on each new family's real config.json (scaled to test size): the folder loads, describes itself and generates.</summary>
+public class RealConfigCliTests
+{
+    public static TheoryData<string> Names => new(RealConfigs.Names);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Model_random_accepts_the_real_config_and_the_model_generates(string name)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["config.json"], RealConfigs.Scaled(name).ToJsonString());
+        var r = PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["m"], "--seed", "4");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var info = PersonaCli.Run("model", "info", "--model", dir["m"], "--json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(info.Stdout);
+        Assert.Equal(RealConfigs.Get(name)["architectures"]![0]!.GetValue<string>(), doc.RootElement.GetProperty("Architecture").GetString());
+        var gen = PersonaCli.Run("generate", "--model", dir["m"], "--prompt", "hello there", "--max-tokens", "4", "--temperature", "0");
+        Assert.True(gen.ExitCode == 0, gen.Stderr);
+    }
+}

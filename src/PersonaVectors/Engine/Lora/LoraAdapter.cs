@@ -94,7 +94,9 @@ public sealed class LoraAdapter : IDisposable
             throw;
         }
         foreach (var (_, linear, layer) in layers) linear.Adapter = layer;
-        return new LoraAdapter(config, layers);
+        // Saved configs name only what was adapted, so Python's PEFT sees the same modules.
+        var present = config.Targets.Where(t => targets.Any(x => x.Module.EndsWith("." + t, StringComparison.Ordinal))).ToList();
+        return new LoraAdapter(config with { Targets = present }, layers);
     }
 
     public void Save(string folder, string baseModel)

@@ -7,8 +7,11 @@ namespace PersonaVectors.Engine.Lora;
 /// </summary>
 public sealed record LoraConfig
 {
-    /// <summary>The projection names PEFT uses for Llama-family models.</summary>
-    public static readonly IReadOnlyList<string> AllTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    /// <summary>
+    /// The projection names PEFT uses for these families: Llama's seven, and Phi-3's fused qkv_proj and gate_up_proj.
+    /// A model is adapted on those of them it has.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AllTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj"];
 
     public int Rank { get; init; } = 32;
     public double Alpha { get; init; } = 64;
