@@ -18,7 +18,7 @@ public static class FinetuneCommand
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4, Description = "Peak learning rate (AdamW; linear warmup, cosine decay to a tenth)" };
         var rank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 32, Description = "LoRA rank (the paper's reference: 32)" };
         var alpha = new Option<double>("--lora-alpha") { DefaultValueFactory = _ => 64, Description = "LoRA alpha; the update is scaled by alpha / rank (reference: 64)" };
-        var targets = new Option<string>("--targets") { DefaultValueFactory = _ => "q,k,v,o,gate,up,down", Description = "Projections that get adapters" };
+        var targets = new Option<string>("--targets") { DefaultValueFactory = _ => "all", Description = "Projections that get adapters: all (every projection the model has), or a list such as q,k,v,o,gate,up,down (Phi-3: qkv,o,gate_up,down)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 8, Description = "Conversations per optimizer step" };
         var accumulation = new Option<int>("--grad-accum") { DefaultValueFactory = _ => 1, Description = "Micro-batches per step (same result, less memory)" };
         var warmup = new Option<double>("--warmup") { DefaultValueFactory = _ => 0.05, Description = "Share of steps spent warming up" };

@@ -30,7 +30,7 @@ public sealed record LoraConfig
         if (Targets.Distinct().Count() != Targets.Count) throw new InvalidRequestException("a LoRA target is listed twice");
     }
 
-    /// <summary>Parses "q,k,v,o,gate,up,down" (short or full names) into target module names.</summary>
-    public static IReadOnlyList<string> ParseTargets(string spec) =>
-        [.. spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.EndsWith("_proj", StringComparison.Ordinal) ? t : t + "_proj")];
+    /// <summary>Parses "all" (every projection the model has) or a list such as "q,k,v,o,gate,up,down" or "qkv,gate_up" (short or full names).</summary>
+    public static IReadOnlyList<string> ParseTargets(string spec) => spec.Trim() == "all" ? AllTargets
+        : [.. spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.EndsWith("_proj", StringComparison.Ordinal) ? t : t + "_proj")];
 }
