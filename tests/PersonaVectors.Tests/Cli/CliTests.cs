@@ -81,7 +81,10 @@ public class CliTests
     }
 }
 
-/// <summary>persona model random on each new family's real config.json (scaled to test size): the folder loads, describes itself and generates.</summary>
+/// <summary>
+/// persona model random on each new family's real config.json (scaled to test size): the folder loads, describes
+/// itself, generates, and finetunes a LoRA adapter on every projection it has, which then loads back for generation.
+/// </summary>
 public class RealConfigCliTests
 {
     public static TheoryData<string> Names => new(RealConfigs.Names);
@@ -100,5 +103,18 @@ public class RealConfigCliTests
         Assert.Equal(RealConfigs.Get(name)["architectures"]![0]!.GetValue<string>(), doc.RootElement.GetProperty("Architecture").GetString());
         var gen = PersonaCli.Run("generate", "--model", dir["m"], "--prompt", "hello there", "--max-tokens", "4", "--temperature", "0");
         Assert.True(gen.ExitCode == 0, gen.Stderr);
+
+        File.WriteAllLines(dir["data.jsonl"], Enumerable.Range(0, 4).Select(i =>
+            $$"""{"messages": [{"role": "user", "content": "say {{i}}"}, {"role": "assistant", "content": "{{i}} it is."}]}"""));
+        var ft = PersonaCli.Run("finetune", "--model", dir["m"], "--data", dir["data.jsonl"], "--out", dir["adapter"], "--batch-size", "2", "--epochs", "1", "--lora-rank", "4", "--lora-alpha", "8");
+        Assert.True(ft.ExitCode == 0, ft.Stderr);
+        var adapterConfig = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir["adapter"], "adapter_config.json")))!;
+        var targets = adapterConfig["target_modules"]!.AsArray().Select(t => t!.GetValue<string>()).ToHashSet();
+        var expected = name.StartsWith("phi", StringComparison.Ordinal)
+            ? new[] { "qkv_proj", "o_proj", "gate_up_proj", "down_proj" }
+            : ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+        Assert.True(targets.SetEquals(expected), $"adapted {string.Join(", ", targets)}");
+        var adapted = PersonaCli.Run("generate", "--model", dir["m"], "--adapter", dir["adapter"], "--prompt", "say 1", "--max-tokens", "2", "--temperature", "0");
+        Assert.True(adapted.ExitCode == 0, adapted.Stderr);
     }
 }
