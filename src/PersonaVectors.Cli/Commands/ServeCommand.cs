@@ -27,7 +27,7 @@ public static class ServeCommand
         var maxTokens = new Option<int>("--max-tokens-limit") { DefaultValueFactory = _ => 512, Description = "Largest max_tokens a request may ask for" };
         var keep = new Option<int>("--dashboard-conversations") { DefaultValueFactory = _ => 50, Description = $"Conversations the dashboard keeps (the least recently active go first; {ConversationLog.TurnsPerConversation} turns each)" };
         var grace = new Option<double>("--shutdown-grace") { DefaultValueFactory = _ => 10, Description = "Seconds the answers in flight get to finish after SIGTERM or Ctrl+C before they are cut off" };
-        var cmd = new Command("serve", "An OpenAI-compatible chat server (/v1/models, /v1/chat/completions with streaming and logprobs) with per-request steering, persona readings in every response, and a live dashboard at /")
+        var cmd = new Command("serve", "An OpenAI- and Ollama-compatible chat server (/v1/models, /v1/chat/completions with streaming and logprobs; /api/chat, /api/generate, /api/tags, /api/show, /api/version) with per-request steering, persona readings in every response, and a live dashboard at /")
         {
             model, adapter, vectors, urls, apiKey, queue, batch, maxTokens, keep, grace,
         };
@@ -46,7 +46,9 @@ public static class ServeCommand
             var generation = new MonitoredGeneration(lm, traits);
             using var worker = new ModelWorker(lm, generation, limits);
             var log = new ConversationLog(r.GetValue(keep));
-            var chat = new ChatCompletionsEndpoint(lm, name, generation, worker, log, limits);
+            var intake = new RequestIntake(lm, generation, worker, limits);
+            var chat = new ChatCompletionsEndpoint(name, intake, log);
+            var ollama = new OllamaEndpoints(lm, name, intake, log);
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -56,16 +58,18 @@ public static class ServeCommand
             {
                 // The dashboard page itself holds no data; everything it shows comes from /api, which is guarded like /v1.
                 bool guarded = http.Request.Path.StartsWithSegments("/v1") || http.Request.Path.StartsWithSegments("/api");
+                // Ollama's routes answer errors in Ollama's shape, the rest in OpenAI's.
+                ErrorWriter error = OllamaRoutes.Any(r => http.Request.Path.Equals(r)) ? OllamaEndpoints.Error : Errors.Write;
                 if (key is not null && guarded && !KeyMatches(http.Request.Headers.Authorization.ToString(), key))
                 {
-                    await Errors.Write(http, 401, "missing or wrong API key: send 'Authorization: Bearer KEY'", "invalid_api_key");
+                    await error(http, 401, "missing or wrong API key: send 'Authorization: Bearer KEY'", "invalid_api_key");
                     return;
                 }
                 try { await next(http); }
                 catch (Exception e) when (!http.Response.HasStarted && e is not OperationCanceledException)
                 {
                     Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
-                    await Errors.Write(http, 500, "internal error: " + e.Message);
+                    await error(http, 500, "internal error: " + e.Message);
                 }
             });
             app.MapGet("/v1/models", () => Results.Json(new JsonObject
@@ -74,6 +78,11 @@ public static class ServeCommand
                 ["data"] = new JsonArray(new JsonObject { ["id"] = name, ["object"] = "model", ["created"] = 0, ["owned_by"] = "persona" }),
             }));
             app.MapPost("/v1/chat/completions", chat.Handle);
+            app.MapGet("/api/version", ollama.Version);
+            app.MapGet("/api/tags", ollama.Tags);
+            app.MapPost("/api/show", ollama.Show);
+            app.MapPost("/api/chat", ollama.Chat);
+            app.MapPost("/api/generate", ollama.Generate);
             app.MapGet("/", () => Results.Content(DashboardPage.Html, "text/html"));
             app.MapGet("/api/dashboard", () =>
             {
@@ -105,6 +114,8 @@ public static class ServeCommand
         });
         return cmd;
     }
+
+    static readonly string[] OllamaRoutes = ["/api/version", "/api/tags", "/api/show", "/api/chat", "/api/generate"];
 
     static bool KeyMatches(string authorization, string key) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(authorization), Encoding.UTF8.GetBytes("Bearer " + key));

@@ -29,7 +29,7 @@ public sealed class WorkItem(ChatRequest request, int[] promptIds, bool stream, 
 
     /// <summary>Requests with the same key can share a batch: one steering setup and one set of sampling options.</summary>
     public string GroupKey => string.Join("|", Request.Steering.Select(s => $"{s.Trait}@{s.Layer}:{s.Alpha}:{s.When}").Append($"per-token:{Request.PerToken}")) +
-        $"#{Request.Temperature}/{Request.TopP}/{Request.MaxTokens}/{Request.Seed}/{Request.TopLogProbs}/{Request.LogProbs}";
+        $"#{Request.Temperature}/{Request.TopP}/{Request.TopK}/{Request.MaxTokens}/{Request.Seed}/{Request.TopLogProbs}/{Request.LogProbs}";
 }
 
 /// <summary>
@@ -136,7 +136,7 @@ public sealed class ModelWorker : IDisposable
         var tokens = rows.Select(_ => new List<TokenOut>()).ToArray();
         var options = new SamplingOptions
         {
-            MaxNewTokens = r.MaxTokens, Temperature = r.Temperature, TopP = r.TopP, Seed = r.Seed ?? Random.Shared.NextInt64(),
+            MaxNewTokens = r.MaxTokens, Temperature = r.Temperature, TopP = r.TopP, TopK = r.TopK, Seed = r.Seed ?? Random.Shared.NextInt64(),
             TopLogProbs = r.LogProbs ? r.TopLogProbs : -1,
         };
         var answers = _generation.Generate(prompts, r.Steering, options, e =>
