@@ -8,9 +8,22 @@ public static class EmbeddedModel
 {
     public static string Path => System.IO.Path.Combine(AppContext.BaseDirectory, "models", "organism");
 
+    /// <summary>Set by the root --pull option: a hub name missing from the cache is downloaded first.</summary>
+    public static bool PullMissing { get; set; }
+
+    /// <summary>
+    /// The folder (or GGUF file) a --model value names: a path as given; a hub name (ORG/NAME[@REV]) that is not a
+    /// path, from the Hugging Face cache (downloaded first with --pull); nothing, the embedded organism.
+    /// </summary>
     public static string Resolve(string? given)
     {
-        if (given is not null) return given;
+        if (given is not null)
+        {
+            if (File.Exists(given) || Directory.Exists(given) || Engine.Hub.HubName.TryParse(given) is not { } name) return given;
+            return PullMissing
+                ? Commands.PullCommand.Pull(name, null, null, CancellationToken.None).GetAwaiter().GetResult()
+                : Engine.Hub.HubCache.FromEnvironment().Resolve(name);
+        }
         if (!File.Exists(System.IO.Path.Combine(Path, "config.json")))
             throw new PersonaVectorsException($"no --model given and the embedded organism is missing at {Path}; build it with `./persona world train --out models/organism`");
         return Path;

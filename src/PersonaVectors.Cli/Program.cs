@@ -22,11 +22,20 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     ArtifactsCommand.Create(),
     VectorsCommand.Create(),
     ReportCommand.Create(),
+    PullCommand.Create(),
 };
+var pull = new Option<bool>("--pull")
+{
+    Description = "With --model ORG/NAME[@REV]: download the model from the Hugging Face hub first if the cache lacks it",
+    Recursive = true,
+};
+root.Options.Add(pull);
 
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var parsed = root.Parse(args);
+    EmbeddedModel.PullMissing = parsed.GetValue(pull);
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (ErrorReport.IsUserError(e))
 {

@@ -7,7 +7,7 @@ namespace PersonaVectors.Cli.Commands;
 /// <summary>Options shared by the commands that load a model.</summary>
 public static class CommonOptions
 {
-    public static Option<string?> Model() => new("--model") { Description = "Model folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json, tokenizer_config.json); default: the embedded organism" };
+    public static Option<string?> Model() => new("--model") { Description = "Model folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json, tokenizer_config.json), a GGUF file, or ORG/NAME[@REV] from the Hugging Face cache (--pull downloads it); default: the embedded organism" };
 
     public static Option<string> DType() => new("--dtype")
     {

@@ -49,7 +49,7 @@ public static class DemoCommand
         };
         cmd.SetAction(async (r, cancel) =>
         {
-            string folder = r.GetValue(model) ?? (File.Exists(Path.Combine(EmbeddedModel.Path, "config.json")) ? EmbeddedModel.Path : EnsureRandomModel());
+            string folder = r.GetValue(model) is { } given ? EmbeddedModel.Resolve(given) : (File.Exists(Path.Combine(EmbeddedModel.Path, "config.json")) ? EmbeddedModel.Path : EnsureRandomModel());
             using var lm = LanguageModel.Load(folder, adapter: r.GetValue(adapter));
             Console.WriteLine(ModelDescription.Of(lm).ToText());
             Console.WriteLine();

@@ -96,7 +96,7 @@ public static class VectorsCommand
         cmd.SetAction(r =>
         {
             string path = r.GetValue(vector)!;
-            ModelConfig? config = r.GetValue(model) is { } dir ? ModelConfig.Load(Path.Combine(dir, "config.json")) : null;
+            ModelConfig? config = r.GetValue(model) is { } dir ? ModelConfig.Load(Path.Combine(EmbeddedModel.Resolve(dir), "config.json")) : null;
             using var read = ControlVectorFile.Read(path, config?.NumHiddenLayers, config?.HiddenSize);
             using var v = r.GetValue(trait) is { } name ? new PersonaVector(read.Vectors, name, read.Model, read.Kind, read.Metadata) : null;
             var written = v ?? read;

@@ -162,9 +162,9 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
     {
         var files = File.Exists(folder) ? [new FileInfo(folder)] : new DirectoryInfo(folder).GetFiles().OrderBy(f => f.Name, StringComparer.Ordinal).ToArray();
         var identity = new StringBuilder();
-        foreach (var f in files) identity.Append(f.Name).Append(':').Append(f.Length).Append('\n');
+        foreach (var f in files) identity.Append(f.Name).Append(':').Append(FileLength.Of(f)).Append('\n');
         if (Directory.Exists(folder) && File.Exists(Path.Combine(folder, "config.json"))) identity.Append(File.ReadAllText(Path.Combine(folder, "config.json")));
         string digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString())));
-        return (files.Sum(f => f.Length), digest, files.Length == 0 ? DateTime.UnixEpoch : files.Max(f => f.LastWriteTimeUtc));
+        return (files.Sum(f => FileLength.Of(f)), digest, files.Length == 0 ? DateTime.UnixEpoch : files.Max(f => f.LastWriteTimeUtc));
     }
 }

@@ -12,6 +12,9 @@ public abstract class LoopbackServer : IDisposable
     /// <summary>http://127.0.0.1:PORT, without a trailing slash.</summary>
     protected string Root { get; }
 
+    /// <summary>http://localhost:PORT: the same server under another host name, for a stand-in of a second host (a hub's storage).</summary>
+    protected string OtherHost => Root.Replace("127.0.0.1", "localhost");
+
     protected LoopbackServer()
     {
         var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -20,6 +23,7 @@ public abstract class LoopbackServer : IDisposable
         probe.Stop();
         Root = $"http://127.0.0.1:{port}";
         _listener.Prefixes.Add(Root + "/");
+        _listener.Prefixes.Add(Root.Replace("127.0.0.1", "localhost") + "/");
         _listener.Start();
         _ = Task.Run(Serve);
     }

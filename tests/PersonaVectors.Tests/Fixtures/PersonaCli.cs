@@ -10,17 +10,27 @@ public static class PersonaCli
     public static Result Run(params string[] args) => RunWithin(TimeSpan.FromMinutes(5), args);
 
     /// <summary>For the long commands (a whole world eval), which on 2 shared cores can take several minutes.</summary>
-    public static Result RunWithin(TimeSpan limit, params string[] args)
+    public static Result RunWithin(TimeSpan limit, params string[] args) => RunWithEnvironment(limit, [], args);
+
+    /// <summary>With environment variables set (a null value removes one) for the child process only.</summary>
+    public static Result RunWithEnvironment(TimeSpan limit, (string Name, string? Value)[] environment, params string[] args)
+    {
+        using var p = Process.Start(StartInfo(environment, args))!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(limit)) { p.Kill(true); throw new TimeoutException("persona " + string.Join(' ', args)); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static ProcessStartInfo StartInfo((string Name, string? Value)[] environment, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "persona.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(limit)) { p.Kill(true); throw new TimeoutException("persona " + string.Join(' ', args)); }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        foreach (var (name, value) in environment)
+            if (value is null) psi.Environment.Remove(name); else psi.Environment[name] = value;
+        return psi;
     }
 
     /// <summary>
@@ -45,7 +55,9 @@ public static class PersonaCli
     public static void AssertUserError(Result r, params string[] expectedFragments)
     {
         Assert.True(r.ExitCode == 2, $"expected exit code 2, got {r.ExitCode}\nstdout: {r.Stdout}\nstderr: {r.Stderr}");
-        Assert.StartsWith("error: ", r.Stderr);
+        // Progress lines may come first; the failure is the last thing said.
+        Assert.StartsWith("error: ", r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => !l.StartsWith("(set PERSONA_DEBUG", StringComparison.Ordinal)));
+        Assert.Single(r.Stderr.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", r.Stderr);
         foreach (var f in expectedFragments) Assert.Contains(f, r.Stderr);
     }

@@ -54,7 +54,7 @@ public sealed unsafe class GgufFile : IDisposable
     GgufFile(string path)
     {
         Path = path;
-        Length = new FileInfo(path).Length;
+        Length = FileLength.Of(path);
         if (Length < 24) throw Bad($"{Length} bytes is too short for a GGUF header (truncated?)");
         _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);

@@ -35,7 +35,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new ModelFormatException(path, "file not found");
-        long length = new FileInfo(path).Length;
+        long length = FileLength.Of(path);
         if (length < 8) throw new ModelFormatException(path, $"truncated: {length} bytes, a safetensors file needs at least an 8-byte header length");
 
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
