@@ -29,9 +29,16 @@ public static class ExtractCommand
         var layers = new Option<string?>("--layers") { Description = "Layers to try steering at, e.g. 2,3,4 (default: all)" };
         var alphas = new Option<string?>("--alphas") { Description = "Steering coefficients to try, e.g. 0.5,1,2 (default: 0.5 to 8 in steps of 0.25; the suppression sweep uses their negatives)" };
         var dtype = CommonOptions.DType();
+        var generator = new Option<string?>("--generator")
+        {
+            Description = "Write the contrastive answers with a remote model instead of --model: " + Method.Endpoints.ChatEndpoints.Help +
+                " (vLLM, SGLang, llama.cpp's server, persona serve). --model still reads the activations, by one forward pass over each prompt and answer",
+        };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once to a remote generator and to an LLM judge", DefaultValueFactory = _ => 8 };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling of the answers (1 = off)", DefaultValueFactory = _ => 1.0 };
         var cmd = new Command("extract", "Extract a persona vector: generate contrastive answers, judge, filter, average activations, choose the layer")
         {
-            trait, model, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype,
+            trait, model, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype, generator, concurrency, topP,
         };
         foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
@@ -43,6 +50,9 @@ public static class ExtractCommand
             {
                 Rollouts = r.GetValue(rollouts),
                 Temperature = r.GetValue(temperature),
+                TopP = r.GetValue(topP) is var p and > 0 and <= 1 ? p : throw new PersonaVectorsException($"--top-p must be in (0, 1], got {r.GetValue(topP)}"),
+                JudgeConcurrency = r.GetValue(concurrency) >= 1 ? r.GetValue(concurrency) : throw new PersonaVectorsException("--concurrency must be at least 1"),
+                GeneratorConcurrency = r.GetValue(concurrency),
                 MaxNewTokens = r.GetValue(maxTokens),
                 Seed = r.GetValue(seed),
                 PositiveTraitMin = r.GetValue(posMin),
@@ -53,12 +63,17 @@ public static class ExtractCommand
             };
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var bars = new Dictionary<string, ProgressLine>();
+            var remote = r.GetValue(generator) is { } spec ? RemoteGenerator.Create(spec) : null;
             var pipeline = new ExtractionPipeline(lm, a, j, options, r.GetValue(outDir)!, p =>
             {
-                if (!bars.TryGetValue(p.Stage, out var bar)) bars[p.Stage] = bar = new ProgressLine(p.Stage.PadRight(11));
-                bar.Report(p.Done, p.Total, "");
-                if (p.Done == p.Total) bar.Done();
-            });
+                // Remote answers and judgements report from several threads at once.
+                lock (bars)
+                {
+                    if (!bars.TryGetValue(p.Stage, out var bar)) bars[p.Stage] = bar = new ProgressLine(p.Stage.PadRight(11));
+                    bar.Report(p.Done, p.Total, "");
+                    if (p.Done == p.Total) bar.Done();
+                }
+            }, remote);
             var summary = await pipeline.RunAsync(cancel);
             Console.WriteLine(summary.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             return 0;

@@ -16,6 +16,9 @@ public sealed class FakeOpenAIServer : LoopbackServer
     public ConcurrentQueue<JsonObject> Requests { get; } = new();
     public Reply Default { get; set; } = new();
     public string BaseUrl => Root + "/v1";
+    int _inFlight, _maxInFlight;
+    /// <summary>The most requests that were being answered at the same time.</summary>
+    public int MaxInFlight => _maxInFlight;
 
     public void Enqueue(params Reply[] replies) { foreach (var r in replies) _script.Enqueue(r); }
 
@@ -23,8 +26,11 @@ public sealed class FakeOpenAIServer : LoopbackServer
     {
         var body = JsonNode.Parse(await ReadBodyAsync(ctx))!.AsObject();
         Requests.Enqueue(body);
+        int now = Interlocked.Increment(ref _inFlight);
+        for (int seen = _maxInFlight; now > seen; seen = _maxInFlight) Interlocked.CompareExchange(ref _maxInFlight, now, seen);
         var reply = _script.TryDequeue(out var r) ? r : Default;
         if (reply.Delay > TimeSpan.Zero) await Task.Delay(reply.Delay);
+        Interlocked.Decrement(ref _inFlight);
         string json = reply.Status == 200 ? Completion(body, reply) : """{"error":{"message":"rate limited","type":"rate_limit"}}""";
         await WriteJsonAsync(ctx, reply.Status, json);
     }

@@ -5,10 +5,13 @@ public sealed record ExtractionOptions
 {
     public int Rollouts { get; init; } = 10;
     public double Temperature { get; init; } = 1.0;
+    public double TopP { get; init; } = 1.0;
     public int MaxNewTokens { get; init; } = 64;
     public int BatchSize { get; init; } = 50;
     public long Seed { get; init; } = 1;
     public int JudgeConcurrency { get; init; } = 8;
+    /// <summary>Requests in flight at once to a remote generator.</summary>
+    public int GeneratorConcurrency { get; init; } = 8;
     public double PositiveTraitMin { get; init; } = 50;
     public double NegativeTraitMax { get; init; } = 50;
     public double CoherenceMin { get; init; } = 50;

@@ -18,8 +18,9 @@ public readonly record struct StageProgress(string Stage, int Done, int Total);
 /// stage appends to a JSONL file in the run folder, so a killed run started again resumes where it stopped
 /// and ends with identical outputs.
 /// </summary>
+/// <param name="generator">Answers from a remote model instead of <paramref name="lm"/> (which still reads the activations).</param>
 public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, ExtractionOptions options,
-    string runDir, Action<StageProgress>? progress = null)
+    string runDir, Action<StageProgress>? progress = null, RemoteGenerator? generator = null)
 {
     public static readonly string[] Kinds = ["response_avg", "prompt_avg", "prompt_last"];
 
@@ -27,30 +28,49 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
 
     public async Task<ExtractionSummary> RunAsync(CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(runDir);
-        TraitArtifactsFile.Save(Path.Combine(runDir, "artifacts.json"), artifacts);
-        var answers = Generate(cancel);
-        var judgements = await JudgeAsync(answers, cancel);
-        var (kept, counts) = Filter(answers, judgements);
-        var norms = Extract(kept);
+        var (counts, norms) = await VectorsAsync(cancel);
         var summary = await ChooseLayerAsync(counts, norms, cancel);
         summary.Write(runDir);
         return summary;
+    }
+
+    /// <summary>The stages up to the vector files (answers, judgements, filter, mean differences), without choosing a layer.</summary>
+    internal async Task<(FilterCounts Counts, double[] Norms)> VectorsAsync(CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(runDir);
+        TraitArtifactsFile.Save(Path.Combine(runDir, "artifacts.json"), artifacts);
+        var answers = await AnswersAsync(cancel);
+        var judgements = await JudgeAsync(answers, cancel);
+        var (kept, counts) = Filter(answers, judgements);
+        return (counts, Extract(kept));
     }
 
     // ---- 1. answers under every positive and negative instruction ----
 
     sealed record Item(string Key, int Pair, string Polarity, int Question, int Rollout);
 
-    IReadOnlyDictionary<string, AnswerRecord> Generate(CancellationToken cancel)
+    /// <summary>Stage 1 alone: every contrastive answer, written locally or by the remote generator.</summary>
+    internal async Task<IReadOnlyDictionary<string, AnswerRecord>> AnswersAsync(CancellationToken cancel = default)
     {
-        var file = new RunFile<AnswerRecord>(Path.Combine(runDir, "answers.jsonl"), r => r.Key);
+        Directory.CreateDirectory(runDir);
+        return generator is null ? Generate(cancel) : await GenerateRemoteAsync(generator, cancel);
+    }
+
+    List<Item> Items()
+    {
         var items = new List<Item>();
         for (int p = 0; p < artifacts.Instructions.Count; p++)
             foreach (var polarity in new[] { "pos", "neg" })
                 for (int q = 0; q < artifacts.ExtractionQuestions.Count; q++)
                     for (int r = 0; r < options.Rollouts; r++)
                         items.Add(new Item(AnswerRecord.KeyOf(p, polarity, q, r), p, polarity, q, r));
+        return items;
+    }
+
+    IReadOnlyDictionary<string, AnswerRecord> Generate(CancellationToken cancel)
+    {
+        var file = new RunFile<AnswerRecord>(Path.Combine(runDir, "answers.jsonl"), r => r.Key);
+        var items = Items();
 
         // Fixed chunks with their own seeds: a chunk's samples do not depend on what else was run before it.
         int chunks = (items.Count + options.BatchSize - 1) / options.BatchSize;
@@ -61,12 +81,37 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             progress?.Invoke(new StageProgress("generate", c, chunks));
             if (chunk.All(i => file.Contains(i.Key))) continue;
             var prompts = chunk.Select(i => lm.PromptIds(artifacts.ExtractionQuestions[i.Question], Instruction(i))).ToList();
-            var sampling = new SamplingOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, Seed = options.Seed * 1_000_003 + c };
+            var sampling = new SamplingOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, TopP = options.TopP, Seed = options.Seed * 1_000_003 + c };
             var outputs = lm.Generate(prompts, sampling, cancel: cancel);
             file.Append(chunk.Select((i, k) => new AnswerRecord(i.Key, i.Pair, i.Polarity, i.Question, i.Rollout,
                 artifacts.ExtractionQuestions[i.Question], Instruction(i), prompts[k], outputs[k].Tokens, outputs[k].Text)).ToList());
         }
         progress?.Invoke(new StageProgress("generate", chunks, chunks));
+        return file.Records;
+    }
+
+    /// <summary>
+    /// The same items answered remotely, several requests at a time; each answer is appended as it arrives, so a
+    /// killed run asks only for what is missing. Every item has its own seed, so its answer does not depend on the
+    /// order in which requests complete.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, AnswerRecord>> GenerateRemoteAsync(RemoteGenerator remote, CancellationToken cancel)
+    {
+        var file = new RunFile<AnswerRecord>(Path.Combine(runDir, "answers.jsonl"), r => r.Key);
+        var items = Items();
+        var todo = items.Select((item, index) => (item, index)).Where(x => !file.Contains(x.item.Key)).ToList();
+        int done = items.Count - todo.Count;
+        progress?.Invoke(new StageProgress("generate", done, items.Count));
+        var tokenizing = new object();
+        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = options.GeneratorConcurrency, CancellationToken = cancel }, async (x, ct) =>
+        {
+            string question = artifacts.ExtractionQuestions[x.item.Question], instruction = Instruction(x.item);
+            string answer = await remote.AnswerAsync(instruction, question, options, options.Seed * 1_000_003 + x.index, ct);
+            int[] prompt, answerIds;
+            lock (tokenizing) (prompt, answerIds) = (lm.PromptIds(question, instruction), lm.Tokenizer.Encode(answer, addSpecialTokens: false));
+            file.Append([new AnswerRecord(x.item.Key, x.item.Pair, x.item.Polarity, x.item.Question, x.item.Rollout, question, instruction, prompt, answerIds, answer)]);
+            progress?.Invoke(new StageProgress("generate", Interlocked.Increment(ref done), items.Count));
+        });
         return file.Records;
     }
 

@@ -1,7 +1,5 @@
-using System.ClientModel;
 using System.Security.Cryptography;
 using System.Text;
-using Anthropic.Exceptions;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
@@ -106,35 +104,8 @@ public sealed class LlmJudge(IChatClient client, string name, LlmJudgeOptions? o
         }
     }
 
-    async Task<double?> WithRetries(Func<Task<double?>> call, CancellationToken cancel)
-    {
-        var delay = _options.FirstBackoff;
-        for (int attempt = 1; ; attempt++)
-        {
-            try { return await call(); }
-            catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
-            {
-                if (attempt < _options.MaxAttempts && Retryable(e))
-                {
-                    await Task.Delay(delay, cancel);
-                    delay *= 2;
-                    continue;
-                }
-                string status = e is ClientResultException c ? $" (HTTP {c.Status})" : "";
-                throw new PersonaVectorsException($"judge {name} failed after {attempt} attempt(s){status}: {e.Message}", e);
-            }
-        }
-    }
-
-    /// <summary>Rate limits, server errors and timeouts are worth another try; other errors are not.</summary>
-    static bool Retryable(Exception e) => e switch
-    {
-        ClientResultException c => c.Status is 429 or >= 500 or 0,
-        // The Anthropic SDK has retried these a couple of times already; a long run should still outlast a rate limit.
-        AnthropicRateLimitException or Anthropic5xxException or AnthropicIOException => true,
-        TimeoutException or HttpRequestException => true,
-        _ => false,
-    };
+    Task<double?> WithRetries(Func<Task<double?>> call, CancellationToken cancel) =>
+        Endpoints.EndpointRetry.RunAsync(call, $"judge {name}", _options.MaxAttempts, _options.FirstBackoff, cancel);
 }
 
 /// <summary>An append-only JSONL cache of judge scores keyed by content hash, shared by concurrent judgements.</summary>
