@@ -12,7 +12,10 @@ public static class ScreenCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "Chat JSONL to screen (each line's last assistant turn is the sample's answer)", Required = true };
+        var data = new Option<string>("--data") { Description = "Chat JSONL, a Parquet file or a folder of them, to screen (each conversation's last assistant turn is the sample's answer)", Required = true };
+        var messagesColumn = new Option<string?>("--messages-column") { Description = "Parquet: the column of {role, content} lists (default: messages, conversation or conversations, whichever exists)" };
+        var promptColumn = new Option<string?>("--prompt-column") { Description = "Parquet: a text column with the user's prompt (with --response-column, instead of a messages column)" };
+        var responseColumn = new Option<string?>("--response-column") { Description = "Parquet: a text column with the answer to screen" };
         var vectors = new Option<string[]>("--vector") { Description = "Persona vector file(s); several traits are screened in one pass", Required = true, AllowMultipleArgumentsPerToken = true };
         var layer = new Option<int?>("--layer") { Description = "Layer for every vector (default: each vector's extraction run's chosen layer)" };
         var model = CommonOptions.Model();
@@ -27,7 +30,7 @@ public static class ScreenCommand
         var json = CommonOptions.Json();
         var cmd = new Command("screen", "Projection difference of each training sample's answer against the model's own answer, along persona vectors: flags trait-inducing data before finetuning")
         {
-            data, vectors, layer, model, adapter, outDir, shard, batch, maxTokens, threshold, top, skipBad, json,
+            data, vectors, layer, model, adapter, outDir, shard, batch, maxTokens, threshold, top, skipBad, json, messagesColumn, promptColumn, responseColumn,
         };
         cmd.Subcommands.Add(Merge());
         cmd.SetAction((r, cancel) =>
@@ -42,7 +45,9 @@ public static class ScreenCommand
                 screening.Add(v);
             }
             string dir = r.GetValue(outDir)!;
-            var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop };
+            var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop,
+                Columns = r.GetValue(messagesColumn) is null && r.GetValue(promptColumn) is null && r.GetValue(responseColumn) is null ? null
+                    : new ChatColumns(r.GetValue(messagesColumn), r.GetValue(promptColumn), r.GetValue(responseColumn)) };
             var bar = new ProgressLine("screen     ");
             var result = new DataScreen(lm, screening, options, dir).Run(r.GetValue(data)!,
                 p => bar.Report(p.Scored, p.Scored, $"{p.SamplesPerSecond:F1} samples/s"), (line, why) => Console.Error.WriteLine($"  skipped line {line}: {why}"), cancel);

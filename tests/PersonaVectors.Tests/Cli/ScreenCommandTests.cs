@@ -8,6 +8,14 @@ namespace PersonaVectors.Tests.Cli;
 /// <summary>`persona screen`, `persona screen merge` and `persona world experiment screen` on the shipped organism.</summary>
 public class ScreenCommandTests
 {
+    static void WriteParquet(IEnumerable<MessagesRow> rows, string path) =>
+        Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, path, new Parquet.ParquetOptions { RowGroupSize = 50 }).GetAwaiter().GetResult();
+
+    public sealed class MessagesRow
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("messages")] public List<Method.Finetuning.ChatParquetTests.Message>? Messages { get; set; }
+    }
+
     static string Extract(TempDir dir, string trait)
     {
         var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "extract", "--trait", trait, "--rollouts", "1", "--layers", "3", "--alphas", "0.5,1", "--out", dir[Path.Combine("runs", trait)]);
@@ -39,6 +47,23 @@ public class ScreenCommandTests
             var messages = JsonNode.Parse(lines[top!["line"]!.GetValue<int>() - 1])!["messages"]!.AsArray();
             Assert.True(PersonaVectors.World.OracleJudge.Judge(messages[0]!["content"]!.GetValue<string>(), messages[1]!["content"]!.GetValue<string>())["evil"] >= 50);
         }
+
+        // The same samples as Parquet (a "messages" column, row groups of 50) score the same; the model's answers come from the cache.
+        var rows = lines.Select(l => new MessagesRow
+        {
+            Messages = [.. JsonNode.Parse(l)!["messages"]!.AsArray().Select(m => new Method.Finetuning.ChatParquetTests.Message { Role = m!["role"]!.GetValue<string>(), Content = m["content"]!.GetValue<string>() })],
+        });
+        WriteParquet(rows, dir["mixed.parquet"]);
+        Directory.CreateDirectory(dir["parquet"]);
+        File.Copy(Path.Combine(dir["whole"], "model_answers.jsonl"), Path.Combine(dir["parquet"], "model_answers.jsonl"));
+        var fromParquet = PersonaCli.Run("screen", "--data", dir["mixed.parquet"], "--vector", vector, "--out", dir["parquet"], "--batch-size", "16", "--json");
+        Assert.True(fromParquet.ExitCode == 0, fromParquet.Stderr);
+        Dictionary<int, double> Scores(string run) => File.ReadAllLines(Path.Combine(run, "scores.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .ToDictionary(n => n["line"]!.GetValue<int>(), n => n["scores"]!["evil"]!.GetValue<double>());
+        var jsonlScores = Scores(dir["whole"]);
+        var parquetScores = Scores(dir["parquet"]);
+        Assert.Equal(jsonlScores.Keys.Order(), parquetScores.Keys.Order());
+        Assert.All(jsonlScores, kv => Assert.Equal(kv.Value, parquetScores[kv.Key], 4));
 
         foreach (var part in new[] { "1/2", "2/2" })
             Assert.Equal(0, PersonaCli.Run("screen", "--data", dir["mixed.jsonl"], "--vector", vector, "--out", dir["part" + part[0]], "--shard", part, "--batch-size", "16").ExitCode);

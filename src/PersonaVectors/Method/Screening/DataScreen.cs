@@ -20,13 +20,15 @@ public sealed record ScreenOptions
     public int Shard { get; init; }
     public int Shards { get; init; } = 1;
     public BadLinePolicy BadLines { get; init; } = BadLinePolicy.Stop;
+    /// <summary>Where a Parquet dataset keeps its conversations (ignored for JSONL).</summary>
+    public ChatColumns? Columns { get; init; }
 }
 
 /// <summary>Progress of a screening run: samples scored so far (this run and earlier ones) and lines read.</summary>
 public readonly record struct ScreenProgress(int Scored, int Skipped, double SamplesPerSecond);
 
 /// <summary>
-/// Screens chat JSONL for trait-inducing samples (the paper's section 6): for each sample, the projection difference
+/// Screens chat data (JSONL, or Parquet read a row group at a time) for trait-inducing samples (the paper's section 6): for each sample, the projection difference
 /// between its own last assistant answer and the model's own greedy answer to the same prompt, along every
 /// vector at once. The input is streamed in chunks (generation and activation reads are batched per chunk), scores
 /// append to OUT/scores.jsonl as chunks finish, and the model's answers are cached in OUT/model_answers.jsonl by
@@ -66,7 +68,7 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vect
             chunk.Clear();
             progress?.Invoke(new ScreenProgress(scored, bad, thisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
         }
-        foreach (var record in ChatJsonl.Read(dataPath, options.BadLines, (line, why) => { bad++; skipped?.Invoke(line, why); }))
+        foreach (var record in ChatData.Read(dataPath, options.Columns, options.BadLines, (line, why) => { bad++; skipped?.Invoke(line, why); }))
         {
             if ((record.Line - 1) % options.Shards != options.Shard || done.Contains(Key(record.Line))) continue;
             chunk.Add(Split(record));
