@@ -89,4 +89,7 @@ public static class NpmInstalls
     }
 
     public static string HuggingFaceHub => Installed("@huggingface/hub", "2.17.5");
+
+    /// <summary>Arrow's Rust Parquet writer compiled to WebAssembly, and Arrow's JS library to build its tables.</summary>
+    public static string[] ParquetWasm => [Installed("parquet-wasm", "0.8.0"), Installed("apache-arrow", "21.2.0")];
 }

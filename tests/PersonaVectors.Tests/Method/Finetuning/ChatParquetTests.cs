@@ -101,6 +101,44 @@ public sealed class ChatParquetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_file_written_by_arrow_rs_reads_the_same()
+    {
+        // An independent writer: Arrow's Rust implementation (parquet-wasm), snappy-compressed, row groups of 8, an
+        // LMSYS-shaped list<struct<content, role>> column with one null conversation at the end.
+        using var dir = new TempDir();
+        string file = dir["arrow.parquet"];
+        string script = """
+            const arrow = require("apache-arrow"), pq = require("parquet-wasm"), fs = require("fs");
+            const msg = new arrow.Struct([new arrow.Field("content", new arrow.Utf8(), true), new arrow.Field("role", new arrow.Utf8(), true)]);
+            const convs = [];
+            for (let i = 0; i < 30; i++) convs.push([{ content: `question ${i}`, role: "user" }, { content: `answer ${i}`, role: "assistant" }]);
+            convs.push(null);
+            const table = new arrow.Table({
+              conversation_id: arrow.vectorFromArray(convs.map((_, i) => `c${i}`), new arrow.Utf8()),
+              conversation: arrow.vectorFromArray(convs, new arrow.List(new arrow.Field("item", msg, true))),
+            });
+            const props = new pq.WriterPropertiesBuilder().setMaxRowGroupSize(8).setCompression(pq.Compression.SNAPPY).build();
+            fs.writeFileSync(process.argv[1], pq.writeParquet(pq.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), props));
+            """;
+        var psi = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-e", script, file }) psi.ArgumentList.Add(a);
+        psi.Environment["NODE_PATH"] = string.Join(':', NpmInstalls.ParquetWasm.Select(d => Path.Combine(d, "node_modules")));
+        using (var p = Process.Start(psi)!)
+        {
+            string err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, err);
+        }
+        var skipped = new List<(int Row, string Why)>();
+        var records = ChatData.Read(file, policy: BadLinePolicy.Skip, skipped: (row, why) => skipped.Add((row, why))).ToList();
+        Assert.Equal(Enumerable.Range(1, 30), records.Select(r => r.Line));
+        Assert.All(records, r => Assert.Equal([("user", $"question {r.Line - 1}"), ("assistant", $"answer {r.Line - 1}")], r.Messages.Select(m => (m.Role, m.Content))));
+        var bad = Assert.Single(skipped);
+        Assert.Equal(31, bad.Row);
+        Assert.Contains("'conversation' is empty (null)", bad.Why);
+    }
+
+    [Fact]
     public void Memory_stays_flat_in_the_number_of_rows()
     {
         using var dir = new TempDir();
