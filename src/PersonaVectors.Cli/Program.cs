@@ -23,6 +23,7 @@ var root = new RootCommand("persona: find, monitor and steer character traits in
     VectorsCommand.Create(),
     ReportCommand.Create(),
     PullCommand.Create(),
+    SlurmCommand.Create(),
 };
 var pull = new Option<bool>("--pull")
 {

@@ -48,6 +48,17 @@ public static class CommonOptions
 
     public static Option<string?> Adapter() => new("--adapter") { Description = "LoRA adapter folder (PEFT layout: adapter_config.json, adapter_model.safetensors) applied on top of --model, e.g. from persona finetune" };
 
+    /// <summary>--shard I/N (1-based) as a 0-based part and the number of parts; none means the whole.</summary>
+    public static (int Part, int Parts) ParseShard(string? spec)
+    {
+        if (spec is null) return (0, 1);
+        var bits = spec.Split('/');
+        if (bits.Length != 2 || !int.TryParse(bits[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i)
+            || !int.TryParse(bits[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n < 1 || i < 1 || i > n)
+            throw new PersonaVectorsException($"--shard '{spec}': expected I/N with 1 <= I <= N, e.g. 2/4");
+        return (i - 1, n);
+    }
+
     public static LanguageModel Load(string? folder, string dtype, string? adapter = null) =>
         LanguageModel.Load(EmbeddedModel.Resolve(folder), ParseDType(dtype), adapter: adapter);
 }

@@ -36,9 +36,11 @@ public static class ExtractCommand
         };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once to a remote generator and to an LLM judge", DefaultValueFactory = _ => 8 };
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling of the answers (1 = off)", DefaultValueFactory = _ => 1.0 };
+        var shard = new Option<string?>("--shard") { Description = "I/N: write only this share of the answers and their judgements into --out, then stop (a cluster task; see persona slurm extract)" };
+        var fromShards = new Option<string?>("--from-shards") { Description = "Comma-separated shard run folders whose answers and judgements are merged into --out before the run continues" };
         var cmd = new Command("extract", "Extract a persona vector: generate contrastive answers, judge, filter, average activations, choose the layer")
         {
-            trait, model, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype, generator, concurrency, topP,
+            trait, model, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype, generator, concurrency, topP, shard, fromShards,
         };
         foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
@@ -61,6 +63,14 @@ public static class ExtractCommand
                 Layers = r.GetValue(layers) is { } l ? CsvList.Parse(l, "--layers", int.Parse) : null,
                 Alphas = r.GetValue(alphas) is { } al ? CsvList.Parse(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
             };
+            var (part, parts) = CommonOptions.ParseShard(r.GetValue(shard));
+            options = options with { Shard = part, Shards = parts };
+            if (r.GetValue(fromShards) is { } shardList)
+            {
+                if (r.GetValue(shard) is not null) throw new PersonaVectorsException("--shard and --from-shards do not go together");
+                int added = ExtractionPipeline.ImportShards(r.GetValue(outDir)!, CsvList.Parse(shardList, "--from-shards", s => s));
+                Console.Error.WriteLine($"merged {added} records from {shardList.Split(',').Length} shards");
+            }
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var bars = new Dictionary<string, ProgressLine>();
             var remote = r.GetValue(generator) is { } spec ? RemoteGenerator.Create(spec) : null;
@@ -74,6 +84,12 @@ public static class ExtractCommand
                     if (p.Done == p.Total) bar.Done();
                 }
             }, remote);
+            if (r.GetValue(shard) is { } s)
+            {
+                await pipeline.ShardAsync(cancel);
+                Console.WriteLine($"shard {s}: answers and judgements in {r.GetValue(outDir)}");
+                return 0;
+            }
             var summary = await pipeline.RunAsync(cancel);
             Console.WriteLine(summary.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             return 0;

@@ -35,7 +35,7 @@ public static class ScreenCommand
         cmd.Subcommands.Add(Merge());
         cmd.SetAction((r, cancel) =>
         {
-            var (part, parts) = ParseShard(r.GetValue(shard));
+            var (part, parts) = CommonOptions.ParseShard(r.GetValue(shard));
             using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
             var screening = new List<TraitVector>();
             foreach (var path in r.GetValue(vectors)!)
@@ -99,12 +99,4 @@ public static class ScreenCommand
         Console.WriteLine($"scores:  {Path.Combine(dir, DataScreen.ScoresFile)}\nsummary: {Path.Combine(dir, "summary.json")}\nplot:    {Path.Combine(dir, "histogram.png")}");
     }
 
-    static (int Part, int Parts) ParseShard(string? spec)
-    {
-        if (spec is null) return (0, 1);
-        var bits = spec.Split('/');
-        if (bits.Length != 2 || !int.TryParse(bits[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i) || !int.TryParse(bits[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1 || i < 1 || i > n)
-            throw new PersonaVectorsException($"--shard '{spec}': expected I/N with 1 <= I <= N, e.g. 2/4");
-        return (i - 1, n);
-    }
 }

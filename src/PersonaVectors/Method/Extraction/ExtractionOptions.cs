@@ -23,4 +23,10 @@ public sealed record ExtractionOptions
     public IReadOnlyList<PersonaVectors.Engine.Models.TokenPositions> Positions { get; init; } =
         [PersonaVectors.Engine.Models.TokenPositions.All, PersonaVectors.Engine.Models.TokenPositions.Answer];
     public double SteeringCoherenceMin { get; init; } = 80;
+    /// <summary>
+    /// This run answers and judges only its share of the items (chunk c of the local generator, item i of a remote one,
+    /// when c or i mod Shards is Shard); chunks keep their seeds, so merged shards equal one unsharded run.
+    /// </summary>
+    public int Shard { get; init; }
+    public int Shards { get; init; } = 1;
 }

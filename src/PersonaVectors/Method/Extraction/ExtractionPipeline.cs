@@ -49,6 +49,38 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
 
     sealed record Item(string Key, int Pair, string Polarity, int Question, int Rollout);
 
+    /// <summary>A shard's work: its answers and their judgements, for a later run to merge (<see cref="ImportShards"/>).</summary>
+    public async Task ShardAsync(CancellationToken cancel = default)
+    {
+        var answers = await AnswersAsync(cancel);
+        await JudgeAsync(answers, cancel);
+    }
+
+    /// <summary>
+    /// Copies the answers and judgements of shard run folders into <paramref name="runDir"/> (records it already has are
+    /// kept), so that running the pipeline there continues from the union as if one run had written it.
+    /// </summary>
+    public static int ImportShards(string runDir, IReadOnlyList<string> shards)
+    {
+        Directory.CreateDirectory(runDir);
+        int added = 0;
+        void Import<T>(string name, Func<T, string> key) where T : class
+        {
+            var target = new RunFile<T>(Path.Combine(runDir, name), key);
+            foreach (var shard in shards)
+            {
+                string path = Path.Combine(shard, name);
+                if (!File.Exists(path)) throw new PersonaVectorsException($"{path} is missing: the shard did not finish (or is not an extraction shard)");
+                var fresh = new RunFile<T>(path, key).Records.Values.Where(r => !target.Contains(key(r))).ToList();
+                target.Append(fresh);
+                added += fresh.Count;
+            }
+        }
+        Import<AnswerRecord>("answers.jsonl", r => r.Key);
+        Import<JudgementRecord>("judgements.jsonl", r => r.Key);
+        return added;
+    }
+
     /// <summary>Stage 1 alone: every contrastive answer, written locally or by the remote generator.</summary>
     internal async Task<IReadOnlyDictionary<string, AnswerRecord>> AnswersAsync(CancellationToken cancel = default)
     {
@@ -77,6 +109,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         for (int c = 0; c < chunks; c++)
         {
             cancel.ThrowIfCancellationRequested();
+            if (c % options.Shards != options.Shard) continue;
             var chunk = items.Skip(c * options.BatchSize).Take(options.BatchSize).ToList();
             progress?.Invoke(new StageProgress("generate", c, chunks));
             if (chunk.All(i => file.Contains(i.Key))) continue;
@@ -99,7 +132,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
     {
         var file = new RunFile<AnswerRecord>(Path.Combine(runDir, "answers.jsonl"), r => r.Key);
         var items = Items();
-        var todo = items.Select((item, index) => (item, index)).Where(x => !file.Contains(x.item.Key)).ToList();
+        var todo = items.Select((item, index) => (item, index)).Where(x => x.index % options.Shards == options.Shard && !file.Contains(x.item.Key)).ToList();
         int done = items.Count - todo.Count;
         progress?.Invoke(new StageProgress("generate", done, items.Count));
         var tokenizing = new object();
