@@ -8,6 +8,9 @@ public sealed record ExampleAnswer(string Instruction, string Answer, double? Tr
 /// <summary>A pair the extraction kept: the same question answered under a positive and a negative instruction.</summary>
 public sealed record ExamplePair(string Question, ExampleAnswer Positive, ExampleAnswer Negative)
 {
+    /// <summary>The two answers as the run recorded them (prompt and answer tokens), for per-token readings.</summary>
+    public (AnswerRecord Positive, AnswerRecord Negative)? Records { get; init; }
+
     /// <summary>
     /// Up to <paramref name="count"/> kept pairs spread evenly over the kept keys in order, so the examples come
     /// from different instructions and questions rather than from the first one's rollouts.
@@ -25,7 +28,7 @@ public sealed record ExamplePair(string Question, ExampleAnswer Positive, Exampl
         ExampleAnswer Scored(AnswerRecord a) =>
             new(a.System, a.Answer, scoreByKey.GetValueOrDefault(a.Key)?.Trait, scoreByKey.GetValueOrDefault(a.Key)?.Coherence);
         int n = Math.Min(count, pairs.Count);
-        return [.. Enumerable.Range(0, n).Select(i => pairs[i * pairs.Count / n]).Select(p => new ExamplePair(p.Pos.QuestionText, Scored(p.Pos), Scored(p.Neg)))];
+        return [.. Enumerable.Range(0, n).Select(i => pairs[i * pairs.Count / n]).Select(p => new ExamplePair(p.Pos.QuestionText, Scored(p.Pos), Scored(p.Neg)) { Records = (p.Pos, p.Neg) })];
     }
 
     // kept.jsonl names the positive answer; its partner is the same pair, question and rollout under the negative instruction.

@@ -135,6 +135,7 @@ public static class HtmlReport
                 h.Append("</table>\n");
             }
         }
+        TokenColours(h, run);
         if (run.Monitor is not { Points.Count: > 0 } m) { NotRun(h, "Monitored answers: monitoring not run."); return; }
         h.Append("<p>Monitored answers at the highest and the lowest projection.</p>\n<table class=\"example\">\n" +
             "<tr><th></th><th>experiment</th><th>level</th><th>question</th><th>projection</th><th>answer</th><th>trait</th></tr>\n");
@@ -142,6 +143,30 @@ public static class HtmlReport
             h.Append($"<tr><th>{label}</th><td>{E(p.Experiment.Replace('_', ' '))}</td><td>{E(p.Level)}</td><td>{E(p.Question)}</td>" +
                 $"<td>{F(p.Projection)}</td><td>{E(p.Answer)}</td><td>{F(p.Trait)}</td></tr>\n");
         h.Append("</table>\n");
+    }
+
+    /// <summary>
+    /// Each token of the first kept pair's answers on a diverging scale: red toward the trait, blue away from it, the
+    /// strength the projection over the largest one shown; the number is in each token's tooltip.
+    /// </summary>
+    static void TokenColours(StringBuilder h, RunReport run)
+    {
+        if (run.Tokens is not { } t) { NotRun(h, "Per-token readings: " + (run.TokensMissing ?? "not computed.")); return; }
+        double scale = t.Positive.Tokens.Concat(t.Negative.Tokens).Select(x => Math.Abs(x.Projection)).DefaultIfEmpty(1).Max();
+        h.Append($"<p>Per-token readings: each answer token's projection on the {E(t.Trait)} vector at layer {t.Layer} " +
+            $"(red toward the trait, blue away, strongest at ±{F(scale)}; hover for the value). Question: {E(t.Question)}</p>\n<div class=\"tokens\">\n");
+        foreach (var answer in new[] { t.Positive, t.Negative })
+        {
+            h.Append($"<p class=\"token-answer\" data-label=\"{answer.Label}\" data-mean=\"{answer.Mean.ToString("F3", CultureInfo.InvariantCulture)}\"><strong>{answer.Label}</strong> (mean {F(answer.Mean)}): ");
+            foreach (var (text, p) in answer.Tokens)
+            {
+                double a = Math.Min(1, Math.Abs(p) / Math.Max(scale, 1e-9));
+                string colour = p >= 0 ? $"rgba(214,39,40,{a.ToString("F2", CultureInfo.InvariantCulture)})" : $"rgba(31,119,180,{a.ToString("F2", CultureInfo.InvariantCulture)})";
+                h.Append($"<span class=\"token\" style=\"background:{colour}\" title=\"{p.ToString("F2", CultureInfo.InvariantCulture)}\">{E(text)}</span>");
+            }
+            h.Append("</p>\n");
+        }
+        h.Append("</div>\n");
     }
 
     internal static void Plot(StringBuilder h, byte[] png, string alt) =>
@@ -181,6 +206,7 @@ public static class HtmlReport
         table.facts th { background: #fafafa; width: 16em; }
         table.counts td { text-align: right; }
         table.example { width: 100%; }
+        span.token { padding: 0 1px; border-radius: 2px; white-space: pre-wrap; }
         caption { text-align: left; font-style: italic; padding: 0.2em 0; }
         img.plot { display: block; max-width: 100%; margin: 0.8em 0; border: 1px solid #eee; }
         .not-run { color: #8a5a00; background: #fff8e6; padding: 0.4em 0.8em; border-left: 3px solid #e0a800; }

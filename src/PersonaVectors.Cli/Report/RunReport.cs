@@ -15,6 +15,12 @@ public sealed record RunReport(
     MonitorSummary? Monitor,
     IReadOnlyList<ExamplePair>? Examples)
 {
+    /// <summary>The coloured per-token example, when the report could load the run's model.</summary>
+    public TokenExample? Tokens { get; init; }
+
+    /// <summary>Why there is no coloured example (no model, or no kept pair), for the page to say.</summary>
+    public string? TokensMissing { get; init; }
+
     public const int ExampleCount = 2;
 
     public static RunReport Load(string folder)

@@ -149,6 +149,29 @@ public class ReportCommandTests
         string text = await b.Page.InnerTextAsync("section.trait");
         Assert.Contains("judge\thash", text);
         Assert.Equal(2, await b.Page.EvaluateAsync<int>("() => document.querySelectorAll('table.example caption').length"));
+
+        // The coloured example: the first kept pair's answers, one span per token, its projection in the tooltip,
+        // checked against the stream recorded by hand (h at the run's layer, on the unit vector).
+        var firstKept = File.ReadAllLines(Path.Combine(dir["testy"], "kept.jsonl")).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["key"]!.GetValue<string>()).Order(StringComparer.Ordinal).First();
+        var records = File.ReadAllLines(Path.Combine(dir["testy"], "answers.jsonl")).Select(l => System.Text.Json.JsonSerializer.Deserialize<AnswerRecord>(l, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!).ToDictionary(a => a.Key);
+        var summary = ExtractionSummary.Load(dir["testy"]);
+        using var lm2 = LanguageModel.Load(m.Path);
+        using var vector = PersonaVector.Load(ExtractionRun.VectorPath(dir["testy"]));
+        var unit = vector.AtLayer(summary.Layer).Values;
+        double norm = Math.Sqrt(unit.Sum(x => (double)x * x));
+        foreach (var (label, record) in new[] { ("positive", records[firstKept]), ("negative", records[records[firstKept].NegativeKey]) })
+        {
+            var shown = await b.Page.EvaluateAsync<string[]>($"() => Array.from(document.querySelectorAll('p.token-answer[data-label={label}] span.token')).map(s => s.title)");
+            Assert.Equal(record.AnswerIds.Length, shown.Length);
+            var states = TinyModels.RecordAll(lm2.Model, () => lm2.Model.Forward(TorchSharp.torch.tensor([.. record.PromptIds.Concat(record.AnswerIds).Select(i => (long)i)], new long[] { 1, record.PromptIds.Length + record.AnswerIds.Length })));
+            for (int k = 0; k < shown.Length; k++)
+            {
+                var h = states[summary.Layer][0, record.PromptIds.Length + k].data<float>().ToArray();
+                double expected = h.Zip(unit, (x, y) => (double)x * y).Sum() / norm;
+                double parsed = double.Parse(shown[k], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.True(Math.Abs(expected - parsed) <= 0.006, $"{label} token {k}: shown {parsed}, computed {expected:F4}");
+            }
+        }
     }
 
     [Fact]
