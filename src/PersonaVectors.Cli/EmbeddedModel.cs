@@ -20,9 +20,11 @@ public static class EmbeddedModel
         if (given is not null)
         {
             if (File.Exists(given) || Directory.Exists(given) || Engine.Hub.HubName.TryParse(given) is not { } name) return given;
-            return PullMissing
-                ? Commands.PullCommand.Pull(name, null, null, CancellationToken.None).GetAwaiter().GetResult()
-                : Engine.Hub.HubCache.FromEnvironment().Resolve(name);
+            var cache = Engine.Hub.HubCache.FromEnvironment();
+            // --pull downloads only what the cache lacks: a cached model loads with the network down.
+            if (PullMissing && (cache.Commit(name) is not { } commit || !File.Exists(System.IO.Path.Combine(cache.SnapshotFolder(name.Repo, commit), "config.json"))))
+                return Commands.PullCommand.Pull(name, null, null, CancellationToken.None).GetAwaiter().GetResult();
+            return cache.Resolve(name);
         }
         if (!File.Exists(System.IO.Path.Combine(Path, "config.json")))
             throw new PersonaVectorsException($"no --model given and the embedded organism is missing at {Path}; build it with `./persona world train --out models/organism`");

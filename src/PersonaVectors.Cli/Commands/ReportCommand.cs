@@ -44,8 +44,9 @@ public static class ReportCommand
                 string path = model ?? run.Summary.Model;
                 if (!loaded.TryGetValue(path, out var lm))
                 {
+                    // Any failure to load (a missing folder, a broken link, too little memory) only costs the example.
                     try { lm = Engine.LanguageModel.Load(EmbeddedModel.Resolve(path)); }
-                    catch (PersonaVectorsException e) { lm = null; problems[path] = e.Message; }
+                    catch (Exception e) { lm = null; problems[path] = e.Message; }
                     loaded[path] = lm;
                 }
                 if (lm is null) return run with { TokensMissing = $"the model {path} did not load ({problems[path]}); pass --model" };
@@ -54,7 +55,7 @@ public static class ReportCommand
                     var tokens = TokenExample.Compute(run, lm);
                     return tokens is null ? run with { TokensMissing = "no kept pair to read." } : run with { Tokens = tokens };
                 }
-                catch (PersonaVectorsException e) { return run with { TokensMissing = e.Message }; }
+                catch (Exception e) { return run with { TokensMissing = e.Message }; }
             })];
         }
         finally

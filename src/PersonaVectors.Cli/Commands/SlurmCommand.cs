@@ -40,6 +40,11 @@ public static class SlurmCommand
             int n = r.GetValue(tasks);
             if (n < 1) throw new PersonaVectorsException("--tasks must be at least 1");
             string outDir = Path.GetFullPath(r.GetValue<string>("--out")!);
+            // These go into #SBATCH lines, which take no quoting: a space or a line break would change the script.
+            foreach (var (option, value) in new[] { ("--out", outDir), ("--partition", r.GetValue(partition)), ("--time", r.GetValue(time)) })
+                if (value is not null && value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                    throw new PersonaVectorsException($"{option} '{value}': Slurm's #SBATCH lines cannot hold spaces or line breaks");
+            if (r.GetValue(gpus) is < 1) throw new PersonaVectorsException("--gpus-per-task must be at least 1");
             // The inner command's own options, as given: everything after the subcommand except this command's.
             var given = new List<string>();
             var tokens = r.Tokens.Select(t => t.Value).ToList();
@@ -100,7 +105,8 @@ public sealed class SlurmJobs(string command, string outDir, int tasks, string? 
             ? $"{persona} screen merge --out {Quote(outDir)} {string.Join(' ', shards.Select(Quote))}{Pass(arguments, "--threshold", "--top", "--json")}"
             : $"{persona} extract {string.Join(' ', inner.Select(Quote))} --out {Quote(outDir)} --from-shards {Quote(string.Join(',', shards))}";
         AtomicFile.WriteAllText(WorkScript, Script($"persona-{command}", $"--array=0-{tasks - 1}", Path.Combine(Folder, "work-%A_%a.log"), gpusPerTask, work));
-        AtomicFile.WriteAllText(MergeScript, Script($"persona-{command}-merge", null, Path.Combine(Folder, "merge-%j.log"), null, merge));
+        // Extraction's merge does the heavy part (activations, the layer search), so it gets the GPUs too.
+        AtomicFile.WriteAllText(MergeScript, Script($"persona-{command}-merge", null, Path.Combine(Folder, "merge-%j.log"), command == "extract" ? gpusPerTask : null, merge));
     }
 
     string Script(string name, string? array, string log, int? gpus, string run)
@@ -109,6 +115,8 @@ public sealed class SlurmJobs(string command, string outDir, int tasks, string? 
         s.Append($"#SBATCH --job-name={name}\n");
         if (array is not null) s.Append($"#SBATCH {array}\n");
         s.Append($"#SBATCH --output={log}\n");
+        // One process per task (newer Slurm refuses --gpus-per-task without a task count).
+        s.Append("#SBATCH --ntasks=1\n");
         // A requeued task starts again and resumes from its shard's files.
         s.Append("#SBATCH --requeue\n");
         if (partition is not null) s.Append($"#SBATCH --partition={partition}\n");

@@ -89,7 +89,7 @@ internal static class RequestFields
         ? (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw Bad($"{name} must be an integer")) : null;
 
     internal static double? Number(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
-        ? (v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad($"{name} must be a number")) : null;
+        ? (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d) ? d : throw Bad($"{name} must be a (finite) number")) : null;
 
     internal static bool? Bool(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
         ? (v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw Bad($"{name} must be true or false")) : null;

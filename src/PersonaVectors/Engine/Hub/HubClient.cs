@@ -47,7 +47,10 @@ public sealed class HubClient : IDisposable
     {
         var url = new Uri(_endpoint, $"api/models/{name.Repo}/revision/{Uri.EscapeDataString(name.Revision)}");
         using var response = await Send(HttpMethod.Get, url, null, name, cancel, followRedirects: true);
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel));
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel)); }
+        catch (JsonException e) { throw new HubException($"{url}: the answer is not the hub's JSON ({e.Message}); is HF_ENDPOINT a hub?"); }
+        using var _ = doc;
         var root = doc.RootElement;
         string commit = root.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String ? sha.GetString()!
             : throw new HubException($"{url}: the answer has no \"sha\" (commit)");
@@ -101,8 +104,10 @@ public sealed class HubClient : IDisposable
             {
                 using var response = await Send(HttpMethod.Get, file.Url, have > 0 ? new RangeHeaderValue(have, null) : null, name, cancel,
                     followRedirects: true, completion: HttpCompletionOption.ResponseHeadersRead);
-                // A server that ignores Range sends the whole file again.
+                // A server that ignores Range sends the whole file again; one that answers another range is not trusted.
                 bool append = response.StatusCode == HttpStatusCode.PartialContent;
+                if (append && response.Content.Headers.ContentRange is { From: { } from } && from != have)
+                    throw new HubException($"{file.Path}: asked for bytes from {have}, the server sent from {from}");
                 using var target = new FileStream(partial, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None);
                 if (!append) have = 0;
                 await using var body = await response.Content.ReadAsStreamAsync(cancel);
@@ -110,6 +115,8 @@ public sealed class HubClient : IDisposable
                 int n;
                 while ((n = await body.ReadAsync(buffer, cancel)) > 0)
                 {
+                    if (have + n > file.Size)
+                        throw new HubException($"{file.Path}: the server sent more than the {file.Size} bytes the hub announced; nothing was linked");
                     await target.WriteAsync(buffer.AsMemory(0, n), cancel);
                     have += n;
                     progress?.Report(have);
@@ -117,8 +124,11 @@ public sealed class HubClient : IDisposable
                 await target.FlushAsync(cancel);
                 if (have < file.Size) throw new IOException($"the connection closed after {have} of {file.Size} bytes");
             }
-            catch (Exception e) when (e is IOException or HttpRequestException && !cancel.IsCancellationRequested && ++failures <= 5)
+            catch (Exception e) when (e is IOException or HttpRequestException or TaskCanceledException && !cancel.IsCancellationRequested)
             {
+                if (++failures > 5)
+                    throw new HubException($"{name.Repo}/{file.Path}: the download failed {failures} times ({e.Message}); run persona pull again to resume from {have} bytes" +
+                        (e is IOException && File.Exists(partial) ? " (if another pull is writing the same file, wait for it)" : ""));
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), cancel);
             }
         }
@@ -135,6 +145,7 @@ public sealed class HubClient : IDisposable
             if (_token is not null && url.Host == _endpoint.Host && url.Port == _endpoint.Port) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
             HttpResponseMessage response;
             try { response = await _http.SendAsync(request, completion, cancel); }
+            catch (TaskCanceledException) when (!cancel.IsCancellationRequested) { throw new HubException($"{url.GetLeftPart(UriPartial.Authority)} did not answer within {_http.Timeout.TotalMinutes:F0} min"); }
             catch (HttpRequestException e) { throw new HubException($"cannot reach {url.GetLeftPart(UriPartial.Authority)}: {e.Message} (set HF_ENDPOINT for a mirror, or HF_HUB_OFFLINE=1 to use only the cache)"); }
             int status = (int)response.StatusCode;
             if (followRedirects && status is >= 300 and < 400 && response.Headers.Location is { } location && hop < 5)

@@ -25,6 +25,11 @@ public static class HubPull
         IProgress<PullProgress>? progress, CancellationToken cancel)
     {
         var (commit, files) = await client.Revision(name, cancel);
+        if (!HubName.IsCommitHash(commit)) throw new HubException($"{name}: the hub named commit '{commit}', which is not a 40-digit commit hash");
+        // Names from the hub become paths in the cache: none may climb out of it.
+        foreach (var f in files)
+            if (Path.IsPathRooted(f) || f.Split('/').Any(part => part is ".." or "." or ""))
+                throw new HubException($"{name}: the hub lists a file '{f}' that is not a plain relative path; refusing it");
         List<string> wanted;
         if (file is not null)
         {
@@ -44,6 +49,8 @@ public static class HubPull
             string path = wanted[i];
             if (cache.Has(name.Repo, commit, path)) { progress?.Report(new PullProgress(path, 1, 1, i, wanted.Count)); continue; }
             var meta = await client.Metadata(name, commit, path, cancel);
+            if (meta.ETag.Length == 0 || !meta.ETag.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                throw new HubException($"{name}/{path}: the hub's ETag '{meta.ETag}' cannot name a blob");
             string blob = cache.BlobPath(name.Repo, meta.ETag);
             if (!File.Exists(blob))
             {

@@ -42,8 +42,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         if (c.QkNorm != QkNorm.None)
         {
             bool whole = c.QkNorm == QkNorm.Whole;
-            q_norm = new RmsNorm(whole ? _heads * _headDim : _headDim, c.RmsNormEps, dtype, c.NormAddsOne);
-            k_norm = new RmsNorm(whole ? _kvHeads * _headDim : _headDim, c.RmsNormEps, dtype, c.NormAddsOne);
+            q_norm = RmsNorm.For(c, whole ? _heads * _headDim : _headDim, dtype);
+            k_norm = RmsNorm.For(c, whole ? _kvHeads * _headDim : _headDim, dtype);
         }
         RegisterComponents();
     }

@@ -70,7 +70,8 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
 
         var h = model.embed_tokens.call(inputIds);
         // Gemma's scaled embedding is the stream itself: hidden[0] is embed · √hidden, as transformers reports it.
-        if (Config.EmbeddingMultiplier != 1) h = h * Config.EmbeddingMultiplier;
+        // transformers rounds √hidden to the activation dtype first (33.94 is 34.0 in bfloat16).
+        if (Config.EmbeddingMultiplier != 1) h = h * tensor(Config.EmbeddingMultiplier).to(DType);
         h = RunHooks(0, h, pass, options);
         for (int l = 0; l < Config.NumHiddenLayers; l++)
         {
@@ -88,8 +89,9 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     {
         var positions = AttentionMask.Positions(batch, tokens, past, padding, device);
         var c = Config;
+        // transformers switches longrope's factors on the largest position id + 1 (not the padded length).
         var (cos, sin) = c.RopeScaling is { Type: "longrope" } longRope
-            ? RotaryEmbedding.Tables(positions, RotaryEmbedding.LongRopeFrequencies(c.RotaryDim, c.RopeTheta, longRope, past + tokens), DType, longRope.AttentionFactor)
+            ? RotaryEmbedding.Tables(positions, RotaryEmbedding.LongRopeFrequencies(c.RotaryDim, c.RopeTheta, longRope, positions.max().item<long>() + 1), DType, longRope.AttentionFactor)
             : RotaryEmbedding.Tables(positions, _inverseFrequencies, DType);
         // Without per-layer types every layer is alike (Mistral's window applies to all); with them, the local
         // layers get their own mask (and Gemma 3 its own rotary base).

@@ -20,7 +20,7 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
     public DecoderLayer(ModelConfig c, int layer, ScalarType dtype, ScalarType weightDType) : base(nameof(DecoderLayer))
     {
         _placement = c.NormPlacement;
-        RmsNorm Norm() => new(c.HiddenSize, c.RmsNormEps, dtype, c.NormAddsOne);
+        RmsNorm Norm() => RmsNorm.For(c, c.HiddenSize, dtype);
         if (_placement != NormPlacement.Post) input_layernorm = Norm();
         self_attn = new Attention(c, layer, dtype, weightDType);
         post_attention_layernorm = Norm();

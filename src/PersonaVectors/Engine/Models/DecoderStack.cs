@@ -15,7 +15,7 @@ public sealed class DecoderStack : nn.Module<Tensor, Tensor>
     {
         embed_tokens = new Embedding(c.VocabSize, c.HiddenSize, dtype, weightDType);
         layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(i => new DecoderLayer(c, i, dtype, weightDType)).ToArray());
-        norm = new RmsNorm(c.HiddenSize, c.RmsNormEps, dtype, c.NormAddsOne);
+        norm = RmsNorm.For(c, c.HiddenSize, dtype);
         RegisterComponents();
     }
 

@@ -343,6 +343,9 @@ public sealed record ModelConfig
             }
             return family switch
             {
+                // Qwen2/3 window only the layers from max_window_layers on (when use_sliding_window is on at all).
+                Models.Architecture.Qwen2 or Models.Architecture.Qwen3 => OptionalInt("max_window_layers") is { } first
+                    ? Enumerable.Range(0, layers).Select(i => i >= first).ToList() : null,
                 Models.Architecture.Gemma2 => Enumerable.Range(0, layers).Select(i => i % 2 == 0).ToList(),
                 Models.Architecture.Gemma3 => OptionalPositiveInt("sliding_window_pattern") is var p && (p ?? 6) is int n
                     ? Enumerable.Range(0, layers).Select(i => (i + 1) % n != 0).ToList() : null,

@@ -6,28 +6,34 @@ namespace PersonaVectors.Engine.Models;
 
 /// <summary>
 /// RMSNorm as in modeling_llama: normalise in (at least) float32, cast back, then scale by the weight. Gemma's
-/// variant scales by (1 + weight) in float32 before casting back.
+/// variant scales by (1 + weight) in float32 before casting back, and OLMo 2's by the weight in float32 before casting.
 /// </summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
     readonly double _eps;
-    readonly bool _addsOne;
+    readonly bool _addsOne, _scaleInFloat32;
 
-    public RmsNorm(long size, double eps, ScalarType dtype, bool addsOne = false) : base(nameof(RmsNorm))
+    public RmsNorm(long size, double eps, ScalarType dtype, bool addsOne = false, bool scaleInFloat32 = false) : base(nameof(RmsNorm))
     {
+        _scaleInFloat32 = scaleInFloat32 || addsOne;
         weight = new Parameter(addsOne ? torch.zeros(size, dtype) : torch.ones(size, dtype), requires_grad: false);
         _eps = eps;
         _addsOne = addsOne;
         RegisterComponents();
     }
 
+    /// <summary>The norm a family's config calls for.</summary>
+    public static RmsNorm For(ModelConfig c, long size, ScalarType dtype) =>
+        new(size, c.RmsNormEps, dtype, c.NormAddsOne, scaleInFloat32: c.Architecture == Architecture.Olmo2);
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var x32 = x.dtype == ScalarType.Float64 ? x : x.to(ScalarType.Float32);
         var normed = x32 * torch.rsqrt(x32.pow(2).mean([-1], keepdim: true) + _eps);
-        var result = _addsOne ? (normed * (weight.to(normed.dtype) + 1.0)).to(x.dtype) : weight * normed.to(x.dtype);
+        var result = !_scaleInFloat32 ? weight * normed.to(x.dtype)
+            : (normed * (_addsOne ? weight.to(normed.dtype) + 1.0 : weight.to(normed.dtype))).to(x.dtype);
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -54,6 +54,9 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
     {
         var answers = await AnswersAsync(cancel);
         await JudgeAsync(answers, cancel);
+        // A shard with no items (more tasks than chunks) still leaves its files, so the merge can tell it finished.
+        foreach (var name in new[] { "answers.jsonl", "judgements.jsonl" })
+            if (!File.Exists(Path.Combine(runDir, name))) File.WriteAllText(Path.Combine(runDir, name), "");
     }
 
     /// <summary>

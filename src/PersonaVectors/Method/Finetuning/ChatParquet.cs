@@ -55,7 +55,12 @@ public static class ChatParquet
             for (int g = 0; g < groups; g++)
             {
                 stream.Position = 0;
-                var rows = ParquetSerializer.DeserializeUntypedAsync(stream, null, g).GetAwaiter().GetResult().Data;
+                IList<Dictionary<string, object>> rows;
+                try { rows = ParquetSerializer.DeserializeUntypedAsync(stream, null, g).GetAwaiter().GetResult().Data; }
+                catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or InvalidOperationException)
+                {
+                    throw new PersonaVectorsException($"{file}: row group {g + 1} of {groups} cannot be read ({e.Message})");
+                }
                 for (int i = 0; i < rows.Count; i++)
                 {
                     row++;
