@@ -153,6 +153,10 @@ public sealed class PullCommandTests : IDisposable
         Assert.Equal(snapshot, again.Stdout.Trim());
         Assert.True(Persona(Env(cache, offline: true), "model", "info", "--model", Name, "--pull").ExitCode == 0);
         PersonaCli.AssertUserError(Persona(Env(cache, offline: true), "pull", "acme/other"), "acme/other", "not in the Hugging Face cache");
+        // --pull with the model cached needs no hub: nothing listens on port 9.
+        var down = PersonaCli.RunWithEnvironment(TimeSpan.FromMinutes(2), [.. Env(cache).Where(e => e.Item1 != "HF_ENDPOINT"), ("HF_ENDPOINT", "http://127.0.0.1:9")],
+            "model", "info", "--model", Name, "--pull");
+        Assert.True(down.ExitCode == 0, down.Stderr);
         Assert.Equal(before, _hub.Requests.Count);
     }
 

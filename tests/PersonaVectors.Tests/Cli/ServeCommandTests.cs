@@ -106,6 +106,7 @@ public sealed class ServeCommandTests(ITestOutputHelper output, EvilRunFixture e
             ("""{"messages":[{"role":"robot","content":"x"}]}""", "role"),
             ("""{"messages":[{"role":"user","content":"hi"}],"max_tokens":100000}""", "max_tokens"),
             ("""{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}""", "temperature"),
+            ("""{"messages":[{"role":"user","content":"hi"}],"temperature":1e400}""", "temperature must be a (finite) number"),
             ("""{"messages":[{"role":"user","content":"hi"}],"steering":[{"vector":"grumpy","alpha":1}]}""", "no vector for 'grumpy' is loaded; loaded: evil"),
             ("""{"messages":[{"role":"user","content":"hi"}],"steering":[{"vector":"evil","alpha":1000}]}""", "alpha"),
             ("""{"messages":[{"role":"user","content":"hi"}],"steering":[{"vector":"evil","layer":99,"alpha":1}]}""", "layer 99"),

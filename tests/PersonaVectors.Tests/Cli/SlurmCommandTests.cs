@@ -95,6 +95,14 @@ public sealed class SlurmCommandTests(ITestOutputHelper output)
         Assert.DoesNotContain("--gpus-per-task", merge);
         Assert.False(File.Exists(Path.Combine(dir["run"], "slurm", "jobs.json")));
         PersonaCli.AssertUserError(PersonaCli.Run("slurm", "screen", "--data", "x", "--vector", "y", "--out", dir["run2"], "--tasks", "0"), "--tasks");
+        Assert.Contains("#SBATCH --ntasks=1", work);
+        PersonaCli.AssertUserError(PersonaCli.Run("slurm", "screen", "--data", "x", "--vector", "y", "--out", dir["run3"], "--tasks", "2", "--partition", "a b", "--dry-run"), "--partition 'a b'", "spaces or line breaks");
+
+        // A shard with nothing to do (more tasks than generation chunks) still leaves its files for the merge.
+        var empty = PersonaCli.Run("extract", "--trait", "evil", "--rollouts", "1", "--out", dir["shard9"], "--shard", "9/9");
+        Assert.True(empty.ExitCode == 0, empty.Stderr);
+        Assert.Equal("", File.ReadAllText(Path.Combine(dir["shard9"], "answers.jsonl")));
+        Assert.True(File.Exists(Path.Combine(dir["shard9"], "judgements.jsonl")));
     }
 
     static void WaitUntilGone(SlurmCluster cluster, params string[] jobs)
