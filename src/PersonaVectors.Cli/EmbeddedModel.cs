@@ -22,7 +22,7 @@ public static class EmbeddedModel
             if (File.Exists(given) || Directory.Exists(given) || Engine.Hub.HubName.TryParse(given) is not { } name) return given;
             var cache = Engine.Hub.HubCache.FromEnvironment();
             // --pull downloads only what the cache lacks: a cached model loads with the network down.
-            if (PullMissing && (cache.Commit(name) is not { } commit || !File.Exists(System.IO.Path.Combine(cache.SnapshotFolder(name.Repo, commit), "config.json"))))
+            if (PullMissing && (cache.Commit(name) is not { } commit || !cache.Has(name.Repo, commit, "config.json")))
                 return Commands.PullCommand.Pull(name, null, null, CancellationToken.None).GetAwaiter().GetResult();
             return cache.Resolve(name);
         }

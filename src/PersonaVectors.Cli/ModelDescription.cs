@@ -12,7 +12,7 @@ public sealed record ModelDescription(
     {
         var c = lm.Config;
         return new ModelDescription(
-            lm.Folder, c.ArchitectureName, lm.Model.parameters().Sum(p => p.numel()), c.NumHiddenLayers, c.HiddenSize,
+            lm.Folder, c.ArchitectureName, lm.Model.ParameterCount, c.NumHiddenLayers, c.HiddenSize,
             c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize, c.VocabSize, lm.Tokenizer.VocabSize,
             c.MaxPositionEmbeddings, c.TieWordEmbeddings, c.AttentionBias, c.RopeScaling?.Type, c.TorchDtype, lm.ChatTemplate is not null);
     }

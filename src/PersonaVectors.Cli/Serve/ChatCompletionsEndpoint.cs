@@ -1,11 +1,6 @@
-using PersonaVectors.Method.Steering;
 using System.Text;
-using System.Text.Unicode;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using PersonaVectors.Engine;
-using PersonaVectors.Method.Monitoring;
 
 namespace PersonaVectors.Cli.Serve;
 

@@ -21,7 +21,12 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
     /// <summary>The Ollama release whose API this follows (clients may compare versions).</summary>
     public const string ApiVersion = "0.12.0";
 
-    readonly Lazy<JsonObject> _details = new(() => Details(lm));
+    // Counting the weights walks every parameter: once per server, not once per request.
+    readonly Lazy<(long Parameters, JsonObject Details)> _model = new(() =>
+    {
+        long n = lm.Model.ParameterCount;
+        return (n, Details(lm, n));
+    });
     readonly Lazy<(long Size, string Digest, DateTime Modified)> _files = new(() => Files(lm.Folder));
 
     /// <summary>Errors in Ollama's shape: {"error": "..."}.</summary>
@@ -42,7 +47,7 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
             ["models"] = new JsonArray(new JsonObject
             {
                 ["name"] = modelName, ["model"] = modelName, ["modified_at"] = modified.ToString("o", CultureInfo.InvariantCulture),
-                ["size"] = size, ["digest"] = digest, ["details"] = _details.Value.DeepClone(),
+                ["size"] = size, ["digest"] = digest, ["details"] = _model.Value.Details.DeepClone(),
             }),
         });
     }
@@ -64,7 +69,7 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
         var info = new JsonObject
         {
             ["general.architecture"] = arch,
-            ["general.parameter_count"] = Parameters(lm),
+            ["general.parameter_count"] = _model.Value.Parameters,
             [$"{arch}.context_length"] = c.MaxPositionEmbeddings,
             [$"{arch}.embedding_length"] = c.HiddenSize,
             [$"{arch}.block_count"] = c.NumHiddenLayers,
@@ -77,7 +82,7 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
             ["modelfile"] = $"# persona serve: {lm.Folder}\nFROM {lm.Folder}\n",
             ["parameters"] = $"temperature {OllamaRequest.DefaultTemperature.ToString(CultureInfo.InvariantCulture)}\ntop_p {OllamaRequest.DefaultTopP.ToString(CultureInfo.InvariantCulture)}\ntop_k {OllamaRequest.DefaultTopK}",
             ["template"] = lm.ChatTemplate?.Source ?? "",
-            ["details"] = _details.Value.DeepClone(),
+            ["details"] = _model.Value.Details.DeepClone(),
             ["model_info"] = info,
             ["capabilities"] = new JsonArray("completion"),
             ["modified_at"] = modified.ToString("o", CultureInfo.InvariantCulture),
@@ -140,12 +145,10 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
         catch (OperationCanceledException) { /* the client went away, or the server stopped mid-answer: the stream just ends */ }
     }
 
-    static long Parameters(LanguageModel lm) => lm.Model.parameters().Sum(p => p.numel());
-
-    static JsonObject Details(LanguageModel lm)
+    static JsonObject Details(LanguageModel lm, long parameters)
     {
         string family = ModelConfig.ModelType(lm.Config.Architecture);
-        double n = Parameters(lm);
+        double n = parameters;
         string size = n >= 1e9 ? $"{n / 1e9:0.#}B" : $"{n / 1e6:0.#}M";
         return new JsonObject
         {
@@ -161,10 +164,11 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
     static (long, string, DateTime) Files(string folder)
     {
         var files = File.Exists(folder) ? [new FileInfo(folder)] : new DirectoryInfo(folder).GetFiles().OrderBy(f => f.Name, StringComparer.Ordinal).ToArray();
+        var sizes = files.Select(FileLength.Of).ToArray();
         var identity = new StringBuilder();
-        foreach (var f in files) identity.Append(f.Name).Append(':').Append(FileLength.Of(f)).Append('\n');
+        for (int i = 0; i < files.Length; i++) identity.Append(files[i].Name).Append(':').Append(sizes[i]).Append('\n');
         if (Directory.Exists(folder) && File.Exists(Path.Combine(folder, "config.json"))) identity.Append(File.ReadAllText(Path.Combine(folder, "config.json")));
         string digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString())));
-        return (files.Sum(f => FileLength.Of(f)), digest, files.Length == 0 ? DateTime.UnixEpoch : files.Max(f => f.LastWriteTimeUtc));
+        return (sizes.Sum(), digest, files.Length == 0 ? DateTime.UnixEpoch : files.Max(f => f.LastWriteTimeUtc));
     }
 }

@@ -27,7 +27,7 @@ public static class RandomModel
         RandomWeights.Fill(model, seed);
         ModelFolderWriter.WriteConfig(config, folder, storedDType);
         ModelFolderWriter.WriteWeights(model, folder, storedDType, shards);
-        long parameters = model.parameters().Sum(p => p.numel());
+        long parameters = model.ParameterCount;
         return $"wrote {folder}: {config.ArchitectureName}, {parameters / 1e6:F1}M parameters as {ModelFolderWriter.DTypeName(storedDType)}, tokenizer of {tokenizer.VocabSize} tokens";
     }
 

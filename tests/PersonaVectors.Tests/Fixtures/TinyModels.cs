@@ -22,6 +22,13 @@ public static class TinyModels
 
     public static Tensor Ids(params long[] ids) => tensor(ids).unsqueeze(0);
 
+    /// <summary>A seeded random direction of the given width, for steering and ablation tests.</summary>
+    public static Tensor Direction(long hidden, long seed)
+    {
+        using var g = new Generator((ulong)seed);
+        return randn(new long[] { hidden }, generator: g);
+    }
+
     /// <summary>Records the full residual stream [batch, tokens, hidden] at every layer of the next pass.</summary>
     public static Dictionary<int, Tensor> RecordAll(CausalLM model, Func<Tensor> run)
     {

@@ -40,6 +40,9 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     }
 
     public int NumLayers => Config.NumHiddenLayers;
+
+    /// <summary>Number of weights (elements of every parameter).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
     public Device Device => model.norm.weight.device;
 
     /// <summary>The output projection; the embedding matrix itself when embeddings are tied.</summary>

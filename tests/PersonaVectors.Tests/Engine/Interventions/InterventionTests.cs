@@ -9,11 +9,7 @@ public class InterventionTests
 {
     static readonly long[] Prompt = [4, 90, 17, 300, 8, 256, 31, 77];
 
-    static Tensor Direction(int hidden, long seed)
-    {
-        using var g = new Generator((ulong)seed);
-        return randn(new long[] { hidden }, generator: g);
-    }
+    static Tensor Direction(int hidden, long seed) => TinyModels.Direction(hidden, seed);
 
     /// <summary>Every layer's stream without steering and with v at layer 2, α 3.5.</summary>
     static (Dictionary<int, Tensor> Plain, Dictionary<int, Tensor> Steered) PlainAndSteered(PersonaVectors.Engine.Models.CausalLM model, Tensor ids, Tensor v, bool preserveNorm)

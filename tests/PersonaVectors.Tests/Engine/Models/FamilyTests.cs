@@ -24,11 +24,7 @@ public class FamilyTests
         return m;
     }
 
-    static Tensor Direction(long hidden, long seed)
-    {
-        using var g = new Generator((ulong)seed);
-        return randn(new long[] { hidden }, generator: g);
-    }
+    static Tensor Direction(long hidden, long seed) => TinyModels.Direction(hidden, seed);
 
     [Theory]
     [MemberData(nameof(Families))]
