@@ -11,7 +11,7 @@ public static class CommonOptions
 
     public static Option<string> DType() => new("--dtype")
     {
-        Description = "Weights in memory: f32 (default, exact) or bf16 (half the memory, faster; activations stay f32)",
+        Description = "Weights in memory: f32 (default, exact), bf16 (half the memory, faster) or q8 (int8 with a scale per 32 weights, like llama.cpp's Q8_0: a quarter of f32, CPU only); activations stay f32",
         DefaultValueFactory = _ => "f32",
     };
 
@@ -43,7 +43,8 @@ public static class CommonOptions
     {
         "f32" or "float32" => ScalarType.Float32,
         "bf16" or "bfloat16" => ScalarType.BFloat16,
-        _ => throw new PersonaVectorsException($"--dtype '{s}' is not one of f32, bf16"),
+        "q8" or "q8_0" => ScalarType.Int8,
+        _ => throw new PersonaVectorsException($"--dtype '{s}' is not one of f32, bf16, q8"),
     };
 
     public static Option<string?> Adapter() => new("--adapter") { Description = "LoRA adapter folder (PEFT layout: adapter_config.json, adapter_model.safetensors) applied on top of --model, e.g. from persona finetune" };

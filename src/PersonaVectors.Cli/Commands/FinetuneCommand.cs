@@ -13,6 +13,7 @@ public static class FinetuneCommand
     {
         var data = new Option<string>("--data") { Description = "Chat JSONL: {\"messages\": [{\"role\", \"content\"}, ...]} per line; loss on assistant tokens only", Required = true };
         var model = CommonOptions.Model();
+        var dtype = CommonOptions.DType();
         var outDir = new Option<string>("--out") { Description = "Adapter folder (PEFT layout) and its checkpoints; rerun the same command to resume", Required = true };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 1, Description = "Passes over the data" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4, Description = "Peak learning rate (AdamW; linear warmup, cosine decay to a tenth)" };
@@ -32,7 +33,7 @@ public static class FinetuneCommand
         var maxLength = new Option<int?>("--max-length") { Description = "Most tokens per conversation (default: the model's context)" };
         var cmd = new Command("finetune", "Train LoRA adapters on chat JSONL (loss on assistant tokens), optionally steering toward or ablating a persona vector during training only")
         {
-            data, model, outDir, epochs, lr, rank, alpha, targets, batch, accumulation, warmup, seed, steer, ablate, layer, steerAlpha, skipBad, tooLong, maxLength,
+            data, model, dtype, outDir, epochs, lr, rank, alpha, targets, batch, accumulation, warmup, seed, steer, ablate, layer, steerAlpha, skipBad, tooLong, maxLength,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -45,7 +46,7 @@ public static class FinetuneCommand
             };
             if (r.GetValue(steer) is not null && r.GetValue(steerAlpha) is null) throw new PersonaVectorsException("--steer needs --alpha (e.g. --alpha 4)");
             if (r.GetValue(steer) is null && r.GetValue(steerAlpha) is not null) throw new PersonaVectorsException("--alpha is the coefficient of --steer; give --steer VECTOR too");
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32");
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             var interventions = new List<TrainingIntervention>();
             TrainingIntervention Make(string kind, string path)
             {

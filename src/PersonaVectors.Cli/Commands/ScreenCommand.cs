@@ -20,6 +20,7 @@ public static class ScreenCommand
         var layer = new Option<int?>("--layer") { Description = "Layer for every vector (default: each vector's extraction run's chosen layer)" };
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
+        var dtype = CommonOptions.DType();
         var outDir = new Option<string>("--out") { Description = "Folder for scores.jsonl (resumable), model_answers.jsonl (cache), summary.json and histogram.png", Required = true };
         var shard = new Option<string?>("--shard") { Description = "Take part I of N (by line number), e.g. 2/4; combine the parts with persona screen merge" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Samples per batch of generation and activation reads" };
@@ -30,13 +31,13 @@ public static class ScreenCommand
         var json = CommonOptions.Json();
         var cmd = new Command("screen", "Projection difference of each training sample's answer against the model's own answer, along persona vectors: flags trait-inducing data before finetuning")
         {
-            data, vectors, layer, model, adapter, outDir, shard, batch, maxTokens, threshold, top, skipBad, json, messagesColumn, promptColumn, responseColumn,
+            data, vectors, layer, model, adapter, dtype, outDir, shard, batch, maxTokens, threshold, top, skipBad, json, messagesColumn, promptColumn, responseColumn,
         };
         cmd.Subcommands.Add(Merge());
         cmd.SetAction((r, cancel) =>
         {
             var (part, parts) = CommonOptions.ParseShard(r.GetValue(shard));
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var screening = new List<TraitVector>();
             foreach (var path in r.GetValue(vectors)!)
             {

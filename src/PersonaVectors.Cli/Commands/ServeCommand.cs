@@ -19,6 +19,7 @@ public static class ServeCommand
     {
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
+        var dtype = CommonOptions.DType();
         var vectors = new Option<string[]>("--vectors") { Description = $"Extraction run, folder of runs, or vector file(s) to monitor and steer with (default: ./{ChatCommand.DemoFolder} if present)", AllowMultipleArgumentsPerToken = true };
         var urls = new Option<string>("--urls") { DefaultValueFactory = _ => "http://127.0.0.1:8000", Description = "Where to listen (loopback unless told otherwise)" };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 and on the dashboard's data (default: the PERSONA_API_KEY environment variable, else none)" };
@@ -29,7 +30,7 @@ public static class ServeCommand
         var grace = new Option<double>("--shutdown-grace") { DefaultValueFactory = _ => 10, Description = "Seconds the answers in flight get to finish after SIGTERM or Ctrl+C before they are cut off" };
         var cmd = new Command("serve", "An OpenAI- and Ollama-compatible chat server (/v1/models, /v1/chat/completions with streaming and logprobs; /api/chat, /api/generate, /api/tags, /api/show, /api/version) with per-request steering, persona readings in every response, and a live dashboard at /")
         {
-            model, adapter, vectors, urls, apiKey, queue, batch, maxTokens, keep, grace,
+            model, adapter, dtype, vectors, urls, apiKey, queue, batch, maxTokens, keep, grace,
         };
         cmd.SetAction(async (r, cancel) =>
         {
@@ -38,7 +39,7 @@ public static class ServeCommand
                 throw new PersonaVectorsException("--queue, --max-batch, --max-tokens-limit and --dashboard-conversations must be at least 1");
             if (!(r.GetValue(grace) >= 0)) throw new PersonaVectorsException("--shutdown-grace must be a number of seconds, 0 or more");
             var shutdownGrace = TimeSpan.FromSeconds(r.GetValue(grace));
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var sources = r.GetValue(vectors) is { Length: > 0 } given ? given : Directory.Exists(ChatCommand.DemoFolder) ? [ChatCommand.DemoFolder] : [];
             var traits = VectorSet.Load(lm, sources, CalibrationBasis.NoSystemPrompt, m => Console.Error.WriteLine(m));
             string name = Path.GetFileName(Path.GetFullPath(lm.Folder)) + (r.GetValue(adapter) is { } a ? "+" + Path.GetFileName(Path.GetFullPath(a)) : "");

@@ -47,9 +47,10 @@ public sealed class LanguageModel : IDisposable
         PadToken = stops.Count > 0 ? stops.Min() : 0;
     }
 
-    /// <param name="weightDType">Float32 (default, exact) or BFloat16: projection and embedding weights kept in
-    /// bfloat16 (half the memory and bytes per token; exact for checkpoints stored in bfloat16) while activations
-    /// and the residual stream stay float32.</param>
+    /// <param name="weightDType">Float32 (default, exact); BFloat16: projection and embedding weights kept in
+    /// bfloat16 (half the memory and bytes per token; exact for checkpoints stored in bfloat16); or Int8 for Q8:
+    /// int8 weights with a float16 scale per 32 inputs, as llama.cpp's Q8_0 (a quarter of float32; a Q8_0 GGUF
+    /// keeps its own blocks). Activations and the residual stream stay float32 in every case.</param>
     /// <param name="adapter">A PEFT LoRA folder to apply on top of the weights (e.g. what <c>persona finetune</c> wrote).</param>
     public static LanguageModel Load(string folder, ScalarType weightDType = ScalarType.Float32, Device? device = null, string? adapter = null)
     {
@@ -90,8 +91,10 @@ public sealed class LanguageModel : IDisposable
     static LanguageModel Build(string source, ModelConfig config, Tokenizer tokenizer, ChatTemplate? template, GenerationConfig? generation,
         ScalarType weightDType, Device? device, string? adapter, Action<CausalLM> fill)
     {
-        if (weightDType is not (ScalarType.Float32 or ScalarType.BFloat16))
-            throw new InvalidRequestException($"weights can be held as float32 or bfloat16, not {weightDType}");
+        if (weightDType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Int8))
+            throw new InvalidRequestException($"weights can be held as float32, bfloat16 or Q8 (Int8), not {weightDType}");
+        if (weightDType == ScalarType.Int8 && device is not null && device.type != DeviceType.CPU)
+            throw new InvalidRequestException("Q8 weights (--dtype q8) run on the CPU only: use --dtype bf16 on a GPU");
         var model = new CausalLM(config, ScalarType.Float32, weightDType);
         try { fill(model); }
         catch { model.Dispose(); throw; }

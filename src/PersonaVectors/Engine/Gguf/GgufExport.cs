@@ -82,6 +82,8 @@ public static class GgufExport
 
     static void Write(CausalLM model, string path, IReadOnlyList<string> tokens, IReadOnlySet<int> specialIds, string name, Action<GgufWriter>? tokenizer)
     {
+        if (model.WeightDType == ScalarType.Int8)
+            throw new InvalidRequestException("a model held as Q8 (--dtype q8) is not exported: load it with --dtype f32 or bf16, then quantize the GGUF with llama.cpp's quantizer");
         var c = model.Config;
         string arch = ArchitectureOf(c);
         var w = new GgufWriter();

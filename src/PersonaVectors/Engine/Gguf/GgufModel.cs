@@ -322,7 +322,9 @@ public static class GgufModel
                 throw new ModelFormatException(f.Path, $"tensor '{g}' is {(GgmlTypes.IsKnown(info.Type) ? info.Type.ToString() : $"GGML type {(uint)info.Type}")}, which is not read here (supported: {string.Join(", ", GgmlDequantize.Supported)})");
             int heads = !permuted ? 0 : g.EndsWith("attn_q.weight", StringComparison.Ordinal) || g.EndsWith("attn_q.bias", StringComparison.Ordinal) ? c.NumAttentionHeads
                 : g.EndsWith("attn_k.weight", StringComparison.Ordinal) || g.EndsWith("attn_k.bias", StringComparison.Ordinal) ? c.NumKeyValueHeads : 0;
-            if (heads == 0 && param.dtype == ScalarType.Float32 && param.is_contiguous() && param.device_type == TorchSharp.DeviceType.CPU)
+            if (ParameterWriter.IsQ8(model, name))
+                LoadQ8(model, name, param, f, info, heads);
+            else if (heads == 0 && param.dtype == ScalarType.Float32 && param.is_contiguous() && param.device_type == TorchSharp.DeviceType.CPU)
                 Dequantize(f, info, param);
             else
             {
@@ -333,6 +335,55 @@ public static class GgufModel
             }
             f.Release(info);
         }
+    }
+
+    /// <summary>
+    /// A parameter held as Q8: a Q8_0 tensor keeps its int8 blocks as they are in the file (no detour through
+    /// float32); any other type is dequantized and quantized again, a block of rows at a time. llama's permuted
+    /// q/k rows are put back whole (one attention matrix, small beside the model).
+    /// </summary>
+    static void LoadQ8(CausalLM model, string name, Tensor param, GgufFile f, GgufTensorInfo info, int heads)
+    {
+        long k = info.Ne[0], rows = info.Elements / k;
+        long perChunk = heads > 0 ? rows : Math.Max(1, (1L << 22) / k);
+        for (long r = 0; r < rows; r += perChunk)
+        {
+            long n = Math.Min(perChunk, rows - r);
+            if (info.Type == GgmlType.Q8_0)
+            {
+                var (q, d) = SplitQ8_0(f.RowBytes(info, r, n), n, k);
+                using (q) using (d)
+                {
+                    if (heads == 0) { ParameterWriter.WriteQ8(model, name, param, q, d, r); continue; }
+                    using var uq = UnpermuteRows(q, heads);
+                    using var ud = UnpermuteRows(d, heads);
+                    ParameterWriter.WriteQ8(model, name, param, uq, ud, r);
+                }
+                continue;
+            }
+            using var t = empty(n, k, ScalarType.Float32);
+            GgmlDequantize.ToFloat(info.Type, f.RowBytes(info, r, n), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes));
+            using var ordered = heads > 0 ? UnpermuteRows(t, heads) : t.alias();
+            ParameterWriter.Write(model, name, param, ordered, r);
+        }
+    }
+
+    /// <summary>Q8_0 blocks (float16 d, then 32 int8) as separate int8 [rows, k] and float16 [rows, k/32] tensors.</summary>
+    static unsafe (Tensor Q, Tensor D) SplitQ8_0(ReadOnlySpan<byte> blocks, long rows, long k)
+    {
+        const int block = 2 + Kernels.Q8Blocks.BlockSize;
+        long count = rows * k / Kernels.Q8Blocks.BlockSize;
+        var q = empty(rows, k, ScalarType.Int8);
+        var d = empty(rows, k / Kernels.Q8Blocks.BlockSize, ScalarType.Float16);
+        var qs = q.bytes;
+        var ds = d.bytes;
+        for (long b = 0; b < count; b++)
+        {
+            var src = blocks.Slice((int)(b * block), block);
+            src[..2].CopyTo(ds.Slice((int)(b * 2), 2));
+            src[2..].CopyTo(qs.Slice((int)(b * Kernels.Q8Blocks.BlockSize), Kernels.Q8Blocks.BlockSize));
+        }
+        return (q, d);
     }
 
     /// <summary>Dequantizes a tensor into a contiguous float32 CPU tensor, in blocks of rows small enough for spans.</summary>

@@ -3,10 +3,12 @@ using static TorchSharp.torch;
 namespace PersonaVectors.Engine.Kernels;
 
 /// <summary>
-/// x·Wᵀ + b where the weights may be stored in a narrower dtype than the activations (bfloat16 weights,
-/// float32 activations). A few rows (decoding) go through <see cref="Bf16MatVec"/>; many rows (prefill,
-/// batches) through libtorch's bfloat16 GEMM, which is several times faster than its float32 one here.
-/// Gradients take the libtorch path.
+/// x·Wᵀ + b where the weights may be stored narrower than the activations: bfloat16, or Q8 (int8 with a float16
+/// scale per 32 inputs, <see cref="Q8Blocks"/>) against float32 activations. A few rows (decoding) go through a
+/// streaming kernel that reads the stored weights directly (<see cref="Bf16MatVec"/>, <see cref="Q8MatVec"/>);
+/// many rows (prefill, batches) through libtorch's bfloat16 GEMM, which is several times faster than its float32
+/// one here; Q8 weights reach it a tile of rows at a time, so no full-size copy is ever made. Gradients (LoRA
+/// over frozen weights) take the GEMM path and flow to x only.
 /// </summary>
 public static unsafe class MixedLinear
 {
@@ -17,13 +19,17 @@ public static unsafe class MixedLinear
     public static int StreamingThreads { get; set; } =
         int.TryParse(Environment.GetEnvironmentVariable("PERSONA_STREAMING_THREADS"), out int t) && t > 0 ? t : get_num_threads();
 
-    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias)
+    /// <summary>Output rows dequantized at a time on the GEMM path: 2,048 × 14,336 bfloat16 is 56 MB at most.</summary>
+    public static int Q8TileRows { get; set; } = 2048;
+
+    /// <param name="scales">The float16 block scales [n, k/32] when <paramref name="weight"/> is int8 (Q8); null otherwise.</param>
+    public static Tensor Forward(Tensor x, Tensor weight, Tensor? scales, Tensor? bias)
     {
+        if (weight.dtype == ScalarType.Int8) return Q8(x, weight, scales ?? throw new ArgumentNullException(nameof(scales)), bias);
         if (weight.dtype == x.dtype) return nn.functional.linear(x, weight, bias);
         long k = weight.shape[1], n = weight.shape[0];
         long rows = x.numel() / k;
-        bool streaming = rows <= StreamingRows && weight.dtype == ScalarType.BFloat16 && x.dtype == ScalarType.Float32
-            && x.device_type == TorchSharp.DeviceType.CPU && !x.requires_grad && !weight.requires_grad && weight.is_contiguous();
+        bool streaming = rows <= StreamingRows && weight.dtype == ScalarType.BFloat16 && Streamable(x) && weight.is_contiguous();
         if (!streaming)
         {
             using var scope = NewDisposeScope();
@@ -32,14 +38,61 @@ public static unsafe class MixedLinear
             return y.MoveToOuterDisposeScope();
         }
         using var xc = x.contiguous();
-        var shape = x.shape.ToArray();
-        shape[^1] = n;
-        var output = empty(shape, ScalarType.Float32);
+        var output = empty(OutputShape(x, n), ScalarType.Float32);
         fixed (byte* px = xc.bytes)
         fixed (byte* pw = weight.bytes)
         fixed (byte* py = output.bytes)
             Bf16MatVec.Multiply((float*)px, (int)rows, (int)k, (ushort*)pw, (int)n, (float*)py, StreamingThreads);
         if (bias is not null) output.add_(bias.to(ScalarType.Float32));
         return output;
+    }
+
+    static bool Streamable(Tensor x) => x.dtype == ScalarType.Float32 && x.device_type == TorchSharp.DeviceType.CPU && !x.requires_grad;
+
+    static long[] OutputShape(Tensor x, long n)
+    {
+        var shape = x.shape.ToArray();
+        shape[^1] = n;
+        return shape;
+    }
+
+    static Tensor Q8(Tensor x, Tensor q, Tensor d, Tensor? bias)
+    {
+        if (q.device_type != TorchSharp.DeviceType.CPU)
+            throw new InvalidOperationException("Q8 weights run on the CPU only; load with --dtype bf16 or f32 for other devices");
+        long k = q.shape[1], n = q.shape[0];
+        long rows = x.numel() / k;
+        using var scope = NewDisposeScope();
+        Tensor y;
+        if (rows <= StreamingRows && Streamable(x))
+        {
+            using var xc = x.contiguous();
+            y = empty(OutputShape(x, n), ScalarType.Float32);
+            fixed (byte* px = xc.bytes)
+            fixed (byte* pq = q.bytes)
+            fixed (byte* pd = d.bytes)
+            fixed (byte* py = y.bytes)
+                Q8MatVec.Multiply((float*)px, (int)rows, (int)k, (sbyte*)pq, (Half*)pd, (int)n, (float*)py, StreamingThreads);
+        }
+        else
+        {
+            var xb = x.to(ScalarType.BFloat16);
+            var parts = new List<Tensor>();
+            fixed (byte* pq = q.bytes)
+            fixed (byte* pd = d.bytes)
+                for (long start = 0; start < n; start += Q8TileRows)
+                {
+                    int count = (int)Math.Min(Q8TileRows, n - start);
+                    var tile = empty(count, k, ScalarType.BFloat16);
+                    fixed (byte* pt = tile.bytes)
+                        Q8Blocks.ToBFloat16((sbyte*)pq, (Half*)pd, start, count, (int)k, (ushort*)pt);
+                    parts.Add(nn.functional.linear(xb, tile, null));
+                    // Autograd keeps its own reference when it needs one; otherwise the tile goes now.
+                    tile.Dispose();
+                }
+            y = (parts.Count == 1 ? parts[0] : cat(parts, -1)).to(x.dtype);
+        }
+        if (bias is not null) y = y + bias.to(y.dtype);
+        return y.MoveToOuterDisposeScope();
     }
 }

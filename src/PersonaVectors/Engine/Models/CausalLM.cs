@@ -24,7 +24,8 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     public ModelConfig Config { get; }
     /// <summary>Dtype of activations and of the residual stream.</summary>
     public ScalarType DType { get; }
-    /// <summary>Dtype the projection and embedding weights are stored in (bfloat16 halves memory and bytes per token).</summary>
+    /// <summary>Dtype the projection and embedding weights are stored in: bfloat16 halves memory and bytes per
+    /// token; Int8 means Q8 (int8 with a float16 scale per block of 32 inputs, <see cref="Q8Blocks"/>).</summary>
     public ScalarType WeightDType { get; }
 
     public CausalLM(ModelConfig config, ScalarType dtype = ScalarType.Float32, ScalarType? weightDType = null) : base(nameof(CausalLM))
@@ -45,8 +46,16 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     public long ParameterCount => parameters().Sum(p => p.numel());
     public Device Device => model.norm.weight.device;
 
-    /// <summary>The output projection; the embedding matrix itself when embeddings are tied.</summary>
+    /// <summary>The output projection; the embedding matrix itself when embeddings are tied. Int8 when the model
+    /// is held in Q8, with its scales in <see cref="OutputScales"/>.</summary>
     public Tensor OutputWeight => lm_head?.weight ?? model.embed_tokens.weight;
+    public Tensor? OutputScales => lm_head is { } head ? head.scales : model.embed_tokens.scales;
+
+    /// <summary>Q8 block scales by the checkpoint name of the weight they belong to ("model.layers.0.mlp.up_proj.weight").</summary>
+    public IReadOnlyDictionary<string, Tensor> Q8Scales => _q8Scales ??= named_modules()
+        .Select(m => (m.name, Scales: m.module switch { Linear l => l.scales, Embedding e => e.scales, _ => null }))
+        .Where(m => m.Scales is not null).ToDictionary(m => m.name + ".weight", m => m.Scales!);
+    Dictionary<string, Tensor>? _q8Scales;
 
     /// <summary>Registers a hook for every forward pass until the returned handle is disposed.</summary>
     /// <param name="observer">True for hooks that only read the stream (captures); they run after every intervention.</param>
@@ -82,7 +91,7 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
             h = RunHooks(l + 1, h, pass, options);
         }
         if (options.LastPositionLogitsOnly) h = h.narrow(1, tokens - 1, 1);
-        var logits = MixedLinear.Forward(model.norm.call(h), OutputWeight, null);
+        var logits = MixedLinear.Forward(model.norm.call(h), OutputWeight, OutputScales, null);
         if (Config.FinalLogitSoftcap is { } cap) logits = (logits / cap).tanh() * cap;
         return logits.MoveToOuterDisposeScope();
     }

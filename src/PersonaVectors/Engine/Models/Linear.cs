@@ -8,23 +8,32 @@ namespace PersonaVectors.Engine.Models;
 /// <summary>
 /// y = x Wᵀ + b with the checkpoint's [out, in] weight layout. Unlike nn.Linear it allocates without a random
 /// init, since every weight is overwritten by the loader (initialising 500M parameters first costs seconds).
-/// The weight may be stored narrower than the activations (see <see cref="MixedLinear"/>); the bias is kept
-/// in the activation dtype.
+/// The weight may be stored narrower than the activations (see <see cref="MixedLinear"/>): bfloat16, or Q8
+/// (weight dtype Int8: int8 <see cref="weight"/> and a float16 <see cref="scales"/> buffer per 32 inputs). The
+/// bias is kept in the activation dtype.
 /// </summary>
 public sealed class Linear : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
     public readonly Parameter? bias;
+    /// <summary>Q8 block scales [out, in/32] (float16), when the weight is int8; a buffer, not a checkpoint tensor.</summary>
+    public readonly Tensor? scales;
 
+    /// <param name="weightDType">Int8 asks for Q8; a layer whose input size is not a multiple of 32 then keeps
+    /// bfloat16 weights, as llama.cpp keeps such tensors out of Q8_0.</param>
     public Linear(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, ScalarType? weightDType = null) : base(nameof(Linear))
     {
-        weight = new Parameter(torch.empty(outFeatures, inFeatures, weightDType ?? dtype), requires_grad: false);
+        var stored = weightDType ?? dtype;
+        if (stored == ScalarType.Int8 && inFeatures % Q8Blocks.BlockSize != 0) stored = ScalarType.BFloat16;
+        weight = new Parameter(torch.empty(outFeatures, inFeatures, stored), requires_grad: false);
+        if (stored == ScalarType.Int8) scales = torch.empty(outFeatures, inFeatures / Q8Blocks.BlockSize, ScalarType.Float16);
         if (hasBias) bias = new Parameter(torch.zeros(outFeatures, dtype), requires_grad: false);
         RegisterComponents();
     }
 
     public long InFeatures => weight.shape[1];
     public long OutFeatures => weight.shape[0];
+    public bool IsQ8 => scales is not null;
 
     /// <summary>A low-rank adapter added to this layer's output while attached (see <see cref="Lora.LoraAdapter"/>).
     /// Not a registered submodule: the base model's parameters and state stay those of the checkpoint.</summary>
@@ -32,8 +41,17 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (Adapter is null) return MixedLinear.Forward(x, weight, bias);
+        if (Adapter is null) return MixedLinear.Forward(x, weight, scales, bias);
         using var scope = NewDisposeScope();
-        return (MixedLinear.Forward(x, weight, bias) + Adapter.Delta(x)).MoveToOuterDisposeScope();
+        return (MixedLinear.Forward(x, weight, scales, bias) + Adapter.Delta(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The weight as float32 [out, in] (dequantized when Q8), for export and inspection.</summary>
+    public Tensor WeightAsFloat()
+    {
+        if (!IsQ8) return weight.to(ScalarType.Float32);
+        using var scope = NewDisposeScope();
+        var blocks = weight.to(ScalarType.Float32).view(OutFeatures, -1, Q8Blocks.BlockSize);
+        return (blocks * scales!.to(ScalarType.Float32).unsqueeze(-1)).view(OutFeatures, InFeatures).MoveToOuterDisposeScope();
     }
 }

@@ -44,6 +44,8 @@ public static class ModelWeights
         throw new ModelFormatException(folder, $"no weights: expected {SingleFile} or {IndexFile}");
     }
 
+    const long QuantizeRows = 1024;
+
     public static void Load(CausalLM model, string folder)
     {
         var where = TensorFiles(folder);
@@ -62,6 +64,16 @@ public static class ModelWeights
                     throw new ModelFormatException(file, $"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but config.json implies [{string.Join(", ", param.shape)}]");
                 if (entry.DType is not ("F32" or "F16" or "BF16"))
                     throw new ModelFormatException(file, $"tensor '{name}' has dtype {entry.DType}; weights must be F32, F16 or BF16");
+                // Quantized models take a block of rows at a time, so no float copy of a whole tensor is held.
+                if (ParameterWriter.IsQ8(model, name))
+                {
+                    for (long r = 0; r < entry.Shape[0]; r += QuantizeRows)
+                    {
+                        using var rows = st.ReadRows(name, r, Math.Min(QuantizeRows, entry.Shape[0] - r));
+                        ParameterWriter.Write(model, name, param, rows, r);
+                    }
+                    continue;
+                }
                 using var raw = st.Read(name);
                 param.copy_(raw);
             }

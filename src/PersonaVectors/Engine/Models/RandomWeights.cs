@@ -14,11 +14,20 @@ public static class RandomWeights
         using var noGrad = no_grad();
         foreach (var (name, p) in model.named_parameters())
         {
-            using var noise = randn(p.shape, ScalarType.Float32, generator: gen);
             bool isNorm = name.EndsWith("norm.weight", StringComparison.Ordinal);
-            // Gemma's norms scale by 1 + w, so their weights are drawn around 0 to give the same scales.
-            using var value = isNorm ? (model.Config.NormAddsOne ? 0.0 : 1.0) + 0.1 * noise : std * noise;
-            p.copy_(value);
+            // A Q8 parameter is drawn a block of rows at a time, so no float copy of a whole tensor is held (an
+            // 8B-shaped model's 525M-weight embedding would be 2 GB).
+            long rows = p.dim() == 0 ? 1 : p.shape[0];
+            long perBlock = ParameterWriter.IsQ8(model, name) ? Math.Max(1, (1L << 22) / p.shape[1]) : rows;
+            for (long r = 0; r < rows; r += perBlock)
+            {
+                var shape = p.shape.ToArray();
+                if (shape.Length > 0) shape[0] = Math.Min(perBlock, rows - r);
+                using var noise = randn(shape, ScalarType.Float32, generator: gen);
+                // Gemma's norms scale by 1 + w, so their weights are drawn around 0 to give the same scales.
+                using var value = isNorm ? (model.Config.NormAddsOne ? 0.0 : 1.0) + 0.1 * noise : std * noise;
+                ParameterWriter.Write(model, name, p, value, r);
+            }
         }
     }
 }

@@ -159,6 +159,23 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return tensor;
     }
 
+    /// <summary>Rows [<paramref name="start"/>, + <paramref name="count"/>) of a tensor, as stored (for loaders that
+    /// convert a block at a time).</summary>
+    public Tensor ReadRows(string name, long start, long count)
+    {
+        if (!Entries.TryGetValue(name, out var entry))
+            throw new ModelFormatException(Path, $"tensor '{name}' not found");
+        if (entry.Shape.Length == 0 || start < 0 || count < 0 || start + count > entry.Shape[0])
+            throw new ArgumentOutOfRangeException(nameof(start), $"rows {start}..{start + count} of '{name}' [{string.Join(", ", entry.Shape)}]");
+        SafetensorsDType.TryParse(entry.DType, out var type, out _);
+        var shape = entry.Shape.ToArray();
+        shape[0] = count;
+        var tensor = torch.empty(shape, type);
+        long rowBytes = entry.Shape[0] == 0 ? 0 : (entry.End - entry.Begin) / entry.Shape[0];
+        new ReadOnlySpan<byte>(_base + _dataStart + entry.Begin + start * rowBytes, checked((int)(count * rowBytes))).CopyTo(tensor.bytes);
+        return tensor;
+    }
+
     public void Dispose()
     {
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
