@@ -7,45 +7,67 @@ using static TorchSharp.torch;
 
 namespace PersonaVectors.Bench;
 
-/// <summary>Our engine's prefill and decode speeds, and what capturing every layer costs.</summary>
-public sealed class EngineBench(LanguageModel lm, int promptTokens, int decodeTokens, int batch)
+/// <summary>
+/// Our engine's prefill and decode speeds, and what capturing every layer or steering one costs. Each figure is
+/// the median of <c>repeats</c> runs after a warm-up; a setting and its baseline run alternately, so that drift
+/// in the machine's speed falls on both alike.
+/// </summary>
+public sealed class EngineBench(LanguageModel lm, int promptTokens, int decodeTokens, int batch, int repeats)
 {
     static readonly HashSet<int> NoStop = [];
 
-    public double PrefillTokensPerSecond(bool capture = false)
+    /// <summary>Prefill tokens/s, plain and with every layer captured.</summary>
+    public (Figure Plain, Figure Capture) Prefill()
     {
         var ids = RandomIds(promptTokens, 1);
         using var input = tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0);
-        double best = double.MaxValue;
-        for (int i = 0; i < 3; i++)
+        double Once(bool capture)
         {
             using var _ = no_grad();
             using var cap = capture ? lm.Model.Capture(positions: TokenPositions.All) : null;
             var sw = Stopwatch.StartNew();
             lm.Model.Forward(input, new ForwardOptions { LastPositionLogitsOnly = true }).Dispose();
-            if (i > 0) best = Math.Min(best, sw.Elapsed.TotalSeconds); // the first run warms up
+            return promptTokens / sw.Elapsed.TotalSeconds;
         }
-        return promptTokens / best;
+        return Paired(() => Once(false), () => Once(true));
+    }
+
+    /// <summary>Decode tokens/s at batch 1, plain and with the alternative (a capture or a steering scope) in force.</summary>
+    public (Figure Plain, Figure With) DecodeB1(Func<IDisposable> with) => Paired(() => Decode(1, null), () => Decode(1, with));
+
+    public Figure DecodeBatch() => Figure.Of([.. Enumerable.Range(0, repeats + 1).Select(_ => Decode(batch, null)).Skip(1)]);
+
+    public IDisposable CaptureAnswers() => lm.Model.Capture(positions: TokenPositions.Answer);
+
+    /// <summary>One vector at the middle layer, α 1 (a random direction of a realistic size).</summary>
+    public IDisposable SteerOneLayer()
+    {
+        using var g = new Generator(5);
+        using var v = randn(new long[] { lm.Config.HiddenSize }, generator: g) * 0.01;
+        return lm.Model.Steer(v, lm.Config.NumHiddenLayers / 2, 1.0);
+    }
+
+    (Figure, Figure) Paired(Func<double> a, Func<double> b)
+    {
+        a(); b(); // warm-up
+        var first = new List<double>();
+        var second = new List<double>();
+        for (int i = 0; i < repeats; i++) { first.Add(a()); second.Add(b()); }
+        return (Figure.Of(first), Figure.Of(second));
     }
 
     /// <summary>Generated tokens per second over decode steps only (the first token, which needs the prefill, is excluded).</summary>
-    public double DecodeTokensPerSecond(int rows, bool capture = false)
+    double Decode(int rows, Func<IDisposable>? with)
     {
         var prompts = Enumerable.Range(0, rows).Select(r => RandomIds(16, r + 2)).ToArray();
-        double best = 0;
-        for (int i = 0; i < 2; i++)
+        using var scope = with?.Invoke();
+        Stopwatch? sw = null;
+        int events = 0;
+        BatchGenerator.Generate(lm.Model, prompts, new SamplingOptions { MaxNewTokens = decodeTokens }, NoStop, 0, e =>
         {
-            using var cap = capture ? lm.Model.Capture(positions: TokenPositions.Answer) : null;
-            Stopwatch? sw = null;
-            int events = 0;
-            BatchGenerator.Generate(lm.Model, prompts, new SamplingOptions { MaxNewTokens = decodeTokens }, NoStop, 0, e =>
-            {
-                if (events++ == rows - 1) sw = Stopwatch.StartNew(); // all rows have their first token
-            });
-            double tps = (events - rows) / sw!.Elapsed.TotalSeconds;
-            best = Math.Max(best, tps);
-        }
-        return best;
+            if (events++ == rows - 1) sw = Stopwatch.StartNew(); // all rows have their first token
+        });
+        return (events - rows) / sw!.Elapsed.TotalSeconds;
     }
 
     public int Batch => batch;

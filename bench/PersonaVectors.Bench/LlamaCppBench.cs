@@ -5,7 +5,8 @@ using LLama.Native;
 
 namespace PersonaVectors.Bench;
 
-/// <summary>llama.cpp (LLamaSharp, CPU) on the F32 GGUF export of the same weights, same threads.</summary>
+/// <summary>llama.cpp (LLamaSharp, CPU) on a GGUF of the same weights (the F32 export, or a file its own quantizer
+/// made from it), same threads; the median of <c>repeats</c> runs after a warm-up.</summary>
 public sealed class LlamaCppBench(string gguf, int threads, int promptTokens, int decodeTokens, int vocab) : IDisposable
 {
     readonly LLamaWeights _weights = LLamaWeights.LoadFromFile(Params(gguf, threads, promptTokens + decodeTokens + 8));
@@ -20,11 +21,12 @@ public sealed class LlamaCppBench(string gguf, int threads, int promptTokens, in
         UBatchSize = 512,
     };
 
-    public (double Prefill, double Decode) Run()
+    public (Figure Prefill, Figure Decode) Run(int repeats)
     {
         var p = Params(gguf, threads, promptTokens + decodeTokens + 8);
-        double bestPrefill = double.MaxValue, bestDecode = double.MaxValue;
-        for (int run = 0; run < 3; run++)
+        var prefills = new List<double>();
+        var decodes = new List<double>();
+        for (int run = 0; run <= repeats; run++)
         {
             using var ctx = _weights.CreateContext(p);
             var rng = new Random(1);
@@ -44,10 +46,10 @@ public sealed class LlamaCppBench(string gguf, int threads, int promptTokens, in
             }
             double decode = sw.Elapsed.TotalSeconds;
             if (run == 0) continue; // warm-up
-            bestPrefill = Math.Min(bestPrefill, prefill);
-            bestDecode = Math.Min(bestDecode, decode);
+            prefills.Add(promptTokens / prefill);
+            decodes.Add(decodeTokens / decode);
         }
-        return (promptTokens / bestPrefill, decodeTokens / bestDecode);
+        return (Figure.Of(prefills), Figure.Of(decodes));
     }
 
     static void Check(DecodeResult r)

@@ -219,7 +219,8 @@ public static class GgufExport
 
     static void Add(GgufWriter w, string name, Tensor t)
     {
-        using var f = t.detach().to(ScalarType.Float32).contiguous();
+        using var scope = NewDisposeScope(); // each step returns a new handle; a scope frees the float copy now
+        var f = t.detach().to(ScalarType.Float32).contiguous();
         w.AddTensor(name, f.shape, GgmlType.F32, f.bytes.ToArray());
     }
 }

@@ -58,6 +58,7 @@ public static unsafe class Bf16MatVec
         return p;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: no tier-0 or OSR code
     static void Range(float* xs, float* x, int rows, int k, ushort* w, int start, int end, int n, float* y)
     {
         int j = start;
@@ -76,6 +77,7 @@ public static unsafe class Bf16MatVec
 
     /// <param name="xs">x as the vector loop wants it (permuted when AVX-512 is used).</param>
     /// <param name="x">x in natural order, for the scalar tail.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Dot4(float* xs, float* x, ushort* w, int k, float* y)
     {
         ushort* w0 = w, w1 = w + k, w2 = w + 2L * k, w3 = w + 3L * k;

@@ -14,6 +14,7 @@ public static unsafe class Q8Blocks
     public const int BlockSize = 32;
 
     /// <summary>Quantizes <paramref name="rows"/> rows of k floats into q [rows, k] and d [rows, k/32].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* w, long rows, int k, sbyte* q, Half* d)
     {
         if (k % BlockSize != 0) throw new ArgumentException($"k = {k} is not a multiple of {BlockSize}", nameof(k));
@@ -34,6 +35,7 @@ public static unsafe class Q8Blocks
     /// <summary>Float16 → float32 for n scales. Exact for every finite value, subnormals included: the magnitude
     /// bits shifted into a float's place and multiplied by 2^112 re-bias the exponent (the trick ggml's scalar
     /// fallback uses), which vectorises where a per-element conversion would cost nanoseconds per block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScalesToFloat(Half* d, int n, float* f)
     {
         int i = 0;
@@ -43,18 +45,34 @@ public static unsafe class Q8Blocks
             var maskMagnitude = Vector512.Create(0x7fff);
             var maskSign = Vector512.Create(0x8000);
             for (; i + 16 <= n; i += 16)
+                Widen(Vector256.Load((ushort*)d + i), magic, maskMagnitude, maskSign).Store(f + i);
+            if (i < n)
             {
-                var h = Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)d + i));
-                var magnitude = Avx512F.ShiftLeftLogical(h & maskMagnitude, 13).AsSingle() * magic;
-                var sign = Avx512F.ShiftLeftLogical(h & maskSign, 16);
-                (magnitude.AsInt32() | sign).AsSingle().Store(f + i);
+                // The tail through the same vector path: .NET's scalar Half → float is software and costs more
+                // than the 32 products of a block.
+                ushort* tail = stackalloc ushort[16];
+                float* wide = stackalloc float[16];
+                for (int j = 0; j < 16; j++) tail[j] = i + j < n ? ((ushort*)d)[i + j] : (ushort)0;
+                Widen(Vector256.Load(tail), magic, maskMagnitude, maskSign).Store(wide);
+                for (int j = 0; i < n; i++, j++) f[i] = wide[j];
             }
+            return;
         }
         for (; i < n; i++) f[i] = (float)d[i];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Widen(Vector256<ushort> halves, Vector512<float> magic, Vector512<int> maskMagnitude, Vector512<int> maskSign)
+    {
+        var h = Avx512F.ConvertToVector512Int32(halves);
+        var magnitude = Avx512F.ShiftLeftLogical(h & maskMagnitude, 13).AsSingle() * magic;
+        var sign = Avx512F.ShiftLeftLogical(h & maskSign, 16);
+        return (magnitude.AsInt32() | sign).AsSingle();
+    }
+
     /// <summary>Rows [start, start + count) of a quantized matrix as bfloat16 (round to nearest even), for the
     /// GEMM that prefill and batches go through.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToBFloat16(sbyte* q, Half* d, long start, int count, int k, ushort* bf16)
     {
         int blocksPerRow = k / BlockSize;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -37,18 +38,19 @@ public static unsafe class Q8MatVec
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: no tier-0 or OSR code
     static void Range(string path, float* x, int rows, int k, sbyte* q, Half* d, int start, int end, int n, float* y)
     {
         int blocks = k / Q8Blocks.BlockSize;
-        // Four weight rows at a time share each activation load and keep four streams in flight; their scales are
-        // widened to float32 once per row, not once per block.
-        float* scales = stackalloc float[4 * Math.Max(16, blocks)];
-        int stride = Math.Max(16, blocks);
+        // Four weight rows at a time share each activation load and keep four streams in flight; their scales,
+        // contiguous in d, are widened to float32 in one call per four rows, not once per block.
+        int stride = blocks;
+        float* scales = stackalloc float[4 * blocks + 16];
         int j = start;
         for (; j < end; j += 4)
         {
             int count = Math.Min(4, end - j);
-            for (int i = 0; i < count; i++) Q8Blocks.ScalesToFloat(d + (long)(j + i) * blocks, blocks, scales + i * stride);
+            Q8Blocks.ScalesToFloat(d + (long)j * blocks, count * blocks, scales);
             for (int r = 0; r < rows; r++)
             {
                 float* xr = x + (long)r * k;
@@ -61,6 +63,7 @@ public static unsafe class Q8MatVec
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Dot4Avx512(float* x, sbyte* q, int k, float* s, int stride, float* y)
     {
         sbyte* q0 = q, q1 = q + k, q2 = q + 2L * k, q3 = q + 3L * k;
@@ -79,10 +82,12 @@ public static unsafe class Q8MatVec
     }
 
     /// <summary>One block's 32 products, summed pairwise into 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> Block512(sbyte* q, Vector512<float> lo, Vector512<float> hi) =>
         Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16))), hi,
             Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q))) * lo);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Dot4Avx2(float* x, sbyte* q, int k, float* s, int stride, float* y)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -98,8 +103,10 @@ public static unsafe class Q8MatVec
         y[0] = Vector256.Sum(a0); y[1] = Vector256.Sum(a1); y[2] = Vector256.Sum(a2); y[3] = Vector256.Sum(a3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Widen(sbyte* q) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Block256(sbyte* q, Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3) =>
         Fma.MultiplyAdd(Widen(q + 24), x3, Fma.MultiplyAdd(Widen(q + 16), x2, Fma.MultiplyAdd(Widen(q + 8), x1, Widen(q) * x0)));
 

@@ -26,7 +26,10 @@ public static unsafe class ParameterWriter
             return;
         }
         int k = (int)param.shape[1];
-        using var f = value.to(ScalarType.Float32).contiguous();
+        // A scope, not `using`: .to() and .contiguous() each return a new handle, and an undisposed intermediate
+        // keeps its storage alive until a garbage collection (measured: 4 bytes per weight of an 8B model).
+        using var scope = NewDisposeScope();
+        var f = value.to(ScalarType.Float32).contiguous();
         if (!f.shape.SequenceEqual(new[] { rows, (long)k }))
             throw new ArgumentException($"{name}: rows of shape [{string.Join(", ", f.shape)}] do not fit [{string.Join(", ", param.shape)}]");
         fixed (byte* pf = f.bytes)
