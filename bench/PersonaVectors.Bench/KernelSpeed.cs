@@ -45,6 +45,28 @@ public static unsafe class KernelSpeed
                 ["bf16_ms"] = Math.Round(tb * 1e3, 3), ["bf16_gbps"] = Math.Round(bytesB / tb / 1e9, 1),
             };
         }
+        result["layers_q8_ms_per_token"] = Math.Round(Layers(threads) * 1e3, 2);
         return result;
+    }
+
+    /// <summary>The 168 projections of the bench model's 24 layers, each a separate matrix read from memory once
+    /// per token as in decoding (no cache can hold them), with a one-row activation.</summary>
+    static double Layers(int threads)
+    {
+        var shapes = Enumerable.Range(0, 24).SelectMany(_ => new[] { (896, 896), (128, 896), (128, 896), (896, 896), (4864, 896), (4864, 896), (896, 4864) }).ToArray();
+        var mats = shapes.Select(s => (Q: zeros(s.Item1, s.Item2, ScalarType.Int8), D: ones(s.Item1, s.Item2 / 32, ScalarType.Float16), N: s.Item1, K: s.Item2)).ToList();
+        using var x = randn(1, 4864);
+        using var y = empty(1, 4864);
+        var times = new List<double>();
+        for (int rep = 0; rep < 8; rep++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var m in mats)
+                fixed (byte* px = x.bytes) fixed (byte* pq = m.Q.bytes) fixed (byte* pd = m.D.bytes) fixed (byte* py = y.bytes)
+                    Q8MatVec.Multiply((float*)px, 1, m.K, (sbyte*)pq, (Half*)pd, m.N, (float*)py, threads);
+            if (rep > 0) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        foreach (var m in mats) { m.Q.Dispose(); m.D.Dispose(); }
+        return times.Order().ElementAt(times.Count / 2);
     }
 }

@@ -88,8 +88,11 @@ public static unsafe class Bf16MatVec
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
             var zero = Vector512<ushort>.Zero;
+            // The next four rows follow in memory: request them while these are multiplied (see Q8MatVec).
+            byte* ahead = (byte*)(w + 4L * k);
             for (; i + 32 <= k; i += 32)
             {
+                Sse.Prefetch0(ahead + 8 * i); Sse.Prefetch0(ahead + 8 * i + 64); Sse.Prefetch0(ahead + 8 * i + 128); Sse.Prefetch0(ahead + 8 * i + 192);
                 var lo = Vector512.Load(xs + i);
                 var hi = Vector512.Load(xs + i + 16);
                 var v0 = Vector512.Load(w0 + i);

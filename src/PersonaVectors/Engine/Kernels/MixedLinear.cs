@@ -56,6 +56,18 @@ public static unsafe class MixedLinear
         return shape;
     }
 
+    /// <summary>A tile's rows split between the streaming threads, which are otherwise idle while libtorch waits for the tile.</summary>
+    static void Dequantize(sbyte* q, Half* d, long start, int count, int k, ushort* tile)
+    {
+        int parts = Math.Min(StreamingThreads, Math.Max(1, count / 64));
+        if (parts <= 1) { Q8Blocks.ToBFloat16(q, d, start, count, k, tile); return; }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        {
+            int from = (int)((long)count * p / parts), to = (int)((long)count * (p + 1) / parts);
+            Q8Blocks.ToBFloat16(q, d, start + from, to - from, k, tile + (long)from * k);
+        });
+    }
+
     static Tensor Q8(Tensor x, Tensor q, Tensor d, Tensor? bias)
     {
         if (q.device_type != TorchSharp.DeviceType.CPU)
@@ -85,7 +97,7 @@ public static unsafe class MixedLinear
                     int count = (int)Math.Min(Q8TileRows, n - start);
                     var tile = empty(count, k, ScalarType.BFloat16);
                     fixed (byte* pt = tile.bytes)
-                        Q8Blocks.ToBFloat16((sbyte*)pq, (Half*)pd, start, count, (int)k, (ushort*)pt);
+                        Dequantize((sbyte*)pq, (Half*)pd, start, count, (int)k, (ushort*)pt);
                     parts.Add(nn.functional.linear(xb, tile, null));
                     // Autograd keeps its own reference when it needs one; otherwise the tile goes now.
                     tile.Dispose();
