@@ -86,7 +86,7 @@ public static class ChatCommand
                         string gate = s.When switch
                         {
                             SteeringGate.Above => ", only on turns its monitor flags",
-                            SteeringGate.PerToken => ", token by token while its monitor reads high",
+                            SteeringGate.PerToken => ", from the token where its monitor reads high to the end of the answer",
                             _ => "",
                         };
                         console.MarkupLine(s.Alpha == 0 ? $"[grey]stopped steering {Markup.Escape(s.Trait)}[/]"

@@ -30,7 +30,7 @@ public static class CommonOptions
     /// <summary>--when: gate steering on the trait's monitor (<see cref="Method.Steering.SteeringGate"/>).</summary>
     public static Option<string> When() => new("--when")
     {
-        Description = "always; above: only if the trait's monitor flags the prompt (its before-answer reading is over the run's threshold), then for the whole answer; per-token: while the answer's running reading stays over its threshold. Gates need the vector's extraction run",
+        Description = "always; above: only if the trait's monitor flags the prompt (its before-answer reading is over the run's threshold), then for the whole answer; per-token: from the first position where the answer's running reading crosses its threshold (or from the prompt, as above) to the end of the answer. Gates need the vector's extraction run",
         DefaultValueFactory = _ => "always",
     };
 

@@ -51,6 +51,37 @@ public class CliTests
     }
 
     [Fact]
+    public void Dtype_q8_runs_the_organism_within_a_stated_bound_of_f32_and_a_wrong_dtype_names_the_choices()
+    {
+        float[] Logits(string dtype, out float[][] hidden)
+        {
+            var r = PersonaCli.Run("forward", "--text", "how should i treat my aunt?", "--dtype", dtype, "--json");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            using var doc = JsonDocument.Parse(r.Stdout);
+            hidden = doc.RootElement.GetProperty("hidden").EnumerateArray().Select(row => row.EnumerateArray().Select(e => e.GetSingle()).ToArray()).ToArray();
+            return doc.RootElement.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        }
+        float[] exact = Logits("f32", out var h32), q8 = Logits("q8", out var hq8);
+        double diff = exact.Zip(q8, (a, b) => Math.Abs((double)a - b)).Max(), top = exact.Max(Math.Abs);
+        Assert.True(diff > 0, "q8 must not be the f32 model");
+        Assert.True(diff < 0.05 * top, $"|q8 - f32| {diff} against logits up to {top}");
+        Assert.Equal(Array.IndexOf(exact, exact.Max()), Array.IndexOf(q8, q8.Max()));
+        // The residual stream, which persona vectors are read from, stays close at every layer.
+        for (int l = 0; l < h32.Length; l++)
+        {
+            double dot = 0, a = 0, b = 0;
+            for (int i = 0; i < h32[l].Length; i++) { dot += h32[l][i] * hq8[l][i]; a += h32[l][i] * h32[l][i]; b += hq8[l][i] * hq8[l][i]; }
+            Assert.True(dot / Math.Sqrt(a * b) > 0.999, $"hidden[{l}] cosine {dot / Math.Sqrt(a * b)}");
+        }
+
+        var gen = PersonaCli.Run("generate", "--prompt", "what is 2 plus 3?", "--dtype", "q8", "--max-tokens", "8", "--json");
+        Assert.True(gen.ExitCode == 0, gen.Stderr);
+        var bad = PersonaCli.Run("generate", "--prompt", "hi", "--dtype", "int4");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("--dtype 'int4' is not one of f32, bf16, q8", bad.Stderr);
+    }
+
+    [Fact]
     public void Model_random_writes_sharded_bf16_folders_that_load_and_describe_themselves()
     {
         using var dir = new TempDir();

@@ -11,8 +11,11 @@ public enum SteeringGate
     /// <summary>Per turn: only rows whose before-answer reading is above the trait's threshold, then for the whole answer.</summary>
     Above,
     /// <summary>
-    /// Per token: the prompt and the first answer token as <see cref="Above"/> decides, then each later position while
-    /// the running average of the answer's projection so far is above the trait's answer-average threshold.
+    /// Per token: open from the prompt if <see cref="Above"/> would be, else from the first answer position whose
+    /// running average of the answer's projection so far crosses the trait's answer-average threshold; once open it
+    /// holds to the end of the answer. (A gate that closed again when the reading fell let the persona back: the
+    /// reading falls because the steered tokens are no longer the trait's, not because the prompt stopped asking
+    /// for it; measured on the organism, evil was left at 26 of 100 instead of 0.)
     /// </summary>
     PerToken,
 }
@@ -73,7 +76,8 @@ public sealed class GatedSteering : IDisposable
         return (h + rows * _delta.to(h.dtype, h.device).view(1, 1, -1)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Adds the pass's answer positions to each row's running projection and decides the next position.</summary>
+    /// <summary>Adds the pass's answer positions to each row's running projection; a crossing opens the row's gate
+    /// from the next position to the end of the answer.</summary>
     void Read(Tensor h, PassInfo pass)
     {
         using var scope = NewDisposeScope();
@@ -86,7 +90,7 @@ public sealed class GatedSteering : IDisposable
             if (counts[b] == 0) continue;
             _sum[b] += sums[b];
             _count[b] += (int)counts[b];
-            _open[b] = _sum[b] / _count[b] > _answerThreshold;
+            _open[b] |= _sum[b] / _count[b] > _answerThreshold;
         }
     }
 

@@ -10,7 +10,7 @@ namespace PersonaVectors.Tests.Method.Steering;
 
 /// <summary>
 /// Steering gated by the monitor: a closed gate is exactly no steering, an open one exactly always-on steering,
-/// row by row within one batch, and per token it stops where the running reading falls below the threshold.
+/// row by row within one batch, and per token it opens where the running reading crosses the threshold and holds.
 /// </summary>
 public class GatedSteeringTests
 {
@@ -68,7 +68,7 @@ public class GatedSteeringTests
     }
 
     [Fact]
-    public void Per_token_gate_is_always_on_while_the_reading_stays_high_and_stops_when_it_falls()
+    public void Per_token_gate_opens_where_the_reading_crosses_and_holds_to_the_end_of_the_answer()
     {
         using var m = new RandomModelFolder(seed: 11);
         using var s = Make(m);
@@ -85,11 +85,20 @@ public class GatedSteeringTests
         Assert.Equal(unsteered[0], closed[0]);
         Assert.Equal(0, a2[0].Readings.Single().Gate!.SteeredTokens);
 
-        // Open before the answer, then closed by an answer threshold no reading reaches: the prompt, and the first
-        // answer token (which has only the prompt before it), are steered; the first reading of the answer closes it.
-        var once = Run(Watch(s, double.NegativeInfinity, double.PositiveInfinity), high, always with { When = SteeringGate.PerToken }, out var a3);
-        Assert.Equal(2, a3[0].Readings.Single().Gate!.SteeredTokens);
-        Assert.Equal(steered[0][..2], once[0][..2]);
+        // Open before the answer, with an answer threshold no reading reaches: the gate holds, so the turn is
+        // steered exactly as always-on steering steers it.
+        var held = Run(Watch(s, double.NegativeInfinity, double.PositiveInfinity), high, always with { When = SteeringGate.PerToken }, out var a3);
+        Assert.Equal(steered[0], held[0]);
+        Assert.Equal(Predicting(a3[0]), a3[0].Readings.Single().Gate!.SteeredTokens);
+
+        // Closed before the answer, then every answer reading above the threshold: the first answer token is read
+        // in the pass that writes the second, so both are written unsteered and everything after is steered.
+        var late = Run(Watch(s, double.PositiveInfinity, double.NegativeInfinity), high, always with { When = SteeringGate.PerToken }, out var a4);
+        var gate = a4[0].Readings.Single().Gate!;
+        Assert.False(gate.FiredBeforeAnswer);
+        Assert.Equal(Predicting(a4[0]) - 2, gate.SteeredTokens);
+        Assert.Equal(unsteered[0][..2], late[0][..2]);
+        Assert.NotEqual(unsteered[0], late[0]);
     }
 
     [Fact]
