@@ -16,7 +16,7 @@ using static TorchSharp.torch;
 var opts = Args.Parse(args);
 if (opts.Get("--measure-load", null) is { } measured)
 {
-    Console.WriteLine(GgufLoadMemory.MeasureHere(measured).ToJsonString());
+    Console.WriteLine(GgufLoadMemory.MeasureHere(measured, ParseDType(opts.Get("--dtype", "f32")!)).ToJsonString());
     return 0;
 }
 if (opts.Get("--measure-8b", null) is { } eightB)
