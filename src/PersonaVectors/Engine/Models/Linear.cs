@@ -45,13 +45,4 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         return (MixedLinear.Forward(x, weight, scales, bias) + Adapter.Delta(x)).MoveToOuterDisposeScope();
     }
-
-    /// <summary>The weight as float32 [out, in] (dequantized when Q8), for export and inspection.</summary>
-    public Tensor WeightAsFloat()
-    {
-        if (!IsQ8) return weight.to(ScalarType.Float32);
-        using var scope = NewDisposeScope();
-        var blocks = weight.to(ScalarType.Float32).view(OutFeatures, -1, Q8Blocks.BlockSize);
-        return (blocks * scales!.to(ScalarType.Float32).unsqueeze(-1)).view(OutFeatures, InFeatures).MoveToOuterDisposeScope();
-    }
 }
