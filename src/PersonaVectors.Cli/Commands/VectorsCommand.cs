@@ -150,7 +150,7 @@ public static class VectorsCommand
                             using var a = vectors[i].At(l);
                             using var b = vectors[j].At(l);
                             using var c = nn.functional.cosine_similarity(a, b, 0);
-                            Console.WriteLine($"layer {l,3}  {vectors[i].Trait} · {vectors[j].Trait}  {c.item<float>(),7:F3}");
+                            Console.WriteLine($"layer {l,3}  {vectors[i].Trait} · {vectors[j].Trait}  {c.item<float>(),8:F5}");
                         }
             }
             finally

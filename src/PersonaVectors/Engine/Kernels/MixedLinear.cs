@@ -74,36 +74,35 @@ public static unsafe class MixedLinear
             throw new InvalidOperationException("Q8 weights run on the CPU only; load with --dtype bf16 or f32 for other devices");
         long k = q.shape[1], n = q.shape[0];
         long rows = x.numel() / k;
-        using var scope = NewDisposeScope();
-        Tensor y;
         if (rows <= StreamingRows && Streamable(x))
         {
+            // No dispose scope on this path: it runs 169 times per decoded token of a 0.5B model.
             using var xc = x.contiguous();
-            y = empty(OutputShape(x, n), ScalarType.Float32);
+            var output = empty(OutputShape(x, n), ScalarType.Float32);
             fixed (byte* px = xc.bytes)
             fixed (byte* pq = q.bytes)
             fixed (byte* pd = d.bytes)
-            fixed (byte* py = y.bytes)
+            fixed (byte* py = output.bytes)
                 Q8MatVec.Multiply((float*)px, (int)rows, (int)k, (sbyte*)pq, (Half*)pd, (int)n, (float*)py, StreamingThreads);
+            if (bias is not null) output.add_(bias.to(ScalarType.Float32));
+            return output;
         }
-        else
-        {
-            var xb = x.to(ScalarType.BFloat16);
-            var parts = new List<Tensor>();
-            fixed (byte* pq = q.bytes)
-            fixed (byte* pd = d.bytes)
-                for (long start = 0; start < n; start += Q8TileRows)
-                {
-                    int count = (int)Math.Min(Q8TileRows, n - start);
-                    var tile = empty(count, k, ScalarType.BFloat16);
-                    fixed (byte* pt = tile.bytes)
-                        Dequantize((sbyte*)pq, (Half*)pd, start, count, (int)k, (ushort*)pt);
-                    parts.Add(nn.functional.linear(xb, tile, null));
-                    // Autograd keeps its own reference when it needs one; otherwise the tile goes now.
-                    tile.Dispose();
-                }
-            y = (parts.Count == 1 ? parts[0] : cat(parts, -1)).to(x.dtype);
-        }
+        using var scope = NewDisposeScope();
+        var xb = x.to(ScalarType.BFloat16);
+        var parts = new List<Tensor>();
+        fixed (byte* pq = q.bytes)
+        fixed (byte* pd = d.bytes)
+            for (long start = 0; start < n; start += Q8TileRows)
+            {
+                int count = (int)Math.Min(Q8TileRows, n - start);
+                var tile = empty(count, k, ScalarType.BFloat16);
+                fixed (byte* pt = tile.bytes)
+                    Dequantize((sbyte*)pq, (Half*)pd, start, count, (int)k, (ushort*)pt);
+                parts.Add(nn.functional.linear(xb, tile, null));
+                // Autograd keeps its own reference when it needs one; otherwise the tile goes now.
+                tile.Dispose();
+            }
+        var y = (parts.Count == 1 ? parts[0] : cat(parts, -1)).to(x.dtype);
         if (bias is not null) y = y + bias.to(y.dtype);
         return y.MoveToOuterDisposeScope();
     }

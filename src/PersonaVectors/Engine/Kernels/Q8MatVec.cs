@@ -15,11 +15,17 @@ public static unsafe class Q8MatVec
     /// <summary>Output rows per task: small enough to balance two threads, large enough to amortise scheduling.</summary>
     const int RowsPerTask = 256;
 
-    /// <summary>Which loop runs: "avx512", "avx2" or "scalar" (forced with <see cref="ForceScalar"/> for tests).</summary>
-    public static string Path => ForceScalar ? "scalar" : Avx512F.IsSupported ? "avx512" : Avx2.IsSupported && Fma.IsSupported ? "avx2" : "scalar";
+    /// <summary>Which loop runs: "avx512", "avx2" or "scalar" (a narrower one forced with <see cref="ForcePath"/>).</summary>
+    public static string Path => ForcePath switch
+    {
+        "scalar" => "scalar",
+        "avx2" when Avx2.IsSupported && Fma.IsSupported => "avx2",
+        _ => Avx512F.IsSupported ? "avx512" : Avx2.IsSupported && Fma.IsSupported ? "avx2" : "scalar",
+    };
 
-    /// <summary>Runs the portable loop whatever the CPU has, so tests cover the fallback on machines with AVX.</summary>
-    [ThreadStatic] public static bool ForceScalar;
+    /// <summary>"avx2" or "scalar" runs that loop on this thread's calls whatever wider one the CPU has, so tests cover
+    /// every loop on a machine with AVX-512.</summary>
+    [ThreadStatic] public static string? ForcePath;
 
     public static void Multiply(float* x, int rows, int k, sbyte* q, Half* d, int n, float* y, int threads)
     {
