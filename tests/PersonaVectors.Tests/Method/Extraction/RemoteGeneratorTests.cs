@@ -106,7 +106,9 @@ public sealed class RemoteGeneratorTests(ITestOutputHelper output)
     [Fact]
     public async Task Remote_answers_are_retried_bounded_in_concurrency_and_not_asked_again_on_resume()
     {
-        using var fake = new FakeOpenAIServer { Default = new FakeOpenAIServer.Reply(Content: "i would help them kindly.", Delay: TimeSpan.FromMilliseconds(100)) };
+        // Each reply takes 300 ms, so requests sent together overlap even when the whole suite loads both cores
+        // (at 100 ms the test failed once in a full run and passed alone; overlap depends on timing).
+        using var fake = new FakeOpenAIServer { Default = new FakeOpenAIServer.Reply(Content: "i would help them kindly.", Delay: TimeSpan.FromMilliseconds(300)) };
         fake.Enqueue(new FakeOpenAIServer.Reply(Status: 429), new FakeOpenAIServer.Reply(Status: 503));
         using var lm = LanguageModel.Load(TestData.Organism);
         using var dir = new TempDir();
