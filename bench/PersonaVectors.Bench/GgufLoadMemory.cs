@@ -73,11 +73,11 @@ public static class GgufLoadMemory
     public static JsonObject MeasureHere(string file, TorchSharp.torch.ScalarType dtype)
     {
         using (var warm = TorchSharp.torch.zeros(1)) { } // libtorch loaded before the baseline
-        long before = Status("VmRSS");
+        long before = ProcessMemory.Bytes("VmRSS");
         var clock = Stopwatch.StartNew();
         using var lm = LanguageModel.Load(file, dtype);
         double seconds = clock.Elapsed.TotalSeconds;
-        long peak = Status("VmHWM"), after = Status("VmRSS");
+        long peak = ProcessMemory.Bytes("VmHWM"), after = ProcessMemory.Bytes("VmRSS");
         return new JsonObject
         {
             ["rss_before_mb"] = Math.Round(before / 1e6),
@@ -85,13 +85,5 @@ public static class GgufLoadMemory
             ["after_load_mb"] = Math.Round((after - before) / 1e6),
             ["load_seconds"] = Math.Round(seconds, 1),
         };
-    }
-
-    static long Status(string key)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(key + ":", StringComparison.Ordinal))
-                return long.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0]) * 1024;
-        throw new InvalidOperationException($"/proc/self/status has no {key} (Linux only)");
     }
 }

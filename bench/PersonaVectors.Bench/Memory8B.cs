@@ -46,19 +46,19 @@ public static class Memory8B
     public static JsonObject MeasureHere(ScalarType weightDType, int decodeTokens = 32)
     {
         using (var warm = zeros(1)) { }
-        long before = Status("VmRSS");
+        long before = ProcessMemory.Bytes("VmRSS");
         var clock = Stopwatch.StartNew();
         using var model = new CausalLM(Llama31_8B(), ScalarType.Float32, weightDType);
         RandomWeights.Fill(model, seed: 1);
         model.eval();
         double build = clock.Elapsed.TotalSeconds;
-        long afterLoad = Status("VmRSS");
+        long afterLoad = ProcessMemory.Bytes("VmRSS");
         int[] prompt = [.. Enumerable.Range(0, 16).Select(i => 100 + i * 997 % 100000)];
         Stopwatch? sw = null;
         int events = 0;
         BatchGenerator.Generate(model, [prompt], new SamplingOptions { MaxNewTokens = decodeTokens }, new HashSet<int>(), 0, e => { if (events++ == 0) sw = Stopwatch.StartNew(); });
         double decode = (events - 1) / sw!.Elapsed.TotalSeconds;
-        long peak = Status("VmHWM");
+        long peak = ProcessMemory.Bytes("VmHWM");
         return new JsonObject
         {
             ["parameters_b"] = Math.Round(model.ParameterCount / 1e9, 2),
@@ -70,13 +70,5 @@ public static class Memory8B
             ["tokens_generated"] = events,
             ["decode_b1_tokens_per_s"] = Math.Round(decode, 2),
         };
-    }
-
-    static long Status(string key)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(key + ":", StringComparison.Ordinal))
-                return long.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0]) * 1024;
-        throw new InvalidOperationException($"/proc/self/status has no {key} (Linux only)");
     }
 }

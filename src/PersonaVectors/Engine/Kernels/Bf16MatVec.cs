@@ -13,9 +13,6 @@ namespace PersonaVectors.Engine.Kernels;
 /// </summary>
 public static unsafe class Bf16MatVec
 {
-    /// <summary>How many output rows one task handles; small enough to balance, large enough to amortise scheduling.</summary>
-    const int RowsPerTask = 256;
-
     public static void Multiply(float* x, int rows, int k, ushort* w, int n, float* y, int threads)
     {
         // The AVX-512 loop widens bf16 by interleaving with zeros (vpunpck{l,h}wd), which is cheaper than
@@ -24,17 +21,7 @@ public static unsafe class Bf16MatVec
         fixed (float* xp = permuted)
         {
             float* xs = xp != null ? xp : x;
-            int tasks = (n + RowsPerTask - 1) / RowsPerTask;
-            if (threads <= 1 || tasks == 1)
-            {
-                Range(xs, x, rows, k, w, 0, n, n, y);
-                return;
-            }
-            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int start = t * RowsPerTask;
-                Range(xs, x, rows, k, w, start, Math.Min(n, start + RowsPerTask), n, y);
-            });
+            RowTasks.For(n, threads, (start, end) => Range(xs, x, rows, k, w, start, end, n, y));
         }
     }
 

@@ -12,9 +12,6 @@ namespace PersonaVectors.Engine.Kernels;
 /// </summary>
 public static unsafe class Q8MatVec
 {
-    /// <summary>Output rows per task: small enough to balance two threads, large enough to amortise scheduling.</summary>
-    const int RowsPerTask = 256;
-
     /// <summary>Which loop runs: "avx512", "avx2" or "scalar" (a narrower one forced with <see cref="ForcePath"/>).</summary>
     public static string Path => ForcePath switch
     {
@@ -31,17 +28,7 @@ public static unsafe class Q8MatVec
     {
         if (k % Q8Blocks.BlockSize != 0) throw new ArgumentException($"k = {k} is not a multiple of {Q8Blocks.BlockSize}", nameof(k));
         string path = Path;
-        int tasks = (n + RowsPerTask - 1) / RowsPerTask;
-        if (threads <= 1 || tasks == 1)
-        {
-            Range(path, x, rows, k, q, d, 0, n, n, y);
-            return;
-        }
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int start = t * RowsPerTask;
-            Range(path, x, rows, k, q, d, start, Math.Min(n, start + RowsPerTask), n, y);
-        });
+        RowTasks.For(n, threads, (start, end) => Range(path, x, rows, k, q, d, start, end, n, y));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: no tier-0 or OSR code

@@ -1,0 +1,26 @@
+namespace PersonaVectors.Engine.Kernels;
+
+/// <summary>
+/// Splits a matrix-vector product's output rows into tasks for the streaming kernels: small enough (256 rows) to
+/// balance two threads, large enough to amortise scheduling; one task runs inline.
+/// </summary>
+public static class RowTasks
+{
+    const int RowsPerTask = 256;
+
+    /// <param name="range">Computes output rows [start, end).</param>
+    public static void For(int n, int threads, Action<int, int> range)
+    {
+        int tasks = (n + RowsPerTask - 1) / RowsPerTask;
+        if (threads <= 1 || tasks <= 1)
+        {
+            range(0, n);
+            return;
+        }
+        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int start = t * RowsPerTask;
+            range(start, Math.Min(n, start + RowsPerTask));
+        });
+    }
+}
