@@ -22,7 +22,7 @@ public abstract record ChatInput
 
     public const string Usage = """
         /steer TRAIT ALPHA   steer later turns by ALPHA·v at the trait's layer (0 stops; negative suppresses);
-                             add when-above to steer only turns whose monitor fires, per-token while it reads high
+                             add when-above to steer only turns whose monitor fires, per-token from the token where it reads high on
         /steer off           stop all steering
         /vectors             list the loaded vectors, their layers, thresholds and steering
         /tokens              the last answer's tokens, coloured by each trait's projection

@@ -153,7 +153,7 @@ public sealed class OllamaEndpoints(LanguageModel lm, string modelName, RequestI
         return new JsonObject
         {
             ["parent_model"] = "", ["format"] = "safetensors", ["family"] = family, ["families"] = new JsonArray(family),
-            ["parameter_size"] = size.Replace(',', '.'), ["quantization_level"] = lm.Config.TorchDtype.ToUpperInvariant() switch
+            ["parameter_size"] = size.Replace(',', '.'), ["quantization_level"] = lm.Model.WeightDType == TorchSharp.torch.ScalarType.Int8 ? "Q8_0" : lm.Config.TorchDtype.ToUpperInvariant() switch
             {
                 "BFLOAT16" => "BF16", "FLOAT16" => "F16", _ => "F32",
             },

@@ -22,6 +22,8 @@ public static class ModelFolderWriter
     /// <summary>Writes weights in <paramref name="storedDType"/>, split into <paramref name="shards"/> files when more than one.</summary>
     public static void WriteWeights(CausalLM model, string folder, ScalarType storedDType, int shards = 1)
     {
+        if (model.WeightDType == ScalarType.Int8)
+            throw new InvalidRequestException("a model held as Q8 (--dtype q8) is not written as a folder: its int8 codes without their scales are not the weights; load it with --dtype f32 or bf16");
         Directory.CreateDirectory(folder);
         var named = ModelWeights.Named(model);
         var converted = named.Select(p => (p.Name, Tensor: p.Tensor.detach().to(storedDType))).ToList();

@@ -61,6 +61,8 @@ public class CliTests
             hidden = doc.RootElement.GetProperty("hidden").EnumerateArray().Select(row => row.EnumerateArray().Select(e => e.GetSingle()).ToArray()).ToArray();
             return doc.RootElement.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();
         }
+        using (var held = LanguageModel.Load(TestData.Organism, ScalarType.Int8))
+            Assert.Equal(7 * held.Config.NumHiddenLayers + 1, held.Model.Q8Scales.Count); // every projection and the tied embedding are int8
         float[] exact = Logits("f32", out var h32), q8 = Logits("q8", out var hq8);
         double diff = exact.Zip(q8, (a, b) => Math.Abs((double)a - b)).Max(), top = exact.Max(Math.Abs);
         Assert.True(diff > 0, "q8 must not be the f32 model");

@@ -140,15 +140,8 @@ public sealed unsafe class GgufFile : IDisposable
     /// </summary>
     public void Release(GgufTensorInfo t)
     {
-        if (!OperatingSystem.IsLinux()) return;
-        long page = Environment.SystemPageSize;
-        long start = (long)(_base + DataStart + t.Offset), end = start + GgmlTypes.ByteSize(t.Type, t.Ne[0], t.Elements, t.Name, Path);
-        long alignedStart = (start + page - 1) / page * page;
-        if (end > alignedStart) _ = Madvise((nint)alignedStart, (nuint)(end - alignedStart), 4 /* MADV_DONTNEED */);
+        MappedPages.Release(_base + DataStart + t.Offset, GgmlTypes.ByteSize(t.Type, t.Ne[0], t.Elements, t.Name, Path));
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
-    static extern int Madvise(nint address, nuint length, int advice);
 
     /// <summary>An F32 tensor's values.</summary>
     public float[] F32(GgufTensorInfo t)

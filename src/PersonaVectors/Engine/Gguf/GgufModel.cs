@@ -403,9 +403,11 @@ public static class GgufModel
     /// <summary>The inverse of <see cref="GgufExport.PermuteRows"/>: interleaved pairs back to Hugging Face's halves.</summary>
     public static Tensor UnpermuteRows(Tensor t, int heads)
     {
+        // A scope: each reshape/transpose is a new handle, and an undisposed view would pin its input's storage.
+        using var scope = NewDisposeScope();
         long rows = t.shape[0];
         var rest = t.shape.Skip(1).ToArray();
         var split = new long[] { heads, rows / heads / 2, 2 }.Concat(rest).ToArray();
-        return t.reshape(split).transpose(1, 2).reshape(t.shape).contiguous();
+        return t.reshape(split).transpose(1, 2).reshape(t.shape).contiguous().MoveToOuterDisposeScope();
     }
 }

@@ -7,8 +7,9 @@ namespace PersonaVectors.Engine.Kernels;
 /// scale per 32 inputs, <see cref="Q8Blocks"/>) against float32 activations. A few rows (decoding) go through a
 /// streaming kernel that reads the stored weights directly (<see cref="Bf16MatVec"/>, <see cref="Q8MatVec"/>);
 /// many rows (prefill, batches) through libtorch's bfloat16 GEMM, which is several times faster than its float32
-/// one here; Q8 weights reach it a tile of rows at a time, so no full-size copy is ever made. Gradients (LoRA
-/// over frozen weights) take the GEMM path and flow to x only.
+/// one here; Q8 weights reach it a tile of rows at a time, so inference never holds a full-size copy. Gradients
+/// (LoRA over frozen weights) take the GEMM path and flow to x only; autograd then keeps each tile for the
+/// backward pass, so Q8 training holds a bfloat16 copy of the weights it passes through (2 bytes per weight).
 /// </summary>
 public static unsafe class MixedLinear
 {
@@ -72,6 +73,7 @@ public static unsafe class MixedLinear
     {
         if (q.device_type != TorchSharp.DeviceType.CPU)
             throw new InvalidOperationException("Q8 weights run on the CPU only; load with --dtype bf16 or f32 for other devices");
+        if (!q.is_contiguous() || !d.is_contiguous()) throw new InvalidOperationException("Q8 weights and scales must be contiguous");
         long k = q.shape[1], n = q.shape[0];
         long rows = x.numel() / k;
         if (rows <= StreamingRows && Streamable(x))

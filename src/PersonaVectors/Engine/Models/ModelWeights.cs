@@ -72,10 +72,13 @@ public static class ModelWeights
                         using var rows = st.ReadRows(name, r, Math.Min(QuantizeRows, entry.Shape[0] - r));
                         ParameterWriter.Write(model, name, param, rows, r);
                     }
-                    continue;
                 }
-                using var raw = st.Read(name);
-                param.copy_(raw);
+                else
+                {
+                    using var raw = st.Read(name);
+                    param.copy_(raw);
+                }
+                st.Release(name);
             }
         }
         finally

@@ -26,6 +26,8 @@ public static unsafe class ParameterWriter
             return;
         }
         int k = (int)param.shape[1];
+        if (rowStart < 0 || rowStart + rows > param.shape[0])
+            throw new ArgumentOutOfRangeException(nameof(rowStart), $"{name}: rows {rowStart}..{rowStart + rows} of [{string.Join(", ", param.shape)}]");
         // A scope, not `using`: .to() and .contiguous() each return a new handle, and an undisposed intermediate
         // keeps its storage alive until a garbage collection (measured: 4 bytes per weight of an 8B model).
         using var scope = NewDisposeScope();

@@ -176,6 +176,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return tensor;
     }
 
+    /// <summary>Hands a tensor's file pages back once it has been read (see <see cref="MappedPages"/>).</summary>
+    public void Release(string name)
+    {
+        if (Entries.TryGetValue(name, out var entry)) MappedPages.Release(_base + _dataStart + entry.Begin, entry.End - entry.Begin);
+    }
+
     public void Dispose()
     {
         _view.SafeMemoryMappedViewHandle.ReleasePointer();

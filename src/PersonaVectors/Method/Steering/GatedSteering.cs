@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace PersonaVectors.Method.Steering;
 
-/// <summary>When a steering term applies: always, on turns the monitor flags, or token by token while it reads high.</summary>
+/// <summary>When a steering term applies: always, on turns the monitor flags, or from the token where it reads high to the end of the answer.</summary>
 public enum SteeringGate
 {
     /// <summary>Every turn, every position.</summary>

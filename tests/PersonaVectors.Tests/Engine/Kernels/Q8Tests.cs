@@ -151,6 +151,18 @@ public unsafe class Q8Tests(ITestOutputHelper output)
         Assert.True(prefill < 0.04 * scale && decode < 0.03 * scale, "Q8 logits more than 4% (prefill) or 3% (decode) of the largest logit away");
         Assert.True(prefill > 0, "the Q8 model must not be the f32 model");
         Assert.Equal(p1[0, -1].argmax().item<long>(), p2[0, -1].argmax().item<long>());
+
+        // Many tiles (64 rows each) give the prefill one tile gives: tiling splits output rows only.
+        int tileRows = MixedLinear.Q8TileRows;
+        MixedLinear.Q8TileRows = 64;
+        try
+        {
+            using var tiled = q8.Forward(prompt);
+            MixedLinear.Q8TileRows = tileRows;
+            using var once = q8.Forward(prompt);
+            Assert.True(tiled.allclose(once, rtol: 0, atol: 1e-5), $"tiled prefill differs by {(tiled - once).abs().max().item<float>()}");
+        }
+        finally { MixedLinear.Q8TileRows = tileRows; }
     }
 
     [Fact]
@@ -237,6 +249,8 @@ public unsafe class Q8Tests(ITestOutputHelper output)
         string f32 = folder["f32.gguf"], q8file = folder["q8.gguf"];
         GgufExport.Write(lm, f32, "test");
         LlamaCpp.Quantize(f32, q8file, LLamaFtype.MOSTLY_Q8_0);
+        using (var f = GgufFile.Open(q8file))
+            Assert.All(f.Tensors.Where(t => t.Shape.Length == 2), t => Assert.Equal(GgmlType.Q8_0, t.Type)); // so the blocks are copied, not re-quantized
 
         using var fromFile = LanguageModel.Load(q8file, ScalarType.Int8);
         using var fromFloats = LanguageModel.Load(folder.Path, ScalarType.Int8);
