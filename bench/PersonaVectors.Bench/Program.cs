@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 //        [--prompt-tokens 128] [--decode-tokens 32] [--batch 16] [--repeats 5] [--dtype f32|bf16|q8] [--no-llamacpp]
 //        [--no-8b] [--json]
 //        --steering-cost: batch-1 decode unsteered, one vector at one layer, three at every layer, gated per token
+//        --lora-memory f32|bf16|q8: the memory of one LoRA step over frozen weights of that dtype (run it in its own process)
 //        --kernels: the streaming kernels alone, GB/s of weights read, bf16 and q8
 //        --gguf-load-memory: the memory peak of loading Q8_0 and Q4_K_M files of the same weights, each in a fresh process
 var opts = Args.Parse(args);
@@ -23,6 +24,12 @@ if (opts.Get("--measure-8b", null) is { } eightB)
 {
     set_num_threads(opts.Int("--threads", Environment.ProcessorCount));
     Console.WriteLine(Memory8B.MeasureHere(ParseDType(eightB)).ToJsonString());
+    return 0;
+}
+if (opts.Get("--lora-memory", null) is { } loraDType)
+{
+    set_num_threads(opts.Int("--threads", Environment.ProcessorCount));
+    Console.WriteLine(LoraMemory.MeasureHere(opts.Get("--model", null) ?? DefaultModel(), ParseDType(loraDType)).ToJsonString());
     return 0;
 }
 if (opts.Has("--kernels"))

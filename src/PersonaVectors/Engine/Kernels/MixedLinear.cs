@@ -8,8 +8,8 @@ namespace PersonaVectors.Engine.Kernels;
 /// streaming kernel that reads the stored weights directly (<see cref="Bf16MatVec"/>, <see cref="Q8MatVec"/>);
 /// many rows (prefill, batches) through libtorch's bfloat16 GEMM, which is several times faster than its float32
 /// one here; Q8 weights reach it a tile of rows at a time, so inference never holds a full-size copy. Gradients
-/// (LoRA over frozen weights) take the GEMM path and flow to x only; autograd then keeps each tile for the
-/// backward pass, so Q8 training holds a bfloat16 copy of the weights it passes through (2 bytes per weight).
+/// (LoRA over frozen weights) flow to x only; for Q8 through <see cref="Q8Linear"/>, which widens the tiles again
+/// in the backward pass instead of keeping them.
 /// </summary>
 public static unsafe class MixedLinear
 {
@@ -90,22 +90,51 @@ public static unsafe class MixedLinear
             return output;
         }
         using var scope = NewDisposeScope();
-        var xb = x.to(ScalarType.BFloat16);
-        var parts = new List<Tensor>();
-        fixed (byte* pq = q.bytes)
-        fixed (byte* pd = d.bytes)
-            for (long start = 0; start < n; start += Q8TileRows)
-            {
-                int count = (int)Math.Min(Q8TileRows, n - start);
-                var tile = empty(count, k, ScalarType.BFloat16);
-                fixed (byte* pt = tile.bytes)
-                    Dequantize((sbyte*)pq, (Half*)pd, start, count, (int)k, (ushort*)pt);
-                parts.Add(nn.functional.linear(xb, tile, null));
-                // Autograd keeps its own reference when it needs one; otherwise the tile goes now.
-                tile.Dispose();
-            }
-        var y = (parts.Count == 1 ? parts[0] : cat(parts, -1)).to(x.dtype);
+        var y = x.requires_grad ? Q8Linear.apply(x, q, d) : Q8Tiles(x, q, d);
         if (bias is not null) y = y + bias.to(y.dtype);
         return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>x·Wᵀ through the bfloat16 GEMM, W widened a tile of rows at a time (no gradient).</summary>
+    internal static Tensor Q8Tiles(Tensor x, Tensor q, Tensor d)
+    {
+        long k = q.shape[1], n = q.shape[0];
+        using var scope = NewDisposeScope();
+        var xb = x.to(ScalarType.BFloat16);
+        var parts = new List<Tensor>();
+        for (long start = 0; start < n; start += Q8TileRows)
+        {
+            using var tile = Tile(q, d, start, (int)Math.Min(Q8TileRows, n - start));
+            parts.Add(nn.functional.linear(xb, tile, null));
+        }
+        return (parts.Count == 1 ? parts[0] : cat(parts, -1)).to(x.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>g·W (the gradient of x·Wᵀ with respect to x), W widened a tile of rows at a time.</summary>
+    internal static Tensor Q8TilesTransposed(Tensor g, Tensor q, Tensor d)
+    {
+        long k = q.shape[1], n = q.shape[0];
+        using var scope = NewDisposeScope();
+        var gb = g.to(ScalarType.BFloat16);
+        Tensor? sum = null;
+        for (long start = 0; start < n; start += Q8TileRows)
+        {
+            int count = (int)Math.Min(Q8TileRows, n - start);
+            using var tile = Tile(q, d, start, count);
+            var part = gb.narrow(-1, start, count).matmul(tile).to(ScalarType.Float32);
+            sum = sum is null ? part : sum.add_(part);
+        }
+        return sum!.MoveToOuterDisposeScope();
+    }
+
+    static Tensor Tile(Tensor q, Tensor d, long start, int count)
+    {
+        int k = (int)q.shape[1];
+        var tile = empty(count, k, ScalarType.BFloat16);
+        fixed (byte* pq = q.bytes)
+        fixed (byte* pd = d.bytes)
+        fixed (byte* pt = tile.bytes)
+            Dequantize((sbyte*)pq, (Half*)pd, start, count, k, (ushort*)pt);
+        return tile;
     }
 }

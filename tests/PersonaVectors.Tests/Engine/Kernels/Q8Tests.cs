@@ -111,6 +111,31 @@ public unsafe class Q8Tests(ITestOutputHelper output)
         Assert.True(step.item<double>() <= w.abs().max().item<float>() / 127 / 2 * 1.01, $"quantization error {step.item<double>()}");
     }
 
+    [Fact]
+    public void The_gradient_through_q8_weights_is_the_gradient_through_their_dequantized_values()
+    {
+        using var g = new Generator(9);
+        using var w = randn(new long[] { 200, 64 }, generator: g) * 0.05;
+        var (q, d) = Quantize(w);
+        using var _q = q; using var _d = d;
+        using var x = randn(new long[] { 3, 5, 64 }, generator: g).requires_grad_(true);
+        using var r = randn(new long[] { 3, 5, 200 }, generator: g);
+        int tileRows = MixedLinear.Q8TileRows;
+        MixedLinear.Q8TileRows = 64; // four tiles, the last one short
+        try
+        {
+            using var y = MixedLinear.Forward(x, q, d, null);
+            Assert.True(y.requires_grad, "the product must carry a gradient to x");
+            using var loss = (y * r).sum();
+            loss.backward();
+        }
+        finally { MixedLinear.Q8TileRows = tileRows; }
+        using var reference = r.to(ScalarType.Float64).matmul(Dequantized(q, d));
+        double err = (x.grad!.to(ScalarType.Float64) - reference).abs().max().item<double>(), top = reference.abs().max().item<double>();
+        output.WriteLine($"|grad_x - r·W| {err:E2} (largest {top:F2}; bfloat16 GEMM)");
+        Assert.True(err < 2e-2 * top, $"gradient off by {err} of {top}");
+    }
+
     /// <summary>The same random weights as float32 and as Q8.</summary>
     static (CausalLM Wide, CausalLM Q8) Pair(string family = "qwen2")
     {
