@@ -345,7 +345,7 @@ public static class GgufModel
     static void LoadQ8(CausalLM model, string name, Tensor param, GgufFile f, GgufTensorInfo info, int heads)
     {
         long k = info.Ne[0], rows = info.Elements / k;
-        long perChunk = heads > 0 ? rows : Math.Max(1, (1L << 22) / k);
+        long perChunk = heads > 0 ? rows : ParameterWriter.BlockRows(k);
         for (long r = 0; r < rows; r += perChunk)
         {
             long n = Math.Min(perChunk, rows - r);

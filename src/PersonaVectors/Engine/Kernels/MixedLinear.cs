@@ -98,7 +98,7 @@ public static unsafe class MixedLinear
     /// <summary>x·Wᵀ through the bfloat16 GEMM, W widened a tile of rows at a time (no gradient).</summary>
     internal static Tensor Q8Tiles(Tensor x, Tensor q, Tensor d)
     {
-        long k = q.shape[1], n = q.shape[0];
+        long n = q.shape[0];
         using var scope = NewDisposeScope();
         var xb = x.to(ScalarType.BFloat16);
         var parts = new List<Tensor>();
@@ -113,7 +113,7 @@ public static unsafe class MixedLinear
     /// <summary>g·W (the gradient of x·Wᵀ with respect to x), W widened a tile of rows at a time.</summary>
     internal static Tensor Q8TilesTransposed(Tensor g, Tensor q, Tensor d)
     {
-        long k = q.shape[1], n = q.shape[0];
+        long n = q.shape[0];
         using var scope = NewDisposeScope();
         var gb = g.to(ScalarType.BFloat16);
         Tensor? sum = null;

@@ -44,8 +44,6 @@ public static class ModelWeights
         throw new ModelFormatException(folder, $"no weights: expected {SingleFile} or {IndexFile}");
     }
 
-    const long QuantizeRows = 1024;
-
     public static void Load(CausalLM model, string folder)
     {
         var where = TensorFiles(folder);
@@ -67,9 +65,10 @@ public static class ModelWeights
                 // Quantized models take a block of rows at a time, so no float copy of a whole tensor is held.
                 if (ParameterWriter.IsQ8(model, name))
                 {
-                    for (long r = 0; r < entry.Shape[0]; r += QuantizeRows)
+                    long block = ParameterWriter.BlockRows(entry.Shape[1]);
+                    for (long r = 0; r < entry.Shape[0]; r += block)
                     {
-                        using var rows = st.ReadRows(name, r, Math.Min(QuantizeRows, entry.Shape[0] - r));
+                        using var rows = st.ReadRows(name, r, Math.Min(block, entry.Shape[0] - r));
                         ParameterWriter.Write(model, name, param, rows, r);
                     }
                 }

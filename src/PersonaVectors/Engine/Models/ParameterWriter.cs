@@ -49,6 +49,9 @@ public static unsafe class ParameterWriter
         using (var slice = scales.narrow(0, rowStart, rows)) slice.copy_(d);
     }
 
+    /// <summary>Rows of k weights each that a loader converts at a time for a Q8 parameter: 4M weights, 16 MB as float32.</summary>
+    public static long BlockRows(long k) => Math.Max(1, (1L << 22) / k);
+
     /// <summary>True when the parameter is held as Q8.</summary>
     public static bool IsQ8(CausalLM model, string name) => model.Q8Scales.ContainsKey(name);
 }

@@ -18,7 +18,7 @@ public static class RandomWeights
             // A Q8 parameter is drawn a block of rows at a time, so no float copy of a whole tensor is held (an
             // 8B-shaped model's 525M-weight embedding would be 2 GB).
             long rows = p.dim() == 0 ? 1 : p.shape[0];
-            long perBlock = ParameterWriter.IsQ8(model, name) ? Math.Max(1, (1L << 22) / p.shape[1]) : rows;
+            long perBlock = ParameterWriter.IsQ8(model, name) ? ParameterWriter.BlockRows(p.shape[1]) : rows;
             for (long r = 0; r < rows; r += perBlock)
             {
                 var shape = p.shape.ToArray();
