@@ -1,3 +1,4 @@
+using PersonaVectors.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -71,6 +72,80 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         var attended = Attend(q, k, v, mask, t);
         var merged = attended.transpose(1, 2).reshape(b, t, _heads * _headDim);
         return o_proj.call(merged).MoveToOuterDisposeScope();
+    }
+
+    internal bool StreamsRows => _qkNorm == QkNorm.None && _softcap is null && o_proj.StreamsRows
+        && (qkv_proj?.StreamsRows ?? q_proj!.StreamsRows && k_proj!.StreamsRows && v_proj!.StreamsRows);
+
+    /// <summary>
+    /// <see cref="Forward"/> for the one new position of a batch of one, on float32 rows and the cache's buffers,
+    /// with no libtorch op but the cache's growth: decoding one token otherwise runs some thirty small ops per layer,
+    /// whose fixed costs outweigh their arithmetic.
+    /// </summary>
+    internal unsafe void ForwardRow(float* x, float* output, AttentionInputs inputs)
+    {
+        int d = _headDim, queries = _heads * d, keys = _kvHeads * d;
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(2 * queries + 2 * keys);
+        try
+        {
+            fixed (float* qkv = buffer)
+            {
+                float* q = qkv, k = q + queries, v = k + keys, attended = v + keys;
+                if (qkv_proj is not null) qkv_proj.ForwardRow(x, qkv);
+                else
+                {
+                    q_proj!.ForwardRow(x, q);
+                    k_proj!.ForwardRow(x, k);
+                    v_proj!.ForwardRow(x, v);
+                }
+                var (cos, sin, mask) = inputs.For(_local);
+                fixed (byte* pc = cos.bytes)
+                fixed (byte* ps = sin.bytes)
+                {
+                    int rotary = (int)cos.shape[^1];
+                    for (int h = 0; h < _heads; h++) RotaryEmbedding.ApplyRow(q + h * d, (float*)pc, (float*)ps, rotary);
+                    for (int h = 0; h < _kvHeads; h++) RotaryEmbedding.ApplyRow(k + h * d, (float*)pc, (float*)ps, rotary);
+                }
+                var (cachedKeys, cachedValues) = inputs.Cache!.AppendRow(_layer, k, v, _kvHeads, d, out long length);
+                long capacity = cachedKeys.shape[2];
+                var scores = System.Buffers.ArrayPool<float>.Shared.Rent((int)length);
+                try
+                {
+                    fixed (byte* pk = cachedKeys.bytes)
+                    fixed (byte* pv = cachedValues.bytes)
+                    fixed (float* score = scores)
+                    fixed (byte* pm = mask is null ? Span<byte>.Empty : mask.bytes)   // null when there is no mask
+                    {
+                        var allowed = (bool*)pm;
+                        int groups = _heads / _kvHeads;
+                        for (int h = 0; h < _heads; h++)
+                        {
+                            float* qh = q + h * d;
+                            float* kh = (float*)pk + h / groups * capacity * d, vh = (float*)pv + h / groups * capacity * d;
+                            float max = float.NegativeInfinity;
+                            for (long j = 0; j < length; j++)
+                            {
+                                if (allowed is not null && !allowed[j]) { score[j] = float.NegativeInfinity; continue; }
+                                score[j] = (float)(RowMath.Dot(qh, kh + j * d, d) * _scale);
+                                max = Math.Max(max, score[j]);
+                            }
+                            float total = 0;
+                            for (long j = 0; j < length; j++) total += score[j] = MathF.Exp(score[j] - max);
+                            float* oh = attended + h * d;
+                            new Span<float>(oh, d).Clear();
+                            for (long j = 0; j < length; j++)
+                            {
+                                float w = score[j] / total;
+                                if (w != 0) RowMath.AddScaled(w, vh + j * d, oh, d);
+                            }
+                        }
+                    }
+                }
+                finally { System.Buffers.ArrayPool<float>.Shared.Return(scores); }
+                o_proj.ForwardRow(attended, output);
+            }
+        }
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(buffer); }
     }
 
     (Tensor Q, Tensor K, Tensor V) Project(Tensor x)

@@ -68,12 +68,17 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor inputIds) => Forward(inputIds);
 
+    /// <summary>Weights narrower than the activations go through the streaming kernels when few rows decode.</summary>
+    bool StreamsWeights => WeightDType != DType;
+
     /// <summary>Logits [batch, tokens (or 1), vocab] for input ids [batch, tokens].</summary>
     public Tensor Forward(Tensor inputIds, ForwardOptions? options = null)
     {
         options ??= new ForwardOptions();
-        using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], tokens = inputIds.shape[1];
+        using var threads = StreamsWeights && batch * tokens <= MixedLinear.StreamingRows && inputIds.device_type == DeviceType.CPU
+            ? DecodeThreads.Single() : null;
+        using var scope = NewDisposeScope();
         long past = options.Cache?.Length ?? 0;
         var device = inputIds.device;
 

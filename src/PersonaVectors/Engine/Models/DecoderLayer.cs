@@ -1,3 +1,4 @@
+using PersonaVectors.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -45,6 +46,7 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
 
     public Tensor Forward(Tensor h, AttentionInputs inputs)
     {
+        if (OneRow(h, inputs)) return ForwardRow(h, inputs);
         using var scope = NewDisposeScope();
         static Tensor Apply(RmsNorm? norm, Tensor x) => norm is null ? x : norm.call(x);
         var attended = self_attn.Forward(Apply(AttentionInputNorm, h), inputs);
@@ -52,5 +54,49 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
         var fed = mlp.call(Apply(MlpInputNorm, h));
         h = h + (_placement == NormPlacement.Pre ? fed : post_feedforward_layernorm!.call(fed));
         return h.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Decoding one token of one sequence with weights the streaming kernels read: the layer runs on float32 rows
+    /// (<see cref="ForwardRow"/>). Llama's layout only (pre-norms, SiLU, no q/k norms or soft-capping), no adapters,
+    /// no gradients.
+    /// </summary>
+    bool OneRow(Tensor h, AttentionInputs inputs) =>
+        !GeneralPathOnly && inputs.Cache is not null && h.shape[0] == 1 && h.shape[1] == 1 && MixedLinear.StreamingRows >= 1
+        && h.dtype == ScalarType.Float32 && h.device_type == DeviceType.CPU && !is_grad_enabled()
+        && _placement == NormPlacement.Pre && input_layernorm!.PlainRow && post_attention_layernorm!.PlainRow
+        && self_attn.StreamsRows && mlp.StreamsRows;
+
+    /// <summary>For tests that compare the row path with the general one; per thread, so others are unaffected.</summary>
+    [ThreadStatic] internal static bool GeneralPathOnly;
+
+    /// <summary>Layers run on the row path by this thread, for tests that it engages.</summary>
+    [ThreadStatic] internal static long RowPasses;
+
+    unsafe Tensor ForwardRow(Tensor h, AttentionInputs inputs)
+    {
+        RowPasses++;
+        int n = (int)h.shape[2];
+        var output = empty(1, 1, n, ScalarType.Float32);
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
+        try
+        {
+            using var input = h.contiguous();
+            fixed (byte* ph = input.bytes)
+            fixed (byte* po = output.bytes)
+            fixed (float* scratch = buffer)
+            {
+                float* x = (float*)ph, y = (float*)po, normed = scratch, block = scratch + n;
+                input_layernorm!.ForwardRow(x, normed, n);
+                self_attn.ForwardRow(normed, block, inputs);
+                new Span<float>(x, n).CopyTo(new Span<float>(y, n));
+                RowMath.Add(block, y, n);
+                post_attention_layernorm!.ForwardRow(y, normed, n);
+                mlp.ForwardRow(normed, block);
+                RowMath.Add(block, y, n);
+            }
+        }
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(buffer); }
+        return output;
     }
 }

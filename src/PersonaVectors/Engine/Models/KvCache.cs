@@ -50,6 +50,37 @@ public sealed class KvCache : IDisposable
         return (_keys[layer]!.narrow(2, 0, start + n), _values[layer]!.narrow(2, 0, start + n));
     }
 
+    /// <summary>
+    /// Appends one position of a batch of one, written straight from float32 rows [kvHeads · headDim], and returns
+    /// the layer's buffers [1, kvHeads, capacity, headDim] (the first <paramref name="length"/> positions are valid).
+    /// </summary>
+    internal unsafe (Tensor Keys, Tensor Values) AppendRow(int layer, float* keys, float* values, int kvHeads, int headDim, out long length)
+    {
+        long start = _lengths[layer];
+        if (_keys[layer] is null)
+        {
+            _keys[layer] = empty(new long[] { 1, kvHeads, _capacity, headDim }, ScalarType.Float32).DetachFromDisposeScope();
+            _values[layer] = empty(new long[] { 1, kvHeads, _capacity, headDim }, ScalarType.Float32).DetachFromDisposeScope();
+        }
+        if (start + 1 > _keys[layer]!.shape[2])
+        {
+            long grown = 2 * _keys[layer]!.shape[2];
+            _keys[layer] = Grow(_keys[layer]!, grown, start);
+            _values[layer] = Grow(_values[layer]!, grown, start);
+        }
+        long capacity = _keys[layer]!.shape[2];
+        fixed (byte* pk = _keys[layer]!.bytes)
+        fixed (byte* pv = _values[layer]!.bytes)
+            for (int h = 0; h < kvHeads; h++)
+            {
+                long at = (h * capacity + start) * headDim;
+                new ReadOnlySpan<float>(keys + h * headDim, headDim).CopyTo(new Span<float>((float*)pk + at, headDim));
+                new ReadOnlySpan<float>(values + h * headDim, headDim).CopyTo(new Span<float>((float*)pv + at, headDim));
+            }
+        _lengths[layer] = length = start + 1;
+        return (_keys[layer]!, _values[layer]!);
+    }
+
     /// <summary>Keeps only the given batch rows (e.g. drops finished sequences during generation).</summary>
     public void KeepRows(long[] rows)
     {

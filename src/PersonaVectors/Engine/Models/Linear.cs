@@ -39,6 +39,27 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     /// Not a registered submodule: the base model's parameters and state stay those of the checkpoint.</summary>
     public Lora.LoraLayer? Adapter { get; internal set; }
 
+    /// <summary>Whether <see cref="ForwardRow"/> applies: weights the streaming kernels read, no adapter.</summary>
+    internal bool StreamsRows => Adapter is null && (_streamable ??= (IsQ8 || weight.dtype == ScalarType.BFloat16) && weight.is_contiguous()
+        && (bias is null || bias.dtype == ScalarType.Float32));
+    bool? _streamable;   // the weights' layout never changes: loaders write into them in place
+
+    /// <summary>y = x Wᵀ + b for one float32 row, through the streaming kernel with no libtorch op.</summary>
+    internal unsafe void ForwardRow(float* x, float* y)
+    {
+        int k = (int)InFeatures, n = (int)OutFeatures;
+        fixed (byte* pw = weight.bytes)
+        {
+            if (IsQ8)
+                fixed (byte* pd = scales!.bytes)
+                    Q8MatVec.Multiply(x, 1, k, (sbyte*)pw, (Half*)pd, n, y, MixedLinear.StreamingThreads);
+            else Bf16MatVec.Multiply(x, 1, k, (ushort*)pw, n, y, MixedLinear.StreamingThreads);
+        }
+        if (bias is null) return;
+        fixed (byte* pb = bias.bytes)
+            RowMath.Add((float*)pb, y, n);
+    }
+
     public override Tensor forward(Tensor x)
     {
         if (Adapter is null) return MixedLinear.Forward(x, weight, scales, bias);

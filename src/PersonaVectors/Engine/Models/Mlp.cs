@@ -41,6 +41,31 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         return down_proj.call(Activate(gate) * up).MoveToOuterDisposeScope();
     }
 
+    internal bool StreamsRows => !_gelu && (gate_up_proj?.StreamsRows ?? gate_proj!.StreamsRows && up_proj!.StreamsRows) && down_proj.StreamsRows;
+
+    /// <summary>The block for one float32 row of the hidden size, into <paramref name="y"/>, with no libtorch op.</summary>
+    internal unsafe void ForwardRow(float* x, float* y)
+    {
+        int m = (int)_intermediate;
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(2 * m);
+        try
+        {
+            fixed (float* gu = buffer)
+            {
+                float* gate = gu, up = gu + m;
+                if (gate_up_proj is not null) gate_up_proj.ForwardRow(x, gu);
+                else
+                {
+                    gate_proj!.ForwardRow(x, gate);
+                    up_proj!.ForwardRow(x, up);
+                }
+                for (int i = 0; i < m; i++) gate[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
+                down_proj.ForwardRow(gate, y);
+            }
+        }
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(buffer); }
+    }
+
     Tensor Activate(Tensor x) => _gelu ? (GeluOverride ?? GeluTanh)(x) : nn.functional.silu(x);
 
     /// <summary>

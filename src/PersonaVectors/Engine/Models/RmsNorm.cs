@@ -27,6 +27,18 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public static RmsNorm For(ModelConfig c, long size, ScalarType dtype) =>
         new(size, c.RmsNormEps, dtype, c.NormAddsOne, scaleInFloat32: c.Architecture == Architecture.Olmo2);
 
+    /// <summary>Whether <see cref="ForwardRow"/> applies: Llama's norm over float32.</summary>
+    internal bool PlainRow => _plainRow ??= !_scaleInFloat32 && weight.dtype == ScalarType.Float32;
+    bool? _plainRow;
+
+    /// <summary>The norm of one float32 row of <paramref name="n"/> values, as <see cref="forward"/> computes it.</summary>
+    internal unsafe void ForwardRow(float* x, float* y, int n)
+    {
+        float scale = 1f / MathF.Sqrt(Kernels.RowMath.Dot(x, x, n) / n + (float)_eps);
+        fixed (byte* pw = weight.bytes)
+            for (int i = 0; i < n; i++) y[i] = ((float*)pw)[i] * (x[i] * scale);
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -60,6 +60,18 @@ public static class RotaryEmbedding
     /// x·cos + rotate_half(x)·sin for x of shape [batch, seq, heads, headDim]. When the tables are narrower than
     /// the head (partial rotary), only the leading dimensions rotate and the rest pass through.
     /// </summary>
+    /// <summary><see cref="Apply"/> on one head's float32 values, in place; the first <paramref name="rotary"/> rotate.</summary>
+    internal static unsafe void ApplyRow(float* x, float* cos, float* sin, int rotary)
+    {
+        int half = rotary / 2;
+        for (int i = 0; i < half; i++)
+        {
+            float a = x[i], b = x[i + half];
+            x[i] = a * cos[i] - b * sin[i];
+            x[i + half] = b * cos[i + half] + a * sin[i + half];
+        }
+    }
+
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
