@@ -31,6 +31,30 @@ public static unsafe class Q8MatVec
         RowTasks.For(n, threads, (start, end) => Range(path, x, rows, k, q, d, start, end, n, y));
     }
 
+    /// <summary>One matrix of <see cref="MultiplyParts"/>: its weights, scales, output size and output.</summary>
+    public readonly record struct Part(IntPtr Q, IntPtr D, int N, IntPtr Y);
+
+    /// <summary>
+    /// y_p = x·W_pᵀ for one row x and several matrices of the same input size (a layer's q, k and v; gate and up)
+    /// as one job over their rows together: one fork-join instead of one per matrix, and the small k and v
+    /// products no longer run on one thread alone.
+    /// </summary>
+    public static void MultiplyParts(float* x, int k, Part[] parts, int threads)
+    {
+        if (k % Q8Blocks.BlockSize != 0) throw new ArgumentException($"k = {k} is not a multiple of {Q8Blocks.BlockSize}", nameof(k));
+        string path = Path;
+        int total = parts.Sum(p => p.N);
+        RowTasks.For(total, threads, (start, end) =>
+        {
+            for (int i = 0, first = 0; i < parts.Length && first < end; first += parts[i].N, i++)
+            {
+                int from = Math.Max(start, first) - first, to = Math.Min(end, first + parts[i].N) - first;
+                if (from < to)
+                    Range(path, x, 1, k, (sbyte*)parts[i].Q, (Half*)parts[i].D, from, to, parts[i].N, (float*)parts[i].Y);
+            }
+        });
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: no tier-0 or OSR code
     static void Range(string path, float* x, int rows, int k, sbyte* q, Half* d, int start, int end, int n, float* y)
     {

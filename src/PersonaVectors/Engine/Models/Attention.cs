@@ -92,12 +92,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
             {
                 float* q = qkv, k = q + queries, v = k + keys, attended = v + keys;
                 if (qkv_proj is not null) qkv_proj.ForwardRow(x, qkv);
-                else
-                {
-                    q_proj!.ForwardRow(x, q);
-                    k_proj!.ForwardRow(x, k);
-                    v_proj!.ForwardRow(x, v);
-                }
+                else Linear.ForwardRow(x, [q_proj!, k_proj!, v_proj!], [q, k, v]);
                 var (cos, sin, mask) = inputs.For(_local);
                 fixed (byte* pc = cos.bytes)
                 fixed (byte* ps = sin.bytes)

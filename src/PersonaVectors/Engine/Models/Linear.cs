@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PersonaVectors.Engine.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -58,6 +60,28 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
         if (bias is null) return;
         fixed (byte* pb = bias.bytes)
             RowMath.Add((float*)pb, y, n);
+    }
+
+    /// <summary>
+    /// Several layers of the same input on one row (q, k and v; gate and up), each into its output: Q8 layers as one
+    /// job over all their rows (<see cref="Q8MatVec.MultiplyParts"/>), others one after another.
+    /// </summary>
+    internal static unsafe void ForwardRow(float* x, Linear[] layers, float*[] outputs)
+    {
+        if (!layers.All(l => l.IsQ8))
+        {
+            for (int i = 0; i < layers.Length; i++) layers[i].ForwardRow(x, outputs[i]);
+            return;
+        }
+        static IntPtr Address(Tensor t) => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));   // native storage: it does not move
+        var parts = new Q8MatVec.Part[layers.Length];
+        for (int i = 0; i < layers.Length; i++)
+            parts[i] = new(Address(layers[i].weight), Address(layers[i].scales!), (int)layers[i].OutFeatures, (IntPtr)outputs[i]);
+        Q8MatVec.MultiplyParts(x, (int)layers[0].InFeatures, parts, MixedLinear.StreamingThreads);
+        for (int i = 0; i < layers.Length; i++)
+            if (layers[i].bias is { } bias)
+                fixed (byte* pb = bias.bytes)
+                    RowMath.Add((float*)pb, outputs[i], (int)layers[i].OutFeatures);
     }
 
     public override Tensor forward(Tensor x)

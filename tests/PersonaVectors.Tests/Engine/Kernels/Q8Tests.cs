@@ -112,6 +112,31 @@ public unsafe class Q8Tests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Several_matrices_as_one_job_equal_each_multiplied_alone()
+    {
+        // Sizes that put part boundaries inside the 256-row tasks and off the 4-row groups.
+        int k = 96;
+        int[] sizes = [300, 77, 130];
+        using var g = new Generator(5);
+        using var x = randn(new long[] { 1, k }, generator: g);
+        var weights = sizes.Select(n => Quantize(randn(new long[] { n, k }, generator: g) * 0.05)).ToList();
+        var together = sizes.Select(n => empty(1, n)).ToList();
+        var alone = sizes.Select(n => empty(1, n)).ToList();
+        static IntPtr Address(Tensor t) => (IntPtr)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
+        fixed (byte* px = x.bytes)
+        {
+            Q8MatVec.MultiplyParts((float*)px, k,
+                [.. sizes.Select((n, i) => new Q8MatVec.Part(Address(weights[i].Q), Address(weights[i].D), n, Address(together[i])))], threads: 2);
+            for (int i = 0; i < sizes.Length; i++)
+                Q8MatVec.Multiply((float*)px, 1, k, (sbyte*)Address(weights[i].Q), (Half*)Address(weights[i].D), sizes[i], (float*)Address(alone[i]), threads: 1);
+        }
+        for (int i = 0; i < sizes.Length; i++)
+            // Rows in a group of fewer than four take the portable loop, so grouping can change the summation order.
+            Assert.True(together[i].allclose(alone[i], rtol: 0, atol: 1e-5), $"part {i} ({sizes[i]} rows) differs by {(together[i] - alone[i]).abs().max().item<float>()}");
+        foreach (var t in together.Concat(alone).Concat(weights.SelectMany(w => new[] { w.Q, w.D }))) t.Dispose();
+    }
+
+    [Fact]
     public void The_gradient_through_q8_weights_is_the_gradient_through_their_dequantized_values()
     {
         using var g = new Generator(9);
