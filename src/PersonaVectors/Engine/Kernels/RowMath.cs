@@ -46,6 +46,26 @@ public static unsafe class RowMath
         for (; i < n; i++) y[i] += w * x[i];
     }
 
+    /// <summary>gate[i] = silu(gate[i]) · up[i], with silu(g) = g / (1 + e^-g): the SwiGLU product, in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SiluTimes(float* gate, float* up, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16)
+            {
+                var g = Vector512.Load(gate + i);
+                (g / (Vector512<float>.One + Vector512.Exp(-g)) * Vector512.Load(up + i)).Store(gate + i);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+            {
+                var g = Vector256.Load(gate + i);
+                (g / (Vector256<float>.One + Vector256.Exp(-g)) * Vector256.Load(up + i)).Store(gate + i);
+            }
+        for (; i < n; i++) gate[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
+    }
+
     /// <summary>y[i] += x[i].</summary>
     public static void Add(float* x, float* y, int n) => AddScaled(1f, x, y, n);
 }

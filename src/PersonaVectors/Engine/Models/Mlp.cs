@@ -55,7 +55,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
                 float* gate = gu, up = gu + m;
                 if (gate_up_proj is not null) gate_up_proj.ForwardRow(x, gu);
                 else Linear.ForwardRow(x, [gate_proj!, up_proj!], [gate, up]);
-                for (int i = 0; i < m; i++) gate[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
+                Kernels.RowMath.SiluTimes(gate, up, m);
                 down_proj.ForwardRow(gate, y);
             }
         }
