@@ -46,8 +46,9 @@ public static class MonitorCommand
             else
             {
                 Console.WriteLine($"{trait.Name} at layer {at}: Pearson r between the last prompt token's projection and the answer's trait");
-                Console.WriteLine($"  graded system prompts: r = {R(summary.SystemPromptR)}");
-                Console.WriteLine($"  many-shot (0..{r.GetValue(shots)} examples): r = {R(summary.ManyShotR)}");
+                Console.WriteLine($"  graded system prompts: r = {R(summary.SystemPromptR)} (ceiling {R(summary.SystemPromptCeilingR)})");
+                Console.WriteLine($"  many-shot (0..{r.GetValue(shots)} examples): r = {R(summary.ManyShotR)} (ceiling {R(summary.ManyShotCeilingR)})");
+                Console.WriteLine("  ceiling: the r of each level's mean trait; no reading that is one number per level can pass it");
                 foreach (var g in summary.Points.GroupBy(p => (p.Experiment, p.Level)))
                     Console.WriteLine($"  {g.Key.Experiment,-14} {g.Key.Level,6}  projection {g.Average(p => p.Projection),8:F2}  trait {g.Average(p => p.Trait),5:F1}");
                 Console.WriteLine($"points: {Path.Combine(dir, "summary.json")}\nplot:   {Path.Combine(dir, "monitor.png")}");

@@ -30,7 +30,11 @@ public class MonitorCommandTests
         Assert.Equal(10 * 20, system.Count);
         Assert.Equal(2 * 20, shots.Count);
         foreach (var key in new[] { "system_prompt_r", "many_shot_r" })
+        {
             Assert.InRange(root.GetProperty(key).GetDouble(), -1, 1);
+            // r against the level means is the variance between levels over the whole: never negative.
+            Assert.InRange(root.GetProperty(key.Replace("_r", "_ceiling_r")).GetDouble(), 0, 1);
+        }
         // The organism follows the graded prompts: far more evil at "extremely evil" than at "extremely good".
         double Mean(string level) => system.Where(p => p.GetProperty("level").GetString() == level).Average(p => p.GetProperty("trait").GetDouble());
         Assert.True(Mean("+1.00") > Mean("-1.00") + 50, $"{Mean("+1.00")} vs {Mean("-1.00")}");

@@ -6,9 +6,11 @@ namespace PersonaVectors.Method.Monitoring;
 /// <summary>
 /// What a monitoring run found (its summary.json): the Pearson r of both experiments, between the last prompt
 /// token's projection and the judged trait of the answer, and every point. r is null where it is undefined (no
-/// spread). Every reader of the file goes through this type.
+/// spread), with each experiment's ceiling (<see cref="MonitoringExperiment.Ceiling"/>). Every reader of the file
+/// goes through this type.
 /// </summary>
-public sealed record MonitorSummary(string Trait, int Layer, double? SystemPromptR, double? ManyShotR, IReadOnlyList<MonitoringPoint> Points)
+public sealed record MonitorSummary(string Trait, int Layer, double? SystemPromptR, double? ManyShotR, IReadOnlyList<MonitoringPoint> Points,
+    double? SystemPromptCeilingR = null, double? ManyShotCeilingR = null)
 {
     public const string FileName = "summary.json";
 
@@ -19,7 +21,8 @@ public sealed record MonitorSummary(string Trait, int Layer, double? SystemPromp
     {
         static double? R(double r) => double.IsNaN(r) ? null : Math.Round(r, 3);
         return new MonitorSummary(trait, layer, R(MonitoringExperiment.Correlation(points, systemPromptExperiment)),
-            R(MonitoringExperiment.Correlation(points, manyShotExperiment)), points);
+            R(MonitoringExperiment.Correlation(points, manyShotExperiment)), points,
+            R(MonitoringExperiment.Ceiling(points, systemPromptExperiment)), R(MonitoringExperiment.Ceiling(points, manyShotExperiment)));
     }
 
     public static MonitorSummary Read(string file)
@@ -27,12 +30,15 @@ public sealed record MonitorSummary(string Trait, int Layer, double? SystemPromp
         var j = JsonFields.Read(file, "the summary.json that persona monitor writes");
         var points = j.Objects("points").Select(p => new MonitoringPoint(p.Text("experiment"), p.Text("level"), p.Text("question"),
             p.Number("projection"), p.Number("trait"), p.NumberOrNull("coherence"), p.Text("answer"))).ToList();
-        return new MonitorSummary(j.TextOrNull("trait") ?? "", j.Integer("layer"), j.NumberOrNull("system_prompt_r"), j.NumberOrNull("many_shot_r"), points);
+        // Files written before the ceilings existed lack them (null).
+        return new MonitorSummary(j.TextOrNull("trait") ?? "", j.Integer("layer"), j.NumberOrNull("system_prompt_r"), j.NumberOrNull("many_shot_r"), points,
+            j.NumberOrNull("system_prompt_ceiling_r"), j.NumberOrNull("many_shot_ceiling_r"));
     }
 
     public JsonObject ToJson() => new()
     {
         ["trait"] = Trait, ["layer"] = Layer, ["system_prompt_r"] = SystemPromptR, ["many_shot_r"] = ManyShotR,
+        ["system_prompt_ceiling_r"] = SystemPromptCeilingR, ["many_shot_ceiling_r"] = ManyShotCeilingR,
         ["points"] = new JsonArray([.. Points.Select(p => (JsonNode)new JsonObject
         {
             ["experiment"] = p.Experiment, ["level"] = p.Level, ["question"] = p.Question,

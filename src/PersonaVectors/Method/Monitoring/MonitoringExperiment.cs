@@ -53,4 +53,18 @@ public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifa
         var p = points.Where(x => x.Experiment == experiment).ToList();
         return p.Count < 3 ? double.NaN : Statistics.Pearson(p.Select(x => x.Projection).ToList(), p.Select(x => x.Trait).ToList());
     }
+
+    /// <summary>
+    /// The largest r any reading that is the same for every prompt of a level could reach over one experiment's
+    /// points: r between each answer's trait and the mean trait of its level. Whatever the answers vary by within a
+    /// level (sampling, the question) no such reading can predict, so an r near this ceiling is the most the answers
+    /// allow, and a ceiling under a target says the experiment, not the vector, is what falls short.
+    /// </summary>
+    public static double Ceiling(IEnumerable<MonitoringPoint> points, string experiment)
+    {
+        var p = points.Where(x => x.Experiment == experiment).ToList();
+        if (p.Count < 3) return double.NaN;
+        var means = p.GroupBy(x => x.Level).ToDictionary(g => g.Key, g => g.Average(x => x.Trait));
+        return Statistics.Pearson(p.Select(x => means[x.Level]).ToList(), p.Select(x => x.Trait).ToList());
+    }
 }

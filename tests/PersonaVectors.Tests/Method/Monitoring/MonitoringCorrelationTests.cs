@@ -15,6 +15,26 @@ public class MonitoringCorrelationTests
         Assert.Equal(-0.5, MonitoringExperiment.Correlation(points, "b"), 12); // x = 9,8,7 and y = 0,100,50
     }
 
+    static MonitoringPoint L(string level, double projection, double trait) => new("a", level, "q", projection, trait, 100, "a");
+
+    [Fact]
+    public void The_ceiling_is_r_against_each_levels_mean_trait_and_bounds_any_reading_constant_within_a_level()
+    {
+        // Hand value: level x scores 0 and 100 (mean 50), level y 100 and 100 (mean 100). Means 50, 50, 100, 100 against
+        // traits 0, 100, 100, 100: deviations -25, -25, 25, 25 and -75, 25, 25, 25; Sxy = 2,500, Sxx = 2,500,
+        // Syy = 7,500; r = 2,500 / sqrt(2,500 · 7,500) = 1/√3.
+        var points = new[] { L("x", 1, 0), L("x", 1, 100), L("y", 2, 100), L("y", 2, 100) };
+        Assert.Equal(1 / Math.Sqrt(3), MonitoringExperiment.Ceiling(points, "a"), 12);
+        // A projection that is one number per level, in the means' order, reaches the ceiling; any other cannot pass it.
+        Assert.Equal(MonitoringExperiment.Ceiling(points, "a"), MonitoringExperiment.Correlation(points, "a"), 12);
+        var rng = new Random(3);
+        var levels = Enumerable.Range(0, 6).ToDictionary(i => $"l{i}", _ => rng.NextDouble() * 10);
+        var many = Enumerable.Range(0, 120).Select(i => L($"l{i % 6}", levels[$"l{i % 6}"], rng.Next(0, 4) * 33.3 + i % 6 * 5)).ToList();
+        double ceiling = MonitoringExperiment.Ceiling(many, "a"), r = MonitoringExperiment.Correlation(many, "a");
+        Assert.True(r <= ceiling + 1e-12 && ceiling < 1, $"r {r} above the ceiling {ceiling}");
+        Assert.True(double.IsNaN(MonitoringExperiment.Ceiling(points, "b")));
+    }
+
     [Fact]
     public void Too_few_points_or_no_spread_give_no_correlation()
     {
