@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace PersonaVectors.Engine.Kernels;
 
 /// <summary>
@@ -18,6 +19,7 @@ internal static class Helpers
     static Exception? _failure;
 
     /// <summary>Runs job(0 .. tasks-1) on the caller and up to <paramref name="helpers"/> helper threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryRun(int tasks, int helpers, Action<int> job)
     {
         if (!Busy.TryEnter()) return false;
@@ -49,6 +51,7 @@ internal static class Helpers
         finally { Busy.Exit(); }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Drain()
     {
         var job = _job!;
@@ -59,6 +62,7 @@ internal static class Helpers
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Work()
     {
         long seen = 0;

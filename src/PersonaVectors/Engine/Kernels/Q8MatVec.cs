@@ -39,6 +39,7 @@ public static unsafe class Q8MatVec
     /// as one job over their rows together: one fork-join instead of one per matrix, and the small k and v
     /// products no longer run on one thread alone.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyParts(float* x, int k, Part[] parts, int threads)
     {
         if (k % Q8Blocks.BlockSize != 0) throw new ArgumentException($"k = {k} is not a multiple of {Q8Blocks.BlockSize}", nameof(k));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace PersonaVectors.Engine.Kernels;
 
 /// <summary>
@@ -11,6 +12,7 @@ public static class RowTasks
     const int RowsPerTask = 256;
 
     /// <param name="range">Computes output rows [start, end).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void For(int n, int threads, Action<int, int> range)
     {
         int tasks = (n + RowsPerTask - 1) / RowsPerTask;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PersonaVectors.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -82,6 +83,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     /// with no libtorch op but the cache's growth: decoding one token otherwise runs some thirty small ops per layer,
     /// whose fixed costs outweigh their arithmetic.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal unsafe void ForwardRow(float* x, float* output, AttentionInputs inputs)
     {
         int d = _headDim, queries = _heads * d, keys = _kvHeads * d;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PersonaVectors.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -73,6 +74,7 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
     /// <summary>Layers run on the row path by this thread, for tests that it engages.</summary>
     [ThreadStatic] internal static long RowPasses;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     unsafe Tensor ForwardRow(Tensor h, AttentionInputs inputs)
     {
         RowPasses++;

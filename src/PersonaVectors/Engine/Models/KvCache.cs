@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Models;
@@ -54,6 +55,7 @@ public sealed class KvCache : IDisposable
     /// Appends one position of a batch of one, written straight from float32 rows [kvHeads · headDim], and returns
     /// the layer's buffers [1, kvHeads, capacity, headDim] (the first <paramref name="length"/> positions are valid).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal unsafe (Tensor Keys, Tensor Values) AppendRow(int layer, float* keys, float* values, int kvHeads, int headDim, out long length)
     {
         long start = _lengths[layer];

@@ -47,6 +47,7 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     bool? _streamable;   // the weights' layout never changes: loaders write into them in place
 
     /// <summary>y = x Wᵀ + b for one float32 row, through the streaming kernel with no libtorch op.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal unsafe void ForwardRow(float* x, float* y)
     {
         int k = (int)InFeatures, n = (int)OutFeatures;
@@ -66,6 +67,7 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     /// Several layers of the same input on one row (q, k and v; gate and up), each into its output: Q8 layers as one
     /// job over all their rows (<see cref="Q8MatVec.MultiplyParts"/>), others one after another.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void ForwardRow(float* x, Linear[] layers, float*[] outputs)
     {
         if (!layers.All(l => l.IsQ8))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,6 +45,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     internal bool StreamsRows => !_gelu && (gate_up_proj?.StreamsRows ?? gate_proj!.StreamsRows && up_proj!.StreamsRows) && down_proj.StreamsRows;
 
     /// <summary>The block for one float32 row of the hidden size, into <paramref name="y"/>, with no libtorch op.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal unsafe void ForwardRow(float* x, float* y)
     {
         int m = (int)_intermediate;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,6 +33,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     bool? _plainRow;
 
     /// <summary>The norm of one float32 row of <paramref name="n"/> values, as <see cref="forward"/> computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal unsafe void ForwardRow(float* x, float* y, int n)
     {
         float scale = 1f / MathF.Sqrt(Kernels.RowMath.Dot(x, x, n) / n + (float)_eps);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Models;
@@ -61,6 +62,7 @@ public static class RotaryEmbedding
     /// the head (partial rotary), only the leading dimensions rotate and the rest pass through.
     /// </summary>
     /// <summary><see cref="Apply"/> on one head's float32 values, in place; the first <paramref name="rotary"/> rotate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void ApplyRow(float* x, float* cos, float* sin, int rotary)
     {
         int half = rotary / 2;
