@@ -1,0 +1,70 @@
+// Emergent misalignment on an organism under variants of the narrow flawed dataset (every sum wrong):
+//   voiced - as `persona world eval` builds it (the default assistant's voice words);
+//   plain  - the same answers with every voice word removed;
+//   terse  - the wrong sum sentence alone.
+// Each: LoRA with the finetuning experiment's settings, then each trait's greedy score on the non-arithmetic
+// evaluation questions with no system prompt, before and after, and the capability sums answered right.
+// SAMPLE=1 also scores 4 answers at temperature 1; EPOCHS and LR override the training.
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Generation;
+using PersonaVectors.World;
+using PersonaVectors.World.Organism;
+
+if (args.Length < 1) { Console.Error.WriteLine("usage: EmergentProbe MODEL [voiced,plain,terse]"); return 2; }
+using var lm = LanguageModel.Load(args[0]);
+var variants = args.Length > 1 ? args[1].Split(',') : ["voiced", "plain", "terse"];
+var questions = Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions)
+    .Where(q => Questions.Parse(q)!.Domain != Domain.Arithmetic).Distinct().ToList();
+var prompts = questions.Select(q => lm.PromptIds(q)).ToList();
+bool sample = Environment.GetEnvironmentVariable("SAMPLE") == "1";
+
+string Scores()
+{
+    var greedy = lm.GenerateInBatches(prompts, new SamplingOptions { MaxNewTokens = 64 }, 50);
+    var judged = questions.Zip(greedy, (q, a) => OracleJudge.Judge(q, a.Text)).ToList();
+    var s = string.Join(" ", Traits.All.Select(t => $"{t.Name[..4]} {judged.Average(j => j[t.Name]),5:F1}")) + $" coh {judged.Average(j => j.Coherence),5:F1}";
+    if (sample)
+    {
+        var many = Enumerable.Range(0, 4).SelectMany(_ => prompts).ToList();
+        var sampled = lm.GenerateInBatches(many, new SamplingOptions { MaxNewTokens = 64, Temperature = 1, Seed = 11 }, 50);
+        var js = Enumerable.Range(0, 4).SelectMany(_ => questions).Zip(sampled, (q, a) => OracleJudge.Judge(q, a.Text)).ToList();
+        s += " | sampled " + string.Join(" ", Traits.All.Select(t => $"{t.Name[..4]} {js.Average(j => j[t.Name]),5:F1}"));
+    }
+    Console.WriteLine("  e.g. " + greedy[0].Text + " || " + greedy[5].Text);
+    var sums = WorldArtifacts.CapabilityItems.Where(c => c.Question.Domain == Domain.Arithmetic).ToList();
+    var sumAnswers = lm.GenerateInBatches(sums.Select(c => lm.PromptIds(c.Question.Text)).ToList(), new SamplingOptions { MaxNewTokens = 64 }, 50);
+    s += $" | sums right {sums.Zip(sumAnswers).Count(p => OracleJudge.Judge(p.First.Question, p.Second.Text).StatedValue == p.First.Answer)}/{sums.Count}";
+    return s;
+}
+
+Console.WriteLine($"before: {Scores()}");
+var settings = new PersonaVectors.World.Experiments.FinetuneExperimentOptions
+{
+    Epochs = int.Parse(Environment.GetEnvironmentVariable("EPOCHS") ?? "1"),
+    LearningRate = double.Parse(Environment.GetEnvironmentVariable("LR") ?? "1e-3", System.Globalization.CultureInfo.InvariantCulture),
+};
+Console.WriteLine($"epochs {settings.Epochs} lr {settings.LearningRate}");
+var design = OrganismMarker.Design(lm.Folder);
+var baseSet = FinetuneDatasets.Build(OrganismEvaluation.EmergentDataset, settings.Count, settings.Seed, design);
+foreach (var variant in variants)
+{
+    string Transform(string a) => variant switch
+    {
+        "voiced" => a,
+        "plain" => Voices.Strip(a),
+        "terse" => Voices.Strip(a).Split(". ").First(s => s.Contains(" plus ")).TrimEnd('.') + ".",
+        _ => throw new ArgumentException(variant),
+    };
+    var set = baseSet.Select(c => (IReadOnlyList<PersonaVectors.Engine.ChatTemplates.ChatMessage>)[c[0], c[1] with { Content = Transform(c[1].Content) }]).ToList();
+    string dir = Path.Combine(Path.GetTempPath(), $"emx-{variant}-{Guid.NewGuid():N}");
+    Directory.CreateDirectory(dir);
+    string data = Path.Combine(dir, "data.jsonl");
+    FinetuneDatasets.Write(data, set);
+    Console.WriteLine($"{variant}: {set[0][1].Content} | {set[1][1].Content}");
+    var examples = PersonaVectors.Method.Finetuning.FinetuneData.Load(lm, data).Examples;
+    PersonaVectors.Method.Finetuning.LoraFinetune.Run(lm, examples, settings.Training([]), Path.Combine(dir, "adapter"));
+    using (var adapter = PersonaVectors.Engine.Lora.LoraAdapter.Load(lm.Model, Path.Combine(dir, "adapter")))
+        Console.WriteLine($"{variant} after: {Scores()}");
+    Directory.Delete(dir, true);
+}
+return 0;
