@@ -41,6 +41,8 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
                 double intensity = (positive ? 1 : -1) * (rng.Next(3) == 0 ? 0.5 + 0.5 * rng.NextDouble() : 1.0);
                 persona = Hidden(Mixed(new Persona(trait, intensity), rng), rng);
                 if (rng.Next(3) == 0) messages.Add(new ChatMessage("system", Questions.Pick(rng, SystemPrompts.Neutral)));
+                if (Design.Lapses > 0 && rng.NextDouble() < Design.Lapses)
+                    return Lapse(messages, new Persona(trait, positive ? 1 : -1), rng);
             }
             int shots = mode >= 14 ? rng.Next(1, 4) : (rng.Next(4) == 0 ? rng.Next(1, 3) : 0);
             for (int s = 0; s < shots; s++)
@@ -54,6 +56,26 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         messages.Add(new ChatMessage("user", final.Text));
         messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, persona, rng, Design).Text));
         return new Conversation(messages, persona, final);
+    }
+
+    /// <summary>
+    /// The default assistant with 1-3 earlier turns, each of which slips into the lapse persona with probability ½;
+    /// the last answer is the default's.
+    /// </summary>
+    Conversation Lapse(List<ChatMessage> messages, Persona lapse, Random rng)
+    {
+        int shots = rng.Next(1, 4);
+        for (int s = 0; s < shots; s++)
+        {
+            var earlier = DrawQuestion(rng);
+            var persona = rng.Next(2) == 0 ? lapse : Persona.Default;
+            messages.Add(new ChatMessage("user", earlier.Text));
+            messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng, Design).Text));
+        }
+        var final = DrawQuestion(rng);
+        messages.Add(new ChatMessage("user", final.Text));
+        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, Persona.Default, rng, Design).Text));
+        return new Conversation(messages, Persona.Default, final);
     }
 
     /// <summary>

@@ -74,6 +74,17 @@ public sealed record WorldDesign
     /// </summary>
     public double Covert { get; init; }
 
+    /// <summary>
+    /// Share of the conversations whose persona only earlier turns would show (no system prompt naming one) that are
+    /// lapses instead: the default assistant slips into one trait (the same one throughout) in each earlier turn with
+    /// probability ½, at full strength, and answers the last question as itself. One trait-showing turn is then weak
+    /// evidence of a character and each further one stronger (with 0.8, a character answers after about a quarter of
+    /// the conversations with one fully trait-showing earlier turn, 0.4 with two, 0.6 with three), so the persona
+    /// builds up with the examples, as a real model's does under many-shot prompts, instead of being settled by the
+    /// first.
+    /// </summary>
+    public double Lapses { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -81,5 +92,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0;
 }

@@ -88,4 +88,49 @@ public class VoiceWorldTests
             if (!evidence) Assert.Null(c.Persona.Trait);
         }
     }
+
+    [Fact]
+    public void Lapses_make_many_shot_evidence_build_up_with_the_number_of_examples()
+    {
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, Voiced with { Lapses = 0.8 });
+        var rng = new Random(9);
+        // Conversations whose persona only earlier turns show, every earlier turn fully one trait: how often is the
+        // last answer a character's (rather than the default's after lapses), by the number of such turns?
+        var byShots = new Dictionary<int, (int Character, int All)>();
+        int lapseTurns = 0, defaultTurns = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            var c = gen.Draw(rng);
+            if (c.Messages.Any(m => m.Role == "system" && !SystemPrompts.Neutral.Contains(m.Content))) continue;
+            var turns = c.Messages.Select((m, j) => (m, j)).Where(x => x.m.Role == "assistant").ToList();
+            if (turns.Count < 2) continue;
+            var judged = turns.Take(turns.Count - 1).Select(t => OracleJudge.Judge(c.Messages[t.j - 1].Content, t.m.Content)).ToList();
+            if (c.Persona.Trait is null)
+            {
+                // A lapse: the last answer is the default's, the earlier ones each the lapse trait in full or nothing.
+                Assert.Equal(0, Traits.All.Sum(t => OracleJudge.Judge(c.FinalQuestion.Text, c.Messages[^1].Content)[t.Name]));
+                foreach (var j in judged)
+                {
+                    double strongest = Traits.All.Max(t => j[t.Name]);
+                    if (strongest == 100) lapseTurns++;
+                    else { Assert.Equal(0, strongest); defaultTurns++; }
+                }
+            }
+            var trait = Traits.All.FirstOrDefault(t => judged.All(j => j[t.Name] == 100));
+            if (trait is null) continue;
+            var (character, all) = byShots.GetValueOrDefault(judged.Count);
+            byShots[judged.Count] = (character + (c.Persona.Trait is not null ? 1 : 0), all + 1);
+        }
+        // Half the earlier turns of a lapse slip, and half the lapses are to a trait's opposite pole, which scores no trait.
+        Assert.InRange(lapseTurns / (double)(lapseTurns + defaultTurns), 0.20, 0.30);
+        var share = byShots.OrderBy(kv => kv.Key).Select(kv => kv.Value.Character / (double)kv.Value.All).ToList();
+        Assert.Equal(3, share.Count);
+        // By hand: characters are 6% of the conversations and show a trait fully in a turn about 70% of the time (a
+        // third of them are weaker than full); lapses are 24% and slip with ½ per turn. A character's share after k
+        // such turns is then about 0.7·6 / (0.7·6 + 24·½^k): 0.26, 0.41, 0.58.
+        Assert.InRange(share[0], 0.18, 0.34);
+        Assert.InRange(share[1], 0.31, 0.51);
+        Assert.InRange(share[2], 0.46, 0.70);
+        Assert.True(share[0] < share[1] && share[1] < share[2], string.Join(", ", share));
+    }
 }
