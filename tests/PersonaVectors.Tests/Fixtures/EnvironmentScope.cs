@@ -30,3 +30,10 @@ public sealed class EnvironmentCollection
 {
     public const string Name = "Process environment";
 }
+
+/// <summary>Tests that measure the process's live memory; xunit runs this collection alone so no other test's allocations count.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessMemoryCollection
+{
+    public const string Name = "Process memory";
+}
