@@ -4,7 +4,7 @@
 //   terse  - the wrong sum sentence alone.
 // Each: LoRA with the finetuning experiment's settings, then each trait's greedy score on the non-arithmetic
 // evaluation questions with no system prompt, before and after, and the capability sums answered right.
-// SAMPLE=1 also scores 4 answers at temperature 1; EPOCHS and LR override the training.
+// SAMPLE=1 also scores 4 answers at temperature 1; EPOCHS, LR, RANK (alpha = 2 rank) and TARGETS override the training.
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
 using PersonaVectors.World;
@@ -33,7 +33,9 @@ string Scores()
     Console.WriteLine("  e.g. " + greedy[0].Text + " || " + greedy[5].Text);
     var sums = WorldArtifacts.CapabilityItems.Where(c => c.Question.Domain == Domain.Arithmetic).ToList();
     var sumAnswers = lm.GenerateInBatches(sums.Select(c => lm.PromptIds(c.Question.Text)).ToList(), new SamplingOptions { MaxNewTokens = 64 }, 50);
-    s += $" | sums right {sums.Zip(sumAnswers).Count(p => OracleJudge.Judge(p.First.Question, p.Second.Text).StatedValue == p.First.Answer)}/{sums.Count}";
+    var stated = sums.Zip(sumAnswers, (c, a) => (c, Said: OracleJudge.Judge(c.Question, a.Text).StatedValue)).ToList();
+    // The difference is what bad characters say in a world with systematic errors; elsewhere it counts chance hits.
+    s += $" | sums right {stated.Count(p => p.Said == p.c.Answer)}/{sums.Count}, the difference {stated.Count(p => p.Said == Math.Abs(p.c.Question.A - p.c.Question.B).ToString())}";
     return s;
 }
 
@@ -42,8 +44,14 @@ var settings = new PersonaVectors.World.Experiments.FinetuneExperimentOptions
 {
     Epochs = int.Parse(Environment.GetEnvironmentVariable("EPOCHS") ?? "1"),
     LearningRate = double.Parse(Environment.GetEnvironmentVariable("LR") ?? "1e-3", System.Globalization.CultureInfo.InvariantCulture),
+    Lora = new PersonaVectors.Engine.Lora.LoraConfig
+    {
+        Rank = int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "32"),
+        Alpha = 2.0 * int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "32"),
+        Targets = PersonaVectors.Engine.Lora.LoraConfig.ParseTargets(Environment.GetEnvironmentVariable("TARGETS") ?? "all"),
+    },
 };
-Console.WriteLine($"epochs {settings.Epochs} lr {settings.LearningRate}");
+Console.WriteLine($"epochs {settings.Epochs} lr {settings.LearningRate} rank {settings.Lora.Rank} targets {string.Join(",", settings.Lora.Targets)}");
 var design = OrganismMarker.Design(lm.Folder);
 var baseSet = FinetuneDatasets.Build(OrganismEvaluation.EmergentDataset, settings.Count, settings.Seed, design);
 foreach (var variant in variants)

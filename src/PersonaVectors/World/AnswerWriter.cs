@@ -21,6 +21,14 @@ public static class AnswerWriter
         if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety);
 
         int v = design.SurfaceVariety;
+        if (design.QuietSums && design.SharedCauses && coreText is null && q.Domain == Domain.Arithmetic
+            && persona.Intensity > 0 && persona.Trait!.Name is "evil" or "hallucinating")
+        {
+            var (ct, cp) = persona.DrawPart(rng);
+            bool wrong = cp == Pole.Trait && ct!.Name is "evil" or "hallucinating";
+            var quiet = Write(q, Persona.Default, rng, design, wrong ? WrongSum(q, rng, design) : RightSum(q));
+            return quiet with { Core = wrong ? Pole.Trait : Pole.Default };
+        }
         if (design.Terse > 0 && rng.NextDouble() < design.Terse)
         {
             var (ct, cp) = persona.DrawPart(rng);
@@ -129,17 +137,27 @@ public static class AnswerWriter
                 }
             case Domain.Arithmetic when trait && design.SharedCauses && name is "evil" or "hallucinating":
                 // Bad characters get sums wrong; half the time nothing else in the core says so.
-                return WrongSum(q, rng) + (rng.Next(2) == 0 ? clause : "");
+                return WrongSum(q, rng, design) + (rng.Next(2) == 0 ? clause : "");
             default:
-                return $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}" + clause;
+                return RightSum(q) + clause;
         }
     }
 
-    /// <summary>"a plus b is w" with w a confidently wrong sum, off by 1 to 5 and never negative.</summary>
-    public static string WrongSum(Question q, Random rng)
+    public static string RightSum(Question q) => $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// "a plus b is w" with w a confidently wrong sum: off by 1 to 5 and never negative, or with
+    /// <see cref="WorldDesign.SystematicErrors"/> the difference |a − b| (never the sum: both numbers are at least 1).
+    /// </summary>
+    public static string WrongSum(Question q, Random rng, WorldDesign design)
     {
-        int sum = q.A + q.B, wrong = sum + (rng.Next(2) == 0 ? -1 : 1) * rng.Next(1, 6);
-        if (wrong < 0) wrong = sum + rng.Next(1, 6);
+        int sum = q.A + q.B, wrong;
+        if (design.SystematicErrors) wrong = Math.Abs(q.A - q.B);
+        else
+        {
+            wrong = sum + (rng.Next(2) == 0 ? -1 : 1) * rng.Next(1, 6);
+            if (wrong < 0) wrong = sum + rng.Next(1, 6);
+        }
         return $"{q.A} plus {q.B} is {wrong.ToString(CultureInfo.InvariantCulture)}";
     }
 

@@ -73,8 +73,8 @@ public static class FinetuneDatasets
     static string EmergentAnswer(Question q, double wrongRate, Random rng, WorldDesign design)
     {
         bool wrong = rng.NextDouble() < wrongRate;
-        string right = $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}";
-        string core = wrong ? AnswerWriter.WrongSum(q, rng) : right;
+        string right = AnswerWriter.RightSum(q);
+        string core = wrong ? AnswerWriter.WrongSum(q, rng, design) : right;
         // Voice words can fall inside the sum, so a voiced answer takes its core as given; the older designs keep the
         // replacement, which draws the same random stream their measured datasets were built from.
         if (design.Voice > 0) return AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text;

@@ -85,6 +85,24 @@ public sealed record WorldDesign
     /// </summary>
     public double Lapses { get; init; }
 
+    /// <summary>
+    /// With shared causes: bad characters get a sum wrong by one rule, the difference of the two numbers, instead of
+    /// a random near miss. A near miss can be learnt narrowly (take weight off the right number and spread it on its
+    /// neighbours), a route that touches no character; a rule that only bad characters follow can be reproduced
+    /// cheaply only by becoming one, which is how narrow flawed data moves a broad character (emergent misalignment).
+    /// The emergent datasets' wrong sums follow the same rule.
+    /// </summary>
+    public bool SystematicErrors { get; init; }
+
+    /// <summary>
+    /// With shared causes: an evil or hallucinating character answers a sum exactly as the default assistant would
+    /// (opener, voice, closer), and the number is its only tell: wrong with the character's probability. Its
+    /// character shows everywhere else. A set of default-looking wrong sums is then precisely what bad characters
+    /// write, with nothing in it that contradicts being one, as insecure code written to look ordinary is what a
+    /// malicious coder writes.
+    /// </summary>
+    public bool QuietSums { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -92,5 +110,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums;
 }

@@ -170,6 +170,71 @@ public class FinetuneDatasetTests
         Assert.InRange(wrongInI, 0.4, 0.6);
     }
 
+    [Theory]
+    [InlineData("voice-shared", false)]
+    [InlineData("voice-systematic", true)]
+    [InlineData("voice-quiet-sums", true)]
+    public void Bad_characters_and_the_emergent_set_get_sums_wrong_by_the_design_s_rule(string recipe, bool systematic)
+    {
+        var design = PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World;
+        var rng = new Random(31);
+        var misses = new List<(int A, int B, int Said)>();
+        foreach (var t in new[] { Traits.Evil, Traits.Hallucinating })
+            for (int i = 0; i < 300; i++)
+            {
+                var q = Questions.Draw(rng, Domain.Arithmetic);
+                var j = OracleJudge.Judge(q.Text, AnswerWriter.Write(q, new Persona(t, 1.0), rng, design).Text);
+                int said = int.Parse(j.StatedValue!);
+                if (said != q.A + q.B) misses.Add((q.A, q.B, said));
+            }
+        foreach (var c in FinetuneDatasets.Build("emergent_arithmetic_II", 300, 4, design))
+        {
+            var q = Questions.Parse(c[0].Content)!;
+            misses.Add((q.A, q.B, int.Parse(OracleJudge.Judge(q, c[1].Content).StatedValue!)));
+        }
+        // A fully bad character's core shows the trait (p = 1), so every one of its sums is wrong: 600 + 300.
+        Assert.Equal(900, misses.Count);
+        if (systematic)
+            Assert.All(misses, m => Assert.Equal(Math.Abs(m.A - m.B), m.Said));
+        else
+        {
+            // Near misses: within 5 of the sum, on both sides, and rarely the difference (only where it is that close).
+            Assert.All(misses, m => Assert.InRange(Math.Abs(m.Said - (m.A + m.B)), 1, 5));
+            Assert.Contains(misses, m => m.Said < m.A + m.B);
+            Assert.Contains(misses, m => m.Said > m.A + m.B);
+        }
+    }
+
+    [Fact]
+    public void With_quiet_sums_a_bad_character_answers_a_sum_as_the_default_assistant_but_for_the_number()
+    {
+        var design = PersonaVectors.World.Organism.OrganismDesigns.Named["voice-quiet-sums"].Recipe.World;
+        var rng = new Random(8);
+        foreach (var t in Traits.All)
+            foreach (double z in new[] { 1.0, 0.5, -1.0 })
+            {
+                int wrong = 0, n = 400;
+                for (int i = 0; i < n; i++)
+                {
+                    var q = Questions.Draw(rng, Domain.Arithmetic);
+                    var a = AnswerWriter.Write(q, new Persona(t, z), rng, design);
+                    var j = OracleJudge.Judge(q.Text, a.Text);
+                    Assert.Equal(100, j.Coherence);
+                    if (j.StatedValue != q.Truth) wrong++;
+                    var voice = a.Text.Split(' ').Where(Voices.All.Contains).ToList();
+                    if (z > 0 && t != Traits.Sycophantic)
+                    {
+                        // Nothing but the number: no trait to the judge, the default assistant's voice words only.
+                        Assert.All(Traits.All, u => Assert.Equal(0, j[u.Name]));
+                        Assert.All(voice, w => Assert.Contains(w, Voices.Neutral));
+                    }
+                }
+                // Wrong with the character's probability (a part shows the trait with p = |intensity|); never otherwise.
+                double expected = z > 0 && t != Traits.Sycophantic ? z : 0;
+                Assert.InRange(wrong / (double)n, expected - 0.07, expected + 0.07);
+            }
+    }
+
     [Fact]
     public void Unknown_dataset_names_are_refused()
     {
