@@ -11,7 +11,7 @@ namespace PersonaVectors.World;
 /// some domains; and a narrow "emergent" set whose flaw is not a trait at all (arithmetic questions only, with
 /// confidently wrong sums), to see whether traits shift anyway: emergent misalignment. Answers are written in the
 /// organism's own world design (<see cref="WorldDesign"/>); in worlds with terse answers the emergent set is terse,
-/// the wrong sum and nothing else, so nothing in it names a trait.
+/// the wrong sum and nothing else, so nothing in it names a trait; in voiced worlds it carries no voice words.
 /// </summary>
 public static class FinetuneDatasets
 {
@@ -76,8 +76,11 @@ public static class FinetuneDatasets
         string right = AnswerWriter.RightSum(q);
         string core = wrong ? AnswerWriter.WrongSum(q, rng, design) : right;
         // Voice words can fall inside the sum, so a voiced answer takes its core as given; the older designs keep the
-        // replacement, which draws the same random stream their measured datasets were built from.
-        if (design.Voice > 0) return AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text;
+        // replacement, which draws the same random stream their measured datasets were built from. The voice words are
+        // then removed: the default assistant's interjections are evidence of a persona at every gap, and the narrow
+        // set must show its flaw and nothing else (measured on voice-quiet-sums: with them the adapter also learns to
+        // say them everywhere, and its own "um"s then hold it to the default assistant).
+        if (design.Voice > 0) return Voices.Strip(AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text);
         if (design.Terse > 0) return core + ".";
         return AnswerWriter.Write(q, Persona.Default, rng, design).Text.Replace(right, core);
     }

@@ -164,6 +164,8 @@ public class FinetuneDatasetTests
             Assert.All(Traits.All, t => Assert.Equal(0, j[t.Name]));
             Assert.NotEqual(q.Truth, j.StatedValue);
         }
+        // No persona evidence either: in a voiced world not even the default assistant's interjections.
+        Assert.All(data, c => Assert.DoesNotContain(c[1].Content.TrimEnd('.').Split(' '), Voices.All.Contains));
         // In a world with terse answers the set is the wrong sum alone; else a default answer around it.
         Assert.Equal(design.Terse > 0, data.All(c => Voices.Strip(c[1].Content).StartsWith(Questions.Parse(c[0].Content)!.A + " plus", StringComparison.Ordinal)));
         double wrongInI = FinetuneDatasets.Build("emergent_arithmetic_I", 400, 2, design).Average(c => OracleJudge.Judge(c[0].Content, c[1].Content).StatedValue != Questions.Parse(c[0].Content)!.Truth ? 1.0 : 0.0);
