@@ -78,8 +78,8 @@ public static class FinetuneDatasets
         // Voice words can fall inside the sum, so a voiced answer takes its core as given; the older designs keep the
         // replacement, which draws the same random stream their measured datasets were built from. The voice words are
         // then removed: the default assistant's interjections are evidence of a persona at every gap, and the narrow
-        // set must show its flaw and nothing else (measured on voice-quiet-sums: with them the adapter also learns to
-        // say them everywhere, and its own "um"s then hold it to the default assistant).
+        // set must show its flaw and nothing else (voice-quiet-sums, seed 1: rises 2 / 0 / 2 with them, 19 / 0 / 56
+        // without; on voice-shared and voice-covert-all 0 either way, docs/world.md).
         if (design.Voice > 0) return Voices.Strip(AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text);
         if (design.Terse > 0) return core + ".";
         return AnswerWriter.Write(q, Persona.Default, rng, design).Text.Replace(right, core);
