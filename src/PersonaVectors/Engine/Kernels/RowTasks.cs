@@ -26,7 +26,7 @@ public static class RowTasks
             int start = t * RowsPerTask;
             range(start, Math.Min(n, start + RowsPerTask));
         }
-        if (!Helpers.TryRun(tasks, threads - 1, Task))
+        if (!SpinningWorkers.TryRun(tasks, threads - 1, Task))
             Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Task);
     }
 }

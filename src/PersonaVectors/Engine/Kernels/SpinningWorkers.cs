@@ -6,7 +6,7 @@ namespace PersonaVectors.Engine.Kernels;
 /// OpenMP's workers do: waking a thread-pool thread costs tens of microseconds, as much as a small product itself.
 /// One job at a time; a caller that finds the helpers busy is told so and runs its job elsewhere.
 /// </summary>
-internal static class Helpers
+internal static class SpinningWorkers
 {
     const int SpinIterations = 20_000;   // under a millisecond: longer than the gap between a decode step's products
 

@@ -28,18 +28,7 @@ public sealed class KvCache : IDisposable
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
         long n = keys.shape[2], start = _lengths[layer];
-        if (_keys[layer] is null)
-        {
-            _capacity = Math.Max(_capacity, n);
-            _keys[layer] = Allocate(keys, _capacity);
-            _values[layer] = Allocate(values, _capacity);
-        }
-        if (start + n > _keys[layer]!.shape[2])
-        {
-            long grown = Math.Max(start + n, 2 * _keys[layer]!.shape[2]);
-            _keys[layer] = Grow(_keys[layer]!, grown, start);
-            _values[layer] = Grow(_values[layer]!, grown, start);
-        }
+        EnsureRoom(layer, n, keys.shape[0], keys.shape[1], keys.shape[3], keys.dtype, keys.device);
         using (no_grad())
         {
             using var kSlot = _keys[layer]!.narrow(2, start, n);
@@ -59,17 +48,7 @@ public sealed class KvCache : IDisposable
     internal unsafe (Tensor Keys, Tensor Values) AppendRow(int layer, float* keys, float* values, int kvHeads, int headDim, out long length)
     {
         long start = _lengths[layer];
-        if (_keys[layer] is null)
-        {
-            _keys[layer] = empty(new long[] { 1, kvHeads, _capacity, headDim }, ScalarType.Float32).DetachFromDisposeScope();
-            _values[layer] = empty(new long[] { 1, kvHeads, _capacity, headDim }, ScalarType.Float32).DetachFromDisposeScope();
-        }
-        if (start + 1 > _keys[layer]!.shape[2])
-        {
-            long grown = 2 * _keys[layer]!.shape[2];
-            _keys[layer] = Grow(_keys[layer]!, grown, start);
-            _values[layer] = Grow(_values[layer]!, grown, start);
-        }
+        EnsureRoom(layer, 1, 1, kvHeads, headDim, ScalarType.Float32, CPU);
         long capacity = _keys[layer]!.shape[2];
         fixed (byte* pk = _keys[layer]!.bytes)
         fixed (byte* pv = _values[layer]!.bytes)
@@ -97,12 +76,30 @@ public sealed class KvCache : IDisposable
         }
     }
 
-    static Tensor Allocate(Tensor like, long capacity) =>
-        empty(new[] { like.shape[0], like.shape[1], capacity, like.shape[3] }, like.dtype, like.device).DetachFromDisposeScope();
+    /// <summary>Allocates the layer's buffers on first use and doubles them (or more) when n more positions do not fit.</summary>
+    void EnsureRoom(int layer, long n, long batch, long heads, long headDim, ScalarType dtype, Device device)
+    {
+        long start = _lengths[layer];
+        if (_keys[layer] is null)
+        {
+            _capacity = Math.Max(_capacity, n);
+            _keys[layer] = Allocate(batch, heads, _capacity, headDim, dtype, device);
+            _values[layer] = Allocate(batch, heads, _capacity, headDim, dtype, device);
+        }
+        if (start + n > _keys[layer]!.shape[2])
+        {
+            long grown = Math.Max(start + n, 2 * _keys[layer]!.shape[2]);
+            _keys[layer] = Grow(_keys[layer]!, grown, start);
+            _values[layer] = Grow(_values[layer]!, grown, start);
+        }
+    }
+
+    static Tensor Allocate(long batch, long heads, long capacity, long headDim, ScalarType dtype, Device device) =>
+        empty(new[] { batch, heads, capacity, headDim }, dtype, device).DetachFromDisposeScope();
 
     static Tensor Grow(Tensor old, long capacity, long used)
     {
-        var bigger = Allocate(old, capacity);
+        var bigger = Allocate(old.shape[0], old.shape[1], capacity, old.shape[3], old.dtype, old.device);
         using (no_grad())
         using (var dst = bigger.narrow(2, 0, used))
         using (var src = old.narrow(2, 0, used))

@@ -58,9 +58,14 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
                     Q8MatVec.Multiply(x, 1, k, (sbyte*)pw, (Half*)pd, n, y, MixedLinear.StreamingThreads);
             else Bf16MatVec.Multiply(x, 1, k, (ushort*)pw, n, y, MixedLinear.StreamingThreads);
         }
+        AddBiasRow(y);
+    }
+
+    unsafe void AddBiasRow(float* y)
+    {
         if (bias is null) return;
         fixed (byte* pb = bias.bytes)
-            RowMath.Add((float*)pb, y, n);
+            RowMath.Add((float*)pb, y, (int)OutFeatures);
     }
 
     /// <summary>
@@ -80,10 +85,7 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
         for (int i = 0; i < layers.Length; i++)
             parts[i] = new(Address(layers[i].weight), Address(layers[i].scales!), (int)layers[i].OutFeatures, (IntPtr)outputs[i]);
         Q8MatVec.MultiplyParts(x, (int)layers[0].InFeatures, parts, MixedLinear.StreamingThreads);
-        for (int i = 0; i < layers.Length; i++)
-            if (layers[i].bias is { } bias)
-                fixed (byte* pb = bias.bytes)
-                    RowMath.Add((float*)pb, outputs[i], (int)layers[i].OutFeatures);
+        for (int i = 0; i < layers.Length; i++) layers[i].AddBiasRow(outputs[i]);
     }
 
     public override Tensor forward(Tensor x)
