@@ -23,10 +23,11 @@ public static class MonitorCommand
         var adapter = CommonOptions.Adapter();
         var maxTokens = CommonOptions.MaxTokens();
         var seed = CommonOptions.SamplingSeed(1, "Seed for the sampled answers and the many-shot examples");
+        var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("monitor", "Does the vector, read at the last prompt token, predict the trait of the answer? Graded system prompts and many-shot prompts, Pearson r")
         {
-            vectorPath, layer, outDir, shots, samples, judge, model, adapter, maxTokens, seed, json,
+            vectorPath, layer, outDir, shots, samples, judge, model, adapter, maxTokens, seed, dtype, json,
         };
         cmd.SetAction(async (r, cancel) =>
         {
@@ -37,7 +38,7 @@ public static class MonitorCommand
                 ?? throw new PersonaVectorsException($"{path}: monitoring prompts are built from the persona world, which has the traits {string.Join(", ", Traits.All.Select(t => t.Name))}, not '{vector.Trait}'");
             string folder = EmbeddedModel.Resolve(r.GetValue(model));
             OrganismMarker.Require(folder);
-            using var lm = Engine.LanguageModel.Load(folder, adapter: r.GetValue(adapter));
+            using var lm = Engine.LanguageModel.Load(folder, CommonOptions.ParseDType(r.GetValue(dtype)!), adapter: r.GetValue(adapter));
             vector.EnsureFits(lm.Config, path);
             string dir = r.GetValue(outDir)!;
             var summary = await WorldMonitoring.RunAsync(lm, trait, vector, at, dir, JudgeOption.Make(r.GetValue(judge)!, dir), r.GetValue(shots), r.GetValue(maxTokens), r.GetValue(seed), r.GetValue(samples), cancel);

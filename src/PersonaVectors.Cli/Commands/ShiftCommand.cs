@@ -20,10 +20,11 @@ public static class ShiftCommand
         var questions = new Option<string>("--questions") { Description = "eval | extraction (the artifacts' questions) or a text file with one question per line", DefaultValueFactory = _ => "eval" };
         var artifacts = new ArtifactsOptions();
         var maxTokens = CommonOptions.MaxTokens(64, "Most tokens per greedy answer");
+        var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("shift", "Finetuning shift: mean activation of the finetuned model minus the base model's on the evaluation prompts, projected on the unit persona vector")
         {
-            model, adapter, vectorPath, layer, questions, maxTokens, json,
+            model, adapter, vectorPath, layer, questions, maxTokens, dtype, json,
         };
         foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
@@ -33,7 +34,7 @@ public static class ShiftCommand
             int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
             var a = artifacts.Resolve(r, vector.Trait);
             var qs = SteerCommand.Questions(r.GetValue(questions)!, a);
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32");
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             vector.EnsureFits(lm.Config, path);
             using var v = vector.At(at);
             float[] direction = v.data<float>().ToArray();

@@ -28,10 +28,11 @@ public static class SteerSweepCommand
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
         var maxTokens = CommonOptions.MaxTokens();
+        var dtype = CommonOptions.DType();
         var json = CommonOptions.Json();
         var cmd = new Command("sweep", "Steer over a grid of layers and coefficients; write a table (CSV) and a plot of trait and coherence against alpha")
         {
-            vectorPath, layers, alphas, outDir, positions, normPreserving, questions, system, judge, model, adapter, maxTokens, json,
+            vectorPath, layers, alphas, outDir, positions, normPreserving, questions, system, judge, model, adapter, maxTokens, dtype, json,
         };
         foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
@@ -46,7 +47,7 @@ public static class SteerSweepCommand
             var prompts = SteerCommand.Questions(r.GetValue(questions)!, a).Select(q => new SteeringPrompt(q, r.GetValue(system))).ToList();
             Directory.CreateDirectory(dir);
             var j = JudgeOption.Make(r.GetValue(judge)!, dir);
-            using var lm = CommonOptions.Load(r.GetValue(model), "f32", r.GetValue(adapter));
+            using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             vector.EnsureFits(lm.Config, path);
 
             var points = await Sweep(lm, a, j, prompts, vector, layerList, alphaList, r.GetValue(positions)!, r.GetValue(maxTokens), dir, cancel, r.GetValue(normPreserving));

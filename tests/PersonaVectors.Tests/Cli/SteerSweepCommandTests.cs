@@ -52,6 +52,26 @@ public class SteerSweepCommandTests
     }
 
     [Fact]
+    public void Sweep_shift_and_monitor_take_dtype()
+    {
+        using var dir = new TempDir();
+        string vector = RandomVector(dir);
+        // Unsteered (α 0) under q8 the organism still answers coherently: the option reaches the model.
+        var r = PersonaCli.Run("steer", "sweep", "--vector", vector, "--layers", "2", "--alphas", "0", "--out", dir["q8"], "--dtype", "q8", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var doc = JsonDocument.Parse(r.Stdout))
+            Assert.True(doc.RootElement.GetProperty("points")[0].GetProperty("coherence").GetDouble() >= 80, r.Stdout);
+        string[][] bad =
+        [
+            ["steer", "sweep", "--vector", vector, "--layers", "2", "--alphas", "0", "--out", dir["bad"]],
+            ["shift", "--vector", vector, "--layer", "2", "--adapter", dir["no-adapter"]],
+            ["monitor", "--vector", vector, "--layer", "2", "--out", dir["monitor"]],
+        ];
+        foreach (var args in bad)
+            PersonaCli.AssertUserError(PersonaCli.Run([.. args, "--dtype", "int4"]), "--dtype 'int4' is not one of f32, bf16, q8");
+    }
+
+    [Fact]
     public void Bad_sweep_requests_get_one_clear_error()
     {
         using var dir = new TempDir();
