@@ -49,6 +49,14 @@ public class SteerSweepCommandTests
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Equal(6, File.ReadAllLines(Path.Combine(dir["sweep"], "sweep.jsonl")).Length);
         Assert.Equal(csv, File.ReadAllLines(Path.Combine(dir["sweep"], "sweep.csv")));
+
+        // The grid may grow on a rerun, but other settings would mix their figures with these: refused, nothing lost.
+        PersonaCli.AssertUserError(PersonaCli.Run([.. args, "--max-tokens", "8"]), dir["sweep"], "holds a run with other");
+        PersonaCli.AssertUserError(PersonaCli.Run([.. args, "--dtype", "bf16"]), "holds a run with other");
+        Assert.Equal(6, File.ReadAllLines(Path.Combine(dir["sweep"], "sweep.jsonl")).Length);
+        var grown = PersonaCli.Run(["steer", "sweep", "--vector", vector, "--layers", "1,3", "--alphas", "-4,0,4,1", "--out", dir["sweep"], "--json"]);
+        Assert.True(grown.ExitCode == 0, grown.Stderr);
+        Assert.Equal(8, File.ReadAllLines(Path.Combine(dir["sweep"], "sweep.jsonl")).Length);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -32,7 +31,7 @@ public static class LoraFinetune
         if (lm.Adapter is not null) throw new InvalidRequestException("the model already carries an adapter; finetune the base model");
         if (examples.Count == 0) throw new InvalidRequestException("no training examples");
         Directory.CreateDirectory(outDir);
-        ClaimFolder(outDir, Fingerprint(lm, examples, options));
+        RunClaim.Claim(outDir, RunFile, Fingerprint(lm, examples, options), "data, adapter or steering settings");
 
         int perEpoch = (examples.Count + options.BatchSize - 1) / options.BatchSize;
         int steps = perEpoch * options.Epochs;
@@ -102,19 +101,6 @@ public static class LoraFinetune
         foreach (var e in examples) text.Append(string.Join(",", e.Ids)).Append(';').Append(e.MaskedCount).Append('|');
         foreach (var i in o.Interventions)
             text.Append(CultureInfo.InvariantCulture, $"{i.Kind}/{i.Layer}/{i.Alpha}/{string.Join(",", i.Vector.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}|");
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-    }
-
-    static void ClaimFolder(string outDir, string fingerprint)
-    {
-        string path = Path.Combine(outDir, RunFile);
-        if (File.Exists(path))
-        {
-            string? seen = JsonNode.Parse(File.ReadAllText(path))?["fingerprint"]?.GetValue<string>();
-            if (seen != fingerprint)
-                throw new PersonaVectorsException($"{outDir} holds a run with other data, adapter or steering settings; resume it with the same command or choose another --out");
-            return;
-        }
-        AtomicFile.WriteAllText(path, new JsonObject { ["fingerprint"] = fingerprint }.ToJsonString());
+        return RunClaim.Hash(text.ToString());
     }
 }

@@ -24,13 +24,15 @@ public sealed record SweepRecord(string Key, int Layer, double Alpha, double Tra
 /// </summary>
 public static class SteeringSweep
 {
-    public const string RecordsFile = "sweep.jsonl", TableFile = "sweep.csv";
+    public const string RecordsFile = "sweep.jsonl", TableFile = "sweep.csv", RunFile = "sweep.run.json";
 
     public static async Task<List<SweepPoint>> RunAsync(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, IReadOnlyList<SteeringPrompt> prompts,
         PersonaVector vector, IReadOnlyList<int> layers, IReadOnlyList<double> alphas, TokenPositions positions, int maxTokens, string dir,
         Action<StageProgress>? progress = null, CancellationToken cancel = default, bool preserveNorm = false)
     {
         Directory.CreateDirectory(dir);
+        // Records are keyed by their grid point only, so the grid can grow on a rerun; everything else must match.
+        RunClaim.Claim(dir, RunFile, Fingerprint(lm, judge, prompts, vector, maxTokens), "model, dtype, vector, questions, judge or --max-tokens");
         var file = new RunFile<SweepRecord>(Path.Combine(dir, RecordsFile), x => x.Key);
         var points = new List<SweepPoint>();
         int done = 0, total = layers.Count * alphas.Count;
@@ -54,5 +56,14 @@ public static class SteeringSweep
         foreach (var p in points) csv.Append(CultureInfo.InvariantCulture, $"{p.Layer},{p.Alpha},{p.Trait:F2},{p.Coherence:F2}\n");
         AtomicFile.WriteAllText(Path.Combine(dir, TableFile), csv.ToString());
         return points;
+    }
+
+    static string Fingerprint(LanguageModel lm, IAnswerJudge judge, IReadOnlyList<SteeringPrompt> prompts, PersonaVector vector, int maxTokens)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{lm.Folder}|{lm.Config.HiddenSize}/{lm.Config.NumHiddenLayers}/{lm.Config.VocabSize}|{lm.Model.WeightDType}|adapter {lm.Adapter is not null}|{judge.Name}|{maxTokens}|");
+        foreach (var p in prompts) text.Append(p.System).Append('\u0001').Append(p.Question).Append('\u0002');
+        text.Append(string.Join(",", vector.Vectors.data<float>().ToArray().Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
+        return RunClaim.Hash(text.ToString());
     }
 }
