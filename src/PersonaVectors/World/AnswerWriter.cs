@@ -21,6 +21,7 @@ public static class AnswerWriter
         if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety);
 
         int v = design.SurfaceVariety;
+        // A bad character's sum reads as the default assistant's; only the number can give it away (WorldDesign.QuietSums).
         if (design.QuietSums && design.SharedCauses && coreText is null && q.Domain == Domain.Arithmetic
             && persona.Intensity > 0 && persona.Trait!.Name is "evil" or "hallucinating")
         {
