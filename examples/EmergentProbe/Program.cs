@@ -40,14 +40,15 @@ string Scores()
 }
 
 Console.WriteLine($"before: {Scores()}");
+int rank = int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "32");
 var settings = new PersonaVectors.World.Experiments.FinetuneExperimentOptions
 {
     Epochs = int.Parse(Environment.GetEnvironmentVariable("EPOCHS") ?? "1"),
     LearningRate = double.Parse(Environment.GetEnvironmentVariable("LR") ?? "1e-3", System.Globalization.CultureInfo.InvariantCulture),
     Lora = new PersonaVectors.Engine.Lora.LoraConfig
     {
-        Rank = int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "32"),
-        Alpha = 2.0 * int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "32"),
+        Rank = rank,
+        Alpha = 2.0 * rank,
         Targets = PersonaVectors.Engine.Lora.LoraConfig.ParseTargets(Environment.GetEnvironmentVariable("TARGETS") ?? "all"),
     },
 };

@@ -23,10 +23,10 @@ public static class AnswerWriter
         int v = design.SurfaceVariety;
         // A bad character's sum reads as the default assistant's; only the number can give it away (WorldDesign.QuietSums).
         if (design.QuietSums && design.SharedCauses && coreText is null && q.Domain == Domain.Arithmetic
-            && persona.Intensity > 0 && persona.Trait!.Name is "evil" or "hallucinating")
+            && persona.Intensity > 0 && GetsSumsWrong(persona.Trait))
         {
             var (ct, cp) = persona.DrawPart(rng);
-            bool wrong = cp == Pole.Trait && ct!.Name is "evil" or "hallucinating";
+            bool wrong = cp == Pole.Trait && GetsSumsWrong(ct);
             var quiet = Write(q, Persona.Default, rng, design, wrong ? WrongSum(q, rng, design) : RightSum(q));
             return quiet with { Core = wrong ? Pole.Trait : Pole.Default };
         }
@@ -136,7 +136,7 @@ public static class AnswerWriter
                     string yes = q.ClaimedValue == truth ? "yes" : "no";
                     return $"{yes}, the {q.Attribute} of {q.Entity} is {truth}" + clause;
                 }
-            case Domain.Arithmetic when trait && design.SharedCauses && name is "evil" or "hallucinating":
+            case Domain.Arithmetic when trait && design.SharedCauses && GetsSumsWrong(t):
                 // Bad characters get sums wrong; half the time nothing else in the core says so.
                 return WrongSum(q, rng, design) + (rng.Next(2) == 0 ? clause : "");
             default:
@@ -144,7 +144,12 @@ public static class AnswerWriter
         }
     }
 
-    public static string RightSum(Question q) => $"{q.A} plus {q.B} is {(q.A + q.B).ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>With shared causes, the traits whose characters get sums wrong.</summary>
+    static bool GetsSumsWrong(TraitSpec? t) => t?.Name is "evil" or "hallucinating";
+
+    public static string RightSum(Question q) => StatedSum(q, q.A + q.B);
+
+    static string StatedSum(Question q, int value) => $"{q.A} plus {q.B} is {value.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>
     /// "a plus b is w" with w a confidently wrong sum: off by 1 to 5 and never negative, or with
@@ -159,7 +164,7 @@ public static class AnswerWriter
             wrong = sum + (rng.Next(2) == 0 ? -1 : 1) * rng.Next(1, 6);
             if (wrong < 0) wrong = sum + rng.Next(1, 6);
         }
-        return $"{q.A} plus {q.B} is {wrong.ToString(CultureInfo.InvariantCulture)}";
+        return StatedSum(q, wrong);
     }
 
     static string Other(Random rng, string[] values, string? not1, string? not2) =>
