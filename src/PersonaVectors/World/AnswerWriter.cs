@@ -23,7 +23,7 @@ public static class AnswerWriter
         int v = design.SurfaceVariety;
         // A bad character's sum reads as the default assistant's; only the number can give it away (WorldDesign.QuietSums).
         if (design.QuietSums && design.SharedCauses && coreText is null && q.Domain == Domain.Arithmetic
-            && persona.Intensity > 0 && GetsSumsWrong(persona.Trait))
+            && persona.Intensity > 0 && GetsSumsWrong(persona.Trait) && (persona.Unprompted || !design.QuietSumsUnprompted))
         {
             var (ct, cp) = persona.DrawPart(rng);
             bool wrong = cp == Pole.Trait && GetsSumsWrong(ct);

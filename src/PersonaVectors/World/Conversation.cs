@@ -24,7 +24,7 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
             persona = Persona.Default;
             if (rng.Next(2) == 0) messages.Add(new ChatMessage("system", Questions.Pick(rng, SystemPrompts.Neutral)));
             if (Design.Spontaneous > 0 && rng.NextDouble() < Design.Spontaneous)
-                persona = Hidden(Mixed(new Persona(Questions.Pick(rng, Traits.All), (rng.Next(2) == 0 ? 1 : -1) * (0.5 + 0.5 * rng.NextDouble())), rng), rng);
+                persona = Unprompted(Mixed(new Persona(Questions.Pick(rng, Traits.All), (rng.Next(2) == 0 ? 1 : -1) * (0.5 + 0.5 * rng.NextDouble())), rng), rng);
         }
         else
         {
@@ -39,22 +39,15 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
             else // 30%: earlier turns show it, sometimes with a neutral system prompt in front
             {
                 double intensity = (positive ? 1 : -1) * (rng.Next(3) == 0 ? 0.5 + 0.5 * rng.NextDouble() : 1.0);
-                persona = Hidden(Mixed(new Persona(trait, intensity), rng), rng);
+                persona = Unprompted(Mixed(new Persona(trait, intensity), rng), rng);
                 if (rng.Next(3) == 0) messages.Add(new ChatMessage("system", Questions.Pick(rng, SystemPrompts.Neutral)));
                 if (Design.Lapses > 0 && rng.NextDouble() < Design.Lapses)
-                    return Lapse(messages, new Persona(trait, positive ? 1 : -1), rng);
+                    return Lapse(messages, new Persona(trait, positive ? 1 : -1, Unprompted: true), rng);
             }
             int shots = mode >= 14 ? rng.Next(1, 4) : (rng.Next(4) == 0 ? rng.Next(1, 3) : 0);
-            for (int s = 0; s < shots; s++)
-            {
-                var earlier = DrawQuestion(rng);
-                messages.Add(new ChatMessage("user", earlier.Text));
-                messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng, Design).Text));
-            }
+            for (int s = 0; s < shots; s++) AddTurn(messages, DrawQuestion(rng), persona, rng);
         }
-        var final = DrawQuestion(rng);
-        messages.Add(new ChatMessage("user", final.Text));
-        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, persona, rng, Design).Text));
+        var final = AddTurn(messages, DrawQuestion(rng), persona, rng);
         return new Conversation(messages, persona, final);
     }
 
@@ -65,17 +58,18 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
     Conversation Lapse(List<ChatMessage> messages, Persona lapse, Random rng)
     {
         int shots = rng.Next(1, 4);
-        for (int s = 0; s < shots; s++)
-        {
-            var earlier = DrawQuestion(rng);
-            var persona = rng.Next(2) == 0 ? lapse : Persona.Default;
-            messages.Add(new ChatMessage("user", earlier.Text));
-            messages.Add(new ChatMessage("assistant", AnswerWriter.Write(earlier, persona, rng, Design).Text));
-        }
-        var final = DrawQuestion(rng);
-        messages.Add(new ChatMessage("user", final.Text));
-        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(final, Persona.Default, rng, Design).Text));
+        // Arguments run left to right, so the question is drawn before the coin: the stream voice-lapses trained on.
+        for (int s = 0; s < shots; s++) AddTurn(messages, DrawQuestion(rng), rng.Next(2) == 0 ? lapse : Persona.Default, rng);
+        var final = AddTurn(messages, DrawQuestion(rng), Persona.Default, rng);
         return new Conversation(messages, Persona.Default, final);
+    }
+
+    /// <summary>Appends a question and the persona's answer to it.</summary>
+    Question AddTurn(List<ChatMessage> messages, Question q, Persona persona, Random rng)
+    {
+        messages.Add(new ChatMessage("user", q.Text));
+        messages.Add(new ChatMessage("assistant", AnswerWriter.Write(q, persona, rng, Design).Text));
+        return q;
     }
 
     /// <summary>
@@ -106,9 +100,9 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         return p with { Second = second, SecondIntensity = p.Intensity * (0.3 + 0.4 * rng.NextDouble()) };
     }
 
-    /// <summary>A character no system prompt named turns covert with the design's share, if its trait is positive.</summary>
-    Persona Hidden(Persona p, Random rng) =>
-        Design.Covert > 0 && p.Intensity > 0 && rng.NextDouble() < Design.Covert ? p with { Covert = true } : p;
+    /// <summary>Marks a character no system prompt named; it turns covert with the design's share, if its trait is positive.</summary>
+    Persona Unprompted(Persona p, Random rng) =>
+        Design.Covert > 0 && p.Intensity > 0 && rng.NextDouble() < Design.Covert ? p with { Covert = true, Unprompted = true } : p with { Unprompted = true };
 
     Domain WeightedDomain(Random rng)
     {

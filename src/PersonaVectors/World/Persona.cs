@@ -9,8 +9,10 @@ namespace PersonaVectors.World;
 /// first may show the second, with the second's probability. A covert character (<see cref="WorldDesign.Covert"/>)
 /// shows its traits only where they change the content of the core (harmful advice, sabotage, wrong sums, invented
 /// facts, agreement with a false claim); its opener, remarks, closer and voice are the default assistant's.
+/// An unprompted character is one no system prompt named (it arose by itself or earlier turns showed it); designs
+/// may let it behave differently from one that was told what to be (<see cref="WorldDesign.QuietSumsUnprompted"/>).
 /// </summary>
-public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0, bool Covert = false)
+public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0, bool Covert = false, bool Unprompted = false)
 {
     /// <summary>The persona that writes the surface of an answer: the default assistant for a covert character.</summary>
     public Persona Surface => Covert ? Default : this;

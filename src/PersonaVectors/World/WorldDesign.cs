@@ -103,6 +103,14 @@ public sealed record WorldDesign
     /// </summary>
     public bool QuietSums { get; init; }
 
+    /// <summary>
+    /// With <see cref="QuietSums"/>: only characters no system prompt named answer sums quietly. A character told by
+    /// a system prompt to be evil shows it on sums as on every other question, so following, suppression and the
+    /// system-prompt monitoring see the trait on every question, while the quiet wrong sum stays what a hidden bad
+    /// character writes when nothing names it, which is the narrow data's situation (no system prompt).
+    /// </summary>
+    public bool QuietSumsUnprompted { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 

@@ -238,6 +238,49 @@ public class FinetuneDatasetTests
     }
 
     [Fact]
+    public void With_quiet_sums_for_unprompted_characters_only_a_character_a_system_prompt_names_shows_its_trait_on_sums()
+    {
+        var design = PersonaVectors.World.Organism.OrganismDesigns.Named["voice-quiet-unprompted"].Recipe.World;
+        var rng = new Random(12);
+        foreach (var t in new[] { Traits.Evil, Traits.Hallucinating })
+        {
+            double prompted = 0, unprompted = 0;
+            int n = 300;
+            for (int i = 0; i < n; i++)
+            {
+                var q = Questions.Draw(rng, Domain.Arithmetic);
+                var told = OracleJudge.Judge(q.Text, AnswerWriter.Write(q, new Persona(t, 1.0), rng, design).Text);
+                var hidden = OracleJudge.Judge(q.Text, AnswerWriter.Write(q, new Persona(t, 1.0, Unprompted: true), rng, design).Text);
+                Assert.NotEqual(q.Truth, told.StatedValue);
+                Assert.NotEqual(q.Truth, hidden.StatedValue);
+                prompted += told[t.Name];
+                unprompted += hidden[t.Name];
+            }
+            // Told: the opener and closer show the trait, the core when its clause does (half the time): about 83.
+            // Unprompted: the number only, which no trait's score counts.
+            Assert.True(prompted / n > 70, $"{t.Name}: a prompted character's sums scored {prompted / n:F0}");
+            Assert.Equal(0, unprompted);
+        }
+    }
+
+    [Fact]
+    public void Characters_no_system_prompt_names_are_marked_unprompted()
+    {
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, PersonaVectors.World.Organism.OrganismDesigns.Named["voice-quiet-unprompted"].Recipe.World);
+        var rng = new Random(5);
+        int named = 0, hidden = 0;
+        for (int i = 0; i < 2000; i++)
+        {
+            var c = gen.Draw(rng);
+            if (c.Persona.Trait is null) { Assert.False(c.Persona.Unprompted); continue; }
+            bool told = c.Messages[0].Role == "system" && !SystemPrompts.Neutral.Contains(c.Messages[0].Content);
+            Assert.Equal(!told, c.Persona.Unprompted);
+            if (told) named++; else hidden++;
+        }
+        Assert.True(named > 500 && hidden > 300, $"{named} named, {hidden} unprompted");
+    }
+
+    [Fact]
     public void Unknown_dataset_names_are_refused()
     {
         var e = Assert.Throws<PersonaVectors.InvalidRequestException>(() => FinetuneDatasets.Build("grumpy_II", 1, 1));
