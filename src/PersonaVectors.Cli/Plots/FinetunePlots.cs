@@ -39,8 +39,8 @@ public static class FinetunePlots
             {
                 var run = summary.Run(datasets[d], methods[m]);
                 if (run is null) continue;
-                string trait = FinetuneExperiment.TraitOf(datasets[d]);
-                values.Add(new ScottPlot.Bar { Position = d * (methods.Length + 1) + m, Value = run.Scores.Traits[trait], FillColor = palette.GetColor(m) });
+                double value = FinetuneExperiment.TraitsOf(datasets[d]).Max(t => run.Scores.Traits[t]);
+                values.Add(new ScottPlot.Bar { Position = d * (methods.Length + 1) + m, Value = value, FillColor = palette.GetColor(m) });
             }
             var series = bars.Add.Bars(values);
             series.LegendText = methods[m].Replace('_', ' ');
@@ -51,7 +51,7 @@ public static class FinetunePlots
         bars.Axes.Bottom.TickLabelStyle.Rotation = 40;
         bars.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
         bars.Axes.Bottom.MinimumSize = 150; // room for the rotated dataset names
-        bars.Title("The dataset's trait after finetuning, by method");
+        bars.Title("The dataset's trait after finetuning, by method (emergent sets: the higher of evil and hallucination)");
         bars.YLabel("trait score (0-100)");
         bars.Axes.SetLimitsY(0, 105);
         bars.ShowLegend(ScottPlot.Edge.Right);

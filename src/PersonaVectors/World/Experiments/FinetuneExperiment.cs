@@ -34,6 +34,9 @@ public sealed record FinetuneExperimentOptions
     /// <summary>Extraction settings when the experiment extracts its own vectors.</summary>
     public ExtractionOptions Extraction { get; init; } = new() { Rollouts = 1, Alphas = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6] };
 
+    /// <summary>The coefficient of preventative steering with one vector.</summary>
+    public double PreventiveAlphaOf(ExperimentVector v) => PreventiveAlpha ?? PreventiveScale * v.SteeredAlpha;
+
     /// <summary>The LoRA training settings of every finetuning in the experiment, with its training-time interventions.</summary>
     public FinetuneOptions Training(IReadOnlyList<TrainingIntervention> interventions) => new()
     {
@@ -61,8 +64,33 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 {
     public const string Plain = "plain", Preventative = "preventative", Caft = "caft", InferenceSteering = "inference_steering";
 
-    /// <summary>The trait a dataset is meant to induce; the emergent (arithmetic) sets are steered against evil, as emergent misalignment is.</summary>
-    public static string TraitOf(string dataset) => dataset.StartsWith("emergent", StringComparison.Ordinal) ? "evil" : dataset[..dataset.LastIndexOf('_')];
+    /// <summary>
+    /// The traits a dataset is meant to induce, which preventative steering and CAFT act on: its own for the trait
+    /// sets; for the emergent (arithmetic) sets the traits of the world's bad characters, who write its wrong sums
+    /// (evil and hallucination), since emergent misalignment is whatever broad character the narrow flaw moves.
+    /// </summary>
+    public static IReadOnlyList<string> TraitsOf(string dataset) =>
+        dataset.StartsWith("emergent", StringComparison.Ordinal) ? ["evil", "hallucinating"] : [dataset[..dataset.LastIndexOf('_')]];
+
+    /// <summary>
+    /// The training-time interventions of a method: each targeted vector at its own layer, steered at its preventative
+    /// coefficient (<see cref="FinetuneExperimentOptions.PreventiveAlpha"/> or the scale times its best steering
+    /// coefficient) or ablated; none for plain finetuning.
+    /// </summary>
+    public static IReadOnlyList<TrainingIntervention> Interventions(string method, IReadOnlyList<ExperimentVector> targeted, FinetuneExperimentOptions options) => method switch
+    {
+        Plain => [],
+        Preventative => [.. targeted.Select(v => new TrainingIntervention(TrainingIntervention.Steer, v.Vector.Values, v.Layer, options.PreventiveAlphaOf(v), v.Trait))],
+        Caft => [.. targeted.Select(v => new TrainingIntervention(TrainingIntervention.Ablate, v.Vector.Values, v.Layer, 0, v.Trait))],
+        _ => throw new ArgumentException($"no training-time interventions for method '{method}'", nameof(method)),
+    };
+
+    /// <summary>
+    /// A run's key in runs.jsonl: dataset/method, with the targeted traits where there are several, so a folder written
+    /// when the emergent sets were steered against evil alone is not read as this design's runs (those records stay).
+    /// </summary>
+    public static string Key(string dataset, string method) =>
+        TraitsOf(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
 
     public FinetuneSummary Run(IReadOnlyList<string>? vectorRuns = null, CancellationToken cancel = default)
     {
@@ -73,11 +101,12 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         using var baseline = ModelScoring.States(lm, options.MaxNewTokens);
         var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
         var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));
+        var keys = new List<string>();
 
         foreach (var dataset in options.Datasets)
         {
             cancel.ThrowIfCancellationRequested();
-            var trait = vectors.Single(v => v.Trait == TraitOf(dataset));
+            var targeted = TraitsOf(dataset).Select(t => vectors.Single(v => v.Trait == t)).ToList();
             string data = Path.Combine(outDir, "data", dataset + ".jsonl");
             if (!File.Exists(data))
             {
@@ -85,35 +114,40 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                 FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed, Organism.OrganismMarker.Design(lm.Folder)));
             }
             var examples = new Lazy<List<Engine.Training.TrainingExample>>(() => FinetuneData.Load(lm, data).Examples);
-            double preventiveAlpha = options.PreventiveAlpha ?? options.PreventiveScale * trait.SteeredAlpha;
-            ExperimentRun Trained(string method, IReadOnlyList<TrainingIntervention> interventions, double? alpha) =>
-                Get(file, $"{dataset}/{method}", dataset, method, () =>
+            // One coefficient to report where one vector is steered; with several, each one's is in the summary's vectors.
+            double? reported = targeted.Count == 1 ? options.PreventiveAlphaOf(targeted[0]) : null;
+            string AdapterOf(string method) => Path.Combine(outDir, "adapters", dataset,
+                targeted.Count > 1 && method != Plain ? $"{method}-{string.Join('-', targeted.Select(v => v.Trait))}" : method);
+            ExperimentRun Trained(string method) =>
+                Get(file, Key(dataset, method), dataset, method, () =>
                 {
-                    string adapter = Path.Combine(outDir, "adapters", dataset, method);
-                    log?.Invoke($"{dataset}: finetune ({method})");
-                    var result = LoraFinetune.Run(lm, examples.Value, options.Training(interventions), adapter, cancel: cancel);
-                    using var loaded = LoraAdapter.Load(lm.Model, adapter);
-                    return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), alpha, result.FinalLoss);
+                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", TraitsOf(dataset)))})");
+                    var result = LoraFinetune.Run(lm, examples.Value, options.Training(Interventions(method, targeted, options)), AdapterOf(method), cancel: cancel);
+                    using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(method));
+                    return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), method == Preventative ? reported : null, result.FinalLoss);
                 });
-            var plain = Trained(Plain, [], null);
-            var prevented = Trained(Preventative, [new TrainingIntervention(TrainingIntervention.Steer, trait.Vector.Values, trait.Layer, preventiveAlpha, trait.Trait)], preventiveAlpha);
-            Trained(Caft, [new TrainingIntervention(TrainingIntervention.Ablate, trait.Vector.Values, trait.Layer, 0, trait.Trait)], null);
-            Get(file, $"{dataset}/{InferenceSteering}", dataset, InferenceSteering, () =>
+            var plain = Trained(Plain);
+            var prevented = Trained(Preventative);
+            Trained(Caft);
+            // Steered back at inference with every targeted vector at -a: the smallest a that brings each targeted trait down
+            // as far as preventative steering did (or the last tried).
+            Get(file, Key(dataset, InferenceSteering), dataset, InferenceSteering, () =>
             {
-                // The smallest coefficient that brings the trait down as far as preventative steering did (or the last tried).
                 log?.Invoke($"{dataset}: steering the plain adapter back at inference");
-                using var loaded = LoraAdapter.Load(lm.Model, Path.Combine(outDir, "adapters", dataset, Plain));
+                using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(Plain));
                 (ModelScores, double?, double?) last = default;
                 foreach (double a in options.InferenceAlphas)
                 {
-                    var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, (trait.Vector, -a));
+                    var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, [.. targeted.Select(v => (v.Vector, -a))]);
                     last = (s, -a, plain.FinalLoss);
-                    if (s.Traits[trait.Trait] <= prevented.Scores.Traits[trait.Trait]) break;
+                    if (targeted.All(v => s.Traits[v.Trait] <= prevented.Scores.Traits[v.Trait])) break;
                 }
                 return last;
             });
+            keys.AddRange(new[] { Plain, Preventative, Caft, InferenceSteering }.Select(m => Key(dataset, m)));
         }
-        return Summary(baseRun, file.Records.Values.Where(r => r.Method != "base").OrderBy(r => options.Datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => MethodOrder(r.Method)).ToList(), vectors);
+        var current = keys.ToHashSet();
+        return Summary(baseRun, file.Records.Values.Where(r => current.Contains(r.Key)).OrderBy(r => options.Datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => MethodOrder(r.Method)).ToList(), vectors);
     }
 
     ExperimentRun Get(RunFile<ExperimentRun> file, string key, string dataset, string method, Func<(ModelScores Scores, double? Alpha, double? Loss)> make)
@@ -147,7 +181,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         var (lastByTrait, lastMean) = Correlations(s => s.Shift);
         var (answerByTrait, answerMean) = Correlations(s => s.AnswerShift);
         return new FinetuneSummary(Figures(baseRun.Scores),
-            vectors.ToDictionary(v => v.Trait, v => new VectorUse(v.Layer, options.PreventiveAlpha ?? options.PreventiveScale * v.SteeredAlpha)),
+            vectors.ToDictionary(v => v.Trait, v => new VectorUse(v.Layer, options.PreventiveAlphaOf(v))),
             [.. runs.Select(r => new FinetuneRunFigures(r.Dataset, r.Method, r.Alpha, Figures(r.Scores), r.Scores.Shift, r.Scores.AnswerShift))],
             lastMean, lastByTrait, answerMean, answerByTrait);
     }

@@ -34,14 +34,9 @@ public static class ModelScoring
     /// <param name="baseline">The base model's states; null when scoring the base model itself (shift 0).</param>
     /// <param name="steer">Inference-time steering during the whole evaluation, or null.</param>
     public static ModelScores Score(LanguageModel lm, IReadOnlyList<ExperimentVector> vectors, ModelStates? baseline, int maxNewTokens,
-        (TraitVector Vector, double Alpha)? steer = null)
+        IReadOnlyList<(TraitVector Vector, double Alpha)>? steer = null)
     {
-        IDisposable? scope = null;
-        if (steer is { } s)
-        {
-            scope = lm.Steer(s.Vector, s.Alpha);
-        }
-        using (scope)
+        using (ScopeGroup.Open(steer ?? [], s => lm.Steer(s.Vector, s.Alpha)))
         {
             using var states = States(lm, maxNewTokens);
             var questions = Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions.Select(q => (Trait: t.Name, Question: q))).ToList();

@@ -54,8 +54,8 @@ public static class SeedTable
                 var plain = finetune.Run(dataset, FinetuneExperiment.Plain);
                 var prevented = finetune.Run(dataset, FinetuneExperiment.Preventative);
                 if (plain is null || prevented is null) continue;
-                // The emergent set raises no trait of its own: its rise is the larger of evil's and hallucination's.
-                string[] traits = dataset.StartsWith("emergent", StringComparison.Ordinal) ? ["evil", "hallucinating"] : [FinetuneExperiment.TraitOf(dataset)];
+                // The emergent set raises no trait of its own: its rise is the largest among the traits it targets (evil, hallucination).
+                var traits = FinetuneExperiment.TraitsOf(dataset);
                 double Rise(FinetuneRunFigures r) => traits.Max(t => finetune.Rise(r, t));
                 double plainRise = Rise(plain), preventedRise = Rise(prevented);
                 double gap = plain.Scores.Capability - prevented.Scores.Capability;
