@@ -32,9 +32,10 @@ public static class DemoCommand
         World.Experiments.FinetuneExperimentOptions Finetune);
 
     // The full demo finetunes on evil II and on the narrow wrong-sums set (emergent misalignment) with the
-    // experiment's settings; the quick one on evil Normal and II, small.
+    // experiment's settings, except that it steers at a fixed 3× instead of calibrating each coefficient (which adds
+    // up to ten finetunings); the quick one on evil Normal and II, small.
     static readonly Scale Full = new(2, [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8], [-8, -4, -2, -1, 0, 1, 2, 4, 8], 1, 4,
-        new World.Experiments.FinetuneExperimentOptions { Datasets = ["evil_II", "emergent_arithmetic_II"], InferenceAlphas = [1, 2, 4, 8] });
+        new World.Experiments.FinetuneExperimentOptions { Datasets = ["evil_II", "emergent_arithmetic_II"], InferenceAlphas = [1, 2, 4, 8], PreventiveScale = 3 });
     static readonly Scale Quick = new(1, [1, 2, 4], [-4, 0, 4], 0, 1, World.Experiments.FinetuneExperimentOptions.Quick);
 
     public static Command Create()

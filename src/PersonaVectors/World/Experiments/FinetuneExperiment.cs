@@ -18,24 +18,28 @@ public sealed record FinetuneExperimentOptions
     public double LearningRate { get; init; } = 1e-3;
     public int BatchSize { get; init; } = 16;
     public LoraConfig Lora { get; init; } = new();
-    /// <summary>Coefficient of preventative steering; null takes <see cref="PreventiveScale"/> times each vector's best
-    /// steering coefficient from its extraction.</summary>
+    /// <summary>Coefficient of preventative steering for every vector; null chooses each vector's own (see <see cref="PreventiveScale"/>).</summary>
     public double? PreventiveAlpha { get; init; }
     /// <summary>
-    /// How much stronger than inference-time steering the training-time push is. The adapter learns to absorb part of
-    /// a constant push, so the coefficient that steers at inference is too weak to stand in for the data's trait:
-    /// on evil II, 1× (α 3.5) left the rise at 60 points, 1.7× at 50, 2.9× (α 10) at 10.
+    /// Without <see cref="PreventiveAlpha"/>: each vector's preventative coefficient is this times its best steering
+    /// coefficient; null calibrates the multiple per vector on held-out data (<see cref="PreventiveCalibration"/>). The
+    /// adapter learns to absorb part of a constant push, so the training-time push must be stronger than the coefficient
+    /// that steers at inference; how much stronger differs between models (on voice-quiet-unprompted 3× held every
+    /// rise and cost up to 43 capability points).
     /// </summary>
-    public double PreventiveScale { get; init; } = 3;
+    public double? PreventiveScale { get; init; }
+    /// <summary>Multiples of the steering coefficient the calibration tries, smallest first. The grid reaches past 3×:
+    /// on voice-quiet-unprompted seed 1, 3× held evil II's rise at 0 on the experiment's sample but let 60 points
+    /// through on a fresh sample of the same set.</summary>
+    public IReadOnlyList<double> CalibrationScales { get; init; } = [0.5, 1, 1.5, 2, 3, 4, 6];
+    /// <summary>The largest rise, in trait points over the base model, a calibrated coefficient may let through (the issue's target).</summary>
+    public double CalibrationMaxRise { get; init; } = 10;
     /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference.</summary>
     public IReadOnlyList<double> InferenceAlphas { get; init; } = [0.5, 1, 2, 3, 4, 6, 8];
     public int MaxNewTokens { get; init; } = 64;
     public long Seed { get; init; } = 1;
     /// <summary>Extraction settings when the experiment extracts its own vectors.</summary>
     public ExtractionOptions Extraction { get; init; } = new() { Rollouts = 1, Alphas = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6] };
-
-    /// <summary>The coefficient of preventative steering with one vector.</summary>
-    public double PreventiveAlphaOf(ExperimentVector v) => PreventiveAlpha ?? PreventiveScale * v.SteeredAlpha;
 
     /// <summary>The LoRA training settings of every finetuning in the experiment, with its training-time interventions.</summary>
     public FinetuneOptions Training(IReadOnlyList<TrainingIntervention> interventions) => new()
@@ -46,7 +50,7 @@ public sealed record FinetuneExperimentOptions
 
     public static FinetuneExperimentOptions Quick => new()
     {
-        Datasets = ["evil_normal", "evil_II"], Count = 128, Epochs = 3, LearningRate = 3e-3, InferenceAlphas = [1, 4],
+        Datasets = ["evil_normal", "evil_II"], Count = 128, Epochs = 3, LearningRate = 3e-3, InferenceAlphas = [1, 4], PreventiveScale = 3,
         Extraction = new ExtractionOptions { Rollouts = 1, Alphas = [1, 2, 4] },
     };
 }
@@ -74,23 +78,39 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 
     /// <summary>
     /// The training-time interventions of a method: each targeted vector at its own layer, steered at its preventative
-    /// coefficient (<see cref="FinetuneExperimentOptions.PreventiveAlpha"/> or the scale times its best steering
-    /// coefficient) or ablated; none for plain finetuning.
+    /// coefficient (<paramref name="alphas"/>, by trait) or ablated; none for plain finetuning.
     /// </summary>
-    public static IReadOnlyList<TrainingIntervention> Interventions(string method, IReadOnlyList<ExperimentVector> targeted, FinetuneExperimentOptions options) => method switch
+    public static IReadOnlyList<TrainingIntervention> Interventions(string method, IReadOnlyList<ExperimentVector> targeted, IReadOnlyDictionary<string, double> alphas) => method switch
     {
         Plain => [],
-        Preventative => [.. targeted.Select(v => new TrainingIntervention(TrainingIntervention.Steer, v.Vector.Values, v.Layer, options.PreventiveAlphaOf(v), v.Trait))],
+        Preventative => [.. targeted.Select(v => new TrainingIntervention(TrainingIntervention.Steer, v.Vector.Values, v.Layer, alphas[v.Trait], v.Trait))],
         Caft => [.. targeted.Select(v => new TrainingIntervention(TrainingIntervention.Ablate, v.Vector.Values, v.Layer, 0, v.Trait))],
         _ => throw new ArgumentException($"no training-time interventions for method '{method}'", nameof(method)),
     };
 
     /// <summary>
     /// A run's key in runs.jsonl: dataset/method, with the targeted traits where there are several, so a folder written
-    /// when the emergent sets were steered against evil alone is not read as this design's runs (those records stay).
+    /// when the emergent sets were steered against evil alone is not read as this design's runs (those records stay);
+    /// preventative runs add their coefficients, so runs at another coefficient (an older folder's fixed 3×, or a
+    /// calibration that chose differently) are not taken for them, and so does inference steering, whose target is
+    /// how far preventative steering brought the trait down.
     /// </summary>
-    public static string Key(string dataset, string method) =>
-        TraitsOf(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
+    public static string Key(string dataset, string method, IReadOnlyList<double>? alphas = null)
+    {
+        string key = TraitsOf(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
+        return method is Preventative or InferenceSteering && alphas is { Count: > 0 } ? $"{key}@{AlphaText(alphas)}" : key;
+    }
+
+    static string AlphaText(IEnumerable<double> alphas) => string.Join('+', alphas.Select(a => a.ToString("0.###", CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// Each vector's preventative coefficient: the fixed one, the fixed multiple of its steering coefficient, or
+    /// calibrated (only for the traits some dataset targets; the others get none).
+    /// </summary>
+    public static Dictionary<string, double?> PreventiveAlphas(IReadOnlyList<ExperimentVector> vectors, FinetuneExperimentOptions options,
+        IReadOnlyDictionary<string, List<CalibrationTry>>? calibration) =>
+        vectors.ToDictionary(v => v.Trait, v => options.PreventiveAlpha ?? (options.PreventiveScale is { } k ? k * v.SteeredAlpha
+            : calibration?.GetValueOrDefault(v.Trait) is { Count: > 0 } tries ? PreventiveCalibration.Choose(tries, options.CalibrationMaxRise).Alpha : (double?)null));
 
     public FinetuneSummary Run(IReadOnlyList<string>? vectorRuns = null, CancellationToken cancel = default)
     {
@@ -101,6 +121,13 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         using var baseline = ModelScoring.States(lm, options.MaxNewTokens);
         var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
         var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));
+        var targetedTraits = options.Datasets.SelectMany(TraitsOf).ToHashSet();
+        var calibration = options.PreventiveAlpha is null && options.PreventiveScale is null
+            ? PreventiveCalibration.Run(lm, [.. vectors.Where(v => targetedTraits.Contains(v.Trait))], options, options.CalibrationScales,
+                Path.Combine(outDir, "calibration"), log, cancel)
+            : null;
+        var alphaOf = PreventiveAlphas(vectors, options, calibration);
+        var alphas = alphaOf.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!.Value);
         var keys = new List<string>();
 
         foreach (var dataset in options.Datasets)
@@ -115,14 +142,17 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             }
             var examples = new Lazy<List<Engine.Training.TrainingExample>>(() => FinetuneData.Load(lm, data).Examples);
             // One coefficient to report where one vector is steered; with several, each one's is in the summary's vectors.
-            double? reported = targeted.Count == 1 ? options.PreventiveAlphaOf(targeted[0]) : null;
+            var targetedAlphas = targeted.Select(v => alphas[v.Trait]).ToList();
+            double? reported = targeted.Count == 1 ? targetedAlphas[0] : null;
+            string KeyOf(string method) => Key(dataset, method, targetedAlphas);
             string AdapterOf(string method) => Path.Combine(outDir, "adapters", dataset,
-                targeted.Count > 1 && method != Plain ? $"{method}-{string.Join('-', targeted.Select(v => v.Trait))}" : method);
+                (targeted.Count > 1 && method != Plain ? $"{method}-{string.Join('-', targeted.Select(v => v.Trait))}" : method)
+                + (method == Preventative ? "@" + AlphaText(targetedAlphas) : ""));
             ExperimentRun Trained(string method) =>
-                Get(file, Key(dataset, method), dataset, method, () =>
+                Get(file, KeyOf(method), dataset, method, () =>
                 {
-                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", TraitsOf(dataset)))})");
-                    var result = LoraFinetune.Run(lm, examples.Value, options.Training(Interventions(method, targeted, options)), AdapterOf(method), cancel: cancel);
+                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", TraitsOf(dataset)))}{(method == Preventative ? " at " + AlphaText(targetedAlphas) : "")})");
+                    var result = LoraFinetune.Run(lm, examples.Value, options.Training(Interventions(method, targeted, alphas)), AdapterOf(method), cancel: cancel);
                     using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(method));
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), method == Preventative ? reported : null, result.FinalLoss);
                 });
@@ -131,7 +161,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             Trained(Caft);
             // Steered back at inference with every targeted vector at -a: the smallest a that brings each targeted trait down
             // as far as preventative steering did (or the last tried).
-            Get(file, Key(dataset, InferenceSteering), dataset, InferenceSteering, () =>
+            Get(file, KeyOf(InferenceSteering), dataset, InferenceSteering, () =>
             {
                 log?.Invoke($"{dataset}: steering the plain adapter back at inference");
                 using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(Plain));
@@ -144,10 +174,11 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                 }
                 return last;
             });
-            keys.AddRange(new[] { Plain, Preventative, Caft, InferenceSteering }.Select(m => Key(dataset, m)));
+            keys.AddRange(new[] { Plain, Preventative, Caft, InferenceSteering }.Select(KeyOf));
         }
         var current = keys.ToHashSet();
-        return Summary(baseRun, file.Records.Values.Where(r => current.Contains(r.Key)).OrderBy(r => options.Datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => MethodOrder(r.Method)).ToList(), vectors);
+        var uses = vectors.ToDictionary(v => v.Trait, v => new VectorUse(v.Layer, alphaOf[v.Trait], calibration?.GetValueOrDefault(v.Trait)));
+        return Summary(baseRun, file.Records.Values.Where(r => current.Contains(r.Key)).OrderBy(r => options.Datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => MethodOrder(r.Method)).ToList(), vectors, uses);
     }
 
     ExperimentRun Get(RunFile<ExperimentRun> file, string key, string dataset, string method, Func<(ModelScores Scores, double? Alpha, double? Loss)> make)
@@ -161,7 +192,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 
     static int MethodOrder(string m) => m switch { Plain => 0, Preventative => 1, Caft => 2, _ => 3 };
 
-    FinetuneSummary Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<ExperimentVector> vectors)
+    static FinetuneSummary Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<ExperimentVector> vectors, Dictionary<string, VectorUse> uses)
     {
         // Across datasets, each plain adapter's shift along a trait's vector against its score in that trait: at the last
         // prompt token (before any answer: the prediction) and averaged over its answers (what it then wrote).
@@ -180,8 +211,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         static ModelFigures Figures(ModelScores s) => new(s.Traits, s.Coherence, s.Capability);
         var (lastByTrait, lastMean) = Correlations(s => s.Shift);
         var (answerByTrait, answerMean) = Correlations(s => s.AnswerShift);
-        return new FinetuneSummary(Figures(baseRun.Scores),
-            vectors.ToDictionary(v => v.Trait, v => new VectorUse(v.Layer, options.PreventiveAlphaOf(v))),
+        return new FinetuneSummary(Figures(baseRun.Scores), uses,
             [.. runs.Select(r => new FinetuneRunFigures(r.Dataset, r.Method, r.Alpha, Figures(r.Scores), r.Scores.Shift, r.Scores.AnswerShift))],
             lastMean, lastByTrait, answerMean, answerByTrait);
     }

@@ -10,8 +10,9 @@ public sealed record ModelFigures(IReadOnlyDictionary<string, double> Traits, do
 public sealed record FinetuneRunFigures(string Dataset, string Method, double? Alpha, ModelFigures Scores,
     IReadOnlyDictionary<string, double> Shift, IReadOnlyDictionary<string, double> AnswerShift);
 
-/// <summary>How a trait's vector was used: its layer and the preventative coefficient.</summary>
-public sealed record VectorUse(int Layer, double PreventiveAlpha);
+/// <summary>How a trait's vector was used: its layer, the preventative coefficient (none when no dataset targeted it)
+/// and, where it was calibrated, every coefficient tried.</summary>
+public sealed record VectorUse(int Layer, double? PreventiveAlpha, IReadOnlyList<CalibrationTry>? Calibration = null);
 
 /// <summary>
 /// What the finetuning experiment found (its summary.json): the base model, every run, and across datasets the
@@ -43,7 +44,15 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
         static ModelFigures Figures(JsonFields o) => new(Map(o.Object("traits")), o.Number("coherence"), o.Number("capability"));
         var vectors = j.Object("vectors");
         return new FinetuneSummary(Figures(j.Object("base")),
-            vectors.Names.ToDictionary(n => n, n => { var v = vectors.Object(n); return new VectorUse(v.Integer("layer"), v.Number("preventive_alpha")); }),
+            vectors.Names.ToDictionary(n => n, n =>
+            {
+                var v = vectors.Object(n);
+                // Summaries written before calibration have neither the tries nor a missing coefficient.
+                var tries = !v.IsNull("calibration")
+                    ? v.Objects("calibration").Select(c => new CalibrationTry(n, c.Number("scale"), c.Number("alpha"), c.Number("rise"), c.Number("coherence"))).ToList()
+                    : null;
+                return new VectorUse(v.Integer("layer"), v.NumberOrNull("preventive_alpha"), tries);
+            }),
             [.. j.Objects("runs").Select(r => new FinetuneRunFigures(r.Text("dataset"), r.Text("method"), r.NumberOrNull("alpha"), Figures(r),
                 Map(r.Object("shift")), Map(r.Object("answer_shift"))))],
             j.NumberOrNull("shift_trait_r"), NullableMap(j.Object("shift_trait_r_by_trait")),
@@ -64,7 +73,14 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
         var o = new JsonObject
         {
             ["base"] = Figures(Base, []),
-            ["vectors"] = Map(Vectors, v => new JsonObject { ["layer"] = v.Layer, ["preventive_alpha"] = v.PreventiveAlpha }),
+            ["vectors"] = Map(Vectors, v =>
+            {
+                var o = new JsonObject { ["layer"] = v.Layer, ["preventive_alpha"] = v.PreventiveAlpha };
+                if (v.Calibration is { } tries)
+                    o["calibration"] = new JsonArray([.. tries.Select(t => (JsonNode)new JsonObject
+                        { ["scale"] = t.Scale, ["alpha"] = Math.Round(t.Alpha, 4), ["rise"] = Math.Round(t.Rise, 2), ["coherence"] = Math.Round(t.Coherence, 2) })]);
+                return o;
+            }),
             ["runs"] = new JsonArray([.. Runs.Select(r =>
             {
                 var run = new JsonObject { ["dataset"] = r.Dataset, ["method"] = r.Method, ["alpha"] = r.Alpha };

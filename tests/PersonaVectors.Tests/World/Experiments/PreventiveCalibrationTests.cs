@@ -1,0 +1,44 @@
+using PersonaVectors.Engine;
+using PersonaVectors.Method;
+using PersonaVectors.Tests.Fixtures;
+using PersonaVectors.World.Experiments;
+
+namespace PersonaVectors.Tests.World.Experiments;
+
+/// <summary>Calibrating preventative steering on the organism: what it trains, what it records, and that a rerun trains nothing.</summary>
+public class PreventiveCalibrationTests
+{
+    [Fact]
+    public void Calibration_tries_each_multiple_in_order_on_a_fresh_II_sample_records_every_try_and_resumes()
+    {
+        using var dir = new TempDir();
+        using var lm = LanguageModel.Load(TestData.Organism);
+        float[] direction = [.. Enumerable.Range(0, lm.Config.HiddenSize).Select(i => (float)Math.Cos(0.7 * i))];
+        var vectors = new List<ExperimentVector> { new(new TraitVector("evil", 2, direction), 1.5) };
+        // A rise of -1 can never be met, so every multiple is tried and the strongest is kept.
+        var options = new FinetuneExperimentOptions { Count = 32, BatchSize = 16, CalibrationMaxRise = -1, MaxNewTokens = 24 };
+        var log = new List<string>();
+        var tries = PreventiveCalibration.Run(lm, vectors, options, [1, 0.5], dir["cal"], log.Add, CancellationToken.None);
+
+        Assert.Equal([0.5, 1], tries["evil"].Select(t => t.Scale));  // smallest first, whatever order they were given in
+        Assert.Equal([0.75, 1.5], tries["evil"].Select(t => t.Alpha));
+        Assert.All(tries["evil"], t => { Assert.InRange(t.Rise, -100, 100); Assert.InRange(t.Coherence, 0, 100); });
+        Assert.Equal(2, log.Count(m => m.StartsWith("calibrating evil")));
+        Assert.Equal(1, PreventiveCalibration.Choose(tries["evil"], options.CalibrationMaxRise).Scale);
+        // The calibration set is the evil II set drawn with another seed than the experiment's.
+        var calibrationSet = File.ReadAllLines(Path.Combine(dir["cal"], "data", "evil_II.jsonl"));
+        Assert.Equal(32, calibrationSet.Length);
+        string experimentSet = string.Join('\n', PersonaVectors.World.FinetuneDatasets.Build("evil_II", 32, options.Seed, PersonaVectors.World.Organism.OrganismMarker.Design(lm.Folder))
+            .Select(c => c[0].Content));
+        Assert.NotEqual(experimentSet, string.Join('\n', PersonaVectors.World.FinetuneDatasets.Build("evil_II", 32, options.Seed + PreventiveCalibration.SeedOffset,
+            PersonaVectors.World.Organism.OrganismMarker.Design(lm.Folder)).Select(c => c[0].Content)));
+
+        // A rerun reads every try from calibration.jsonl and trains nothing.
+        byte[] before = File.ReadAllBytes(Path.Combine(dir["cal"], "calibration.jsonl"));
+        log.Clear();
+        var again = PreventiveCalibration.Run(lm, vectors, options, [0.5, 1], dir["cal"], log.Add, CancellationToken.None);
+        Assert.Empty(log);
+        Assert.Equal(tries["evil"], again["evil"]);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir["cal"], "calibration.jsonl")));
+    }
+}
