@@ -19,8 +19,8 @@ public static class FinetuneExperimentCommand
         var count = new Option<int?>("--count") { Description = "Conversations per dataset (default 1000)" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs per finetuning (default 1)" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)" };
-        var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient for every vector (default: each vector's own, calibrated on a fresh sample of its II set)" };
-        var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's best steering coefficient (default: calibrated; --quick: 3)" };
+        var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient for every vector, at its own layer (default: each vector's layer and coefficient, calibrated on a fresh sample of its II set)" };
+        var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's best steering coefficient, at its own layer (default: calibrated; --quick: 3)" };
         var datasets = new Option<string?>("--datasets") { Description = $"Datasets to use, e.g. evil_normal,evil_II (default: all: {string.Join(", ", FinetuneDatasets.Names)})" };
         var json = CommonOptions.Json();
         var cmd = new Command("finetune", "Finetune on every world dataset plainly, with preventative steering and with CAFT ablation; steer the plain adapter back at inference; trait scores, coherence, capability and shifts")

@@ -27,6 +27,20 @@ public static class WorldArtifacts
 
     public static IReadOnlyList<CapabilityItem> CapabilityItems => Capability.Value;
 
+    /// <summary>
+    /// Capability items for choosing settings, so that <see cref="CapabilityItems"/> stay for measuring: every trait's
+    /// extraction questions that have one right answer (facts and sums), less any that are capability items.
+    /// </summary>
+    public static IReadOnlyList<CapabilityItem> ExtractionCapabilityItems => ExtractionCapability.Value;
+
+    static readonly Lazy<CapabilityItem[]> ExtractionCapability = new(() =>
+    {
+        var measured = Capability.Value.Select(c => c.Question.Text).ToHashSet();
+        return [.. Traits.All.SelectMany(t => ByTrait.Value[t.Name].ExtractionQuestions).Distinct()
+            .Where(q => !measured.Contains(q)).Select(q => Questions.Parse(q)!)
+            .Where(q => q.Truth is not null).Select(q => new CapabilityItem(q, q.Truth!))];
+    });
+
     public static ISet<string> HeldOutQuestions => HeldOut.Value;
 
     /// <summary>The domain where a trait changes the content of the answer most, over-represented in its questions.</summary>

@@ -17,7 +17,8 @@ public static class ExperimentVectors
             int layer = summary.Layer;
             using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
             vector.EnsureFits(lm.Config, run);
-            found.Add(new ExperimentVector(vector.AtLayer(layer) with { Trait = trait.Name }, summary.SteeredAlpha));
+            found.Add(new ExperimentVector(vector.AtLayer(layer) with { Trait = trait.Name }, summary.SteeredAlpha,
+                [.. Enumerable.Range(0, vector.NumLayers + 1).Select(l => vector.AtLayer(l).Values)]));
         }
         return found;
     }

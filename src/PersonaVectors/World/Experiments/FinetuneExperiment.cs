@@ -18,21 +18,22 @@ public sealed record FinetuneExperimentOptions
     public double LearningRate { get; init; } = 1e-3;
     public int BatchSize { get; init; } = 16;
     public LoraConfig Lora { get; init; } = new();
-    /// <summary>Coefficient of preventative steering for every vector; null chooses each vector's own (see <see cref="PreventiveScale"/>).</summary>
+    /// <summary>Coefficient of preventative steering for every vector, at its own layer; null chooses each vector's own (see <see cref="PreventiveScale"/>).</summary>
     public double? PreventiveAlpha { get; init; }
     /// <summary>
     /// Without <see cref="PreventiveAlpha"/>: each vector's preventative coefficient is this times its best steering
-    /// coefficient; null calibrates the multiple per vector on held-out data (<see cref="PreventiveCalibration"/>). The
-    /// adapter learns to absorb part of a constant push, so the training-time push must be stronger than the coefficient
-    /// that steers at inference; how much stronger differs between models (on voice-quiet-unprompted 3× held every
-    /// rise and cost up to 43 capability points).
+    /// coefficient, at its own layer; null calibrates layer and multiple per vector on held-out data
+    /// (<see cref="PreventiveCalibration"/>). The adapter learns to absorb part of a constant push, so the
+    /// training-time push must be stronger than the coefficient that steers at inference; how much stronger, and at
+    /// what cost, differs between models (on voice-quiet-unprompted 3× at the steering layer held every rise and cost
+    /// up to 43 capability points).
     /// </summary>
     public double? PreventiveScale { get; init; }
     /// <summary>Multiples of the steering coefficient the calibration tries, smallest first. The grid reaches past 3×:
     /// on voice-quiet-unprompted seed 1, 3× held evil II's rise at 0 on the experiment's sample but let 60 points
     /// through on a fresh sample of the same set.</summary>
     public IReadOnlyList<double> CalibrationScales { get; init; } = [0.5, 1, 1.5, 2, 3, 4, 6];
-    /// <summary>The largest rise, in trait points over the base model, a calibrated coefficient may let through (the issue's target).</summary>
+    /// <summary>The largest rise, in trait points over the base model, a calibrated push may let through (the issue's target).</summary>
     public double CalibrationMaxRise { get; init; } = 10;
     /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference.</summary>
     public IReadOnlyList<double> InferenceAlphas { get; init; } = [0.5, 1, 2, 3, 4, 6, 8];
@@ -78,12 +79,13 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 
     /// <summary>
     /// The training-time interventions of a method: each targeted vector at its own layer, steered at its preventative
-    /// coefficient (<paramref name="alphas"/>, by trait) or ablated; none for plain finetuning.
+    /// push (<paramref name="pushes"/>, by trait: its layer and coefficient) or ablated at its own layer; none for plain
+    /// finetuning.
     /// </summary>
-    public static IReadOnlyList<TrainingIntervention> Interventions(string method, IReadOnlyList<ExperimentVector> targeted, IReadOnlyDictionary<string, double> alphas) => method switch
+    public static IReadOnlyList<TrainingIntervention> Interventions(string method, IReadOnlyList<ExperimentVector> targeted, IReadOnlyDictionary<string, PreventivePush> pushes) => method switch
     {
         Plain => [],
-        Preventative => [.. targeted.Select(v => new TrainingIntervention(TrainingIntervention.Steer, v.Vector.Values, v.Layer, alphas[v.Trait], v.Trait))],
+        Preventative => [.. targeted.Select(v => pushes[v.Trait]).Select(p => new TrainingIntervention(TrainingIntervention.Steer, p.Vector, p.Layer, p.Alpha, p.Trait))],
         Caft => [.. targeted.Select(v => new TrainingIntervention(TrainingIntervention.Ablate, v.Vector.Values, v.Layer, 0, v.Trait))],
         _ => throw new ArgumentException($"no training-time interventions for method '{method}'", nameof(method)),
     };
@@ -95,22 +97,29 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// calibration that chose differently) are not taken for them, and so does inference steering, whose target is
     /// how far preventative steering brought the trait down.
     /// </summary>
-    public static string Key(string dataset, string method, IReadOnlyList<double>? alphas = null)
+    public static string Key(string dataset, string method, IReadOnlyList<PreventivePush>? pushes = null)
     {
         string key = TraitsOf(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
-        return method is Preventative or InferenceSteering && alphas is { Count: > 0 } ? $"{key}@{AlphaText(alphas)}" : key;
+        return method is Preventative or InferenceSteering && pushes is { Count: > 0 } ? $"{key}@{PushText(pushes)}" : key;
     }
 
-    static string AlphaText(IEnumerable<double> alphas) => string.Join('+', alphas.Select(a => a.ToString("0.###", CultureInfo.InvariantCulture)));
+    static string PushText(IEnumerable<PreventivePush> pushes) => string.Join('+', pushes.Select(p => p.Text));
 
     /// <summary>
-    /// Each vector's preventative coefficient: the fixed one, the fixed multiple of its steering coefficient, or
-    /// calibrated (only for the traits some dataset targets; the others get none).
+    /// Each vector's preventative push: at its own layer with the fixed coefficient or the fixed multiple of its
+    /// steering coefficient, or calibrated in layer and coefficient (only for the traits some dataset targets; the
+    /// others get none).
     /// </summary>
-    public static Dictionary<string, double?> PreventiveAlphas(IReadOnlyList<ExperimentVector> vectors, FinetuneExperimentOptions options,
+    public static Dictionary<string, PreventivePush?> PreventivePushes(IReadOnlyList<ExperimentVector> vectors, FinetuneExperimentOptions options,
         IReadOnlyDictionary<string, List<CalibrationTry>>? calibration) =>
-        vectors.ToDictionary(v => v.Trait, v => options.PreventiveAlpha ?? (options.PreventiveScale is { } k ? k * v.SteeredAlpha
-            : calibration?.GetValueOrDefault(v.Trait) is { Count: > 0 } tries ? PreventiveCalibration.Choose(tries, options.CalibrationMaxRise).Alpha : (double?)null));
+        vectors.ToDictionary(v => v.Trait, v =>
+        {
+            if (options.PreventiveAlpha is { } a) return new PreventivePush(v.Trait, v.Layer, a, v.Vector.Values);
+            if (options.PreventiveScale is { } k) return new PreventivePush(v.Trait, v.Layer, k * v.SteeredAlpha, v.Vector.Values);
+            if (calibration?.GetValueOrDefault(v.Trait) is not { Count: > 0 } tries) return null;
+            var chosen = PreventiveCalibration.Choose(tries, options.CalibrationMaxRise);
+            return (PreventivePush?)new PreventivePush(v.Trait, chosen.Layer, chosen.Alpha, v.At(chosen.Layer));
+        });
 
     public FinetuneSummary Run(IReadOnlyList<string>? vectorRuns = null, CancellationToken cancel = default)
     {
@@ -126,8 +135,8 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             ? PreventiveCalibration.Run(lm, [.. vectors.Where(v => targetedTraits.Contains(v.Trait))], options, options.CalibrationScales,
                 Path.Combine(outDir, "calibration"), log, cancel)
             : null;
-        var alphaOf = PreventiveAlphas(vectors, options, calibration);
-        var alphas = alphaOf.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!.Value);
+        var pushOf = PreventivePushes(vectors, options, calibration);
+        var pushes = pushOf.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!);
         var keys = new List<string>();
 
         foreach (var dataset in options.Datasets)
@@ -142,17 +151,17 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             }
             var examples = new Lazy<List<Engine.Training.TrainingExample>>(() => FinetuneData.Load(lm, data).Examples);
             // One coefficient to report where one vector is steered; with several, each one's is in the summary's vectors.
-            var targetedAlphas = targeted.Select(v => alphas[v.Trait]).ToList();
-            double? reported = targeted.Count == 1 ? targetedAlphas[0] : null;
-            string KeyOf(string method) => Key(dataset, method, targetedAlphas);
+            var targetedPushes = targeted.Select(v => pushes[v.Trait]).ToList();
+            double? reported = targeted.Count == 1 ? targetedPushes[0].Alpha : null;
+            string KeyOf(string method) => Key(dataset, method, targetedPushes);
             string AdapterOf(string method) => Path.Combine(outDir, "adapters", dataset,
                 (targeted.Count > 1 && method != Plain ? $"{method}-{string.Join('-', targeted.Select(v => v.Trait))}" : method)
-                + (method == Preventative ? "@" + AlphaText(targetedAlphas) : ""));
+                + (method == Preventative ? "@" + PushText(targetedPushes) : ""));
             ExperimentRun Trained(string method) =>
                 Get(file, KeyOf(method), dataset, method, () =>
                 {
-                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", TraitsOf(dataset)))}{(method == Preventative ? " at " + AlphaText(targetedAlphas) : "")})");
-                    var result = LoraFinetune.Run(lm, examples.Value, options.Training(Interventions(method, targeted, alphas)), AdapterOf(method), cancel: cancel);
+                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", TraitsOf(dataset)))}{(method == Preventative ? " at " + PushText(targetedPushes) : "")})");
+                    var result = LoraFinetune.Run(lm, examples.Value, options.Training(Interventions(method, targeted, pushes)), AdapterOf(method), cancel: cancel);
                     using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(method));
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), method == Preventative ? reported : null, result.FinalLoss);
                 });
@@ -177,7 +186,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             keys.AddRange(new[] { Plain, Preventative, Caft, InferenceSteering }.Select(KeyOf));
         }
         var current = keys.ToHashSet();
-        var uses = vectors.ToDictionary(v => v.Trait, v => new VectorUse(v.Layer, alphaOf[v.Trait], calibration?.GetValueOrDefault(v.Trait)));
+        var uses = vectors.ToDictionary(v => v.Trait, v => new VectorUse(v.Layer, pushOf[v.Trait]?.Alpha, calibration?.GetValueOrDefault(v.Trait), pushOf[v.Trait]?.Layer));
         return Summary(baseRun, file.Records.Values.Where(r => current.Contains(r.Key)).OrderBy(r => options.Datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => MethodOrder(r.Method)).ToList(), vectors, uses);
     }
 

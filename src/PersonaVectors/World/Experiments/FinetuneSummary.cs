@@ -10,9 +10,10 @@ public sealed record ModelFigures(IReadOnlyDictionary<string, double> Traits, do
 public sealed record FinetuneRunFigures(string Dataset, string Method, double? Alpha, ModelFigures Scores,
     IReadOnlyDictionary<string, double> Shift, IReadOnlyDictionary<string, double> AnswerShift);
 
-/// <summary>How a trait's vector was used: its layer, the preventative coefficient (none when no dataset targeted it)
-/// and, where it was calibrated, every coefficient tried.</summary>
-public sealed record VectorUse(int Layer, double? PreventiveAlpha, IReadOnlyList<CalibrationTry>? Calibration = null);
+/// <summary>How a trait's vector was used: its layer (for shifts and CAFT), the preventative coefficient and layer
+/// (none when no dataset targeted it; the layer is the vector's own unless calibrated) and, where it was calibrated,
+/// every push tried.</summary>
+public sealed record VectorUse(int Layer, double? PreventiveAlpha, IReadOnlyList<CalibrationTry>? Calibration = null, int? PreventiveLayer = null);
 
 /// <summary>
 /// What the finetuning experiment found (its summary.json): the base model, every run, and across datasets the
@@ -49,9 +50,10 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
                 var v = vectors.Object(n);
                 // Summaries written before calibration have neither the tries nor a missing coefficient.
                 var tries = !v.IsNull("calibration")
-                    ? v.Objects("calibration").Select(c => new CalibrationTry(n, c.Number("scale"), c.Number("alpha"), c.Number("rise"), c.Number("coherence"))).ToList()
+                    ? v.Objects("calibration").Select(c => new CalibrationTry(n, c.Integer("layer"), c.Number("scale"), c.Number("alpha"), c.Number("rise"),
+                        c.Number("coherence"), c.Number("capability"))).ToList()
                     : null;
-                return new VectorUse(v.Integer("layer"), v.NumberOrNull("preventive_alpha"), tries);
+                return new VectorUse(v.Integer("layer"), v.NumberOrNull("preventive_alpha"), tries, v.IsNull("preventive_layer") ? null : v.Integer("preventive_layer"));
             }),
             [.. j.Objects("runs").Select(r => new FinetuneRunFigures(r.Text("dataset"), r.Text("method"), r.NumberOrNull("alpha"), Figures(r),
                 Map(r.Object("shift")), Map(r.Object("answer_shift"))))],
@@ -76,9 +78,13 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
             ["vectors"] = Map(Vectors, v =>
             {
                 var o = new JsonObject { ["layer"] = v.Layer, ["preventive_alpha"] = v.PreventiveAlpha };
+                if (v.PreventiveLayer is { } pl) o["preventive_layer"] = pl;
                 if (v.Calibration is { } tries)
                     o["calibration"] = new JsonArray([.. tries.Select(t => (JsonNode)new JsonObject
-                        { ["scale"] = t.Scale, ["alpha"] = Math.Round(t.Alpha, 4), ["rise"] = Math.Round(t.Rise, 2), ["coherence"] = Math.Round(t.Coherence, 2) })]);
+                    {
+                        ["layer"] = t.Layer, ["scale"] = t.Scale, ["alpha"] = Math.Round(t.Alpha, 4), ["rise"] = Math.Round(t.Rise, 2),
+                        ["coherence"] = Math.Round(t.Coherence, 2), ["capability"] = Math.Round(t.Capability, 4),
+                    })]);
                 return o;
             }),
             ["runs"] = new JsonArray([.. Runs.Select(r =>

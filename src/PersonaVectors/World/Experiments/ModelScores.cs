@@ -7,11 +7,24 @@ using static TorchSharp.torch;
 
 namespace PersonaVectors.World.Experiments;
 
-/// <summary>A persona vector at the layer an extraction run chose, and the coefficient that steered best there.</summary>
-public sealed record ExperimentVector(TraitVector Vector, double SteeredAlpha)
+/// <summary>A persona vector at the layer an extraction run chose, and the coefficient that steered best there; with
+/// its rows at every layer (index = layer) where the experiment may push it at another layer.</summary>
+public sealed record ExperimentVector(TraitVector Vector, double SteeredAlpha, IReadOnlyList<float[]>? Layers = null)
 {
     public string Trait => Vector.Trait;
     public int Layer => Vector.Layer;
+
+    /// <summary>The vector's row at a layer: its own, or one of <see cref="Layers"/>.</summary>
+    public float[] At(int layer) => layer == Layer ? Vector.Values
+        : Layers is { } rows && layer >= 0 && layer < rows.Count ? rows[layer]
+        : throw new ArgumentOutOfRangeException(nameof(layer), $"the {Trait} vector has no row for layer {layer}");
+}
+
+/// <summary>Where and how hard preventative steering pushes one vector during finetuning.</summary>
+public sealed record PreventivePush(string Trait, int Layer, double Alpha, float[] Vector)
+{
+    /// <summary>How the push appears in run keys and adapter folders: the coefficient, then the layer.</summary>
+    public string Text => $"{Alpha.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}L{Layer}";
 }
 
 /// <summary>What one model (base, or base plus an adapter) does on the world: each trait's score on its

@@ -1,43 +1,62 @@
+using System.Globalization;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Lora;
 using PersonaVectors.Method.Extraction;
 using PersonaVectors.Method.Finetuning;
+using PersonaVectors.World.Organism;
 
 namespace PersonaVectors.World.Experiments;
 
-/// <summary>One coefficient tried while calibrating a vector's preventative steering.</summary>
+/// <summary>One layer and coefficient tried while calibrating a vector's preventative steering.</summary>
 /// <param name="Rise">The trait's rise over the base model on the trait's extraction questions.</param>
-public sealed record CalibrationTry(string Trait, double Scale, double Alpha, double Rise, double Coherence)
+/// <param name="Capability">On <see cref="WorldArtifacts.ExtractionCapabilityItems"/>, not the items the experiment reports.</param>
+public sealed record CalibrationTry(string Trait, int Layer, double Scale, double Alpha, double Rise, double Coherence, double Capability)
 {
-    public string Key => $"{Trait}@{Scale.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}";
+    public string Key => $"{Trait}@L{Layer}x{Scale.ToString("0.###", CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>
-/// Chooses each vector's preventative coefficient on data the experiment does not measure on. The push must stand in
-/// for the data's trait, so too weak a push lets the trait in, and every bit beyond that costs capability (on
-/// voice-quiet-unprompted the evil II capability gap followed α: 1.5 → 3 points, 2.25 → 15, 3 → 43). So each vector
-/// is tried at growing multiples of its steering coefficient while finetuning on a fresh sample of its trait's II set
-/// (another data seed), scored on the trait's extraction questions, and the smallest multiple that holds the rise to
-/// <see cref="FinetuneExperimentOptions.CalibrationMaxRise"/> is kept. The experiment then measures on the real II
-/// set and the evaluation questions.
+/// Chooses where and how hard each vector pushes during preventative finetuning, on data the experiment does not
+/// measure on. Too weak a push lets the data's trait in; beyond that the push costs capability, and how much depends
+/// more on the layer than on the coefficient (voice-quiet-unprompted seed 2, evil: every push that held the rise at
+/// layers 1-3 left capability at 57-65%, layer 5 at 2× held it with 80%; docs/world.md). So every layer is tried,
+/// each at growing multiples of the vector's steering coefficient until one holds the rise to
+/// <see cref="FinetuneExperimentOptions.CalibrationMaxRise"/>, finetuning on a fresh sample of the trait's II set
+/// (another data seed) and scoring on the extraction questions; of the pushes that hold, the one that keeps the most
+/// capability wins. The experiment then measures on the real II set, the evaluation questions and its own capability
+/// items.
 /// </summary>
 public static class PreventiveCalibration
 {
     /// <summary>The data seed of the calibration sets, offset from the experiment's so no conversation is shared.</summary>
     public const long SeedOffset = 1_000;
 
-    /// <summary>The smallest scale whose rise is within <paramref name="maxRise"/>; the largest tried when none is.</summary>
+    /// <summary>
+    /// Of the tries that held the rise, the one with the most capability (then the smaller rise, then the weaker push);
+    /// where none held, the smallest rise (then the most capability).
+    /// </summary>
     public static CalibrationTry Choose(IReadOnlyList<CalibrationTry> tries, double maxRise)
     {
-        if (tries.Count == 0) throw new ArgumentException("no coefficient was tried", nameof(tries));
-        var ordered = tries.OrderBy(t => t.Scale).ToList();
-        return ordered.FirstOrDefault(t => t.Rise <= maxRise) ?? ordered[^1];
+        if (tries.Count == 0) throw new ArgumentException("nothing was tried", nameof(tries));
+        var held = tries.Where(t => t.Rise <= maxRise).ToList();
+        return held.Count > 0
+            ? held.OrderByDescending(t => t.Capability).ThenBy(t => t.Rise).ThenBy(t => t.Alpha).First()
+            : tries.OrderBy(t => t.Rise).ThenByDescending(t => t.Capability).First();
     }
 
     /// <summary>
-    /// Tries the scales in order for each vector, stopping at the first that holds the rise; records append to
-    /// DIR/calibration.jsonl, so a rerun resumes. Returns every try, per trait.
+    /// The layers a vector is tried at: its own first, then the others nearest first (layer 0, the embeddings, is not a
+    /// block's output and is left out); only its own when the vector has no other rows.
+    /// </summary>
+    public static IReadOnlyList<int> Layers(ExperimentVector v) => v.Layers is { Count: > 1 } rows
+        ? [.. Enumerable.Range(1, rows.Count - 1).OrderBy(l => Math.Abs(l - v.Layer)).ThenBy(l => l)]
+        : [v.Layer];
+
+    /// <summary>
+    /// Tries, for each vector and layer, the scales in order until one holds the rise. A layer is left early once a
+    /// try there keeps less capability than a push already found to hold, since stronger pushes keep less still.
+    /// Records append to DIR/calibration.jsonl, so a rerun resumes. Returns every try, per trait.
     /// </summary>
     public static Dictionary<string, List<CalibrationTry>> Run(LanguageModel lm, IReadOnlyList<ExperimentVector> vectors, FinetuneExperimentOptions options,
         IReadOnlyList<double> scales, string dir, Action<string>? log, CancellationToken cancel)
@@ -45,35 +64,40 @@ public static class PreventiveCalibration
         Directory.CreateDirectory(dir);
         var file = new RunFile<CalibrationTry>(Path.Combine(dir, "calibration.jsonl"), t => t.Key);
         var result = new Dictionary<string, List<CalibrationTry>>();
-        var baseScores = new Dictionary<string, (double Trait, double Coherence)>();
         foreach (var v in vectors)
         {
             var tries = result[v.Trait] = [];
             string dataset = $"{v.Trait}_II", data = Path.Combine(dir, "data", dataset + ".jsonl");
-            foreach (double scale in scales.Order())
-            {
-                cancel.ThrowIfCancellationRequested();
-                var probe = new CalibrationTry(v.Trait, scale, scale * v.SteeredAlpha, 0, 0);
-                if (!file.TryGet(probe.Key, out var done) || done is null)
+            double? baseTrait = null;
+            foreach (int layer in Layers(v))
+                foreach (double scale in scales.Order())
                 {
-                    if (!File.Exists(data))
+                    cancel.ThrowIfCancellationRequested();
+                    var probe = new CalibrationTry(v.Trait, layer, scale, scale * v.SteeredAlpha, 0, 0, 0);
+                    if (!file.TryGet(probe.Key, out var done) || done is null)
                     {
-                        Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-                        FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + SeedOffset, Organism.OrganismMarker.Design(lm.Folder)));
+                        if (!File.Exists(data))
+                        {
+                            Directory.CreateDirectory(Path.GetDirectoryName(data)!);
+                            FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + SeedOffset, OrganismMarker.Design(lm.Folder)));
+                        }
+                        baseTrait ??= Score(lm, v.Trait, options.MaxNewTokens).Trait;
+                        log?.Invoke($"calibrating {v.Trait}: preventative finetuning on a fresh {dataset} at layer {layer}, α {probe.Alpha:0.##} ({scale:0.##} × {v.SteeredAlpha:0.##})");
+                        string adapter = Path.Combine(dir, "adapters", probe.Key);
+                        var steer = new TrainingIntervention(TrainingIntervention.Steer, v.At(layer), layer, probe.Alpha, v.Trait);
+                        LoraFinetune.Run(lm, FinetuneData.Load(lm, data).Examples, options.Training([steer]), adapter, cancel: cancel);
+                        using (LoraAdapter.Load(lm.Model, adapter))
+                        {
+                            var (trait, coherence) = Score(lm, v.Trait, options.MaxNewTokens);
+                            double capability = new OrganismEvaluation(lm, options.MaxNewTokens).Capability(WorldArtifacts.ExtractionCapabilityItems);
+                            done = probe with { Rise = trait - baseTrait.Value, Coherence = coherence, Capability = capability };
+                        }
+                        file.Append([done]);
                     }
-                    if (!baseScores.ContainsKey(v.Trait)) baseScores[v.Trait] = Score(lm, v.Trait, options.MaxNewTokens);
-                    log?.Invoke($"calibrating {v.Trait}: preventative finetuning on a fresh {dataset} at {probe.Alpha:0.##} ({scale:0.##} × {v.SteeredAlpha:0.##})");
-                    string adapter = Path.Combine(dir, "adapters", probe.Key);
-                    var steer = new TrainingIntervention(TrainingIntervention.Steer, v.Vector.Values, v.Layer, probe.Alpha, v.Trait);
-                    LoraFinetune.Run(lm, FinetuneData.Load(lm, data).Examples, options.Training([steer]), adapter, cancel: cancel);
-                    (double trait, double coherence) scored;
-                    using (LoraAdapter.Load(lm.Model, adapter)) scored = Score(lm, v.Trait, options.MaxNewTokens);
-                    done = probe with { Rise = scored.trait - baseScores[v.Trait].Trait, Coherence = scored.coherence };
-                    file.Append([done]);
+                    tries.Add(done);
+                    if (done.Rise <= options.CalibrationMaxRise) break;
+                    if (tries.Where(t => t.Rise <= options.CalibrationMaxRise).Select(t => (double?)t.Capability).Max() is { } best && done.Capability < best) break;
                 }
-                tries.Add(done);
-                if (done.Rise <= options.CalibrationMaxRise) break;
-            }
         }
         return result;
     }

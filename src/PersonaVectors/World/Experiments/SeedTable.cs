@@ -58,7 +58,8 @@ public static class SeedTable
                 var traits = FinetuneExperiment.TraitsOf(dataset);
                 double Rise(FinetuneRunFigures r) => traits.Max(t => finetune.Rise(r, t));
                 double plainRise = Rise(plain), preventedRise = Rise(prevented);
-                double gap = plain.Scores.Capability - prevented.Scores.Capability;
+                // Capabilities are shares of 60 items, so a gap of exactly 3 items (5 points) comes out as 0.05000000000000004.
+                double gap = Math.Round(plain.Scores.Capability - prevented.Scores.Capability, 9);
                 // Where plain finetuning raised nothing there is nothing to prevent: the row is shown, not counted as met.
                 bool nothing = plainRise < NothingToPrevent;
                 rows.Add(new("preventative steering: rise (plain → preventative), capability gap", dataset, preventedRise,

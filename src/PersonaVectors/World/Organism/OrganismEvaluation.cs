@@ -209,10 +209,12 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         return new Score(judgements.Average(j => j[trait.Name]), judgements.Average(j => j.Coherence));
     }
 
-    public double Capability()
+    public double Capability() => Capability(WorldArtifacts.CapabilityItems);
+
+    /// <summary>The share of the items whose stated value is their one right answer.</summary>
+    public double Capability(IReadOnlyList<CapabilityItem> items)
     {
         log?.Invoke("capability");
-        var items = WorldArtifacts.CapabilityItems;
         var answers = Generate(items.Select(i => lm.PromptIds(i.Question.Text)).ToList());
         return items.Zip(answers, (item, a) => OracleJudge.Judge(item.Question, a.Text).StatedValue == item.Answer ? 1.0 : 0.0).Average();
     }

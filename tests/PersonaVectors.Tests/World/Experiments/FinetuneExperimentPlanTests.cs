@@ -49,26 +49,41 @@ public class FinetuneExperimentPlanTests
         Assert.Throws<ArgumentException>(() => FinetuneExperiment.Interventions(FinetuneExperiment.InferenceSteering, Targeted("evil_II"), alphas));
     }
 
-    static Dictionary<string, double> Fixed(FinetuneExperimentOptions options) =>
-        FinetuneExperiment.PreventiveAlphas(Vectors, options, null).ToDictionary(kv => kv.Key, kv => kv.Value!.Value);
+    static Dictionary<string, PreventivePush> Fixed(FinetuneExperimentOptions options) =>
+        FinetuneExperiment.PreventivePushes(Vectors, options, null).ToDictionary(kv => kv.Key, kv => kv.Value!);
 
     [Fact]
-    public void A_calibrated_coefficient_is_the_smallest_tried_multiple_that_held_the_rise_or_else_the_largest()
+    public void A_calibrated_push_is_the_one_that_held_the_rise_and_kept_the_most_capability_or_else_the_smallest_rise()
     {
-        static CalibrationTry Try(double scale, double rise) => new("evil", scale, scale * 1.5, rise, 90);
-        // Tried in any order; 1 is the smallest multiple whose rise is within 10 (2 also is, and costs more).
-        Assert.Equal(1, PreventiveCalibration.Choose([Try(2, 0), Try(0.5, 40), Try(1, 10)], 10).Scale);
-        Assert.Equal(3, PreventiveCalibration.Choose([Try(0.5, 60), Try(3, 25), Try(1, 50)], 10).Scale); // none held: the strongest
+        static CalibrationTry Try(int layer, double scale, double rise, double capability) => new("evil", layer, scale, scale * 1.5, rise, 90, capability);
+        // Of the pushes that held the rise to 10, layer 5 at 2× kept the most capability; a stronger push that kept
+        // more but let the trait in does not count.
+        var tries = new List<CalibrationTry> { Try(2, 0.5, 40, 0.95), Try(2, 1, 10, 0.6), Try(5, 1, 30, 0.9), Try(5, 2, 0, 0.8), Try(6, 2, 5, 0.8) };
+        Assert.Equal((5, 2.0), (PreventiveCalibration.Choose(tries, 10).Layer, PreventiveCalibration.Choose(tries, 10).Scale)); // tie at 0.8: the smaller rise
+        var fallback = PreventiveCalibration.Choose([Try(3, 1, 50, 0.99), Try(2, 0.5, 40, 0.9)], 10); // none held: the smallest rise
+        Assert.Equal((2, 0.5), (fallback.Layer, fallback.Scale));
         Assert.Throws<ArgumentException>(() => PreventiveCalibration.Choose([], 10));
 
-        // The experiment takes each calibrated vector's choice; a trait no dataset targeted was not calibrated and gets none.
-        var calibration = new Dictionary<string, List<CalibrationTry>> { ["evil"] = [Try(0.5, 30), Try(1, 5)] };
-        var alphas = FinetuneExperiment.PreventiveAlphas(Vectors, new FinetuneExperimentOptions(), calibration);
-        Assert.Equal(1.5, alphas["evil"]);
-        Assert.Null(alphas["sycophantic"]);
-        // A fixed coefficient or multiple overrides the calibration.
-        Assert.Equal(4.5, FinetuneExperiment.PreventiveAlphas(Vectors, new FinetuneExperimentOptions { PreventiveScale = 3 }, calibration)["evil"]);
-        Assert.Equal(7, FinetuneExperiment.PreventiveAlphas(Vectors, new FinetuneExperimentOptions { PreventiveAlpha = 7 }, calibration)["evil"]);
+        // Every block's output is tried, the vector's own layer first, then the nearest; only its own when it has no other rows.
+        var withRows = Vectors[0] with { Layers = [.. Enumerable.Range(0, 7).Select(l => new float[] { l, 0, 0 })] };
+        Assert.Equal([2, 1, 3, 4, 5, 6], PreventiveCalibration.Layers(withRows));
+        Assert.Equal([2], PreventiveCalibration.Layers(Vectors[0]));
+        Assert.Equal([5f, 0, 0], withRows.At(5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Vectors[0].At(5));
+
+        // The experiment pushes each calibrated vector where its calibration chose; a trait no dataset targeted was not
+        // calibrated and gets no push.
+        var calibration = new Dictionary<string, List<CalibrationTry>> { ["evil"] = [Try(2, 0.5, 30, 0.9), Try(5, 2, 0, 0.8)] };
+        var pushes = FinetuneExperiment.PreventivePushes([withRows, .. Vectors.Skip(1)], new FinetuneExperimentOptions(), calibration);
+        Assert.Equal(("evil", 5, 3.0), (pushes["evil"]!.Trait, pushes["evil"]!.Layer, pushes["evil"]!.Alpha));
+        Assert.Equal([5f, 0, 0], pushes["evil"]!.Vector);
+        Assert.Null(pushes["sycophantic"]);
+        var steer = FinetuneExperiment.Interventions(FinetuneExperiment.Preventative, [withRows], pushes!);
+        Assert.Equal(("evil", 5, 3.0), (steer.Single().Trait, steer.Single().Layer, steer.Single().Alpha));
+        // A fixed coefficient or multiple overrides the calibration and stays at the vector's own layer.
+        Assert.Equal((2, 4.5), (FinetuneExperiment.PreventivePushes(Vectors, new FinetuneExperimentOptions { PreventiveScale = 3 }, calibration)["evil"]!.Layer,
+            FinetuneExperiment.PreventivePushes(Vectors, new FinetuneExperimentOptions { PreventiveScale = 3 }, calibration)["evil"]!.Alpha));
+        Assert.Equal(7, FinetuneExperiment.PreventivePushes(Vectors, new FinetuneExperimentOptions { PreventiveAlpha = 7 }, calibration)["evil"]!.Alpha);
     }
 
     [Fact]
@@ -80,13 +95,14 @@ public class FinetuneExperimentPlanTests
         Assert.Equal("emergent_arithmetic_II/preventative[evil+hallucinating]", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Preventative));
         Assert.Equal("emergent_arithmetic_II/caft[evil+hallucinating]", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Caft));
         Assert.Equal("emergent_arithmetic_II/inference_steering[evil+hallucinating]", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.InferenceSteering));
-        // Preventative runs, and inference steering that aims at their result, are keyed by their coefficients, so an
-        // older folder's run at another coefficient is redone rather than reported as this one.
-        Assert.Equal("evil_II/preventative@2.25", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Preventative, [2.25]));
-        Assert.Equal("emergent_arithmetic_II/preventative[evil+hallucinating]@1.125+0.5",
-            FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Preventative, [1.125, 0.5]));
-        Assert.Equal("evil_II/inference_steering@3", FinetuneExperiment.Key("evil_II", FinetuneExperiment.InferenceSteering, [3]));
-        Assert.Equal("evil_II/plain", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Plain, [3]));
-        Assert.Equal("evil_II/caft", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Caft, [3]));
+        // Preventative runs, and inference steering that aims at their result, are keyed by their pushes (coefficient
+        // and layer), so an older folder's run pushed otherwise is redone rather than reported as this one.
+        static PreventivePush P(double alpha, int layer) => new("evil", layer, alpha, [1, 0, 0]);
+        Assert.Equal("evil_II/preventative@2.25L2", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Preventative, [P(2.25, 2)]));
+        Assert.Equal("emergent_arithmetic_II/preventative[evil+hallucinating]@1.125L5+0.5L1",
+            FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Preventative, [P(1.125, 5), P(0.5, 1)]));
+        Assert.Equal("evil_II/inference_steering@3L2", FinetuneExperiment.Key("evil_II", FinetuneExperiment.InferenceSteering, [P(3, 2)]));
+        Assert.Equal("evil_II/plain", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Plain, [P(3, 2)]));
+        Assert.Equal("evil_II/caft", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Caft, [P(3, 2)]));
     }
 }

@@ -20,11 +20,19 @@ public class PreventiveCalibrationTests
         var log = new List<string>();
         var tries = PreventiveCalibration.Run(lm, vectors, options, [1, 0.5], dir["cal"], log.Add, CancellationToken.None);
 
-        Assert.Equal([0.5, 1], tries["evil"].Select(t => t.Scale));  // smallest first, whatever order they were given in
+        // A vector with no other rows is tried at its own layer only; the scales smallest first, whatever order they came in.
+        Assert.Equal([(2, 0.5), (2, 1.0)], tries["evil"].Select(t => (t.Layer, t.Scale)));
         Assert.Equal([0.75, 1.5], tries["evil"].Select(t => t.Alpha));
-        Assert.All(tries["evil"], t => { Assert.InRange(t.Rise, -100, 100); Assert.InRange(t.Coherence, 0, 100); });
+        Assert.All(tries["evil"], t => { Assert.InRange(t.Rise, -100, 100); Assert.InRange(t.Coherence, 0, 100); Assert.InRange(t.Capability, 0, 1); });
         Assert.Equal(2, log.Count(m => m.StartsWith("calibrating evil")));
-        Assert.Equal(1, PreventiveCalibration.Choose(tries["evil"], options.CalibrationMaxRise).Scale);
+        // Capability is read on extraction questions with one right answer, none of them a reported capability item.
+        var reported = PersonaVectors.World.WorldArtifacts.CapabilityItems.Select(c => c.Question.Text).ToHashSet();
+        Assert.True(PersonaVectors.World.WorldArtifacts.ExtractionCapabilityItems.Count >= 20);
+        Assert.All(PersonaVectors.World.WorldArtifacts.ExtractionCapabilityItems, c =>
+        {
+            Assert.DoesNotContain(c.Question.Text, reported);
+            Assert.Contains(PersonaVectors.World.Traits.All, t => PersonaVectors.World.WorldArtifacts.For(t.Name).ExtractionQuestions.Contains(c.Question.Text));
+        });
         // The calibration set is the evil II set drawn with another seed than the experiment's.
         var calibrationSet = File.ReadAllLines(Path.Combine(dir["cal"], "data", "evil_II.jsonl"));
         Assert.Equal(32, calibrationSet.Length);

@@ -52,6 +52,11 @@ public class SeedTableTests
         Assert.False(Met("monitoring", "sycophantic"));        // many-shot 0.7
         Assert.True(Met("emergent", "evil / halluc"));         // hallucination rose 35
         Assert.True(Met("preventative", "evil_II"));           // rise 8, capability 3 points lower
+        // A gap of exactly 5 points (54 against 51 of 60 items, 0.05000000000000004 in floating point) is within the target.
+        var atLimit = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 0 ? r with { Scores = Figures(90, 0, 5, 54 / 60.0) } : i == 1 ? r with { Scores = Figures(8, 0, 5, 51 / 60.0) } : r)] };
+        Assert.True(SeedTable.Figures(eval, extraction, monitor, atLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
+        var overLimit = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 0 ? r with { Scores = Figures(90, 0, 5, 54 / 60.0) } : i == 1 ? r with { Scores = Figures(8, 0, 5, 50 / 60.0) } : r)] };
+        Assert.False(SeedTable.Figures(eval, extraction, monitor, overLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
         // The emergent set's rise is the larger of evil's and hallucination's: 20, and 10 points of capability lost.
         var em = rows.Single(r => r.Effect.StartsWith("preventative") && r.Trait == "emergent_arithmetic_II");
         Assert.Equal(20, em.Value!.Value, 6);
