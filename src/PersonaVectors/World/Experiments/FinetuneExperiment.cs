@@ -78,8 +78,8 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         dataset.StartsWith("emergent", StringComparison.Ordinal) ? ["evil", "hallucinating"] : [dataset[..dataset.LastIndexOf('_')]];
 
     /// <summary>
-    /// The training-time interventions of a method: each targeted vector at its own layer, steered at its preventative
-    /// push (<paramref name="pushes"/>, by trait: its layer and coefficient) or ablated at its own layer; none for plain
+    /// The training-time interventions of a method: each targeted vector steered by its preventative push
+    /// (<paramref name="pushes"/>, by trait: layer and coefficient) or ablated at its own layer; none for plain
     /// finetuning.
     /// </summary>
     public static IReadOnlyList<TrainingIntervention> Interventions(string method, IReadOnlyList<ExperimentVector> targeted, IReadOnlyDictionary<string, PreventivePush> pushes) => method switch
@@ -93,9 +93,9 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// <summary>
     /// A run's key in runs.jsonl: dataset/method, with the targeted traits where there are several, so a folder written
     /// when the emergent sets were steered against evil alone is not read as this design's runs (those records stay);
-    /// preventative runs add their coefficients, so runs at another coefficient (an older folder's fixed 3×, or a
-    /// calibration that chose differently) are not taken for them, and so does inference steering, whose target is
-    /// how far preventative steering brought the trait down.
+    /// preventative runs add their pushes (coefficient and layer), so runs pushed otherwise (an older folder's fixed
+    /// 3×, or a calibration that chose differently) are not taken for them, and so does inference steering, whose
+    /// target is how far preventative steering brought the trait down.
     /// </summary>
     public static string Key(string dataset, string method, IReadOnlyList<PreventivePush>? pushes = null)
     {
