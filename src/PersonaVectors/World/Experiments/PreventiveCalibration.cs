@@ -1,6 +1,5 @@
 using System.Globalization;
 using PersonaVectors.Engine;
-using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Lora;
 using PersonaVectors.Method.Extraction;
 using PersonaVectors.Method.Finetuning;
@@ -64,10 +63,23 @@ public static class PreventiveCalibration
         Directory.CreateDirectory(dir);
         var file = new RunFile<CalibrationTry>(Path.Combine(dir, "calibration.jsonl"), t => t.Key);
         var result = new Dictionary<string, List<CalibrationTry>>();
+        var eval = new OrganismEvaluation(lm, options.MaxNewTokens);
         foreach (var v in vectors)
         {
             var tries = result[v.Trait] = [];
+            var trait = Traits.Get(v.Trait);
+            var questions = WorldArtifacts.For(v.Trait).ExtractionQuestions;
             string dataset = $"{v.Trait}_II", data = Path.Combine(dir, "data", dataset + ".jsonl");
+            // Built and read only when a try has to be trained, once for all of this vector's tries.
+            var examples = new Lazy<List<Engine.Training.TrainingExample>>(() =>
+            {
+                if (!File.Exists(data))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(data)!);
+                    FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + SeedOffset, OrganismMarker.Design(lm.Folder)));
+                }
+                return FinetuneData.Load(lm, data).Examples;
+            });
             double? baseTrait = null;
             foreach (int layer in Layers(v))
                 foreach (double scale in scales.Order())
@@ -76,21 +88,16 @@ public static class PreventiveCalibration
                     var probe = new CalibrationTry(v.Trait, layer, scale, scale * v.SteeredAlpha, 0, 0, 0);
                     if (!file.TryGet(probe.Key, out var done) || done is null)
                     {
-                        if (!File.Exists(data))
-                        {
-                            Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-                            FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + SeedOffset, OrganismMarker.Design(lm.Folder)));
-                        }
-                        baseTrait ??= Score(lm, v.Trait, options.MaxNewTokens).Trait;
+                        baseTrait ??= eval.Unprompted(trait, questions).Trait;
                         log?.Invoke($"calibrating {v.Trait}: preventative finetuning on a fresh {dataset} at layer {layer}, α {probe.Alpha:0.##} ({scale:0.##} × {v.SteeredAlpha:0.##})");
                         string adapter = Path.Combine(dir, "adapters", probe.Key);
                         var steer = new TrainingIntervention(TrainingIntervention.Steer, v.At(layer), layer, probe.Alpha, v.Trait);
-                        LoraFinetune.Run(lm, FinetuneData.Load(lm, data).Examples, options.Training([steer]), adapter, cancel: cancel);
+                        LoraFinetune.Run(lm, examples.Value, options.Training([steer]), adapter, cancel: cancel);
                         using (LoraAdapter.Load(lm.Model, adapter))
                         {
-                            var (trait, coherence) = Score(lm, v.Trait, options.MaxNewTokens);
-                            double capability = new OrganismEvaluation(lm, options.MaxNewTokens).Capability(WorldArtifacts.ExtractionCapabilityItems);
-                            done = probe with { Rise = trait - baseTrait.Value, Coherence = coherence, Capability = capability };
+                            var scored = eval.Unprompted(trait, questions);
+                            done = probe with { Rise = scored.Trait - baseTrait.Value, Coherence = scored.Coherence,
+                                Capability = eval.Capability(WorldArtifacts.ExtractionCapabilityItems) };
                         }
                         file.Append([done]);
                     }
@@ -100,14 +107,5 @@ public static class PreventiveCalibration
                 }
         }
         return result;
-    }
-
-    /// <summary>A trait's mean score and the mean coherence of greedy answers to the trait's extraction questions, no system prompt.</summary>
-    static (double Trait, double Coherence) Score(LanguageModel lm, string trait, int maxNewTokens)
-    {
-        var questions = WorldArtifacts.For(trait).ExtractionQuestions;
-        var answers = lm.GenerateInBatches([.. questions.Select(q => lm.PromptIds(q))], new SamplingOptions { MaxNewTokens = maxNewTokens }, 50);
-        var judged = questions.Zip(answers, (q, a) => OracleJudge.Judge(q, a.Text)).ToList();
-        return (judged.Average(j => j[trait]), judged.Average(j => j.Coherence));
     }
 }

@@ -188,6 +188,9 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         return cOk ? c.Trait > best.Trait : c.Trait * c.Coherence > best.Trait * best.Coherence;
     }
 
+    /// <summary>A trait's mean score and the mean coherence of greedy answers to the questions, with no system prompt.</summary>
+    public Score Unprompted(TraitSpec trait, IReadOnlyList<string> questions) => Answer(trait, [.. questions.Select(q => ((string?)null, q))]).Item1;
+
     /// <summary>Greedy answers to the prompts, judged; also the prompts' ids, which the probe reads again.</summary>
     (Score, List<int[]>) Answer(TraitSpec trait, List<(string? System, string Question)> prompts)
     {
