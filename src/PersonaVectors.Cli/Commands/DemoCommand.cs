@@ -34,7 +34,9 @@ public static class DemoCommand
     // The full demo finetunes on evil II and on the narrow wrong-sums set (emergent misalignment) with the
     // experiment's settings, except that it steers at a fixed 3× instead of calibrating each coefficient (which adds
     // up to ten finetunings); the quick one on evil Normal and II, small.
-    static readonly Scale Full = new(2, [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8], [-8, -4, -2, -1, 0, 1, 2, 4, 8], 1, 4,
+    // The full demo tries persona extract's own coefficient grid (steps of 0.25): on the shipped organism evil is
+    // suppressed at -1.25 and not at -1, and -1.5 already breaks coherence.
+    static readonly Scale Full = new(2, new ExtractionOptions().Alphas, [-8, -4, -2, -1, 0, 1, 2, 4, 8], 1, 4,
         new World.Experiments.FinetuneExperimentOptions { Datasets = ["evil_II", "emergent_arithmetic_II"], InferenceAlphas = [1, 2, 4, 8], PreventiveScale = 3 });
     static readonly Scale Quick = new(1, [1, 2, 4], [-4, 0, 4], 0, 1, World.Experiments.FinetuneExperimentOptions.Quick);
 
@@ -80,7 +82,7 @@ public static class DemoCommand
             rows.Add(await TraitDemo(lm, trait, Path.Combine(outDir, trait.Name), scale, cancel));
 
         Console.WriteLine();
-        Console.WriteLine("trait           layer  steered toward (trait @ coherence)  suppressed under the trait prompt  monitoring r (system / many-shot)");
+        Console.WriteLine("trait           layer  steered toward (trait @ coherence)  suppressed under the trait prompt  monitoring r (system / many-shot; layer)");
         foreach (var row in rows) Console.WriteLine(row);
         Console.WriteLine();
         string finetune = Path.Combine(outDir, Report.FinetuneSection.Folder);
@@ -135,9 +137,10 @@ public static class DemoCommand
         sweepBar.Done();
         SweepPlot.Save(sweep, trait.Name, Path.Combine(run, "sweep", "sweep.png"));
 
-        Console.WriteLine($"  monitoring: graded system prompts and 0..{scale.Shots}-shot prompts");
-        var monitor = await WorldMonitoring.RunAsync(lm, trait, vector, layer, Path.Combine(run, "monitor"), judge, scale.Shots, 64, 1, cancel: cancel);
-        MonitorPlot.Save(monitor.Points, trait.Name, layer, Path.Combine(run, "monitor", "monitor.png"));
+        Console.WriteLine($"  monitoring: graded system prompts and 0..{scale.Shots}-shot prompts, the layer chosen on the extraction questions");
+        var monitor = await WorldMonitoring.RunAsync(lm, trait, vector, null, Path.Combine(run, "monitor"), judge, scale.Shots, 64, 1, cancel: cancel);
+        MonitorPlot.Save(monitor.Points, trait.Name, monitor.Layer, Path.Combine(run, "monitor", "monitor.png"));
+        Console.WriteLine($"  monitoring at layer {monitor.Layer}: r {R(monitor.SystemPromptR)} (system prompts), {R(monitor.ManyShotR)} (many-shot)");
 
         var probe = artifacts.EvaluationQuestions[0];
         using var v = vector.At(layer);
@@ -154,7 +157,7 @@ public static class DemoCommand
 
         return $"{trait.Name,-15} {layer,5}  {summary.BaselineTrait,5:F0} -> {summary.SteeredTrait,3:F0} @ {summary.SteeredCoherence,3:F0}{"",17}" +
                $"{summary.SuppressedTraitBefore,5:F0} -> {summary.SuppressedTraitAfter,3:F0} @ {summary.SuppressedCoherence,3:F0}{"",16}" +
-               $"{R(monitor.SystemPromptR)} / {R(monitor.ManyShotR)}";
+               $"{R(monitor.SystemPromptR)} / {R(monitor.ManyShotR)}; {monitor.Layer}";
     }
 
     static string R(double? r) => r is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) : "n/a";

@@ -15,6 +15,7 @@ public static class MonitorCommand
     {
         var vectorPath = new Option<string>("--vector") { Description = "Persona vector file (.safetensors, or a llama.cpp control-vector .gguf)", Required = true };
         var layer = new Option<int?>("--layer") { Description = "Residual layer to read (default: the chosen layer in the run's summary.json next to the vector)" };
+        var chooseLayer = new Option<bool>("--choose-layer") { Description = "Choose the layer instead: run both experiments on the trait's extraction questions, read every layer, keep the best mean r; then measure on the evaluation questions" };
         var outDir = new Option<string>("--out") { Description = "Folder for summary.json (every point) and monitor.png (scatter plot)", Required = true };
         var samples = new Option<int>("--samples") { Description = "Answers sampled per prompt; each point's trait is their mean (1 = the paper's single answer)", DefaultValueFactory = _ => 1 };
         var shots = new Option<int>("--shots") { Description = "Most earlier trait-expressing exchanges in the many-shot experiment", DefaultValueFactory = _ => 4 };
@@ -27,13 +28,15 @@ public static class MonitorCommand
         var json = CommonOptions.Json();
         var cmd = new Command("monitor", "Does the vector, read at the last prompt token, predict the trait of the answer? Graded system prompts and many-shot prompts, Pearson r")
         {
-            vectorPath, layer, outDir, shots, samples, judge, model, adapter, maxTokens, seed, dtype, json,
+            vectorPath, layer, chooseLayer, outDir, shots, samples, judge, model, adapter, maxTokens, seed, dtype, json,
         };
         cmd.SetAction(async (r, cancel) =>
         {
             string path = r.GetValue(vectorPath)!;
             using var vector = PersonaVector.Load(path);
-            int at = r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
+            if (r.GetValue(chooseLayer) && r.GetValue(layer) is not null)
+                throw new InvalidRequestException("--layer and --choose-layer: give one (a layer to read, or have one chosen on the extraction questions)");
+            int? at = r.GetValue(chooseLayer) ? null : r.GetValue(layer) ?? RunSummary.ChosenLayer(path);
             var trait = Traits.All.FirstOrDefault(t => t.Name == vector.Trait)
                 ?? throw new PersonaVectorsException($"{path}: monitoring prompts are built from the persona world, which has the traits {string.Join(", ", Traits.All.Select(t => t.Name))}, not '{vector.Trait}'");
             string folder = EmbeddedModel.Resolve(r.GetValue(model));
@@ -42,11 +45,13 @@ public static class MonitorCommand
             vector.EnsureFits(lm.Config, path);
             string dir = r.GetValue(outDir)!;
             var summary = await WorldMonitoring.RunAsync(lm, trait, vector, at, dir, JudgeOption.Make(r.GetValue(judge)!, dir), r.GetValue(shots), r.GetValue(maxTokens), r.GetValue(seed), r.GetValue(samples), cancel);
-            Plots.MonitorPlot.Save(summary.Points, trait.Name, at, Path.Combine(dir, "monitor.png"));
+            Plots.MonitorPlot.Save(summary.Points, trait.Name, summary.Layer, Path.Combine(dir, "monitor.png"));
             if (r.GetValue(json)) Console.WriteLine(summary.ToJson().ToJsonString(Output.Json));
             else
             {
-                Console.WriteLine($"{trait.Name} at layer {at}: Pearson r between the last prompt token's projection and the answer's trait");
+                if (summary.LayerScan is { } scan)
+                    Console.WriteLine($"layer chosen on the extraction questions (r system / many-shot): {string.Join(", ", scan.Select(l => $"{l.Layer}: {R(l.SystemPromptR)} / {R(l.ManyShotR)}"))}");
+                Console.WriteLine($"{trait.Name} at layer {summary.Layer}: Pearson r between the last prompt token's projection and the answer's trait");
                 Console.WriteLine($"  graded system prompts: r = {R(summary.SystemPromptR)} (ceiling {R(summary.SystemPromptCeilingR)})");
                 Console.WriteLine($"  many-shot (0..{r.GetValue(shots)} examples): r = {R(summary.ManyShotR)} (ceiling {R(summary.ManyShotCeilingR)})");
                 Console.WriteLine("  ceiling: the r of each level's mean trait; no reading that is one number per level can pass it");

@@ -123,9 +123,9 @@ public static class WorldSeedsCommand
                 if (File.Exists(Path.Combine(outDir, MonitorSummary.FileName)) || !ExtractionRun.IsRun(run)) return;
                 log($"seed {recipe.Seed}: monitoring {t.Name}");
                 using var vector = PersonaVector.Load(ExtractionRun.VectorPath(run));
-                int layer = ExtractionRun.ChosenLayer(run);
-                var summary = await WorldMonitoring.RunAsync(lm, t, vector, layer, outDir, new WorldJudge(), quick ? 1 : 4, 64, 1, samples: 1, cancel: cancel);
-                Plots.MonitorPlot.Save(summary.Points, t.Name, layer, Path.Combine(outDir, "monitor.png"));
+                // The monitoring layer is chosen on the extraction questions, as the steering layer is.
+                var summary = await WorldMonitoring.RunAsync(lm, t, vector, null, outDir, new WorldJudge(), quick ? 1 : 4, 64, 1, samples: 1, cancel: cancel);
+                Plots.MonitorPlot.Save(summary.Points, t.Name, summary.Layer, Path.Combine(outDir, "monitor.png"));
             });
 
         var finetuneOptions = quick

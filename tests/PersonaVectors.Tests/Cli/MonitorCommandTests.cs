@@ -46,6 +46,32 @@ public class MonitorCommandTests
     }
 
     [Fact]
+    public void Choose_layer_picks_the_best_layer_on_the_extraction_questions_and_measures_on_the_evaluation_questions()
+    {
+        using var dir = new TempDir();
+        var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
+        using (var v = new PersonaVector(randn(config.NumHiddenLayers + 1, config.HiddenSize, generator: new TorchSharp.torch.Generator(7)), "evil", "organism", "response_avg"))
+            v.Save(dir["evil.safetensors"]);
+        PersonaCli.AssertUserError(PersonaCli.Run("monitor", "--vector", dir["evil.safetensors"], "--layer", "3", "--choose-layer", "--out", dir["x"]), "--choose-layer");
+        var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "monitor", "--vector", dir["evil.safetensors"], "--choose-layer", "--shots", "1", "--out", dir["mon"], "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal("extraction_questions", root.GetProperty("layer_chosen_on").GetString());
+        var scan = root.GetProperty("layer_scan").EnumerateArray()
+            .Select(l => (Layer: l.GetProperty("layer").GetInt32(), S: l.GetProperty("system_prompt_r").GetDouble(), M: l.GetProperty("many_shot_r").GetDouble())).ToList();
+        Assert.Equal(Enumerable.Range(1, config.NumHiddenLayers), scan.Select(l => l.Layer));
+        // The layer read is the scan's best mean r, and the points are the evaluation questions', none of the extraction ones.
+        Assert.Equal(scan.OrderByDescending(l => Math.Round((l.S + l.M) / 2, 3)).ThenBy(l => l.Layer).First().Layer, root.GetProperty("layer").GetInt32());
+        var artifacts = PersonaVectors.World.WorldArtifacts.For("evil");
+        var asked = root.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("question").GetString()).ToHashSet();
+        Assert.Subset(artifacts.EvaluationQuestions.ToHashSet(), asked!);
+        Assert.Empty(asked.Intersect(artifacts.ExtractionQuestions));
+        // A random direction reads something different at every layer on the same answers.
+        Assert.True(scan.Select(l => l.S).Distinct().Count() > 1);
+    }
+
+    [Fact]
     public void Monitor_refuses_traits_the_world_does_not_have()
     {
         using var dir = new TempDir();

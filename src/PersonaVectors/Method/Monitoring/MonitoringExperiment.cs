@@ -22,18 +22,36 @@ public sealed record MonitoringPoint(string Experiment, string Level, string Que
 /// what the judge's scale allows (the world's oracle: 0, 33, 67, 100), which caps the correlation a point can show.</param>
 public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, int maxNewTokens = 64, long seed = 1, int samples = 1)
 {
-    public async Task<List<MonitoringPoint>> RunAsync(IReadOnlyList<MonitoredPrompt> prompts, Tensor vector, int layer, CancellationToken cancel = default)
+    public async Task<List<MonitoringPoint>> RunAsync(IReadOnlyList<MonitoredPrompt> prompts, Tensor vector, int layer, CancellationToken cancel = default) =>
+        (await RunAtLayersAsync(prompts, l => l == layer ? vector : null, [layer], cancel))[layer];
+
+    /// <summary>
+    /// The same experiment read at several layers at once: one set of sampled, judged answers, and each prompt's
+    /// projection at every layer given (the persona vector's row for that layer), so layers are compared on the
+    /// very same answers.
+    /// </summary>
+    public async Task<Dictionary<int, List<MonitoringPoint>>> RunAtLayersAsync(IReadOnlyList<MonitoredPrompt> prompts, PersonaVector vector, IReadOnlyList<int> layers, CancellationToken cancel = default)
     {
-        var ids = prompts.Select(p => lm.EncodeChat(p.Messages, addGenerationPrompt: true)).ToList();
-        double[] projections;
-        using (var last = new ActivationReader(lm).Read(ids, null, TokenPositions.LastPrompt))
-        using (var atLayer = last[.., layer])
-            projections = MeanDifference.Project(atLayer, vector);
+        var rows = layers.ToDictionary(l => l, vector.At);
+        try { return await RunAtLayersAsync(prompts, l => rows[l], layers, cancel); }
+        finally { foreach (var t in rows.Values) t.Dispose(); }
+    }
+
+    async Task<Dictionary<int, List<MonitoringPoint>>> RunAtLayersAsync(IReadOnlyList<MonitoredPrompt> prompts, Func<int, Tensor?> vectorAt, IReadOnlyList<int> layers, CancellationToken cancel)
+    {
         if (samples < 1) throw new InvalidRequestException($"samples per prompt must be at least 1, got {samples}");
+        var ids = prompts.Select(p => lm.EncodeChat(p.Messages, addGenerationPrompt: true)).ToList();
+        var projections = new Dictionary<int, double[]>();
+        using (var last = new ActivationReader(lm).Read(ids, null, TokenPositions.LastPrompt))
+            foreach (int layer in layers)
+            {
+                using var atLayer = last[.., layer];
+                projections[layer] = MeanDifference.Project(atLayer, vectorAt(layer)!);
+            }
         // Sample k of every prompt comes from its own seeded pass, so one sample per prompt is exactly the single-sample run.
         var answers = Enumerable.Range(0, samples)
             .Select(k => lm.GenerateInBatches(ids, new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 1, Seed = seed + k * 1_000_003L }, 50, cancel)).ToList();
-        var points = new List<MonitoringPoint>();
+        var points = layers.ToDictionary(l => l, _ => new List<MonitoringPoint>());
         for (int i = 0; i < prompts.Count; i++)
         {
             var scores = new List<AnswerScores>();
@@ -42,7 +60,8 @@ public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifa
             var judged = scores.Where(x => x.Trait is not null).ToList();
             if (judged.Count == 0) continue; // the judge declined every answer: no point to correlate
             double? coherence = judged.Any(x => x.Coherence is not null) ? judged.Where(x => x.Coherence is not null).Average(x => x.Coherence!.Value) : null;
-            points.Add(new MonitoringPoint(prompts[i].Experiment, prompts[i].Level, prompts[i].Question, projections[i], judged.Average(x => x.Trait!.Value), coherence, answers[0][i].Text));
+            foreach (int layer in layers)
+                points[layer].Add(new MonitoringPoint(prompts[i].Experiment, prompts[i].Level, prompts[i].Question, projections[layer][i], judged.Average(x => x.Trait!.Value), coherence, answers[0][i].Text));
         }
         return points;
     }

@@ -39,8 +39,8 @@ public static class SeedTable
                 after is null ? null : before - after >= SuppressDrop && sc >= SteerCoherence));
             var m = monitor.GetValueOrDefault(t);
             double? rs = m?.SystemPromptR, rm = m?.ManyShotR;
-            rows.Add(new("monitoring r, one sample (system / many-shot; ceiling)", t, rs is null || rm is null ? null : Math.Min(rs.Value, rm.Value),
-                $"{F(rs, "F2")} / {F(rm, "F2")} ({F(m?.SystemPromptCeilingR, "F2")} / {F(m?.ManyShotCeilingR, "F2")})", rs is null || rm is null ? null : rs >= MonitorR && rm >= MonitorR));
+            rows.Add(new("monitoring r, one sample (system / many-shot; ceiling; layer)", t, rs is null || rm is null ? null : Math.Min(rs.Value, rm.Value),
+                $"{F(rs, "F2")} / {F(rm, "F2")} ({F(m?.SystemPromptCeilingR, "F2")} / {F(m?.ManyShotCeilingR, "F2")}){(m is null ? "" : $" L{m.Layer}")}", rs is null || rm is null ? null : rs >= MonitorR && rm >= MonitorR));
         }
         var rise = eval?["emergent"]?["rise"];
         double? em = rise is null ? null : Math.Max(D(rise["evil"]) ?? double.MinValue, D(rise["hallucinating"]) ?? double.MinValue);

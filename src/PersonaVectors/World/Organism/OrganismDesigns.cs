@@ -10,7 +10,7 @@ namespace PersonaVectors.World.Organism;
 public static class OrganismDesigns
 {
     /// <summary>The recipe of the shipped organism (models/organism).</summary>
-    public const string Shipped = "voice-strong";
+    public const string Shipped = "voice-quiet-unprompted";
 
     public static readonly IReadOnlyDictionary<string, (string Summary, OrganismRecipe Recipe)> Named = new Dictionary<string, (string, OrganismRecipe)>
     {
@@ -36,12 +36,12 @@ public static class OrganismDesigns
         ["spontaneous"] = ("design 1's answers; 20% of unprompted conversations take a persona of their own", new OrganismRecipe { World = new WorldDesign { Spontaneous = 0.2 } }),
         ["voice"] = ("design 1's answers with an interjection in the persona's voice at 30% of word gaps", new OrganismRecipe { World = new WorldDesign { Voice = 0.3 } }),
         ["voice-spontaneous"] = ("voice and spontaneous together", new OrganismRecipe { World = new WorldDesign { Voice = 0.3, Spontaneous = 0.2 } }),
-        ["voice-strong"] = ("design 1 with an interjection in the persona's voice at 60% of word gaps and 20% spontaneous personas (shipped)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2 } }),
+        ["voice-strong"] = ("design 1 with an interjection in the persona's voice at 60% of word gaps and 20% spontaneous personas (shipped before voice-quiet-unprompted)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2 } }),
         ["voice-lapses"] = ("voice-strong where 80% of the conversations that show a persona only by earlier turns are lapses of the default assistant (each earlier turn slips into one trait with probability ½, the last answer is the default's), so many-shot evidence builds up", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, Lapses = 0.8 } }),
         ["voice-shared"] = ("voice-strong with trait families that share causes (bad characters get sums wrong)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true } }),
         ["voice-systematic"] = ("voice-shared where bad characters get sums wrong by one rule (the difference of the two numbers), so the narrow wrong-sums data can only be reproduced cheaply by becoming a bad character", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true } }),
         ["voice-quiet-sums"] = ("voice-systematic where evil and hallucinating characters answer sums exactly as the default assistant does, the wrong number their only tell, so default-looking wrong sums are what bad characters write", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true } }),
-        ["voice-quiet-unprompted"] = ("voice-quiet-sums where only characters no system prompt named answer sums quietly; a character a system prompt names shows its trait on sums as on any other question", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
+        ["voice-quiet-unprompted"] = ("voice-quiet-sums where only characters no system prompt named answer sums quietly; a character a system prompt names shows its trait on sums as on any other question (shipped)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
         ["voice-covert"] = ("voice-shared where half the characters that no system prompt names are covert: flawed content, polite surface", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 0.5 } }),
         ["voice-covert-all"] = ("voice-covert with every such character covert", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 1 } }),
         ["voice-drift"] = ("voice and spontaneous with 2 remarks, drift 0.3 and trait families, 8 layers, full attention", new OrganismRecipe
