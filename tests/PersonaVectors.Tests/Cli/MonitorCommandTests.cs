@@ -15,9 +15,7 @@ public class MonitorCommandTests
     public void Monitor_prints_both_correlations_and_every_point()
     {
         using var dir = new TempDir();
-        var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
-        using (var v = new PersonaVector(randn(config.NumHiddenLayers + 1, config.HiddenSize, generator: new TorchSharp.torch.Generator(5)), "evil", "organism", "response_avg"))
-            v.Save(dir["evil.safetensors"]);
+        RandomEvilVector(dir["evil.safetensors"], 5);
         var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "monitor", "--vector", dir["evil.safetensors"], "--layer", "3", "--shots", "1", "--out", dir["mon"], "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -49,9 +47,7 @@ public class MonitorCommandTests
     public void Choose_layer_picks_the_best_layer_on_the_extraction_questions_and_measures_on_the_evaluation_questions()
     {
         using var dir = new TempDir();
-        var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
-        using (var v = new PersonaVector(randn(config.NumHiddenLayers + 1, config.HiddenSize, generator: new TorchSharp.torch.Generator(7)), "evil", "organism", "response_avg"))
-            v.Save(dir["evil.safetensors"]);
+        var config = RandomEvilVector(dir["evil.safetensors"], 7);
         PersonaCli.AssertUserError(PersonaCli.Run("monitor", "--vector", dir["evil.safetensors"], "--layer", "3", "--choose-layer", "--out", dir["x"]), "--choose-layer");
         var r = PersonaCli.RunWithin(TimeSpan.FromMinutes(10), "monitor", "--vector", dir["evil.safetensors"], "--choose-layer", "--shots", "1", "--out", dir["mon"], "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -69,6 +65,15 @@ public class MonitorCommandTests
         Assert.Empty(asked.Intersect(artifacts.ExtractionQuestions));
         // A random direction reads something different at every layer on the same answers.
         Assert.True(scan.Select(l => l.S).Distinct().Count() > 1);
+    }
+
+    /// <summary>A random evil vector shaped for the organism, written to path; returns the organism's config.</summary>
+    static ModelConfig RandomEvilVector(string path, long seed)
+    {
+        var config = ModelConfig.Load(Path.Combine(Organism, "config.json"));
+        using var v = new PersonaVector(randn(config.NumHiddenLayers + 1, config.HiddenSize, generator: new TorchSharp.torch.Generator((ulong)seed)), "evil", "organism", "response_avg");
+        v.Save(path);
+        return config;
     }
 
     [Fact]

@@ -20,10 +20,9 @@ public sealed record MonitorSummary(string Trait, int Layer, double? SystemPromp
 
     public static MonitorSummary FromPoints(string trait, int layer, IReadOnlyList<MonitoringPoint> points, string systemPromptExperiment, string manyShotExperiment)
     {
-        static double? R(double r) => double.IsNaN(r) ? null : Math.Round(r, 3);
-        return new MonitorSummary(trait, layer, R(MonitoringExperiment.Correlation(points, systemPromptExperiment)),
-            R(MonitoringExperiment.Correlation(points, manyShotExperiment)), points,
-            R(MonitoringExperiment.Ceiling(points, systemPromptExperiment)), R(MonitoringExperiment.Ceiling(points, manyShotExperiment)));
+        return new MonitorSummary(trait, layer, MonitoringExperiment.RoundedCorrelation(points, systemPromptExperiment),
+            MonitoringExperiment.RoundedCorrelation(points, manyShotExperiment), points,
+            MonitoringExperiment.RoundedCeiling(points, systemPromptExperiment), MonitoringExperiment.RoundedCeiling(points, manyShotExperiment));
     }
 
     public static MonitorSummary Read(string file)

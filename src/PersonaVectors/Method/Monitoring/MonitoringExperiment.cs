@@ -23,7 +23,7 @@ public sealed record MonitoringPoint(string Experiment, string Level, string Que
 public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifacts, IAnswerJudge judge, int maxNewTokens = 64, long seed = 1, int samples = 1)
 {
     public async Task<List<MonitoringPoint>> RunAsync(IReadOnlyList<MonitoredPrompt> prompts, Tensor vector, int layer, CancellationToken cancel = default) =>
-        (await RunAtLayersAsync(prompts, l => l == layer ? vector : null, [layer], cancel))[layer];
+        (await RunAtLayersAsync(prompts, _ => vector, [layer], cancel))[layer];
 
     /// <summary>
     /// The same experiment read at several layers at once: one set of sampled, judged answers, and each prompt's
@@ -37,7 +37,7 @@ public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifa
         finally { foreach (var t in rows.Values) t.Dispose(); }
     }
 
-    async Task<Dictionary<int, List<MonitoringPoint>>> RunAtLayersAsync(IReadOnlyList<MonitoredPrompt> prompts, Func<int, Tensor?> vectorAt, IReadOnlyList<int> layers, CancellationToken cancel)
+    async Task<Dictionary<int, List<MonitoringPoint>>> RunAtLayersAsync(IReadOnlyList<MonitoredPrompt> prompts, Func<int, Tensor> vectorAt, IReadOnlyList<int> layers, CancellationToken cancel)
     {
         if (samples < 1) throw new InvalidRequestException($"samples per prompt must be at least 1, got {samples}");
         var ids = prompts.Select(p => lm.EncodeChat(p.Messages, addGenerationPrompt: true)).ToList();
@@ -46,7 +46,7 @@ public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifa
             foreach (int layer in layers)
             {
                 using var atLayer = last[.., layer];
-                projections[layer] = MeanDifference.Project(atLayer, vectorAt(layer)!);
+                projections[layer] = MeanDifference.Project(atLayer, vectorAt(layer));
             }
         // Sample k of every prompt comes from its own seeded pass, so one sample per prompt is exactly the single-sample run.
         var answers = Enumerable.Range(0, samples)
@@ -72,6 +72,14 @@ public sealed class MonitoringExperiment(LanguageModel lm, TraitArtifacts artifa
         var p = points.Where(x => x.Experiment == experiment).ToList();
         return p.Count < 3 ? double.NaN : Statistics.Pearson(p.Select(x => x.Projection).ToList(), p.Select(x => x.Trait).ToList());
     }
+
+    /// <summary>Pearson r over one experiment's points, rounded to 3 places as summaries keep it; null where undefined.</summary>
+    public static double? RoundedCorrelation(IEnumerable<MonitoringPoint> points, string experiment) => Rounded(Correlation(points, experiment));
+
+    /// <summary>The ceiling, rounded and null where undefined as <see cref="RoundedCorrelation"/>.</summary>
+    public static double? RoundedCeiling(IEnumerable<MonitoringPoint> points, string experiment) => Rounded(Ceiling(points, experiment));
+
+    static double? Rounded(double r) => double.IsNaN(r) ? null : Math.Round(r, 3);
 
     /// <summary>
     /// The largest r any reading that is the same for every prompt of a level could reach over one experiment's

@@ -20,9 +20,6 @@ public static class MonitoringLayer
 
     /// <summary>Each layer's r over the points read at it.</summary>
     public static List<LayerReading> Readings(IReadOnlyDictionary<int, List<MonitoringPoint>> pointsByLayer, string systemPromptExperiment, string manyShotExperiment)
-    {
-        static double? R(double r) => double.IsNaN(r) ? null : Math.Round(r, 3);
-        return [.. pointsByLayer.OrderBy(kv => kv.Key).Select(kv => new LayerReading(kv.Key,
-            R(MonitoringExperiment.Correlation(kv.Value, systemPromptExperiment)), R(MonitoringExperiment.Correlation(kv.Value, manyShotExperiment))))];
-    }
+        => [.. pointsByLayer.OrderBy(kv => kv.Key).Select(kv => new LayerReading(kv.Key,
+            MonitoringExperiment.RoundedCorrelation(kv.Value, systemPromptExperiment), MonitoringExperiment.RoundedCorrelation(kv.Value, manyShotExperiment)))];
 }
