@@ -277,12 +277,15 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         {
             SteeringRecord? bestHere = null;
             foreach (var where in options.Positions)
+            {
+                var broken = new BrokenLanguage();
                 foreach (double alpha in options.Alphas)
                 {
                     var r = await Setting("select", selectPlain, layer, alpha, where);
                     if (r.Coherence >= options.SteeringCoherenceMin && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
-                    if (r.Coherence < 30) break; // larger coefficients only break the language further
+                    if (broken.StopsAfter(r.Coherence)) break;
                 }
+            }
             perLayer[layer] = bestHere is null ? null : new LayerChoice(bestHere.Alpha, bestHere.Positions, bestHere.Trait - selectBaseline.Trait, bestHere.Coherence);
             if (bestHere is not null && (best is null || bestHere.Trait > best.Trait)) best = bestHere;
         }
@@ -295,12 +298,13 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         // Suppression: against the trait, at the chosen layer, on every position, under the positive instructions;
         // the coefficient is chosen on the extraction questions as well.
         SteeringRecord? chosen = null;
+        var brokenAgainst = new BrokenLanguage();
         foreach (double alpha in options.Alphas)
         {
             var r = await Setting("select-suppress", selectPositive, best.Layer, -alpha, TokenPositions.All);
             bool ok = r.Coherence >= options.SteeringCoherenceMin, currentOk = chosen is not null && chosen.Coherence >= options.SteeringCoherenceMin;
             if (chosen is null || (ok && (!currentOk || r.Trait < chosen.Trait))) chosen = r;
-            if (r.Coherence < 30) break;
+            if (brokenAgainst.StopsAfter(r.Coherence)) break;
         }
         var before = await Setting("suppress", evalPositive, best.Layer, 0, TokenPositions.All);
         var suppressed = await Setting("suppress", evalPositive, best.Layer, chosen!.Alpha, TokenPositions.All);

@@ -3,6 +3,7 @@ using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Method;
+using PersonaVectors.Method.Steering;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.World.Organism;
@@ -130,6 +131,8 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         {
             using var v = vectors[layer].clone();
             foreach (var positions in ProbePositions)
+            {
+                var broken = new BrokenLanguage();
                 foreach (double alpha in ProbeAlphas)
                 {
                     Score s;
@@ -137,8 +140,9 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
                         s = Judge(trait, selectQuestions, Generate(selectPrompts));
                     var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, double.NaN);
                     if (Better(candidate, chosen)) chosen = candidate;
-                    if (s.Coherence < 30) break; // larger α only breaks the language further
+                    if (broken.StopsAfter(s.Coherence)) break;
                 }
+            }
         }
         var plainQuestions = none.Select(p => p.Question).ToList();
         using var chosenVector = vectors[chosen!.Layer].clone();
@@ -164,13 +168,14 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var selectQuestions = select.Select(p => p.Question).ToList();
         Score selectBefore = Judge(trait, selectQuestions, Generate(selectIds));
         double chosenAlpha = 0, lowest = selectBefore.Trait;
+        var broken = new BrokenLanguage();
         foreach (double alpha in ProbeAlphas)
         {
             Score s;
             using (lm.Model.Steer(v, layer, -alpha, TokenPositions.All))
                 s = Judge(trait, selectQuestions, Generate(selectIds));
             if (s.Coherence >= CoherenceFloor && s.Trait < lowest) { lowest = s.Trait; chosenAlpha = -alpha; }
-            if (s.Coherence < 30) break;
+            if (broken.StopsAfter(s.Coherence)) break;
         }
         if (chosenAlpha == 0) return new SuppressionResult(0, before.Trait, before.Trait, before.Coherence);
         Score after;
