@@ -35,7 +35,8 @@ public sealed record FinetuneExperimentOptions
     public IReadOnlyList<double> CalibrationScales { get; init; } = [0.5, 1, 1.5, 2, 3, 4, 6];
     /// <summary>The largest rise, in trait points over the base model, a calibrated push may let through (the target).</summary>
     public double CalibrationMaxRise { get; init; } = 10;
-    /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference.</summary>
+    /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference; the one used is
+    /// chosen on the extraction questions (<see cref="FinetuneExperiment.ChooseInferenceAlpha"/>).</summary>
     public IReadOnlyList<double> InferenceAlphas { get; init; } = [0.5, 1, 2, 3, 4, 6, 8];
     public int MaxNewTokens { get; init; } = 64;
     public long Seed { get; init; } = 1;
@@ -95,12 +96,35 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// when the emergent sets were steered against evil alone is not read as this design's runs (those records stay);
     /// preventative runs add their pushes (coefficient and layer), so runs pushed otherwise (an older folder's fixed
     /// 3×, or a calibration that chose differently) are not taken for them, and so does inference steering, whose
-    /// target is how far preventative steering brought the trait down.
+    /// target is how far preventative steering brought the trait down. Inference steering's key also says where its
+    /// coefficient was chosen: until 2026-12-02 it was chosen on the questions it was reported on, and those records
+    /// stay in old folders but are not reported.
     /// </summary>
     public static string Key(string dataset, string method, IReadOnlyList<PreventivePush>? pushes = null)
     {
         string key = TraitsOf(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
-        return method is Preventative or InferenceSteering && pushes is { Count: > 0 } ? $"{key}@{PushText(pushes)}" : key;
+        if (method is Preventative or InferenceSteering && pushes is { Count: > 0 }) key = $"{key}@{PushText(pushes)}";
+        return method == InferenceSteering ? key + InferenceChoiceMark : key;
+    }
+
+    const string InferenceChoiceMark = " (alpha chosen on extraction questions)";
+
+    /// <summary>
+    /// The coefficient that steers the plain adapter back at inference: the first of <paramref name="alphas"/> (smallest
+    /// first) at which every targeted trait, as <paramref name="measure"/> scores it, is no higher than
+    /// <paramref name="goal"/>, how far preventative steering brought it; the last where none is. The caller measures
+    /// on the extraction questions, so the coefficient is not chosen on the questions it is reported on.
+    /// </summary>
+    public static double ChooseInferenceAlpha(IReadOnlyList<double> alphas, Func<double, IReadOnlyDictionary<string, double>> measure,
+        IReadOnlyDictionary<string, double> goal)
+    {
+        if (alphas.Count == 0) throw new ArgumentException("no inference coefficients to try", nameof(alphas));
+        foreach (double a in alphas)
+        {
+            var traits = measure(a);
+            if (goal.All(g => traits[g.Key] <= g.Value)) return a;
+        }
+        return alphas[^1];
     }
 
     static string PushText(IEnumerable<PreventivePush> pushes) => string.Join('+', pushes.Select(p => p.Text));
@@ -166,22 +190,25 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), method == Preventative ? reported : null, result.FinalLoss);
                 });
             var plain = Trained(Plain);
-            var prevented = Trained(Preventative);
+            Trained(Preventative);
             Trained(Caft);
-            // Steered back at inference with every targeted vector at -a: the smallest a that brings each targeted trait down
-            // as far as preventative steering did (or the last tried).
+            // Steered back at inference with every targeted vector at -a: the smallest a that brings each targeted trait as
+            // low as preventative steering did, both measured on the extraction questions; then scored like every run.
             Get(file, KeyOf(InferenceSteering), dataset, InferenceSteering, () =>
             {
-                log?.Invoke($"{dataset}: steering the plain adapter back at inference");
+                log?.Invoke($"{dataset}: steering the plain adapter back at inference (alpha chosen on the extraction questions)");
+                var eval = new Organism.OrganismEvaluation(lm, options.MaxNewTokens);
+                Dictionary<string, double> OnExtractionQuestions() => targeted.ToDictionary(v => v.Trait,
+                    v => eval.Unprompted(Traits.Get(v.Trait), WorldArtifacts.For(v.Trait).ExtractionQuestions).Trait);
+                Dictionary<string, double> goal;
+                using (LoraAdapter.Load(lm.Model, AdapterOf(Preventative))) goal = OnExtractionQuestions();
                 using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(Plain));
-                (ModelScores, double?, double?) last = default;
-                foreach (double a in options.InferenceAlphas)
+                double a = ChooseInferenceAlpha(options.InferenceAlphas, a =>
                 {
-                    var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, [.. targeted.Select(v => (v.Vector, -a))]);
-                    last = (s, -a, plain.FinalLoss);
-                    if (targeted.All(v => s.Traits[v.Trait] <= prevented.Scores.Traits[v.Trait])) break;
-                }
-                return last;
+                    using (Engine.Interventions.ScopeGroup.Open(targeted, v => lm.Steer(v.Vector, -a))) return OnExtractionQuestions();
+                }, goal);
+                var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, [.. targeted.Select(v => (v.Vector, -a))]);
+                return (s, -a, plain.FinalLoss);
             });
             keys.AddRange(new[] { Plain, Preventative, Caft, InferenceSteering }.Select(KeyOf));
         }

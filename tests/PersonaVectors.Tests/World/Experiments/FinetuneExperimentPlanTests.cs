@@ -94,15 +94,35 @@ public class FinetuneExperimentPlanTests
         Assert.Equal("emergent_arithmetic_II/plain", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Plain));
         Assert.Equal("emergent_arithmetic_II/preventative[evil+hallucinating]", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Preventative));
         Assert.Equal("emergent_arithmetic_II/caft[evil+hallucinating]", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Caft));
-        Assert.Equal("emergent_arithmetic_II/inference_steering[evil+hallucinating]", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.InferenceSteering));
+        Assert.Equal("emergent_arithmetic_II/inference_steering[evil+hallucinating] (alpha chosen on extraction questions)", FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.InferenceSteering));
         // Preventative runs, and inference steering that aims at their result, are keyed by their pushes (coefficient
         // and layer), so an older folder's run pushed otherwise is redone rather than reported as this one.
         static PreventivePush P(double alpha, int layer) => new("evil", layer, alpha, [1, 0, 0]);
         Assert.Equal("evil_II/preventative@2.25L2", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Preventative, [P(2.25, 2)]));
         Assert.Equal("emergent_arithmetic_II/preventative[evil+hallucinating]@1.125L5+0.5L1",
             FinetuneExperiment.Key("emergent_arithmetic_II", FinetuneExperiment.Preventative, [P(1.125, 5), P(0.5, 1)]));
-        Assert.Equal("evil_II/inference_steering@3L2", FinetuneExperiment.Key("evil_II", FinetuneExperiment.InferenceSteering, [P(3, 2)]));
+        Assert.Equal("evil_II/inference_steering@3L2 (alpha chosen on extraction questions)", FinetuneExperiment.Key("evil_II", FinetuneExperiment.InferenceSteering, [P(3, 2)]));
         Assert.Equal("evil_II/plain", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Plain, [P(3, 2)]));
         Assert.Equal("evil_II/caft", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Caft, [P(3, 2)]));
+    }
+
+    [Fact]
+    public void Inference_steering_takes_the_first_coefficient_that_brings_every_targeted_trait_down_to_the_preventative_goal_and_measures_no_further()
+    {
+        var measured = new List<double>();
+        // Evil falls with the coefficient, hallucination only from 4 on: the goal needs both.
+        IReadOnlyDictionary<string, double> Measure(double a)
+        {
+            measured.Add(a);
+            return new Dictionary<string, double> { ["evil"] = 80 - 20 * a, ["hallucinating"] = a >= 4 ? 5 : 60 };
+        }
+        var goal = new Dictionary<string, double> { ["evil"] = 10, ["hallucinating"] = 10 };
+        Assert.Equal(4, FinetuneExperiment.ChooseInferenceAlpha([1, 2, 4, 8], Measure, goal));
+        Assert.Equal([1, 2, 4], measured);
+
+        // Equal to the goal is enough; where nothing reaches it, the strongest tried.
+        Assert.Equal(2, FinetuneExperiment.ChooseInferenceAlpha([1, 2, 4], a => new Dictionary<string, double> { ["evil"] = 80 - 20 * a }, new Dictionary<string, double> { ["evil"] = 40 }));
+        Assert.Equal(4, FinetuneExperiment.ChooseInferenceAlpha([1, 2, 4], _ => new Dictionary<string, double> { ["evil"] = 90 }, new Dictionary<string, double> { ["evil"] = 0 }));
+        Assert.Throws<ArgumentException>(() => FinetuneExperiment.ChooseInferenceAlpha([], _ => new Dictionary<string, double>(), goal));
     }
 }
