@@ -63,6 +63,8 @@ public class WorldSeedsCommandTests
         string bad = Path.Combine(dir.Path, "bad.json");
         File.WriteAllText(bad, """{"Layers": 2, "Wings": 3}""");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", bad, "--out", dir["m"]), bad, "Wings");
+        File.WriteAllText(bad, """{"Layers": 2, "MatmulDType": "float8"}""");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", bad, "--out", dir["m"]), bad, "MatmulDType", "bfloat16", "float8");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "seeds", "--recipe", "design1", "--seeds", "1,x", "--out", dir["s"]), "--seeds");
         Assert.False(Directory.Exists(dir["m"]) && Directory.EnumerateFileSystemEntries(dir["m"]).Any());
     }

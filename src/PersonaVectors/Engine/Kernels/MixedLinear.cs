@@ -27,6 +27,13 @@ public static unsafe class MixedLinear
     public static Tensor Forward(Tensor x, Tensor weight, Tensor? scales, Tensor? bias)
     {
         if (weight.dtype == ScalarType.Int8) return Q8(x, weight, scales ?? throw new ArgumentNullException(nameof(scales)), bias);
+        if (weight.dtype == x.dtype && x.dtype == ScalarType.Float32 && MatmulPrecision.Current is { } compute)
+        {
+            using var scope = NewDisposeScope();
+            var y = nn.functional.linear(x.to(compute), weight.to(compute), null).to(x.dtype);
+            if (bias is not null) y = y + bias;
+            return y.MoveToOuterDisposeScope();
+        }
         if (weight.dtype == x.dtype) return nn.functional.linear(x, weight, bias);
         long k = weight.shape[1], n = weight.shape[0];
         long rows = x.numel() / k;

@@ -133,9 +133,12 @@ public sealed class CheckpointStore
     void CheckOptions(CheckpointManifest manifest)
     {
         var saved = manifest.Options.ToDictionary(kv => kv.Key, kv => kv.Value);
-        var differences = _options.TrajectoryFields()
+        var now = _options.TrajectoryFields();
+        var differences = now
             .Where(kv => !saved.TryGetValue(kv.Key, out var v) || v != kv.Value)
             .Select(kv => $"{kv.Key} {(saved.TryGetValue(kv.Key, out var v) ? v : "(absent)")} in the checkpoint, {kv.Value} now")
+            // A field only some runs list (matmul precision) must also differ when the checkpoint has it and this run does not.
+            .Concat(saved.Keys.Where(k => now.All(kv => kv.Key != k)).Select(k => $"{k} {saved[k]} in the checkpoint, (absent) now"))
             .ToList();
         if (differences.Count > 0)
             throw new CheckpointException(ManifestPath, $"was written with other training options ({string.Join("; ", differences)}). " +

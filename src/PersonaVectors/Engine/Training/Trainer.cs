@@ -111,6 +111,7 @@ public sealed class Trainer : IDisposable
         foreach (var micro in MicroBatches(batch, _options.GradientAccumulation))
         {
             using var microScope = NewDisposeScope();
+            using var precision = Kernels.MatmulPrecision.Use(_options.MatmulDType);
             var tb = TrainingBatch.Build(micro, _model.Config.VocabSize);
             var sum = LanguageModelLoss.Sum(_model, tb);
             (sum / masked).backward();

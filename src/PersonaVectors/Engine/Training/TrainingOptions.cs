@@ -31,6 +31,9 @@ public sealed record TrainingOptions
     /// <summary>Not used by the trainer itself (it draws no random numbers); meant for <c>batchForStep</c>, and
     /// recorded so that a checkpoint is not resumed with another data order.</summary>
     public long Seed { get; init; }
+    /// <summary>Bfloat16 to run the float32 model's matmuls in bfloat16 (<see cref="Kernels.MatmulPrecision"/>); null
+    /// for float32 throughout. The parameters, their gradients and the optimizer stay float32.</summary>
+    public TorchSharp.torch.ScalarType? MatmulDType { get; init; }
     /// <summary>Report progress every this many steps (and after the last one).</summary>
     public int LogEvery { get; init; } = 1;
 
@@ -51,11 +54,13 @@ public sealed record TrainingOptions
         Require(GradientAccumulation <= BatchSize, $"GradientAccumulation ({GradientAccumulation}) cannot exceed BatchSize ({BatchSize})");
         Require(CheckpointEvery >= 0, $"CheckpointEvery must be 0 (end only) or positive, got {CheckpointEvery}");
         Require(LogEvery >= 1, $"LogEvery must be at least 1, got {LogEvery}");
+        Require(MatmulDType is null or TorchSharp.torch.ScalarType.BFloat16, $"MatmulDType must be BFloat16 or null (float32), got {MatmulDType}");
     }
 
     /// <summary>
     /// The options that determine the parameters a run ends with, as invariant strings in a fixed order. A
     /// checkpoint records them; resuming under different values would silently produce a run nobody asked for.
+    /// Matmul precision is listed only when it is not float32, so checkpoints written before it existed still resume.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> TrajectoryFields() =>
     [
@@ -71,6 +76,7 @@ public sealed record TrainingOptions
         new("clip_grad_norm", Format(ClipGradNorm)),
         new("gradient_accumulation", Format(GradientAccumulation)),
         new("seed", Format(Seed)),
+        .. MatmulDType is null ? Array.Empty<KeyValuePair<string, string>>() : [new("matmul_dtype", "bfloat16")],
     ];
 
     static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);

@@ -43,6 +43,7 @@ public static class OrganismDesigns
         ["voice-quiet-sums"] = ("voice-systematic where evil and hallucinating characters answer sums exactly as the default assistant does, the wrong number their only tell, so default-looking wrong sums are what bad characters write", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true } }),
         ["voice-quiet-unprompted"] = ("voice-quiet-sums where only characters no system prompt named answer sums quietly; a character a system prompt names shows its trait on sums as on any other question (shipped)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
         ["voice-quiet-spontaneous"] = ("voice-quiet-unprompted with twice the spontaneous personas (40% of unprompted conversations take a character of their own), so more of what the model learns to do unprompted is carried by a character", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.4, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
+        ["voice-quiet-unprompted-fast"] = ("voice-quiet-unprompted trained with bfloat16 matmuls (float32 weights) in 8 micro-batches instead of 4 (less padding), to bring the training nearer 40 minutes on 2 cores", new OrganismRecipe { MatmulDType = "bfloat16", MicroBatches = 8, World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
         ["voice-covert"] = ("voice-shared where half the characters that no system prompt names are covert: flawed content, polite surface", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 0.5 } }),
         ["voice-covert-all"] = ("voice-covert with every such character covert", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 1 } }),
         ["voice-drift"] = ("voice and spontaneous with 2 remarks, drift 0.3 and trait families, 8 layers, full attention", new OrganismRecipe
@@ -76,8 +77,14 @@ public static class OrganismDesigns
             throw new InvalidRequestException($"unknown recipe '{nameOrFile}': give a recipe file or one of {string.Join(", ", Named.Keys)}");
         try
         {
-            return JsonSerializer.Deserialize<OrganismRecipe>(File.ReadAllText(nameOrFile), Json)
+            var recipe = JsonSerializer.Deserialize<OrganismRecipe>(File.ReadAllText(nameOrFile), Json)
                 ?? throw new ModelFormatException(nameOrFile, "expected a JSON object with the recipe's fields");
+            _ = recipe.TrainingMatmulDType();
+            return recipe;
+        }
+        catch (InvalidRequestException e)
+        {
+            throw new ModelFormatException(nameOrFile, e.Message);
         }
         catch (JsonException e)
         {

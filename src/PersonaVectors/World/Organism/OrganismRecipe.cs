@@ -34,7 +34,21 @@ public sealed record OrganismRecipe
     public int WarmupSteps { get; init; } = 100;
     public double WeightDecay { get; init; } = 0.05;
     public int CheckpointEvery { get; init; } = 100;
+    /// <summary>
+    /// "bfloat16" runs the training's matmuls in bfloat16 with float32 weights (mixed precision, about a fifth faster
+    /// per step on 2 cores: docs/benchmarks.md); null trains in float32, as every organism before 2026-12-02. The
+    /// model is saved in float32 either way.
+    /// </summary>
+    public string? MatmulDType { get; init; }
     public long Seed { get; init; } = 1;
+
+    /// <summary>The training's matmul dtype; a clear error for anything but bfloat16 or none.</summary>
+    public TorchSharp.torch.ScalarType? TrainingMatmulDType() => MatmulDType switch
+    {
+        null => null,
+        "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
+        _ => throw new InvalidRequestException($"recipe field MatmulDType: expected \"bfloat16\" or no value (float32), got \"{MatmulDType}\""),
+    };
 
     public ModelConfig Config(int bos, int eos) => ModelConfig.Parse(ConfigJson(bos, eos), "organism recipe");
 

@@ -17,6 +17,7 @@ public static class OrganismTraining
 
     public static TrainingResult Train(string outDir, OrganismRecipe recipe, Action<TrainingProgress>? onProgress = null, CancellationToken cancel = default)
     {
+        var matmul = recipe.TrainingMatmulDType();   // a bad recipe fails before the tokenizer is trained
         var (generator, tokenizer, config, encoder) = Prepare(outDir, recipe);
 
         using var model = new CausalLM(config);
@@ -37,6 +38,7 @@ public static class OrganismTraining
             CheckpointEvery = Math.Min(recipe.CheckpointEvery, recipe.Steps),
             Seed = recipe.Seed,
             MinLearningRateRatio = 0.1,
+            MatmulDType = matmul,
         };
         var trainable = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
         TrainingResult result;
