@@ -28,7 +28,9 @@ public static class OrganismTrainStep
             RandomWeights.Fill(model, recipe.Seed, std: 0.02);
             var parameters = model.parameters().ToArray();
             foreach (var p in parameters) p.requires_grad = true;
-            using var optimizer = new AdamW(parameters, 0.9, 0.95, 1e-8, recipe.WeightDecay);
+            // The trainer's own defaults; the step below mirrors Trainer.TrainStep, split so each phase is timed.
+            var defaults = new TrainingOptions { Steps = 1, BatchSize = 1, LearningRate = recipe.LearningRate };
+            using var optimizer = new AdamW(parameters, defaults.Beta1, defaults.Beta2, defaults.Eps, recipe.WeightDecay);
 
             var data = new List<double>();
             var forward = new List<double>();
@@ -58,7 +60,7 @@ public static class OrganismTrainStep
                 clock.Restart();
                 using (var d = NewDisposeScope())
                 {
-                    GradientClipping.ClipByGlobalNorm([.. parameters.Select(p => p.grad!)], 1.0);
+                    GradientClipping.ClipByGlobalNorm([.. parameters.Select(p => p.grad!)], defaults.ClipGradNorm);
                     optimizer.Step(recipe.LearningRate);
                     optimizer.ZeroGrad();
                 }

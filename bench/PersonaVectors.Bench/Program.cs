@@ -23,7 +23,12 @@ if (opts.Has("--organism-train"))
     string organism = opts.Get("--model", null) ?? Path.Combine(AppContext.BaseDirectory, "models", "organism");
     Console.WriteLine(OrganismTrainStep.Run(organism, opts.Int("--steps", 10), opts.Int("--skip", 2),
         opts.Get("--micro-batches", null) is { } m ? int.Parse(m) : null,
-        opts.Get("--matmul", "f32") == "bf16" ? ScalarType.BFloat16 : null).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        ParseDType(opts.Get("--matmul", "f32")!) switch
+        {
+            ScalarType.Float32 => null,
+            ScalarType.BFloat16 => ScalarType.BFloat16,
+            _ => throw new ArgumentException("--matmul is f32 or bf16"),
+        }).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     return 0;
 }
 if (opts.Get("--measure-load", null) is { } measured)

@@ -4,7 +4,7 @@ namespace PersonaVectors.Engine.Kernels;
 
 /// <summary>
 /// Mixed-precision matmuls for training: while a scope is open on a thread, every float32 linear layer of the model
-/// (projections, MLP, output head) multiplies in bfloat16 and returns float32, and autograd carries the gradients back
+/// (projections, MLP, output head; not LoRA factors, which multiply on their own) multiplies in bfloat16 and returns float32, and autograd carries the gradients back
 /// to the float32 weights through the casts. Everything else (norms, attention, softmax, the loss, the optimizer's
 /// master weights and moments) stays float32. On our 2-core AVX-512 BF16 machine libtorch's bfloat16 GEMM is about 5×
 /// its float32 one (shared/notes/speed-facts.md); the organism's small matrices gain less (docs/benchmarks.md).

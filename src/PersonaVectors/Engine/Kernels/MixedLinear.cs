@@ -9,7 +9,8 @@ namespace PersonaVectors.Engine.Kernels;
 /// many rows (prefill, batches) through libtorch's bfloat16 GEMM, which is several times faster than its float32
 /// one here; Q8 weights reach it a tile of rows at a time, so inference never holds a full-size copy. Gradients
 /// (LoRA over frozen weights) flow to x only; for Q8 through <see cref="Q8Linear"/>, which widens the tiles again
-/// in the backward pass instead of keeping them.
+/// in the backward pass instead of keeping them. Float32 weights over float32 activations multiply in bfloat16 while
+/// a <see cref="MatmulPrecision"/> scope asks for it (mixed-precision training), with gradients to the weights too.
 /// </summary>
 public static unsafe class MixedLinear
 {

@@ -203,12 +203,13 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                 Dictionary<string, double> goal;
                 using (LoraAdapter.Load(lm.Model, AdapterOf(Preventative))) goal = OnExtractionQuestions();
                 using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(Plain));
-                double a = ChooseInferenceAlpha(options.InferenceAlphas, a =>
+                // Steered as ModelScoring steers, one hook per vector, so the choice and the measurement push alike.
+                double chosen = ChooseInferenceAlpha(options.InferenceAlphas, a =>
                 {
                     using (Engine.Interventions.ScopeGroup.Open(targeted, v => lm.Steer(v.Vector, -a))) return OnExtractionQuestions();
                 }, goal);
-                var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, [.. targeted.Select(v => (v.Vector, -a))]);
-                return (s, -a, plain.FinalLoss);
+                var s = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens, [.. targeted.Select(v => (v.Vector, -chosen))]);
+                return (s, -chosen, plain.FinalLoss);
             });
             keys.AddRange(new[] { Plain, Preventative, Caft, InferenceSteering }.Select(KeyOf));
         }

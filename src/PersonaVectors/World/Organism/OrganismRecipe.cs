@@ -35,9 +35,10 @@ public sealed record OrganismRecipe
     public double WeightDecay { get; init; } = 0.05;
     public int CheckpointEvery { get; init; } = 100;
     /// <summary>
-    /// "bfloat16" runs the training's matmuls in bfloat16 with float32 weights (mixed precision, about a fifth faster
-    /// per step on 2 cores: docs/benchmarks.md); null trains in float32, as every organism before 2026-12-02. The
-    /// model is saved in float32 either way.
+    /// "bfloat16" runs the training's matmuls in bfloat16 with float32 weights (mixed precision); null trains in
+    /// float32, as every organism so far. At hidden size 192 it gains at most 5% per step on our 2 cores
+    /// (docs/benchmarks.md): the matrices are too small for bfloat16 GEMM to pay; wider designs gain more. The model
+    /// is saved in float32 either way.
     /// </summary>
     public string? MatmulDType { get; init; }
     public long Seed { get; init; } = 1;

@@ -90,6 +90,16 @@ public class MixedPrecisionTests
         using (var trainer = new Trainer(model, TrainingFixtures.AllParameters(model), options, dir.Path))
             result = trainer.Run(TrainingFixtures.Batches(options));
         Assert.True(result.FinalLoss < 0.5 * result.Losses[0], $"loss went from {result.Losses[0]:F3} to {result.FinalLoss:F3}");
+        // The first loss comes before any update: from the same weights float32 gives another value, close to it, so
+        // the trainer did open the scope around its forward pass.
+        using (var f32Model = TrainingFixtures.TinyModel(1))
+        using (var firstDir = new TempDir())
+        using (var f32 = new Trainer(f32Model, TrainingFixtures.AllParameters(f32Model), TrainingFixtures.Options(1), firstDir.Path))
+        {
+            double first = f32.Run(TrainingFixtures.Batches(TrainingFixtures.Options(1))).Losses[0];
+            Assert.NotEqual(first, result.Losses[0]);
+            Assert.True(Math.Abs(first - result.Losses[0]) < 0.02 * first, $"first loss {first} in float32, {result.Losses[0]} with bfloat16 matmuls");
+        }
         Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         // The scope closes with the step: nothing after training runs in bfloat16.
         Assert.Null(MatmulPrecision.Current);
