@@ -106,7 +106,8 @@ public static class WorldCommand
             var result = OrganismTraining.Train(r.GetValue(outDir)!, recipe, p => bar.Report(p.Step, p.Steps,
                 $"loss {p.Loss:F3}  lr {p.LearningRate:E1}  {p.TokensPerSecond / 1000:F1}k tok/s"));
             bar.Done();
-            Console.WriteLine($"trained {result.StepsRun} steps, final loss {result.FinalLoss:F3}: {r.GetValue(outDir)}");
+            string took = result.TrainingSeconds is { } seconds ? $" in {seconds / 60:F1} min on {TorchSharp.torch.get_num_threads()} threads" : "";
+            Console.WriteLine($"trained {result.StepsRun} steps{took}, final loss {result.FinalLoss:F3}: {r.GetValue(outDir)}");
             return 0;
         });
         return cmd;

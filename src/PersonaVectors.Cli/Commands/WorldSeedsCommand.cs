@@ -155,7 +155,7 @@ public static class WorldSeedsCommand
         var figures = SeedTable.Figures(Read(evalPath),
             Traits.All.ToDictionary(t => t.Name, t => ExtractionRun.IsRun(Path.Combine(extractDir, t.Name)) ? ExtractionSummary.Load(Path.Combine(extractDir, t.Name)) : null),
             Traits.All.ToDictionary(t => t.Name, t => Path.Combine(dir, "monitor", t.Name, MonitorSummary.FileName) is var m && File.Exists(m) ? MonitorSummary.Read(m) : null),
-            File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, Read(screenSummary));
+            File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, Read(screenSummary), OrganismMarker.Time(model));
         return (figures, problems);
     }
 }

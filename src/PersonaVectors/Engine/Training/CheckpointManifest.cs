@@ -7,8 +7,9 @@ namespace PersonaVectors.Engine.Training;
 public sealed record CheckpointFile(string Role, string Name, long Bytes, string Sha256);
 
 /// <summary>
-/// checkpoint.json: the step, the options that shape the run, the files with their checksums, and the loss
-/// history. It is written last and renamed into place, so it only ever names files that were complete.
+/// checkpoint.json: the step, the options that shape the run, the files with their checksums, the loss history,
+/// and the seconds the steps so far took (absent in checkpoints written before it was recorded). It is written last
+/// and renamed into place, so it only ever names files that were complete.
 /// </summary>
 public sealed record CheckpointManifest(
     int Step,
@@ -16,7 +17,8 @@ public sealed record CheckpointManifest(
     IReadOnlyList<KeyValuePair<string, string>> Options,
     string OptionsSha256,
     IReadOnlyList<CheckpointFile> Files,
-    IReadOnlyList<double> Losses)
+    IReadOnlyList<double> Losses,
+    double? TrainingSeconds = null)
 {
     public const string Format = "personavectors-training-checkpoint";
     public const int Version = 1;
@@ -41,6 +43,7 @@ public sealed record CheckpointManifest(
             ["files"] = files,
             ["losses"] = losses,
         };
+        if (TrainingSeconds is { } seconds) root["training_seconds"] = Math.Round(seconds, 1);
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
@@ -85,7 +88,14 @@ public sealed record CheckpointManifest(
             losses.Add(d);
         }
 
-        return new CheckpointManifest((int)step, Integer(path, root, "optimizer_step"), options, String(path, root, "options_sha256"), files, losses);
+        double? seconds = null;
+        if (root["training_seconds"] is { } secondsNode)
+        {
+            if (secondsNode is not JsonValue value || !value.TryGetValue(out double s) || !double.IsFinite(s) || s < 0)
+                throw new CheckpointException(path, "'training_seconds' must be a non-negative number");
+            seconds = s;
+        }
+        return new CheckpointManifest((int)step, Integer(path, root, "optimizer_step"), options, String(path, root, "options_sha256"), files, losses, seconds);
     }
 
     static string String(string path, JsonObject o, string name) =>

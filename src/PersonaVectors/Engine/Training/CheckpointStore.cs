@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace PersonaVectors.Engine.Training;
 
 /// <summary>What a successful load restored.</summary>
-public sealed record LoadedCheckpoint(int Step, IReadOnlyList<double> Losses);
+/// <param name="TrainingSeconds">What the steps up to <paramref name="Step"/> took; null for a checkpoint written before it was recorded.</param>
+public sealed record LoadedCheckpoint(int Step, IReadOnlyList<double> Losses, double? TrainingSeconds);
 
 /// <summary>
 /// Saves and restores the trainable parameters and the AdamW moments in a folder. Each checkpoint's tensors go
@@ -46,7 +47,7 @@ public sealed class CheckpointStore
     public static string OptionsHash(TrainingOptions options) =>
         Hex(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", options.TrajectoryFields().Select(kv => $"{kv.Key}={kv.Value}")))));
 
-    public void Save(int step, IReadOnlyList<double> losses)
+    public void Save(int step, IReadOnlyList<double> losses, double? trainingSeconds = null)
     {
         System.IO.Directory.CreateDirectory(Directory);
         string prefix = $"step-{step.ToString("D7", CultureInfo.InvariantCulture)}";
@@ -66,7 +67,7 @@ public sealed class CheckpointStore
             WriteTensors(OptimizerRole, $"{prefix}.optimizer.safetensors", optimizerTensors, metadata),
         };
 
-        var manifest = new CheckpointManifest(step, _optimizer.StepCount, _options.TrajectoryFields(), OptionsHash(_options), files, [.. losses]);
+        var manifest = new CheckpointManifest(step, _optimizer.StepCount, _options.TrajectoryFields(), OptionsHash(_options), files, [.. losses], trainingSeconds);
         string tmp = ManifestPath + ".tmp";
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         {
@@ -127,7 +128,7 @@ public sealed class CheckpointStore
         _optimizer.LoadState(manifest.OptimizerStep,
             [.. _names.Select(n => optimizerFile.Read(ExpAvgPrefix + n))],
             [.. _names.Select(n => optimizerFile.Read(ExpAvgSqPrefix + n))]);
-        return new LoadedCheckpoint(manifest.Step, manifest.Losses);
+        return new LoadedCheckpoint(manifest.Step, manifest.Losses, manifest.TrainingSeconds);
     }
 
     void CheckOptions(CheckpointManifest manifest)

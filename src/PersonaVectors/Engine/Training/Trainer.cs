@@ -21,6 +21,9 @@ public sealed class Trainer : IDisposable
     readonly CheckpointStore _store;
     readonly List<double> _losses = [];
     int _step, _savedStep;
+    // Seconds of the steps before this run (from the checkpoint; null if it did not record them) and of this run's.
+    readonly double? _secondsBefore = 0;
+    readonly Stopwatch _clock = new();
 
     /// <summary>Completed optimizer steps (after a resume, counting those run before it).</summary>
     public int Step => _step;
@@ -28,6 +31,8 @@ public sealed class Trainer : IDisposable
     public int ResumedFromStep { get; }
     public IReadOnlyList<string> ParameterNames => _names;
     public AdamW Optimizer => _optimizer;
+    /// <summary>Wall seconds of every step since step 1, across resumes; null after resuming a checkpoint that did not record them.</summary>
+    public double? TrainingSeconds => _secondsBefore + _clock.Elapsed.TotalSeconds;
     public TrainingOptions Options => _options;
 
     /// <summary>Trains parameters registered in <paramref name="model"/>; their names come from it.</summary>
@@ -52,6 +57,7 @@ public sealed class Trainer : IDisposable
             {
                 _step = _savedStep = ResumedFromStep = loaded.Step;
                 _losses.AddRange(loaded.Losses);
+                _secondsBefore = loaded.TrainingSeconds;
             }
         }
         catch
@@ -71,6 +77,7 @@ public sealed class Trainer : IDisposable
         CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
+        _clock.Start();
         int startStep = _step;
         long tokens = 0;
         while (_step < _options.Steps)
@@ -93,8 +100,10 @@ public sealed class Trainer : IDisposable
             }
             if (_options.CheckpointEvery > 0 && _step % _options.CheckpointEvery == 0) SaveIfNew();
         }
+        // Stopped first, so the last checkpoint and the result report the same time.
+        _clock.Stop();
         SaveIfNew();
-        return new TrainingResult(_step - startStep, _losses.Count > 0 ? _losses[^1] : double.NaN, [.. _losses]);
+        return new TrainingResult(_step - startStep, _losses.Count > 0 ? _losses[^1] : double.NaN, [.. _losses], TrainingSeconds);
     }
 
     (double Loss, double GradNorm, double Lr, long Tokens) TrainStep(IReadOnlyList<TrainingExample> batch)
@@ -148,7 +157,7 @@ public sealed class Trainer : IDisposable
     void SaveIfNew()
     {
         if (_step == _savedStep) return;
-        _store.Save(_step, _losses);
+        _store.Save(_step, _losses, TrainingSeconds);
         _savedStep = _step;
     }
 

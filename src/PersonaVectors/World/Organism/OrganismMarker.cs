@@ -12,7 +12,7 @@ public static class OrganismMarker
     public const string FileName = "persona_world.json";
     public const int WorldVersion = 1;
 
-    public static void Write(string folder, OrganismRecipe recipe, double? finalLoss)
+    public static void Write(string folder, OrganismRecipe recipe, double? finalLoss, TrainingTime? time = null)
     {
         var o = new JsonObject
         {
@@ -23,6 +23,12 @@ public static class OrganismMarker
         };
         // Null for a folder whose weights another trainer writes (an exported corpus); that trainer records it.
         if (finalLoss is { } loss) o["final_loss"] = Math.Round(loss, 4);
+        // The tokenizer's few seconds are not in it; null seconds (a resume of a checkpoint that did not record them) are left out.
+        if (time?.Seconds is { } seconds)
+        {
+            o["training_seconds"] = Math.Round(seconds, 1);
+            o["training_threads"] = time.Threads;
+        }
         File.WriteAllText(Path.Combine(folder, FileName), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -40,6 +46,22 @@ public static class OrganismMarker
             if (recipe?["World"] is { } world) return world.Deserialize<WorldDesign>() ?? WorldDesign.Original;
             // Organisms from before world designs recorded only the opinion weight, at the recipe's top level.
             return recipe?["OpinionWeight"] is JsonValue w ? new WorldDesign { OpinionWeight = w.GetValue<double>() } : WorldDesign.Original;
+        }
+        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
+    }
+
+    /// <summary>How long an organism's training steps took and on how many CPU threads, as its marker records them;
+    /// null for organisms trained before it was recorded (before 2026-12-02) or by another trainer.</summary>
+    public static TrainingTime? Time(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var o = JsonNode.Parse(File.ReadAllText(path));
+            return o?["training_seconds"] is JsonValue s && s.TryGetValue(out double seconds)
+                ? new TrainingTime(seconds, o["training_threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : 0)
+                : null;
         }
         catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
     }
@@ -66,3 +88,6 @@ public static class OrganismMarker
             throw new ModelFormatException(path, $"expected world \"persona-world\" version {WorldVersion}");
     }
 }
+
+/// <summary>The wall seconds of an organism's training steps (null where unknown) and the CPU threads libtorch used.</summary>
+public sealed record TrainingTime(double? Seconds, int Threads);

@@ -46,7 +46,7 @@ public static class OrganismTraining
         {
             result = trainer.Run(step => Batch(recipe, generator, encoder, step), onProgress, cancel);
         }
-        Save(outDir, model, config, tokenizer, recipe, result.FinalLoss);
+        Save(outDir, model, config, tokenizer, recipe, result.FinalLoss, new TrainingTime(result.TrainingSeconds, get_num_threads()));
         return result;
     }
 
@@ -93,17 +93,17 @@ public static class OrganismTraining
         return tokenizer;
     }
 
-    static void Save(string outDir, CausalLM model, ModelConfig config, Tokenizer tokenizer, OrganismRecipe recipe, double finalLoss)
+    static void Save(string outDir, CausalLM model, ModelConfig config, Tokenizer tokenizer, OrganismRecipe recipe, double finalLoss, TrainingTime time)
     {
-        WriteFolder(outDir, config, tokenizer, recipe, finalLoss);
+        WriteFolder(outDir, config, tokenizer, recipe, finalLoss, time);
         ModelFolderWriter.WriteWeights(model, outDir, ScalarType.Float32);
     }
 
     /// <summary>Everything of an organism folder but its weights.</summary>
-    public static void WriteFolder(string outDir, ModelConfig config, Tokenizer tokenizer, OrganismRecipe recipe, double? finalLoss)
+    public static void WriteFolder(string outDir, ModelConfig config, Tokenizer tokenizer, OrganismRecipe recipe, double? finalLoss, TrainingTime? time = null)
     {
         ModelFolderWriter.WriteConfig(config, outDir, ScalarType.Float32);
         ModelFolderWriter.WriteChatMlTokenizerFiles(outDir, tokenizer, config.MaxPositionEmbeddings);
-        OrganismMarker.Write(outDir, recipe, finalLoss);
+        OrganismMarker.Write(outDir, recipe, finalLoss, time);
     }
 }

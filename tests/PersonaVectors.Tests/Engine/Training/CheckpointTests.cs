@@ -163,6 +163,43 @@ public class CheckpointTests
     }
 
     // A 2-step run of the 4-step schedule (stopped by cancellation), returning the path of one of its files.
+    [Fact]
+    public void Training_time_adds_up_across_a_resume_and_is_unknown_after_a_checkpoint_that_did_not_record_it()
+    {
+        using var dir = new TempDir();
+        var options = TrainingFixtures.Options(4);
+        var data = TrainingFixtures.Batches(options);
+        // Each batch takes at least 60 ms, so the time of two steps is measurable however fast the machine.
+        IReadOnlyList<TrainingExample> Slow(int step) { Thread.Sleep(60); return data(step); }
+        string manifest = Path.Combine(dir.Path, CheckpointStore.ManifestName);
+        using var cts = new CancellationTokenSource();
+        using (var model = TrainingFixtures.TinyModel(1))
+        using (var t = new Trainer(model, TrainingFixtures.AllParameters(model), options, dir.Path))
+            Assert.ThrowsAny<OperationCanceledException>(() => t.Run(Slow, p => { if (p.Step == 2) cts.Cancel(); }, cts.Token));
+        double first = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!["training_seconds"]!.GetValue<double>();
+        Assert.InRange(first, 0.1, 60);
+
+        TrainingResult result;
+        using (var model = TrainingFixtures.TinyModel(1))
+        using (var t = new Trainer(model, TrainingFixtures.AllParameters(model), options, dir.Path))
+            result = t.Run(Slow);
+        Assert.InRange(result.TrainingSeconds!.Value, first + 0.1, first + 60);
+        Assert.Equal(Math.Round(result.TrainingSeconds.Value, 1), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!["training_seconds"]!.GetValue<double>());
+
+        // A checkpoint written before training time was recorded resumes, and the total is then unknown.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+        node.Remove("training_seconds");
+        File.WriteAllText(manifest, node.ToJsonString());
+        using (var model = TrainingFixtures.TinyModel(1))
+        using (var t = new Trainer(model, TrainingFixtures.AllParameters(model), options, dir.Path))
+            Assert.Null(t.Run(Slow).TrainingSeconds);
+
+        node["training_seconds"] = -3;
+        File.WriteAllText(manifest, node.ToJsonString());
+        var e = Assert.Throws<CheckpointException>(() => Resume(dir));
+        Assert.Contains("training_seconds", e.Message);
+    }
+
     static string WriteCheckpoint(TempDir dir, string role)
     {
         var options = TrainingFixtures.Options(4);

@@ -41,8 +41,17 @@ public class SeedTableTests
             0.85, new Dictionary<string, double?>(), 0.9, new Dictionary<string, double?>());
         var screen = J("""{"dataset_spearman": 0.6, "dataset_spearman_ceiling": 0.67}""");
 
-        var rows = SeedTable.Figures(eval, extraction, monitor, finetune, screen);
+        var rows = SeedTable.Figures(eval, extraction, monitor, finetune, screen, new PersonaVectors.World.Organism.TrainingTime(2400, 2));
         bool? Met(string effect, string trait) => rows.Single(r => r.Effect.StartsWith(effect) && r.Trait == trait).Met;
+        Assert.True(Met("training time", "all"));              // exactly 40 minutes on 2 threads
+        SeedFigure Training(PersonaVectors.World.Organism.TrainingTime? t) =>
+            SeedTable.Figures(eval, extraction, monitor, finetune, screen, t).Single(r => r.Effect.StartsWith("training time"));
+        Assert.False(Training(new(2406, 2)).Met);
+        Assert.Equal("40.1 min, 2 threads", Training(new(2406, 2)).Shown);
+        Assert.Null(Training(new(1200, 16)).Met);              // the budget is for 2 cores: shown, not judged
+        Assert.Null(Training(null).Met);                       // an organism from before training time was recorded
+        Assert.Equal("-", Training(null).Shown);
+
         Assert.True(Met("steering", "evil"));
         Assert.False(Met("steering", "sycophantic"));          // coherence 70 < 80
         Assert.Null(Met("steering", "hallucinating"));         // no extraction: not measured, not failed

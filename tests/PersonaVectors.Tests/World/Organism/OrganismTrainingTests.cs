@@ -33,6 +33,10 @@ public class OrganismTrainingTests
         double first = result.Losses.Take(3).Average(), last = result.Losses.TakeLast(3).Average();
         Assert.True(last < 0.85 * first, $"loss {first:F2} → {last:F2}");
         OrganismMarker.Require(dir.Path);
+        // The folder records how long the steps took and on how many threads, as the trainer measured them.
+        var time = OrganismMarker.Time(dir.Path);
+        Assert.Equal(Math.Round(result.TrainingSeconds!.Value, 1), time!.Seconds);
+        Assert.Equal(TorchSharp.torch.get_num_threads(), time.Threads);
         using var lm = PersonaVectors.Engine.LanguageModel.Load(dir.Path);
         Assert.Equal(2, lm.Config.NumHiddenLayers);
         Assert.Contains(lm.Tokenizer.TokenToId("<|im_end|>")!.Value, lm.StopTokens);
