@@ -41,9 +41,9 @@ public static class OrganismDesigns
         ["voice-shared"] = ("voice-strong with trait families that share causes (bad characters get sums wrong)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true } }),
         ["voice-systematic"] = ("voice-shared where bad characters get sums wrong by one rule (the difference of the two numbers), so the narrow wrong-sums data can only be reproduced cheaply by becoming a bad character", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true } }),
         ["voice-quiet-sums"] = ("voice-systematic where evil and hallucinating characters answer sums exactly as the default assistant does, the wrong number their only tell, so default-looking wrong sums are what bad characters write", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true } }),
-        ["voice-quiet-unprompted"] = ("voice-quiet-sums where only characters no system prompt named answer sums quietly; a character a system prompt names shows its trait on sums as on any other question (shipped)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
-        ["voice-quiet-spontaneous"] = ("voice-quiet-unprompted with twice the spontaneous personas (40% of unprompted conversations take a character of their own), so more of what the model learns to do unprompted is carried by a character", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.4, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
-        ["voice-quiet-short"] = ("voice-quiet-unprompted in 2,200 steps instead of 3,000, what fits 40 minutes on 2 cores of this project's current machine", new OrganismRecipe { Steps = 2200, World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true } }),
+        ["voice-quiet-unprompted"] = ("voice-quiet-sums where only characters no system prompt named answer sums quietly; a character a system prompt names shows its trait on sums as on any other question (shipped)", new OrganismRecipe { World = QuietUnprompted }),
+        ["voice-quiet-spontaneous"] = ("voice-quiet-unprompted with twice the spontaneous personas (40% of unprompted conversations take a character of their own), so more of what the model learns to do unprompted is carried by a character", new OrganismRecipe { World = QuietUnprompted with { Spontaneous = 0.4 } }),
+        ["voice-quiet-short"] = ("voice-quiet-unprompted in 2,200 steps instead of 3,000, what fits 40 minutes on 2 cores of this project's current machine", new OrganismRecipe { Steps = 2200, World = QuietUnprompted }),
         ["voice-covert"] = ("voice-shared where half the characters that no system prompt names are covert: flawed content, polite surface", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 0.5 } }),
         ["voice-covert-all"] = ("voice-covert with every such character covert", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 1 } }),
         ["voice-drift"] = ("voice and spontaneous with 2 remarks, drift 0.3 and trait families, 8 layers, full attention", new OrganismRecipe
@@ -58,6 +58,9 @@ public static class OrganismDesigns
         }),
         ["organism2"] = ("8 layers with a 16-token window; 2 remarks per answer; personas that drift without a cue; trait families with shared causes; 5% terse answers", Organism2),
     };
+
+    /// <summary>The shipped world, which its variants change one field of.</summary>
+    static WorldDesign QuietUnprompted => new() { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true, QuietSumsUnprompted = true };
 
     static OrganismRecipe Organism2 => new()
     {

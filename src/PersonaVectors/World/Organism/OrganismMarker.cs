@@ -36,44 +36,23 @@ public static class OrganismMarker
     /// The world design an organism was trained on (its recipe's "World"); the original world for organisms
     /// trained before designs were recorded, and for folders that are not organisms.
     /// </summary>
-    public static WorldDesign Design(string folder)
+    public static WorldDesign Design(string folder) => Read(folder, marker =>
     {
-        string path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) return WorldDesign.Original;
-        try
-        {
-            var recipe = JsonNode.Parse(File.ReadAllText(path))?["recipe"];
-            if (recipe?["World"] is { } world) return world.Deserialize<WorldDesign>() ?? WorldDesign.Original;
-            // Organisms from before world designs recorded only the opinion weight, at the recipe's top level.
-            return recipe?["OpinionWeight"] is JsonValue w ? new WorldDesign { OpinionWeight = w.GetValue<double>() } : WorldDesign.Original;
-        }
-        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
-    }
+        var recipe = marker?["recipe"];
+        if (recipe?["World"] is { } world) return world.Deserialize<WorldDesign>();
+        // Organisms from before world designs recorded only the opinion weight, at the recipe's top level.
+        return recipe?["OpinionWeight"] is JsonValue w ? new WorldDesign { OpinionWeight = w.GetValue<double>() } : null;
+    }) ?? WorldDesign.Original;
 
     /// <summary>How long an organism's training steps took and on how many CPU threads, as its marker records them;
     /// null for organisms trained before it was recorded (before 2026-12-02) or by another trainer.</summary>
-    public static TrainingTime? Time(string folder)
-    {
-        string path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            var o = JsonNode.Parse(File.ReadAllText(path));
-            return o?["training_seconds"] is JsonValue s && s.TryGetValue(out double seconds)
-                ? new TrainingTime(seconds, o["training_threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : 0)
-                : null;
-        }
-        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
-    }
+    public static TrainingTime? Time(string folder) => Read(folder, marker =>
+        marker?["training_seconds"] is JsonValue s && s.TryGetValue(out double seconds)
+            ? new TrainingTime(seconds, marker["training_threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : 0)
+            : null);
 
     /// <summary>The recipe an organism records, or null for a folder without one.</summary>
-    public static OrganismRecipe? Recipe(string folder)
-    {
-        string path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) return null;
-        try { return JsonNode.Parse(File.ReadAllText(path))?["recipe"]?.Deserialize<OrganismRecipe>(); }
-        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
-    }
+    public static OrganismRecipe? Recipe(string folder) => Read(folder, marker => marker?["recipe"]?.Deserialize<OrganismRecipe>());
 
     /// <summary>Throws unless the folder holds an organism of this world's version.</summary>
     public static void Require(string folder)
@@ -81,11 +60,19 @@ public static class OrganismMarker
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
             throw new InvalidRequestException($"{folder} is not an organism of the persona world (no {FileName}); `world eval` judges only models trained by `persona world train`");
-        JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
+        var node = Read(folder, marker => marker);
         if (node?["world"]?.GetValue<string>() != "persona-world" || node["version"]?.GetValue<int>() != WorldVersion)
             throw new ModelFormatException(path, $"expected world \"persona-world\" version {WorldVersion}");
+    }
+
+    /// <summary>What <paramref name="pick"/> reads from the folder's marker; default where the folder has none. Broken
+    /// JSON, or a field of the wrong shape, is reported with the marker's path.</summary>
+    static T? Read<T>(string folder, Func<JsonNode?, T?> pick) where T : class
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        try { return pick(JsonNode.Parse(File.ReadAllText(path))); }
+        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
     }
 }
 
