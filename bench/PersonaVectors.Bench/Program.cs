@@ -14,14 +14,14 @@ using static TorchSharp.torch;
 //        --lora-memory f32|bf16|q8: the memory of one LoRA step over frozen weights of that dtype (run it in its own process)
 //        --kernels: the streaming kernels alone, GB/s of weights read, bf16 and q8
 //        --gguf-load-memory: the memory peak of loading Q8_0 and Q4_K_M files of the same weights, each in a fresh process
-//        --organism-train [--steps 10] [--skip 2] [--micro-batches N] [--matmul f32|bf16]: where a step of the organism's
-//          training goes (data, forward, backward, optimizer)
+//        --organism-train [--recipe NAME|FILE] [--steps 10] [--skip 2] [--micro-batches N] [--matmul f32|bf16]: where a
+//          step of an organism recipe's training goes (data, forward, backward, optimizer); the shipped recipe by default
 var opts = Args.Parse(args);
 if (opts.Has("--organism-train"))
 {
     set_num_threads(opts.Int("--threads", Environment.ProcessorCount));
     string organism = opts.Get("--model", null) ?? Path.Combine(AppContext.BaseDirectory, "models", "organism");
-    Console.WriteLine(OrganismTrainStep.Run(organism, opts.Int("--steps", 10), opts.Int("--skip", 2),
+    Console.WriteLine(OrganismTrainStep.Run(organism, opts.Get("--recipe", null) ?? PersonaVectors.World.Organism.OrganismDesigns.Shipped, opts.Int("--steps", 10), opts.Int("--skip", 2),
         opts.Get("--micro-batches", null) is { } m ? int.Parse(m) : null,
         ParseDType(opts.Get("--matmul", "f32")!) switch
         {

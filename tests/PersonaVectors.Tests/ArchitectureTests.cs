@@ -6,7 +6,7 @@ namespace PersonaVectors.Tests;
 public class ArchitectureTests
 {
     /// <summary>The repository root: the first folder above the test binaries that holds the solution file.</summary>
-    static string Root
+    internal static string Root
     {
         get
         {
