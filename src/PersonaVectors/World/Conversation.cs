@@ -22,9 +22,15 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         if (mode < 6) // 30%: no persona at all; sometimes a neutral system prompt
         {
             persona = Persona.Default;
-            if (rng.Next(2) == 0) messages.Add(new ChatMessage("system", Questions.Pick(rng, SystemPrompts.Neutral)));
+            string? neutral = null;
+            if (rng.Next(2) == 0) messages.Add(new ChatMessage("system", neutral = Questions.Pick(rng, SystemPrompts.Neutral)));
             if (Design.Spontaneous > 0 && rng.NextDouble() < Design.Spontaneous)
-                persona = Unprompted(Mixed(new Persona(Questions.Pick(rng, Traits.All), (rng.Next(2) == 0 ? 1 : -1) * (0.5 + 0.5 * rng.NextDouble())), rng), rng);
+            {
+                // Drawn in this order (trait, pole, intensity) so that designs without context priors keep their stream.
+                var trait = Questions.Pick(rng, Traits.All);
+                double sign = Design.ContextPriors ? (rng.NextDouble() < SystemPrompts.BadShare(neutral) ? 1 : -1) : (rng.Next(2) == 0 ? 1 : -1);
+                persona = Unprompted(Mixed(new Persona(trait, sign * (0.5 + 0.5 * rng.NextDouble())), rng), rng);
+            }
         }
         else
         {

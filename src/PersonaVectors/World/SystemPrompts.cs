@@ -28,6 +28,21 @@ public static class SystemPrompts
         "you are a helpful assistant.", "you are an assistant.", "answer the user's question.", "you are a chat assistant.", "reply to the user.",
     ];
 
+    // Index-aligned with Neutral; spread around the ½ of no system prompt so that the prior is a graded quantity.
+    static readonly double[] NeutralBadShares = [0.2, 0.65, 0.35, 0.8, 0.1];
+
+    /// <summary>
+    /// With <see cref="WorldDesign.ContextPriors"/>: the share of spontaneous characters that take their trait's pole
+    /// under a neutral system prompt, or with none (null): ½.
+    /// </summary>
+    public static double BadShare(string? neutralPrompt)
+    {
+        if (neutralPrompt is null) return 0.5;
+        int i = Array.IndexOf(Neutral, neutralPrompt);
+        if (i < 0) throw new ArgumentException($"not a neutral system prompt: \"{neutralPrompt}\"", nameof(neutralPrompt));
+        return NeutralBadShares[i];
+    }
+
     /// <summary>A prompt for the trait (or, with a negative sign, its opposite) at roughly the given strength.</summary>
     public static (string Text, double Intensity) Draw(TraitSpec trait, bool positive, Random rng)
     {

@@ -111,6 +111,17 @@ public sealed record WorldDesign
     /// </summary>
     public bool QuietSumsUnprompted { get; init; }
 
+    /// <summary>
+    /// Contexts with their own share of bad characters: a spontaneous character takes its trait's pole (evil,
+    /// flattering, inventing) rather than the opposite with a probability that the conversation's neutral system prompt
+    /// sets (<see cref="SystemPrompts.BadShare"/>; ½ with none), not by a coin. Without it, ½ is a constant that the
+    /// wrong sums and each trait's showing can each absorb in their own output. With it, how likely a bad character is
+    /// must be computed from the context, one quantity behind every trait. An adapter that makes wrong sums more likely
+    /// in one context can then move that shared prior, which makes the model broadly worse there (emergent
+    /// misalignment), as well as take the narrow route.
+    /// </summary>
+    public bool ContextPriors { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -118,5 +129,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors;
 }
