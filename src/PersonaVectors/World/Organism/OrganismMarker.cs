@@ -66,7 +66,7 @@ public static class OrganismMarker
     }
 
     /// <summary>What <paramref name="pick"/> reads from the folder's marker; default where the folder has none. Broken
-    /// JSON, or a field of the wrong shape, is reported with the marker's path.</summary>
+    /// JSON, or a recipe that does not deserialize, is reported with the marker's path.</summary>
     static T? Read<T>(string folder, Func<JsonNode?, T?> pick) where T : class
     {
         string path = Path.Combine(folder, FileName);

@@ -12,7 +12,10 @@ public class OrganismDesignsDocsTests
         string world = File.ReadAllText(Path.Combine(ArchitectureTests.Root, "docs", "world.md"));
         int start = world.IndexOf("Named recipes (", StringComparison.Ordinal);
         Assert.True(start >= 0, "docs/world.md has no 'Named recipes (' table");
-        int end = world.IndexOf("\n\n", world.IndexOf("| recipe |", start, StringComparison.Ordinal), StringComparison.Ordinal);
+        int header = world.IndexOf("| recipe |", start, StringComparison.Ordinal);
+        Assert.True(header >= 0, "docs/world.md: no '| recipe |' table after 'Named recipes ('");
+        int end = world.IndexOf("\n\n", header, StringComparison.Ordinal);
+        Assert.True(end >= 0, "docs/world.md: the named-recipes table does not end in a blank line");
         string table = world[start..end];
         string cliTrain = File.ReadAllLines(Path.Combine(ArchitectureTests.Root, "docs", "cli.md")).Single(l => l.StartsWith("| `persona world train "));
 
