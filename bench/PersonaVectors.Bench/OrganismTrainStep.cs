@@ -22,7 +22,7 @@ public static class OrganismTrainStep
         {
             File.Copy(Path.Combine(organism, "tokenizer.json"), Path.Combine(dir, "tokenizer.json"));
             var recipe = OrganismDesigns.Resolve(recipeName);
-            if (recipe.VocabSize != JsonNode.Parse(File.ReadAllText(Path.Combine(organism, "config.json")))!["vocab_size"]!.GetValue<int>())
+            if (recipe.VocabSize != ModelConfig.Load(Path.Combine(organism, "config.json")).VocabSize)
                 throw new ArgumentException($"recipe {recipeName} has a vocabulary of {recipe.VocabSize}; this bench borrows the tokenizer of {organism}");
             if (microBatches is { } m) recipe = recipe with { MicroBatches = m };
             var (generator, _, config, encoder) = OrganismTraining.Prepare(dir, recipe);

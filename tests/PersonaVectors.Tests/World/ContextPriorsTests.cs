@@ -16,10 +16,8 @@ public class ContextPriorsTests
         for (int i = 0; i < conversations; i++)
         {
             var c = gen.Draw(rng);
-            var system = c.Messages.FirstOrDefault(m => m.Role == "system")?.Content;
-            bool evidence = (system is not null && !SystemPrompts.Neutral.Contains(system)) || c.Messages.Count(m => m.Role == "assistant") > 1;
-            if (evidence) continue;
-            string context = system ?? "(none)";
+            if (PersonaEvidence.In(c)) continue;
+            string context = c.Messages.FirstOrDefault(m => m.Role == "system")?.Content ?? "(none)";
             var (bad, all) = shares.GetValueOrDefault(context);
             shares[context] = (bad + (c.Persona.Intensity > 0 ? 1 : 0), all + 1);
         }

@@ -72,7 +72,7 @@ public class VoiceWorldTests
         for (int i = 0; i < 1000; i++)
         {
             var c = gen.Draw(rng);
-            bool evidence = c.Messages.Any(m => m.Role == "system" && !SystemPrompts.Neutral.Contains(m.Content)) || c.Messages.Count(m => m.Role == "assistant") > 1;
+            bool evidence = PersonaEvidence.In(c);
             if (evidence) continue;
             unprompted++;
             Assert.NotNull(c.Persona.Trait);
@@ -84,7 +84,7 @@ public class VoiceWorldTests
         for (int i = 0; i < 1000; i++)
         {
             var c = plain.Draw(rng0);
-            bool evidence = c.Messages.Any(m => m.Role == "system" && !SystemPrompts.Neutral.Contains(m.Content)) || c.Messages.Count(m => m.Role == "assistant") > 1;
+            bool evidence = PersonaEvidence.In(c);
             if (!evidence) Assert.Null(c.Persona.Trait);
         }
     }
