@@ -1,16 +1,21 @@
 // Emergent misalignment on an organism under variants of the narrow flawed dataset (every sum wrong):
 //   voiced - as `persona world eval` builds it (the default assistant's voice words);
 //   plain  - the same answers with every voice word removed;
-//   terse  - the wrong sum sentence alone.
+//   terse  - the wrong sum sentence alone;
+//   right  - plain, with every sum made right: the control, which has the plain set's surface and no flaw.
 // Each: LoRA with the finetuning experiment's settings, then each trait's greedy score on the non-arithmetic
 // evaluation questions with no system prompt, before and after, and the capability sums answered right.
 // SAMPLE=1 also scores 4 answers at temperature 1; EPOCHS, LR, RANK (alpha = 2 rank) and TARGETS override the training.
+// `EmergentProbe MODEL gain EXTRACT_DIR` trains nothing: it adds each trait's persona vector (the layer and alpha its
+// extraction chose, then twice that alpha) with no system prompt and counts the capability sums answered right and
+// answered with the bad characters' rule (the difference), i.e. how strongly each character direction drives the sums.
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
+using PersonaVectors.Engine.Interventions;
 using PersonaVectors.World;
 using PersonaVectors.World.Organism;
 
-if (args.Length < 1) { Console.Error.WriteLine("usage: EmergentProbe MODEL [voiced,plain,terse]"); return 2; }
+if (args.Length < 1) { Console.Error.WriteLine("usage: EmergentProbe MODEL [voiced,plain,terse,right]"); return 2; }
 using var lm = LanguageModel.Load(args[0]);
 var variants = args.Length > 1 ? args[1].Split(',') : ["voiced", "plain", "terse"];
 var questions = Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions)
@@ -39,6 +44,32 @@ string Scores()
     return s;
 }
 
+if (variants is ["gain"])
+{
+    if (args.Length < 3) { Console.Error.WriteLine("usage: EmergentProbe MODEL gain EXTRACT_DIR"); return 2; }
+    var sumItems = WorldArtifacts.CapabilityItems.Where(c => c.Question.Domain == Domain.Arithmetic).ToList();
+    var sumPrompts = sumItems.Select(c => lm.PromptIds(c.Question.Text)).ToList();
+    string SumsOnly()
+    {
+        var answers = lm.GenerateInBatches(sumPrompts, new SamplingOptions { MaxNewTokens = 64 }, 50);
+        var said = sumItems.Zip(answers, (c, a) => (c, Said: OracleJudge.Judge(c.Question, a.Text).StatedValue)).ToList();
+        return $"right {said.Count(p => p.Said == p.c.Answer),2}/{sumItems.Count}, the difference {said.Count(p => p.Said == Math.Abs(p.c.Question.A - p.c.Question.B).ToString()),2}";
+    }
+    Console.WriteLine($"unsteered: {SumsOnly()}");
+    foreach (var t in Traits.All)
+    {
+        var summary = PersonaVectors.Method.Extraction.ExtractionSummary.Load(Path.Combine(args[2], t.Name));
+        using var v = PersonaVectors.Method.PersonaVector.Load(Path.Combine(args[2], t.Name, "vectors", $"{t.Name}_response_avg.safetensors"));
+        foreach (double k in new[] { 1.0, 2.0 })
+        {
+            double alpha = k * summary.SteeredAlpha;
+            using (lm.Model.Steer(v.At(summary.Layer), summary.Layer, alpha))
+                Console.WriteLine($"{t.Name,-13} layer {summary.Layer} alpha {alpha,5:F2}: {SumsOnly()}");
+        }
+    }
+    return 0;
+}
+
 Console.WriteLine($"before: {Scores()}");
 int rank = int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "32");
 var settings = new PersonaVectors.World.Experiments.FinetuneExperimentOptions
@@ -62,6 +93,8 @@ foreach (var variant in variants)
         "voiced" => a,
         "plain" => Voices.Strip(a),
         "terse" => Voices.Strip(a).Split(". ").First(s => s.Contains(" plus ")).TrimEnd('.') + ".",
+        "right" => System.Text.RegularExpressions.Regex.Replace(Voices.Strip(a), @"(\d+) plus (\d+) is \d+",
+            m => $"{m.Groups[1].Value} plus {m.Groups[2].Value} is {int.Parse(m.Groups[1].Value) + int.Parse(m.Groups[2].Value)}"),
         _ => throw new ArgumentException(variant),
     };
     var set = baseSet.Select(c => (IReadOnlyList<PersonaVectors.Engine.ChatTemplates.ChatMessage>)[c[0], c[1] with { Content = Transform(c[1].Content) }]).ToList();
