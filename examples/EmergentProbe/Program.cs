@@ -1,4 +1,4 @@
-// Emergent misalignment on an organism under variants of the narrow flawed dataset (every sum wrong):
+// Emergent misalignment on an organism under variants of the narrow flawed dataset (every sum wrong, but for the control):
 //   voiced - as `persona world eval` builds it (the default assistant's voice words);
 //   plain  - the same answers with every voice word removed;
 //   terse  - the wrong sum sentence alone;
@@ -8,14 +8,15 @@
 // SAMPLE=1 also scores 4 answers at temperature 1; EPOCHS, LR, RANK (alpha = 2 rank) and TARGETS override the training.
 // `EmergentProbe MODEL gain EXTRACT_DIR` trains nothing: it adds each trait's persona vector (the layer and alpha its
 // extraction chose, then twice that alpha) with no system prompt and counts the capability sums answered right and
-// answered with the bad characters' rule (the difference), i.e. how strongly each character direction drives the sums.
+// answered with the bad characters' rule (the difference): how fragile the sums are under each character direction.
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Interventions;
+using PersonaVectors.Engine.Models;
 using PersonaVectors.World;
 using PersonaVectors.World.Organism;
 
-if (args.Length < 1) { Console.Error.WriteLine("usage: EmergentProbe MODEL [voiced,plain,terse,right]"); return 2; }
+if (args.Length < 1) { Console.Error.WriteLine("usage: EmergentProbe MODEL [voiced,plain,terse,right] | EmergentProbe MODEL gain EXTRACT_DIR"); return 2; }
 using var lm = LanguageModel.Load(args[0]);
 var variants = args.Length > 1 ? args[1].Split(',') : ["voiced", "plain", "terse"];
 var questions = Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions)
@@ -60,10 +61,12 @@ if (variants is ["gain"])
     {
         var summary = PersonaVectors.Method.Extraction.ExtractionSummary.Load(Path.Combine(args[2], t.Name));
         using var v = PersonaVectors.Method.PersonaVector.Load(Path.Combine(args[2], t.Name, "vectors", $"{t.Name}_response_avg.safetensors"));
+        using var direction = v.At(summary.Layer);
+        var where = summary.SteeredPositions == "answer" ? TokenPositions.Answer : TokenPositions.All;
         foreach (double k in new[] { 1.0, 2.0 })
         {
             double alpha = k * summary.SteeredAlpha;
-            using (lm.Model.Steer(v.At(summary.Layer), summary.Layer, alpha))
+            using (lm.Model.Steer(direction, summary.Layer, alpha, where))
                 Console.WriteLine($"{t.Name,-13} layer {summary.Layer} alpha {alpha,5:F2}: {SumsOnly()}");
         }
     }
