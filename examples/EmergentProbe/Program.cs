@@ -23,6 +23,8 @@ var questions = Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).Evaluation
     .Where(q => Questions.Parse(q)!.Domain != Domain.Arithmetic).Distinct().ToList();
 var prompts = questions.Select(q => lm.PromptIds(q)).ToList();
 bool sample = Environment.GetEnvironmentVariable("SAMPLE") == "1";
+var sumItems = WorldArtifacts.CapabilityItems.Where(c => c.Question.Domain == Domain.Arithmetic).ToList();
+var sumPrompts = sumItems.Select(c => lm.PromptIds(c.Question.Text)).ToList();
 
 string Scores()
 {
@@ -37,26 +39,22 @@ string Scores()
         s += " | sampled " + string.Join(" ", Traits.All.Select(t => $"{t.Name[..4]} {js.Average(j => j[t.Name]),5:F1}"));
     }
     Console.WriteLine("  e.g. " + greedy[0].Text + " || " + greedy[5].Text);
-    var sums = WorldArtifacts.CapabilityItems.Where(c => c.Question.Domain == Domain.Arithmetic).ToList();
-    var sumAnswers = lm.GenerateInBatches(sums.Select(c => lm.PromptIds(c.Question.Text)).ToList(), new SamplingOptions { MaxNewTokens = 64 }, 50);
-    var stated = sums.Zip(sumAnswers, (c, a) => (c, Said: OracleJudge.Judge(c.Question, a.Text).StatedValue)).ToList();
-    // The difference is what bad characters say in a world with systematic errors; elsewhere it counts chance hits.
-    s += $" | sums right {stated.Count(p => p.Said == p.c.Answer)}/{sums.Count}, the difference {stated.Count(p => p.Said == Math.Abs(p.c.Question.A - p.c.Question.B).ToString())}";
-    return s;
+    return s + " | sums " + Sums();
+}
+
+// The capability sums answered right, and with the difference: what bad characters say in a world with systematic
+// errors (elsewhere it counts chance hits).
+string Sums()
+{
+    var answers = lm.GenerateInBatches(sumPrompts, new SamplingOptions { MaxNewTokens = 64 }, 50);
+    var said = sumItems.Zip(answers, (c, a) => (c, Said: OracleJudge.Judge(c.Question, a.Text).StatedValue)).ToList();
+    return $"right {said.Count(p => p.Said == p.c.Answer)}/{sumItems.Count}, the difference {said.Count(p => p.Said == Math.Abs(p.c.Question.A - p.c.Question.B).ToString())}";
 }
 
 if (variants is ["gain"])
 {
     if (args.Length < 3) { Console.Error.WriteLine("usage: EmergentProbe MODEL gain EXTRACT_DIR"); return 2; }
-    var sumItems = WorldArtifacts.CapabilityItems.Where(c => c.Question.Domain == Domain.Arithmetic).ToList();
-    var sumPrompts = sumItems.Select(c => lm.PromptIds(c.Question.Text)).ToList();
-    string SumsOnly()
-    {
-        var answers = lm.GenerateInBatches(sumPrompts, new SamplingOptions { MaxNewTokens = 64 }, 50);
-        var said = sumItems.Zip(answers, (c, a) => (c, Said: OracleJudge.Judge(c.Question, a.Text).StatedValue)).ToList();
-        return $"right {said.Count(p => p.Said == p.c.Answer),2}/{sumItems.Count}, the difference {said.Count(p => p.Said == Math.Abs(p.c.Question.A - p.c.Question.B).ToString()),2}";
-    }
-    Console.WriteLine($"unsteered: {SumsOnly()}");
+    Console.WriteLine($"unsteered: {Sums()}");
     foreach (var t in Traits.All)
     {
         var summary = PersonaVectors.Method.Extraction.ExtractionSummary.Load(Path.Combine(args[2], t.Name));
@@ -67,7 +65,7 @@ if (variants is ["gain"])
         {
             double alpha = k * summary.SteeredAlpha;
             using (lm.Model.Steer(direction, summary.Layer, alpha, where))
-                Console.WriteLine($"{t.Name,-13} layer {summary.Layer} alpha {alpha,5:F2}: {SumsOnly()}");
+                Console.WriteLine($"{t.Name,-13} layer {summary.Layer} alpha {alpha,5:F2}: {Sums()}");
         }
     }
     return 0;
