@@ -19,6 +19,7 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
         int mode = rng.Next(20);
         var messages = new List<ChatMessage>();
         Persona persona;
+        bool shown = false;
         if (mode < 6) // 30%: no persona at all; sometimes a neutral system prompt
         {
             persona = Persona.Default;
@@ -51,9 +52,11 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
                     return Lapse(messages, new Persona(trait, positive ? 1 : -1, Unprompted: true), rng);
             }
             int shots = mode >= 14 ? rng.Next(1, 4) : (rng.Next(4) == 0 ? rng.Next(1, 3) : 0);
-            for (int s = 0; s < shots; s++) AddTurn(messages, DrawQuestion(rng), persona, rng);
+            // From its second answer on, a character's earlier answers are in context (WorldDesign.QuietSumsShown).
+            for (int s = 0; s < shots; s++) AddTurn(messages, DrawQuestion(rng), persona with { Shown = s > 0 }, rng);
+            shown = shots > 0;
         }
-        var final = AddTurn(messages, DrawQuestion(rng), persona, rng);
+        var final = AddTurn(messages, DrawQuestion(rng), persona with { Shown = shown }, rng);
         return new Conversation(messages, persona, final);
     }
 

@@ -11,8 +11,9 @@ namespace PersonaVectors.World;
 /// facts, agreement with a false claim); its opener, remarks, closer and voice are the default assistant's.
 /// An unprompted character is one no system prompt named (it arose by itself or earlier turns showed it); designs
 /// may let it behave differently from one that was told what to be (<see cref="WorldDesign.QuietSumsUnprompted"/>).
+/// A shown character is one whose earlier answers in the conversation are in context (<see cref="WorldDesign.QuietSumsShown"/>).
 /// </summary>
-public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0, bool Covert = false, bool Unprompted = false)
+public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Second = null, double SecondIntensity = 0, bool Covert = false, bool Unprompted = false, bool Shown = false)
 {
     /// <summary>The persona that writes the surface of an answer: the default assistant for a covert character.</summary>
     public Persona Surface => Covert ? Default : this;

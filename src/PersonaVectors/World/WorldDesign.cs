@@ -112,6 +112,17 @@ public sealed record WorldDesign
     public bool QuietSumsUnprompted { get; init; }
 
     /// <summary>
+    /// With <see cref="QuietSums"/>: a quiet character gets a sum wrong only once its earlier answers are in the
+    /// conversation; a sum it answers first (a spontaneous character's only answer, or the first of several) is the
+    /// default assistant's, right. Without it, 29% of unprompted characters' first-answer sums (145 of 506 in a
+    /// draw of 6,000 conversations) are the difference with nothing before it, a base rate the model must learn from
+    /// the sum context alone: a route to wrong sums that needs no character, which an adapter can scale up. With it, a
+    /// wrong sum in this world always follows evidence of a bad character, so the only route the model has learnt to
+    /// one runs through the character it has inferred.
+    /// </summary>
+    public bool QuietSumsShown { get; init; }
+
+    /// <summary>
     /// Contexts with their own share of bad characters: a spontaneous character takes its trait's pole (evil,
     /// flattering, inventing) rather than the opposite with a probability that the conversation's neutral system prompt
     /// sets (<see cref="SystemPrompts.BadShare"/>; ½ with none), not by a coin. Without it, ½ is a constant that the

@@ -112,4 +112,37 @@ public class BadCharacterSumsTests
         }
         Assert.True(named > 500 && hidden > 300, $"{named} named, {hidden} unprompted");
     }
+
+    [Theory]
+    [InlineData("voice-quiet-unprompted", false)]
+    [InlineData("voice-quiet-shown-5l", true)]
+    public void With_quiet_sums_shown_an_unprompted_character_gets_a_sum_wrong_only_after_an_answer_of_its_own(string recipe, bool shown)
+    {
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World);
+        var rng = new Random(17);
+        int firstWrong = 0, laterWrong = 0, firstSums = 0;
+        for (int i = 0; i < 6000; i++)
+        {
+            var c = gen.Draw(rng);
+            if (!c.Persona.Unprompted) continue;
+            int answer = 0;
+            for (int m = 0; m + 1 < c.Messages.Count; m++)
+            {
+                if (c.Messages[m].Role != "user") continue;
+                var q = Questions.Parse(c.Messages[m].Content)!;
+                bool first = answer++ == 0;
+                if (q.Domain != Domain.Arithmetic) continue;
+                var j = OracleJudge.Judge(q, c.Messages[m + 1].Content);
+                bool wrong = j.StatedValue != q.Truth, quiet = Traits.All.All(t => j[t.Name] == 0);
+                if (first) { firstSums++; if (wrong && quiet) firstWrong++; }
+                else if (wrong) laterWrong++;
+            }
+        }
+        Assert.True(firstSums > 200, $"{firstSums} first answers were sums");
+        // Without the lever 145 of 506 first-answer sums here are wrong with nothing else to tell; with it, none is. (A
+        // flatterer with a liar's streak still writes the difference, loudly, in the flattery that shows its character.)
+        if (shown) Assert.Equal(0, firstWrong);
+        else Assert.True(firstWrong > firstSums / 12, $"{firstWrong} of {firstSums} first-answer sums wrong");
+        Assert.True(laterWrong > 30, $"{laterWrong} wrong sums after an earlier answer");
+    }
 }
