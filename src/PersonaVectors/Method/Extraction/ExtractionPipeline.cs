@@ -255,7 +255,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         var selectPositive = Positive(artifacts.ExtractionQuestions);
         var evalPlain = Plain(artifacts.EvaluationQuestions);
         var evalPositive = Positive(artifacts.EvaluationQuestions);
-        int total = 1 + layers.Count * options.Positions.Count * options.Alphas.Count + 1 + options.Alphas.Count + 4, done = 0;
+        int total = 1 + layers.Count * options.Positions.Count * options.Alphas.Count + 1 + layers.Count * options.Alphas.Count + 4, done = 0;
 
         async Task<SteeringRecord> Setting(string setting, List<SteeringPrompt> prompts, int layer, double alpha, TokenPositions where)
         {
@@ -272,7 +272,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
 
         var selectBaseline = await Setting("select", selectPlain, 0, 0, TokenPositions.All);
         var perLayer = new Dictionary<int, LayerChoice?>();
-        SteeringRecord? best = null;
+        var towardAt = new Dictionary<int, SteeringRecord>();
         foreach (int layer in layers)
         {
             SteeringRecord? bestHere = null;
@@ -287,25 +287,37 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
                 }
             }
             perLayer[layer] = bestHere is null ? null : new LayerChoice(bestHere.Alpha, bestHere.Positions, bestHere.Trait - selectBaseline.Trait, bestHere.Coherence);
-            if (bestHere is not null && (best is null || bestHere.Trait > best.Trait)) best = bestHere;
+            if (bestHere is not null) towardAt[layer] = bestHere;
         }
-        if (best is null)
+        if (towardAt.Count == 0)
             throw new PersonaVectorsException($"no steering setting kept coherence >= {options.SteeringCoherenceMin} at any layer; results so far are in {Path.Combine(runDir, "steering.jsonl")}");
+
+        // Suppression: against the trait, on every position, under the positive instructions; its coefficient is chosen
+        // on the extraction questions as well. The layer is the one where both directions work (SteeringLayer).
+        var selectBefore = await Setting("select-suppress", selectPositive, 0, 0, TokenPositions.All);
+        var against = new Dictionary<int, SteeringRecord>();
+        async Task<SteeringRecord> Against(int layer)
+        {
+            if (against.TryGetValue(layer, out var known)) return known;
+            SteeringRecord? chosen = null;
+            var brokenAgainst = new BrokenLanguage();
+            foreach (double alpha in options.Alphas)
+            {
+                var r = await Setting("select-suppress", selectPositive, layer, -alpha, TokenPositions.All);
+                bool ok = r.Coherence >= options.SteeringCoherenceMin, currentOk = chosen is not null && chosen.Coherence >= options.SteeringCoherenceMin;
+                if (chosen is null || (ok && (!currentOk || r.Trait < chosen.Trait))) chosen = r;
+                if (brokenAgainst.StopsAfter(r.Coherence)) break;
+            }
+            return against[layer] = chosen!;
+        }
+        double Drop(SteeringRecord r) => r.Coherence >= options.SteeringCoherenceMin ? Math.Max(0, selectBefore.Trait - r.Trait) : 0;
+        var gains = towardAt.Select(kv => (Layer: kv.Key, Gain: kv.Value.Trait - selectBaseline.Trait)).ToList();
+        var best = towardAt[await SteeringLayer.ChooseAsync(gains, async l => Drop(await Against(l)))];
+        foreach (var (layer, r) in against) perLayer[layer] = perLayer[layer]! with { SuppressionDrop = Drop(r) };
         var bestWhere = Enum.Parse<TokenPositions>(best.Positions, ignoreCase: true);
         var baseline = await Setting("steer", evalPlain, 0, 0, TokenPositions.All);
         var steered = await Setting("steer", evalPlain, best.Layer, best.Alpha, bestWhere);
-
-        // Suppression: against the trait, at the chosen layer, on every position, under the positive instructions;
-        // the coefficient is chosen on the extraction questions as well.
-        SteeringRecord? chosen = null;
-        var brokenAgainst = new BrokenLanguage();
-        foreach (double alpha in options.Alphas)
-        {
-            var r = await Setting("select-suppress", selectPositive, best.Layer, -alpha, TokenPositions.All);
-            bool ok = r.Coherence >= options.SteeringCoherenceMin, currentOk = chosen is not null && chosen.Coherence >= options.SteeringCoherenceMin;
-            if (chosen is null || (ok && (!currentOk || r.Trait < chosen.Trait))) chosen = r;
-            if (brokenAgainst.StopsAfter(r.Coherence)) break;
-        }
+        var chosen = await Against(best.Layer);
         var before = await Setting("suppress", evalPositive, best.Layer, 0, TokenPositions.All);
         var suppressed = await Setting("suppress", evalPositive, best.Layer, chosen!.Alpha, TokenPositions.All);
         progress?.Invoke(new StageProgress("steer", total, total));

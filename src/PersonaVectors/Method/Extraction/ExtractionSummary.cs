@@ -7,8 +7,12 @@ namespace PersonaVectors.Method.Extraction;
 /// <summary>How many answer pairs survived each of the extraction filter's steps, in order.</summary>
 public sealed record FilterCounts(int Answers, int Pairs, int Scored, int PositiveTraitOk, int NegativeTraitOk, int Kept);
 
-/// <summary>The best steering setting found at one layer on the extraction questions (trait gain over the unsteered baseline).</summary>
-public sealed record LayerChoice(double Alpha, string Positions, double TraitGain, double Coherence);
+/// <summary>
+/// The best steering setting found at one layer on the extraction questions (trait gain over the unsteered baseline),
+/// and the trait drop of the best coherent push against the trait there under its instructions: null where that
+/// sweep was not needed to choose the layer (<see cref="Steering.SteeringLayer"/>) or the run predates it.
+/// </summary>
+public sealed record LayerChoice(double Alpha, string Positions, double TraitGain, double Coherence, double? SuppressionDrop = null);
 
 /// <summary>
 /// What an extraction run found, as <see cref="ExtractionPipeline.RunAsync"/> returns it and RUN/summary.json holds
@@ -46,7 +50,7 @@ public sealed record ExtractionSummary(
                     throw new PersonaVectorsException($"{file}: \"per_layer.{name}\" is not a layer number");
                 if (layers.IsNull(name)) { perLayer[layer] = null; continue; }
                 var l = layers.Object(name);
-                perLayer[layer] = new LayerChoice(l.Number("alpha"), l.Text("positions"), l.Number("trait_gain"), l.Number("coherence"));
+                perLayer[layer] = new LayerChoice(l.Number("alpha"), l.Text("positions"), l.Number("trait_gain"), l.Number("coherence"), l.NumberOrNull("suppression_drop"));
             }
         }
         return new ExtractionSummary(
@@ -78,7 +82,8 @@ public sealed record ExtractionSummary(
         ["suppressed_trait_after"] = R(SuppressedTraitAfter),
         ["suppressed_coherence"] = R(SuppressedCoherence),
         ["per_layer"] = new JsonObject(PerLayer.Select(kv => KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)(kv.Value is { } l
-            ? new JsonObject { ["alpha"] = l.Alpha, ["positions"] = l.Positions, ["trait_gain"] = R(l.TraitGain), ["coherence"] = R(l.Coherence) } : null)))),
+            ? new JsonObject { ["alpha"] = l.Alpha, ["positions"] = l.Positions, ["trait_gain"] = R(l.TraitGain), ["coherence"] = R(l.Coherence),
+                ["suppression_drop"] = l.SuppressionDrop is { } d ? R(d) : null } : null)))),
         ["trait"] = Trait,
         ["model"] = Model,
         ["judge"] = Judge,

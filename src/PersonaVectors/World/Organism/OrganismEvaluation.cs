@@ -126,7 +126,7 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         // evaluation questions, so no figure is chosen on the questions it is measured on.
         var selectQuestions = extraction.ToList();
         var selectPrompts = selectQuestions.Select(q => lm.PromptIds(q)).ToList();
-        ProbeResult? chosen = null;
+        var perLayer = new Dictionary<int, ProbeResult>();
         for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
         {
             using var v = vectors[layer].clone();
@@ -139,49 +139,76 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
                     using (lm.Model.Steer(v, layer, alpha, positions))
                         s = Judge(trait, selectQuestions, Generate(selectPrompts));
                     var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, double.NaN);
-                    if (Better(candidate, chosen)) chosen = candidate;
+                    if (Better(candidate, perLayer.GetValueOrDefault(layer))) perLayer[layer] = candidate;
                     if (broken.StopsAfter(s.Coherence)) break;
                 }
             }
         }
+        // The layer must steer both ways (SteeringLayer); with no system prompt the trait's baseline is about 0, so
+        // the coherent push's trait is its gain. Where no layer steers coherently, the best incoherent push is kept.
+        var selectPositive = artifacts.Instructions.SelectMany(p => extraction.Select(q => (System: (string?)p.Pos, Question: q))).ToList();
+        var selectIds = selectPositive.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
+        var selectPositiveQuestions = selectPositive.Select(p => p.Question).ToList();
+        var directions = vectors;
+        var against = new Against((layer, alpha) =>
+        {
+            using var v = directions[layer].clone();
+            using (alpha == 0 ? null : lm.Model.Steer(v, layer, alpha, TokenPositions.All))
+                return Judge(trait, selectPositiveQuestions, Generate(selectIds));
+        });
+        var coherent = perLayer.Values.Where(r => r.Coherence >= CoherenceFloor).Select(r => (r.Layer, Gain: r.Trait)).ToList();
+        ProbeResult chosen = coherent.Count > 0
+            ? perLayer[SteeringLayer.ChooseAsync(coherent, l => Task.FromResult(against.Drop(l))).GetAwaiter().GetResult()]
+            : perLayer.Values.Aggregate((a, b) => Better(b, a) ? b : a);
         var plainQuestions = none.Select(p => p.Question).ToList();
-        using var chosenVector = vectors[chosen!.Layer].clone();
+        using var chosenVector = vectors[chosen.Layer].clone();
         Score measured;
         using (lm.Model.Steer(chosenVector, chosen.Layer, chosen.Alpha, chosen.Positions == "all" ? TokenPositions.All : TokenPositions.Answer))
             measured = Judge(trait, plainQuestions, Generate(plain));
         double auroc = Statistics.Auroc(MeanDifference.Project(posLast[.., chosen.Layer], chosenVector), MeanDifference.Project(negLast[.., chosen.Layer], chosenVector));
         var best = chosen with { Trait = measured.Trait, Coherence = measured.Coherence, Auroc = auroc };
-        var selectPositive = artifacts.Instructions.SelectMany(p => extraction.Select(q => (System: (string?)p.Pos, Question: q))).ToList();
-        var suppression = Suppress(trait, selectPositive, pos, posScore, chosenVector, best.Layer);
+        var suppression = Suppress(trait, pos, posScore, chosenVector, best.Layer, against.At(best.Layer));
         return new TraitEvaluation(posScore, negScore, noneScore, best, suppression);
     }
 
     /// <summary>
-    /// Subtracting α·v at every position under the positive prompts: α is the one that brings the trait lowest at
-    /// coherence ≥ 80 on the extraction questions (0 when none keeps them coherent), and the figure is measured with
-    /// it on the evaluation questions.
+    /// Subtracting α·v at every position under the positive prompts, one layer at a time, on the extraction questions:
+    /// at each layer the α that brings the trait lowest at coherence ≥ 80 (0 when none keeps them coherent). Each
+    /// layer is swept once, when the layer rule or the suppression first asks for it.
     /// </summary>
-    SuppressionResult Suppress(TraitSpec trait, List<(string? System, string Question)> select, List<(string? System, string Question)> measure,
-        Score before, Tensor v, int layer)
+    /// <param name="judged">The trait and coherence on the extraction questions under the positive prompts with α·v added at a layer.</param>
+    sealed class Against(Func<int, double, Score> judged)
     {
-        var selectIds = select.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
-        var selectQuestions = select.Select(p => p.Question).ToList();
-        Score selectBefore = Judge(trait, selectQuestions, Generate(selectIds));
-        double chosenAlpha = 0, lowest = selectBefore.Trait;
-        var broken = new BrokenLanguage();
-        foreach (double alpha in ProbeAlphas)
+        readonly Dictionary<int, (double Alpha, double Lowest)> _swept = [];
+        Score? _before;
+
+        public double Before => (_before ??= judged(0, 0)).Trait;
+
+        public (double Alpha, double Lowest) At(int layer)
         {
-            Score s;
-            using (lm.Model.Steer(v, layer, -alpha, TokenPositions.All))
-                s = Judge(trait, selectQuestions, Generate(selectIds));
-            if (s.Coherence >= CoherenceFloor && s.Trait < lowest) { lowest = s.Trait; chosenAlpha = -alpha; }
-            if (broken.StopsAfter(s.Coherence)) break;
+            if (_swept.TryGetValue(layer, out var known)) return known;
+            double chosenAlpha = 0, lowest = Before;
+            var broken = new BrokenLanguage();
+            foreach (double alpha in ProbeAlphas)
+            {
+                var s = judged(layer, -alpha);
+                if (s.Coherence >= CoherenceFloor && s.Trait < lowest) { lowest = s.Trait; chosenAlpha = -alpha; }
+                if (broken.StopsAfter(s.Coherence)) break;
+            }
+            return _swept[layer] = (chosenAlpha, lowest);
         }
-        if (chosenAlpha == 0) return new SuppressionResult(0, before.Trait, before.Trait, before.Coherence);
+
+        public double Drop(int layer) => Before - At(layer).Lowest;
+    }
+
+    /// <summary>Measures the suppression chosen on the extraction questions (<see cref="Against"/>) on the evaluation questions.</summary>
+    SuppressionResult Suppress(TraitSpec trait, List<(string? System, string Question)> measure, Score before, Tensor v, int layer, (double Alpha, double Lowest) chosen)
+    {
+        if (chosen.Alpha == 0) return new SuppressionResult(0, before.Trait, before.Trait, before.Coherence);
         Score after;
-        using (lm.Model.Steer(v, layer, chosenAlpha, TokenPositions.All))
+        using (lm.Model.Steer(v, layer, chosen.Alpha, TokenPositions.All))
             after = Judge(trait, measure.Select(p => p.Question).ToList(), Generate(measure.Select(p => lm.PromptIds(p.Question, p.System)).ToList()));
-        return new SuppressionResult(chosenAlpha, before.Trait, after.Trait, after.Coherence);
+        return new SuppressionResult(chosen.Alpha, before.Trait, after.Trait, after.Coherence);
     }
 
     /// <summary>Coherent results beat incoherent ones; among each, the higher trait wins.</summary>

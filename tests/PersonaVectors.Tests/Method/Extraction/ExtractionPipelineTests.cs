@@ -9,6 +9,9 @@ namespace PersonaVectors.Tests.Method.Extraction;
 
 public class ExtractionPipelineTests
 {
+    static List<SteeringRecord> Records(string run) => [.. File.ReadLines(Path.Combine(run, "steering.jsonl"))
+        .Select(l => System.Text.Json.JsonSerializer.Deserialize<SteeringRecord>(l, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!)];
+
     [Fact]
     public async Task A_killed_run_resumes_without_redoing_work_and_ends_identical()
     {
@@ -29,8 +32,12 @@ public class ExtractionPipelineTests
         var s2 = await new ExtractionPipeline(lm, Artifacts(), second, Options, killed.Path).RunAsync();
         // Only what was left, then steering: the search on the extraction questions (baseline and 2 layers × 2 positions ×
         // 2 coefficients), its measurement on the evaluation questions (baseline and the chosen setting), and the
-        // suppression search and measurement under the 5 positive instructions (2 coefficients; before and chosen).
-        Assert.Equal(400 - judgedBefore + 20 * (1 + 2 * 2 * 2) + 20 * 2 + 100 * (2 + 2), second.Calls);
+        // suppression search under the 5 positive instructions (baseline, then 2 coefficients at each layer the layer
+        // rule asked about: one or both) and its measurement (before and chosen).
+        var against = Records(killed.Path).Where(r => r.Setting == "select-suppress" && r.Layer > 0).ToList();
+        Assert.InRange(against.Count, 2, 4);
+        Assert.All(against.GroupBy(r => r.Layer), g => Assert.Equal(2, g.Count()));
+        Assert.Equal(400 - judgedBefore + 20 * (1 + 2 * 2 * 2) + 20 * 2 + 100 * (1 + against.Count + 2), second.Calls);
         foreach (var file in new[] { "answers.jsonl", "kept.jsonl", "steering.jsonl" })
             Assert.Equal(File.ReadAllLines(Path.Combine(straight.Path, file)).Order(), File.ReadAllLines(Path.Combine(killed.Path, file)).Order());
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "vectors", "testy_response_avg.safetensors")),
@@ -47,12 +54,33 @@ public class ExtractionPipelineTests
         using var lm = LanguageModel.Load(m.Path);
         using var dir = new TempDir();
         var summary = await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), Options, dir.Path).RunAsync();
-        var records = File.ReadLines(Path.Combine(dir.Path, "steering.jsonl"))
-            .Select(l => System.Text.Json.JsonSerializer.Deserialize<SteeringRecord>(l, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!).ToList();
+        var records = Records(dir.Path);
         var search = records.Where(r => r.Setting == "select" && r.Layer > 0).ToList();
         Assert.Equal(8, search.Count);
-        var best = search.OrderByDescending(r => r.Trait).First();
-        Assert.Equal(best.Layer, summary.Layer);
+        // The layer is where the weaker of its two effects on the extraction questions is strongest (SteeringLayer),
+        // recomputed here from the records: the gain of its best coherent push toward the trait, and the drop of its
+        // best coherent push against it under the positive instructions.
+        double min = Options.SteeringCoherenceMin;
+        double baseline = records.Single(r => r.Setting == "select" && r.Layer == 0).Trait;
+        double before = records.Single(r => r.Setting == "select-suppress" && r.Layer == 0).Trait;
+        var toward = search.Where(r => r.Coherence >= min).GroupBy(r => r.Layer).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Trait).First());
+        double? Drop(int layer)
+        {
+            var swept = records.Where(r => r.Setting == "select-suppress" && r.Layer == layer).ToList();
+            if (swept.Count == 0) return null;
+            var coherent = swept.Where(r => r.Coherence >= min).ToList();
+            return coherent.Count == 0 ? 0 : Math.Max(0, before - coherent.Min(r => r.Trait));
+        }
+        var best = toward[summary.Layer];
+        double bestScore = Math.Min(best.Trait - baseline, Drop(summary.Layer)!.Value);
+        foreach (var (layer, r) in toward.Where(kv => kv.Key != summary.Layer))
+        {
+            double gain = r.Trait - baseline;
+            // A layer never swept could not have won: its gain caps its score.
+            Assert.True(Drop(layer) is { } d ? Math.Min(gain, d) < bestScore || (Math.Min(gain, d) == bestScore && gain <= best.Trait - baseline) : gain <= bestScore,
+                $"layer {layer} (gain {gain}, drop {Drop(layer)}) beats the chosen layer {summary.Layer} (score {bestScore})");
+        }
+        Assert.Equal(Drop(summary.Layer), summary.PerLayer[summary.Layer]!.SuppressionDrop);
         Assert.Equal(best.Alpha, summary.SteeredAlpha);
         Assert.Equal(best.Trait, summary.SelectionTrait!.Value, 2);
         Assert.Equal("extraction_questions", summary.ChosenOn);
@@ -61,7 +89,8 @@ public class ExtractionPipelineTests
         Assert.Equal((best.Alpha, best.Positions, 20), (measured.Alpha, measured.Positions, measured.Count));
         Assert.Equal(measured.Trait, summary.SteeredTrait, 2);
         var suppressed = records.Single(r => r.Setting == "suppress" && r.Alpha != 0);
-        Assert.Contains(records, r => r.Setting == "select-suppress" && r.Alpha == suppressed.Alpha);
+        Assert.Equal(summary.Layer, suppressed.Layer);
+        Assert.Contains(records, r => r.Setting == "select-suppress" && r.Layer == summary.Layer && r.Alpha == suppressed.Alpha);
         Assert.Equal(suppressed.Trait, summary.SuppressedTraitAfter, 2);
     }
 
