@@ -149,7 +149,7 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         var selectPositive = artifacts.Instructions.SelectMany(p => extraction.Select(q => (System: (string?)p.Pos, Question: q))).ToList();
         var selectIds = selectPositive.Select(p => lm.PromptIds(p.Question, p.System)).ToList();
         var selectPositiveQuestions = selectPositive.Select(p => p.Question).ToList();
-        var directions = vectors;
+        var directions = vectors; // an out parameter cannot be captured by the lambda below
         var against = new Against((layer, alpha) =>
         {
             using var v = directions[layer].clone();
