@@ -22,6 +22,8 @@ public sealed record ExtractionOptions
     /// <summary>Where to steer while choosing the layer (every position, or the answer's).</summary>
     public IReadOnlyList<PersonaVectors.Engine.Models.TokenPositions> Positions { get; init; } =
         [PersonaVectors.Engine.Models.TokenPositions.All, PersonaVectors.Engine.Models.TokenPositions.Answer];
+    /// <summary>The coherence a steering setting needs on the extraction questions to count, unless the trait's own
+    /// prompted answers there are less coherent (<see cref="Steering.CoherenceFloor"/>).</summary>
     public double SteeringCoherenceMin { get; init; } = 80;
     /// <summary>
     /// This run answers and judges only its share of the items (chunk c of the local generator, item i of a remote one,

@@ -271,6 +271,10 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         }
 
         var selectBaseline = await Setting("select", selectPlain, 0, 0, TokenPositions.All);
+        // The trait's own prompted answers to the extraction questions: what suppression starts from, and the
+        // coherence a push toward the trait is held to when it is below the configured floor (CoherenceFloor).
+        var selectBefore = await Setting("select-suppress", selectPositive, 0, 0, TokenPositions.All);
+        double floor = CoherenceFloor.For(options.SteeringCoherenceMin, selectBefore.Coherence);
         var perLayer = new Dictionary<int, LayerChoice?>();
         var towardAt = new Dictionary<int, SteeringRecord>();
         foreach (int layer in layers)
@@ -282,7 +286,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
                 foreach (double alpha in options.Alphas)
                 {
                     var r = await Setting("select", selectPlain, layer, alpha, where);
-                    if (r.Coherence >= options.SteeringCoherenceMin && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
+                    if (r.Coherence >= floor && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
                     if (broken.StopsAfter(r.Coherence)) break;
                 }
             }
@@ -290,11 +294,10 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             if (bestHere is not null) towardAt[layer] = bestHere;
         }
         if (towardAt.Count == 0)
-            throw new PersonaVectorsException($"no steering setting kept coherence >= {options.SteeringCoherenceMin} at any layer; results so far are in {Path.Combine(runDir, "steering.jsonl")}");
+            throw new PersonaVectorsException($"no steering setting kept coherence >= {floor:0.#} at any layer; results so far are in {Path.Combine(runDir, "steering.jsonl")}");
 
         // Suppression: against the trait, on every position, under the positive instructions; its coefficient is chosen
         // on the extraction questions as well. The layer is the one where both directions work (SteeringLayer).
-        var selectBefore = await Setting("select-suppress", selectPositive, 0, 0, TokenPositions.All);
         var against = new Dictionary<int, SteeringRecord>();
         async Task<SteeringRecord> Against(int layer)
         {
@@ -304,13 +307,13 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
             foreach (double alpha in options.Alphas)
             {
                 var r = await Setting("select-suppress", selectPositive, layer, -alpha, TokenPositions.All);
-                bool ok = r.Coherence >= options.SteeringCoherenceMin, currentOk = chosen is not null && chosen.Coherence >= options.SteeringCoherenceMin;
+                bool ok = r.Coherence >= floor, currentOk = chosen is not null && chosen.Coherence >= floor;
                 if (chosen is null || (ok && (!currentOk || r.Trait < chosen.Trait))) chosen = r;
                 if (brokenAgainst.StopsAfter(r.Coherence)) break;
             }
             return against[layer] = chosen!;
         }
-        double Drop(SteeringRecord r) => r.Coherence >= options.SteeringCoherenceMin ? Math.Max(0, selectBefore.Trait - r.Trait) : 0;
+        double Drop(SteeringRecord r) => r.Coherence >= floor ? Math.Max(0, selectBefore.Trait - r.Trait) : 0;
         var gains = towardAt.Select(kv => (Layer: kv.Key, Gain: kv.Value.Trait - selectBaseline.Trait)).ToList();
         var best = towardAt[await SteeringLayer.ChooseAsync(gains, async l => Drop(await Against(l)))];
         foreach (var (layer, r) in against) perLayer[layer] = perLayer[layer]! with { SuppressionDrop = Drop(r) };
@@ -323,6 +326,6 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         progress?.Invoke(new StageProgress("steer", total, total));
         return new ExtractionSummary(artifacts.Trait, lm.Folder, judge.Name, best.Layer, "extraction_questions",
             baseline.Trait, baseline.Coherence, best.Alpha, best.Positions, steered.Trait, steered.Coherence, best.Trait, best.Coherence,
-            suppressed.Alpha, before.Trait, suppressed.Trait, suppressed.Coherence, perLayer, counts, norms);
+            suppressed.Alpha, before.Trait, suppressed.Trait, suppressed.Coherence, perLayer, counts, norms, floor);
     }
 }

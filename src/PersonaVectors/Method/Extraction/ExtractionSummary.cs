@@ -17,8 +17,9 @@ public sealed record LayerChoice(double Alpha, string Positions, double TraitGai
 /// <summary>
 /// What an extraction run found, as <see cref="ExtractionPipeline.RunAsync"/> returns it and RUN/summary.json holds
 /// it: the layer and coefficients chosen on the extraction questions (<see cref="SelectionTrait"/> is the
-/// search's best there), the steering and suppression they give on the evaluation questions, the filter's counts
-/// and the response-average vector's norm per layer. Every reader of summary.json goes through this type.
+/// search's best there, <see cref="SelectionCoherenceFloor"/> the coherence a setting needed there to count, from
+/// <see cref="Steering.CoherenceFloor"/>; null in runs that predate it), the steering and suppression they give on the
+/// evaluation questions, the filter's counts and the response-average vector's norm per layer. Every reader of summary.json goes through this type.
 /// </summary>
 public sealed record ExtractionSummary(
     string Trait, string Model, string Judge, int Layer, string? ChosenOn,
@@ -26,7 +27,8 @@ public sealed record ExtractionSummary(
     double SteeredAlpha, string SteeredPositions, double SteeredTrait, double SteeredCoherence,
     double? SelectionTrait, double? SelectionCoherence,
     double SuppressedAlpha, double SuppressedTraitBefore, double SuppressedTraitAfter, double SuppressedCoherence,
-    IReadOnlyDictionary<int, LayerChoice?> PerLayer, FilterCounts Counts, IReadOnlyList<double> ResponseNorms)
+    IReadOnlyDictionary<int, LayerChoice?> PerLayer, FilterCounts Counts, IReadOnlyList<double> ResponseNorms,
+    double? SelectionCoherenceFloor = null)
 {
     public const string FileName = "summary.json";
 
@@ -61,7 +63,8 @@ public sealed record ExtractionSummary(
             j.Number("suppressed_alpha"), j.Number("suppressed_trait_before"), j.Number("suppressed_trait_after"), j.Number("suppressed_coherence"),
             perLayer,
             new FilterCounts(c.Integer("answers"), c.Integer("pairs"), c.Integer("scored"), c.Integer("positive_trait_ok"), c.Integer("negative_trait_ok"), c.Integer("kept")),
-            j.Object("vector_norms").Numbers("response_avg"));
+            j.Object("vector_norms").Numbers("response_avg"),
+            j.NumberOrNull("selection_coherence_floor"));
     }
 
     /// <summary>The summary.json layout (snake_case keys, scores rounded to 2 places, norms to 4).</summary>
@@ -77,6 +80,7 @@ public sealed record ExtractionSummary(
         ["steered_coherence"] = R(SteeredCoherence),
         ["selection_trait"] = SelectionTrait is { } st ? R(st) : null,
         ["selection_coherence"] = SelectionCoherence is { } sc ? R(sc) : null,
+        ["selection_coherence_floor"] = SelectionCoherenceFloor is { } f ? R(f) : null,
         ["suppressed_alpha"] = SuppressedAlpha,
         ["suppressed_trait_before"] = R(SuppressedTraitBefore),
         ["suppressed_trait_after"] = R(SuppressedTraitAfter),

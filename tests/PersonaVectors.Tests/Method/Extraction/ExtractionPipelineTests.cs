@@ -60,9 +60,12 @@ public class ExtractionPipelineTests
         // The layer is where the weaker of its two effects on the extraction questions is strongest (SteeringLayer),
         // recomputed here from the records: the gain of its best coherent push toward the trait, and the drop of its
         // best coherent push against it under the positive instructions.
-        double min = Options.SteeringCoherenceMin;
+        // A setting counts when it is as coherent as 80, or as the prompted answers when they are less (but 50 at least).
+        var prompted = records.Single(r => r.Setting == "select-suppress" && r.Layer == 0);
+        double min = Math.Min(Options.SteeringCoherenceMin, Math.Max(prompted.Coherence, 50));
+        Assert.Equal(min, summary.SelectionCoherenceFloor!.Value, 2);
         double baseline = records.Single(r => r.Setting == "select" && r.Layer == 0).Trait;
-        double before = records.Single(r => r.Setting == "select-suppress" && r.Layer == 0).Trait;
+        double before = prompted.Trait;
         var toward = search.Where(r => r.Coherence >= min).GroupBy(r => r.Layer).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Trait).First());
         double? Drop(int layer)
         {
