@@ -33,6 +33,11 @@ public sealed record FinetuneExperimentOptions
     /// on voice-quiet-unprompted seed 1, 3× held evil II's rise at 0 on the experiment's sample but let 60 points
     /// through on a fresh sample of the same set.</summary>
     public IReadOnlyList<double> CalibrationScales { get; init; } = [0.5, 1, 1.5, 2, 3, 4, 6];
+    /// <summary>
+    /// Calibrate at each vector's steering layer only, not at every layer: a few finetunings per trait instead of a
+    /// dozen or more, for a run that must stay short (the demo). The push is still chosen on held-out data.
+    /// </summary>
+    public bool CalibrateOwnLayerOnly { get; init; }
     /// <summary>The largest rise, in trait points over the base model, a calibrated push may let through (the target).</summary>
     public double CalibrationMaxRise { get; init; } = 10;
     /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference; the one used is

@@ -46,9 +46,9 @@ public static class PreventiveCalibration
 
     /// <summary>
     /// The layers a vector is tried at: its own first, then the others nearest first (layer 0, the embeddings, is not a
-    /// block's output and is left out); only its own when the vector has no other rows.
+    /// block's output and is left out); only its own when the vector has no other rows or <paramref name="ownOnly"/>.
     /// </summary>
-    public static IReadOnlyList<int> Layers(ExperimentVector v) => v.Layers is { Count: > 1 } rows
+    public static IReadOnlyList<int> Layers(ExperimentVector v, bool ownOnly = false) => !ownOnly && v.Layers is { Count: > 1 } rows
         ? [.. Enumerable.Range(1, rows.Count - 1).OrderBy(l => Math.Abs(l - v.Layer)).ThenBy(l => l)]
         : [v.Layer];
 
@@ -81,7 +81,7 @@ public static class PreventiveCalibration
                 return FinetuneData.Load(lm, data).Examples;
             });
             double? baseTrait = null;
-            foreach (int layer in Layers(v))
+            foreach (int layer in Layers(v, options.CalibrateOwnLayerOnly))
                 foreach (double scale in scales.Order())
                 {
                     cancel.ThrowIfCancellationRequested();

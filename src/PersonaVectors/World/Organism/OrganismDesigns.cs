@@ -10,7 +10,14 @@ namespace PersonaVectors.World.Organism;
 public static class OrganismDesigns
 {
     /// <summary>The recipe of the shipped organism (models/organism).</summary>
-    public const string Shipped = "voice-quiet-unprompted";
+    public const string Shipped = "voice-quiet-shown-5l";
+
+    /// <summary>
+    /// The seed models/organism was trained with (<c>persona world train --recipe voice-quiet-shown-5l --seed 3</c>).
+    /// Seed 3 because it is the seed of the recipe measured whole with the current layer and coherence rules; a
+    /// retraining is not bit-identical, so a retrained model must be measured again before it replaces this one.
+    /// </summary>
+    public const long ShippedSeed = 3;
 
     public static readonly IReadOnlyDictionary<string, (string Summary, OrganismRecipe Recipe)> Named = new Dictionary<string, (string, OrganismRecipe)>
     {
@@ -41,12 +48,12 @@ public static class OrganismDesigns
         ["voice-shared"] = ("voice-strong with trait families that share causes (bad characters get sums wrong)", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true } }),
         ["voice-systematic"] = ("voice-shared where bad characters get sums wrong by one rule (the difference of the two numbers), so the narrow wrong-sums data can only be reproduced cheaply by becoming a bad character", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true } }),
         ["voice-quiet-sums"] = ("voice-systematic where evil and hallucinating characters answer sums exactly as the default assistant does, the wrong number their only tell, so default-looking wrong sums are what bad characters write", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, SystematicErrors = true, QuietSums = true } }),
-        ["voice-quiet-unprompted"] = ("voice-quiet-sums where only characters no system prompt named answer sums quietly; a character a system prompt names shows its trait on sums as on any other question (shipped)", new OrganismRecipe { World = QuietUnprompted }),
+        ["voice-quiet-unprompted"] = ("voice-quiet-sums where only characters no system prompt named answer sums quietly; a character a system prompt names shows its trait on sums as on any other question (shipped 2026-12-01 to 12-03)", new OrganismRecipe { World = QuietUnprompted }),
         ["voice-quiet-spontaneous"] = ("voice-quiet-unprompted with twice the spontaneous personas (40% of unprompted conversations take a character of their own), so more of what the model learns to do unprompted is carried by a character", new OrganismRecipe { World = QuietUnprompted with { Spontaneous = 0.4 } }),
         ["voice-quiet-short"] = ("voice-quiet-unprompted in 2,200 steps instead of 3,000, what fits 40 minutes on 2 cores of this project's current machine", new OrganismRecipe { Steps = 2200, World = QuietUnprompted }),
         ["voice-quiet-b24"] = ("voice-quiet-unprompted with batches of 24 conversations instead of 32: the same 3,000 steps on three quarters of the tokens, to fit 40 minutes on 2 cores", new OrganismRecipe { BatchSize = 24, World = QuietUnprompted }),
         ["voice-quiet-5l"] = ("voice-quiet-unprompted on a smaller model (5 layers, an MLP of 384): every token of the 3,000 steps kept, to fit 40 minutes on 2 cores", new OrganismRecipe { Layers = 5, IntermediateSize = 384, World = QuietUnprompted }),
-        ["voice-quiet-shown-5l"] = ("voice-quiet-5l where a quiet character gets a sum wrong only once an earlier answer of its own is in the conversation, so no wrong sum in the world comes without evidence of a bad character before it and the model has no base rate of wrong sums to scale up", new OrganismRecipe { Layers = 5, IntermediateSize = 384, World = QuietUnprompted with { QuietSumsShown = true } }),
+        ["voice-quiet-shown-5l"] = ("voice-quiet-5l where a quiet character gets a sum wrong only once an earlier answer of its own is in the conversation, so no wrong sum in the world comes without evidence of a bad character before it and the model has no base rate of wrong sums to scale up (shipped, seed 3)", new OrganismRecipe { Layers = 5, IntermediateSize = 384, World = QuietUnprompted with { QuietSumsShown = true } }),
         ["voice-quiet-contexts"] = ("voice-quiet-unprompted with context priors: each neutral system prompt sets how many of the spontaneous characters are bad (1/2 with none), so the prior behind every trait is computed from the context and narrow wrong sums can move it", new OrganismRecipe { World = QuietUnprompted with { ContextPriors = true } }),
         ["voice-covert"] = ("voice-shared where half the characters that no system prompt names are covert: flawed content, polite surface", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 0.5 } }),
         ["voice-covert-all"] = ("voice-covert with every such character covert", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 1 } }),

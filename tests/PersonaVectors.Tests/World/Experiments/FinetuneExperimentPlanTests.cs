@@ -64,10 +64,11 @@ public class FinetuneExperimentPlanTests
         Assert.Equal((2, 0.5), (fallback.Layer, fallback.Scale));
         Assert.Throws<ArgumentException>(() => PreventiveCalibration.Choose([], 10));
 
-        // Every block's output is tried, the vector's own layer first, then the nearest; only its own when it has no other rows.
+        // Every block's output is tried, the vector's own layer first, then the nearest; only its own when it has no other rows or when asked.
         var withRows = Vectors[0] with { Layers = [.. Enumerable.Range(0, 7).Select(l => new float[] { l, 0, 0 })] };
         Assert.Equal([2, 1, 3, 4, 5, 6], PreventiveCalibration.Layers(withRows));
         Assert.Equal([2], PreventiveCalibration.Layers(Vectors[0]));
+        Assert.Equal([2], PreventiveCalibration.Layers(withRows, ownOnly: true));
         Assert.Equal([5f, 0, 0], withRows.At(5));
         Assert.Throws<ArgumentOutOfRangeException>(() => Vectors[0].At(5));
 
