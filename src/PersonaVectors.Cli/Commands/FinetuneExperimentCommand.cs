@@ -21,12 +21,13 @@ public static class FinetuneExperimentCommand
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)" };
         var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient for every vector, at its own layer (default: each vector's layer and coefficient, calibrated on a fresh sample of its II set)" };
         var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's best steering coefficient, at its own layer (default: calibrated; --quick: 3)" };
-        var ownLayer = new Option<bool>("--calibrate-own-layer") { Description = "Calibrate each preventative push at the vector's steering layer only (a few finetunings per trait instead of every layer's; what persona demo does)" };
+        var untilHeld = new Option<bool>("--calibrate-until-held") { Description = "Calibrate each preventative push only until a layer (the vector's steering layer first, then the nearest) holds every trait's rise, instead of trying every layer (a few finetunings per trait; what persona demo does)" };
+        var samples = new Option<int?>("--calibration-samples") { Description = "Fresh samples of the II set a calibrated push must hold every trait's rise on (default 5; persona demo: 2)" };
         var datasets = new Option<string?>("--datasets") { Description = $"Datasets to use, e.g. evil_normal,evil_II (default: all: {string.Join(", ", FinetuneDatasets.Names)})" };
         var json = CommonOptions.Json();
         var cmd = new Command("finetune", "Finetune on every world dataset plainly, with preventative steering and with CAFT ablation; steer the plain adapter back at inference; trait scores, coherence, capability and shifts")
         {
-            outDir, model, vectors, quick, count, epochs, lr, alpha, scale, ownLayer, datasets, json,
+            outDir, model, vectors, quick, count, epochs, lr, alpha, scale, untilHeld, samples, datasets, json,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -36,7 +37,8 @@ public static class FinetuneExperimentCommand
             if (r.GetValue(lr) is { } l) o = o with { LearningRate = l };
             if (r.GetValue(alpha) is { } a) o = o with { PreventiveAlpha = a };
             if (r.GetValue(scale) is { } k) o = o with { PreventiveScale = k };
-            if (r.GetValue(ownLayer)) o = o with { CalibrateOwnLayerOnly = true };
+            if (r.GetValue(untilHeld)) o = o with { CalibrateUntilHeld = true };
+            if (r.GetValue(samples) is { } n) o = o with { CalibrationSamples = n >= 1 ? n : throw new PersonaVectorsException("--calibration-samples must be at least 1") };
             if (r.GetValue(datasets) is { } ds) o = o with { Datasets = CsvList.Parse(ds, "--datasets", s => s) };
             string folder = EmbeddedModel.Resolve(r.GetValue(model));
             OrganismMarker.Require(folder);

@@ -45,5 +45,6 @@ public class FinetuneExperimentCommandTests
         Assert.DoesNotContain("finetune (", again.Stderr);
         Assert.Equal(before, File.ReadAllBytes(runsFile));
         PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--datasets", "evil_III"), "evil_III");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--calibration-samples", "0"), "--calibration-samples must be at least 1");
     }
 }

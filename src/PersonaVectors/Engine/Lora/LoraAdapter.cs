@@ -41,6 +41,9 @@ public sealed class LoraAdapter : IDisposable
         return AttachWith(model, config, (name, linear) => LoraLayer.Fresh(linear.InFeatures, linear.OutFeatures, config.Rank, config.Scale, generator, model.Device));
     }
 
+    /// <summary>Whether <paramref name="folder"/> holds both files of a saved adapter.</summary>
+    public static bool IsSaved(string folder) => File.Exists(Path.Combine(folder, ConfigFile)) && File.Exists(Path.Combine(folder, WeightsFile));
+
     /// <summary>Loads a PEFT LoRA adapter folder onto <paramref name="model"/>; refuses one made for another model.</summary>
     public static LoraAdapter Load(CausalLM model, string folder)
     {

@@ -34,10 +34,22 @@ public sealed record FinetuneExperimentOptions
     /// through on a fresh sample of the same set.</summary>
     public IReadOnlyList<double> CalibrationScales { get; init; } = [0.5, 1, 1.5, 2, 3, 4, 6];
     /// <summary>
-    /// Calibrate at each vector's steering layer only, not at every layer: a few finetunings per trait instead of a
-    /// dozen or more, for a run that must stay short (the demo). The push is still chosen on held-out data.
+    /// Stop calibrating a vector at the first layer (its steering layer first, then the nearest) where a push holds
+    /// every trait's rise, not at every layer: a few finetunings per trait instead of a dozen or more, for a run that
+    /// must stay short (the demo). The push is still chosen on held-out data, and a layer whose only holding push
+    /// moves the model onto another trait does not end the search.
     /// </summary>
-    public bool CalibrateOwnLayerOnly { get; init; }
+    public bool CalibrateUntilHeld { get; init; }
+    /// <summary>
+    /// Fresh samples of the II set a calibrated push must hold on (each drawn with its own data seed; the second and
+    /// later are trained only for pushes that held on the ones before). With one, the demo chose a push at layer 4
+    /// that held every trait on its sample and let hallucination rise by 57 on the experiment's. Whether a push moves
+    /// the model onto another trait varies from sample to sample: on voice-quiet-shown-5l seed 3, evil at 2× layer 4
+    /// raised hallucination by more than 10 on 2 of 6 calibration samples (0, 0, 5, 18, 50, 3). Five samples reject
+    /// a push that fails on a third of them 87% of the time (1 − (2/3)^5), at about 15 s of finetuning per extra
+    /// sample of a push that holds on the organism.
+    /// </summary>
+    public int CalibrationSamples { get; init; } = 5;
     /// <summary>The largest rise, in trait points over the base model, a calibrated push may let through (the target).</summary>
     public double CalibrationMaxRise { get; init; } = 10;
     /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference; the one used is

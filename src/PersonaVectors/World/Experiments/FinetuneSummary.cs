@@ -51,7 +51,8 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
                 // Summaries written before calibration have neither the tries nor a missing coefficient.
                 var tries = !v.IsNull("calibration")
                     ? v.Objects("calibration").Select(c => new CalibrationTry(n, c.Integer("layer"), c.Number("scale"), c.Number("alpha"), c.Number("rise"),
-                        c.Number("coherence"), c.Number("capability"))).ToList()
+                        c.Number("coherence"), c.Number("capability"), c.NumberOrNull("off_rise"), c.TextOrNull("off_trait"),
+                        Samples: c.IsNull("samples") ? 1 : c.Integer("samples"))).ToList()
                     : null;
                 return new VectorUse(v.Integer("layer"), v.NumberOrNull("preventive_alpha"), tries, v.IsNull("preventive_layer") ? null : v.Integer("preventive_layer"));
             }),
@@ -84,6 +85,7 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
                     {
                         ["layer"] = t.Layer, ["scale"] = t.Scale, ["alpha"] = Math.Round(t.Alpha, 4), ["rise"] = Math.Round(t.Rise, 2),
                         ["coherence"] = Math.Round(t.Coherence, 2), ["capability"] = Math.Round(t.Capability, 4),
+                        ["off_rise"] = t.OffRise is { } off ? Math.Round(off, 2) : null, ["off_trait"] = t.OffTrait, ["samples"] = t.Samples,
                     })]);
                 return o;
             }),

@@ -10,9 +10,22 @@ namespace PersonaVectors.World.Experiments;
 /// <summary>One layer and coefficient tried while calibrating a vector's preventative steering.</summary>
 /// <param name="Rise">The trait's rise over the base model on the trait's extraction questions.</param>
 /// <param name="Capability">On <see cref="WorldArtifacts.ExtractionCapabilityItems"/>, not the items the experiment reports.</param>
-public sealed record CalibrationTry(string Trait, int Layer, double Scale, double Alpha, double Rise, double Coherence, double Capability)
+/// <param name="OffRise">The largest rise of any other trait on its own extraction questions, and that trait: a push
+/// can hold its trait by moving the model onto another one (null in tries recorded before 2026-12-03).</param>
+/// <param name="Sample">Which calibration sample of the II set the try finetuned on (1, 2, ...).</param>
+/// <param name="Samples">How many samples the figures cover: the worst rises over them, and the mean capability and
+/// coherence (<see cref="PreventiveCalibration.Combine"/>).</param>
+public sealed record CalibrationTry(string Trait, int Layer, double Scale, double Alpha, double Rise, double Coherence, double Capability,
+    double? OffRise = null, string? OffTrait = null, int Sample = 1, int Samples = 1)
 {
-    public string Key => $"{Trait}@L{Layer}x{Scale.ToString("0.###", CultureInfo.InvariantCulture)}";
+    public string Key => $"{Trait}@L{Layer}x{Scale.ToString("0.###", CultureInfo.InvariantCulture)}" + (Sample > 1 ? $"/s{Sample}" : "");
+
+    /// <summary>Held its own trait's rise to <paramref name="maxRise"/>, and every other trait's.</summary>
+    public bool Held(double maxRise) => Rise <= maxRise && (OffRise ?? 0) <= maxRise;
+
+    /// <summary>The worse of its own trait's rise and the largest other one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double WorstRise => Math.Max(Rise, OffRise ?? double.NegativeInfinity);
 }
 
 /// <summary>
@@ -23,7 +36,11 @@ public sealed record CalibrationTry(string Trait, int Layer, double Scale, doubl
 /// each at growing multiples of the vector's steering coefficient until one holds the rise to
 /// <see cref="FinetuneExperimentOptions.CalibrationMaxRise"/>, finetuning on a fresh sample of the trait's II set
 /// (another data seed) and scoring on the extraction questions; of the pushes that hold, the one that keeps the most
-/// capability wins. The experiment then measures on the real II set, the evaluation questions and its own capability
+/// capability wins. Holding means every trait's rise, not only the targeted one's: a push that held evil II's rise
+/// and let hallucination rise by 70 in its place (voice-quiet-shown-5l seed 3, docs/world.md) prevents nothing. And
+/// a push holds only if it holds on every one of <see cref="FinetuneExperimentOptions.CalibrationSamples"/> fresh
+/// samples: the same push at the same layer let hallucination rise by 0 on one sample of evil II and by 57 on
+/// another, so one sample can pick a push that sits on an edge. The experiment then measures on the real II set, the evaluation questions and its own capability
 /// items.
 /// </summary>
 public static class PreventiveCalibration
@@ -32,31 +49,47 @@ public static class PreventiveCalibration
     public const long SeedOffset = 1_000;
 
     /// <summary>
-    /// Of the tries that held the rise, the one with the most capability (then the smaller rise, then the weaker push);
-    /// where none held, the smallest rise (then the most capability).
+    /// Of the tries that held every trait's rise, the one with the most capability (then the smaller rise, then the
+    /// weaker push); where none held, the smallest of each try's worse rise, its own or another trait's (then the most
+    /// capability).
     /// </summary>
     public static CalibrationTry Choose(IReadOnlyList<CalibrationTry> tries, double maxRise)
     {
         if (tries.Count == 0) throw new ArgumentException("nothing was tried", nameof(tries));
-        var held = tries.Where(t => t.Rise <= maxRise).ToList();
+        var held = tries.Where(t => t.Held(maxRise)).ToList();
         return held.Count > 0
             ? held.OrderByDescending(t => t.Capability).ThenBy(t => t.Rise).ThenBy(t => t.Alpha).First()
-            : tries.OrderBy(t => t.Rise).ThenByDescending(t => t.Capability).First();
+            : tries.OrderBy(t => t.WorstRise).ThenByDescending(t => t.Capability).First();
     }
 
     /// <summary>
     /// The layers a vector is tried at: its own first, then the others nearest first (layer 0, the embeddings, is not a
-    /// block's output and is left out); only its own when the vector has no other rows or <paramref name="ownOnly"/>.
+    /// block's output and is left out); only its own when the vector has no other rows.
     /// </summary>
-    public static IReadOnlyList<int> Layers(ExperimentVector v, bool ownOnly = false) => !ownOnly && v.Layers is { Count: > 1 } rows
+    public static IReadOnlyList<int> Layers(ExperimentVector v) => v.Layers is { Count: > 1 } rows
         ? [.. Enumerable.Range(1, rows.Count - 1).OrderBy(l => Math.Abs(l - v.Layer)).ThenBy(l => l)]
         : [v.Layer];
 
     /// <summary>
     /// Tries, for each vector and layer, the scales in order until one holds the rise. A layer is left early once a
-    /// try there keeps less capability than a push already found to hold, since stronger pushes keep less still.
-    /// Records append to DIR/calibration.jsonl, so a rerun resumes. Returns every try, per trait.
+    /// try there keeps less capability than a push already found to hold, since stronger pushes keep less still, or
+    /// once a push holds its trait but raises another, since a stronger one pushes further the same way.
+    /// Records append to DIR/calibration.jsonl, so a rerun resumes; a try recorded before other traits were scored
+    /// is scored again from its adapter, without training. Returns every try, per trait.
     /// </summary>
+    /// <summary>One try's figures over several samples: the worst rise of its own trait and of any other, the mean
+    /// capability and coherence.</summary>
+    public static CalibrationTry Combine(IReadOnlyList<CalibrationTry> samples)
+    {
+        if (samples.Count == 0) throw new ArgumentException("no samples", nameof(samples));
+        var off = samples.Where(s => s.OffRise is not null).OrderByDescending(s => s.OffRise).FirstOrDefault();
+        return samples[0] with
+        {
+            Rise = samples.Max(s => s.Rise), Coherence = samples.Average(s => s.Coherence), Capability = samples.Average(s => s.Capability),
+            OffRise = off?.OffRise, OffTrait = off?.OffTrait, Sample = 1, Samples = samples.Count,
+        };
+    }
+
     public static Dictionary<string, List<CalibrationTry>> Run(LanguageModel lm, IReadOnlyList<ExperimentVector> vectors, FinetuneExperimentOptions options,
         IReadOnlyList<double> scales, string dir, Action<string>? log, CancellationToken cancel)
     {
@@ -64,47 +97,82 @@ public static class PreventiveCalibration
         var file = new RunFile<CalibrationTry>(Path.Combine(dir, "calibration.jsonl"), t => t.Key);
         var result = new Dictionary<string, List<CalibrationTry>>();
         var eval = new OrganismEvaluation(lm, options.MaxNewTokens);
+        double max = options.CalibrationMaxRise;
         foreach (var v in vectors)
         {
             var tries = result[v.Trait] = [];
             var trait = Traits.Get(v.Trait);
             var questions = WorldArtifacts.For(v.Trait).ExtractionQuestions;
-            string dataset = $"{v.Trait}_II", data = Path.Combine(dir, "data", dataset + ".jsonl");
-            // Built and read only when a try has to be trained, once for all of this vector's tries.
-            var examples = new Lazy<List<Engine.Training.TrainingExample>>(() =>
+            string dataset = $"{v.Trait}_II";
+            // Each sample is built and read only when a try has to be trained on it, once for all of this vector's tries.
+            var samples = new Dictionary<int, List<Engine.Training.TrainingExample>>();
+            List<Engine.Training.TrainingExample> Examples(int sample)
             {
+                if (samples.TryGetValue(sample, out var e)) return e;
+                string data = Path.Combine(dir, "data", dataset + (sample > 1 ? $"-{sample}" : "") + ".jsonl");
                 if (!File.Exists(data))
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-                    FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + SeedOffset, OrganismMarker.Design(lm.Folder)));
+                    FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + sample * SeedOffset, OrganismMarker.Design(lm.Folder)));
                 }
-                return FinetuneData.Load(lm, data).Examples;
-            });
-            double? baseTrait = null;
-            foreach (int layer in Layers(v, options.CalibrateOwnLayerOnly))
+                return samples[sample] = FinetuneData.Load(lm, data).Examples;
+            }
+            var others = Traits.All.Where(t => t.Name != v.Trait).ToList();
+            Dictionary<string, double>? baseTraits = null;
+            double Base(TraitSpec t) => (baseTraits ??= []).TryGetValue(t.Name, out double b) ? b
+                : baseTraits[t.Name] = eval.Unprompted(t, WorldArtifacts.For(t.Name).ExtractionQuestions).Trait;
+            (double Rise, string Trait) OffTarget() => others
+                .Select(t => (eval.Unprompted(t, WorldArtifacts.For(t.Name).ExtractionQuestions).Trait - Base(t), t.Name)).MaxBy(x => x.Item1);
+            CalibrationTry TryOn(CalibrationTry probe)
+            {
+                string adapter = Path.Combine(dir, "adapters", probe.Key.Replace('/', '-'));
+                string where = $"layer {probe.Layer}, α {probe.Alpha:0.##}" + (probe.Sample > 1 ? $", sample {probe.Sample}" : "");
+                file.TryGet(probe.Key, out var done);
+                if (done is { OffRise: not null }) return done;
+                foreach (var t in others) Base(t);
+                if (done is not null && LoraAdapter.IsSaved(adapter))
+                {
+                    log?.Invoke($"calibrating {v.Trait}: scoring the other traits after the push at {where}");
+                    using (LoraAdapter.Load(lm.Model, adapter))
+                    {
+                        var (offRise, offTrait) = OffTarget();
+                        done = done with { OffRise = offRise, OffTrait = offTrait };
+                    }
+                }
+                else
+                {
+                    double baseTrait = Base(trait);
+                    log?.Invoke($"calibrating {v.Trait}: preventative finetuning on a fresh {dataset} at {where} ({probe.Scale:0.##} × {v.SteeredAlpha:0.##})");
+                    var steer = new TrainingIntervention(TrainingIntervention.Steer, v.At(probe.Layer), probe.Layer, probe.Alpha, v.Trait);
+                    LoraFinetune.Run(lm, Examples(probe.Sample), options.Training([steer]), adapter, cancel: cancel);
+                    using (LoraAdapter.Load(lm.Model, adapter))
+                    {
+                        var scored = eval.Unprompted(trait, questions);
+                        var (offRise, offTrait) = OffTarget();
+                        done = probe with { Rise = scored.Trait - baseTrait, Coherence = scored.Coherence,
+                            Capability = eval.Capability(WorldArtifacts.ExtractionCapabilityItems), OffRise = offRise, OffTrait = offTrait };
+                    }
+                }
+                file.Append([done]);
+                return done;
+            }
+            foreach (int layer in Layers(v))
+            {
+                if (options.CalibrateUntilHeld && tries.Any(t => t.Held(max))) break;
                 foreach (double scale in scales.Order())
                 {
                     cancel.ThrowIfCancellationRequested();
                     var probe = new CalibrationTry(v.Trait, layer, scale, scale * v.SteeredAlpha, 0, 0, 0);
-                    if (!file.TryGet(probe.Key, out var done) || done is null)
-                    {
-                        baseTrait ??= eval.Unprompted(trait, questions).Trait;
-                        log?.Invoke($"calibrating {v.Trait}: preventative finetuning on a fresh {dataset} at layer {layer}, α {probe.Alpha:0.##} ({scale:0.##} × {v.SteeredAlpha:0.##})");
-                        string adapter = Path.Combine(dir, "adapters", probe.Key);
-                        var steer = new TrainingIntervention(TrainingIntervention.Steer, v.At(layer), layer, probe.Alpha, v.Trait);
-                        LoraFinetune.Run(lm, examples.Value, options.Training([steer]), adapter, cancel: cancel);
-                        using (LoraAdapter.Load(lm.Model, adapter))
-                        {
-                            var scored = eval.Unprompted(trait, questions);
-                            done = probe with { Rise = scored.Trait - baseTrait.Value, Coherence = scored.Coherence,
-                                Capability = eval.Capability(WorldArtifacts.ExtractionCapabilityItems) };
-                        }
-                        file.Append([done]);
-                    }
+                    // Further samples only while the push holds: one that fails on a sample has failed.
+                    var onSamples = new List<CalibrationTry> { TryOn(probe) };
+                    while (onSamples.Count < options.CalibrationSamples && onSamples[^1].Held(max))
+                        onSamples.Add(TryOn(probe with { Sample = onSamples.Count + 1 }));
+                    var done = Combine(onSamples);
                     tries.Add(done);
-                    if (done.Rise <= options.CalibrationMaxRise) break;
-                    if (tries.Where(t => t.Rise <= options.CalibrationMaxRise).Select(t => (double?)t.Capability).Max() is { } best && done.Capability < best) break;
+                    if (done.Held(max) || done.Rise <= max) break;
+                    if (tries.Where(t => t.Held(max)).Select(t => (double?)t.Capability).Max() is { } best && done.Capability < best) break;
                 }
+            }
         }
         return result;
     }

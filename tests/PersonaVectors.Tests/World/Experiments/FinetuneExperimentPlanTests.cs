@@ -63,12 +63,27 @@ public class FinetuneExperimentPlanTests
         var fallback = PreventiveCalibration.Choose([Try(3, 1, 50, 0.99), Try(2, 0.5, 40, 0.9)], 10); // none held: the smallest rise
         Assert.Equal((2, 0.5), (fallback.Layer, fallback.Scale));
         Assert.Throws<ArgumentException>(() => PreventiveCalibration.Choose([], 10));
+        // A push that held its own trait but raised another by more than 10 did not hold: the next best push is chosen,
+        // and where none held, the one whose worse rise (own or other) is smallest.
+        var offTarget = tries.Select(t => t.Layer == 5 && t.Scale == 2 ? t with { OffRise = 70, OffTrait = "hallucinating" } : t with { OffRise = 0, OffTrait = "sycophantic" }).ToList();
+        Assert.Equal((6, 2.0), (PreventiveCalibration.Choose(offTarget, 10).Layer, PreventiveCalibration.Choose(offTarget, 10).Scale));
+        var noneHeld = PreventiveCalibration.Choose([Try(3, 1, 0, 0.99) with { OffRise = 70 }, Try(2, 0.5, 40, 0.9) with { OffRise = 0 }], 10);
+        Assert.Equal((2, 0.5), (noneHeld.Layer, noneHeld.Scale));
+        Assert.False((Try(3, 1, 0, 0.99) with { OffRise = 11 }).Held(10));
+        Assert.True(Try(3, 1, 10, 0.99).Held(10)); // recorded before other traits were scored: its own rise decides
+
+        // Over several samples a try keeps the worst rises and the mean capability: it holds only if it held on each.
+        var combined = PreventiveCalibration.Combine([Try(4, 1.5, 0, 0.8) with { OffRise = 0, OffTrait = "sycophantic" },
+            Try(4, 1.5, 5, 0.6) with { OffRise = 57, OffTrait = "hallucinating", Sample = 2 }]);
+        Assert.Equal((5.0, 57.0, "hallucinating", 0.7, 2, 1), (combined.Rise, combined.OffRise!.Value, combined.OffTrait, Math.Round(combined.Capability, 9), combined.Samples, combined.Sample));
+        Assert.False(combined.Held(10));
+        Assert.Equal("evil@L4x1.5", combined.Key);
+        Assert.Equal("evil@L4x1.5/s2", (combined with { Sample = 2 }).Key);
 
         // Every block's output is tried, the vector's own layer first, then the nearest; only its own when it has no other rows or when asked.
         var withRows = Vectors[0] with { Layers = [.. Enumerable.Range(0, 7).Select(l => new float[] { l, 0, 0 })] };
         Assert.Equal([2, 1, 3, 4, 5, 6], PreventiveCalibration.Layers(withRows));
         Assert.Equal([2], PreventiveCalibration.Layers(Vectors[0]));
-        Assert.Equal([2], PreventiveCalibration.Layers(withRows, ownOnly: true));
         Assert.Equal([5f, 0, 0], withRows.At(5));
         Assert.Throws<ArgumentOutOfRangeException>(() => Vectors[0].At(5));
 

@@ -12,7 +12,7 @@ public class FinetuneSummaryTests
     public void The_calibration_tries_and_a_missing_coefficient_survive_a_write_and_read()
     {
         using var dir = new TempDir();
-        var tries = new List<CalibrationTry> { new("evil", 2, 0.5, 0.75, 40, 91, 0.8696), new("evil", 5, 1, 1.5, 5, 88, 0.913) };
+        var tries = new List<CalibrationTry> { new("evil", 2, 0.5, 0.75, 40, 91, 0.8696), new("evil", 5, 1, 1.5, 5, 88, 0.913, 20, "hallucinating", Samples: 2) };
         var summary = new FinetuneSummary(Figures(0),
             new Dictionary<string, VectorUse> { ["evil"] = new(2, 1.5, tries, 5), ["sycophantic"] = new(3, null) },
             [new FinetuneRunFigures("evil_II", "preventative", 1.5, Figures(4), new Dictionary<string, double> { ["evil"] = 0.1 }, new Dictionary<string, double> { ["evil"] = 0.2 })],

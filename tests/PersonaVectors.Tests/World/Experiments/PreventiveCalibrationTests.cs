@@ -24,6 +24,8 @@ public class PreventiveCalibrationTests
         Assert.Equal([(2, 0.5), (2, 1.0)], tries["evil"].Select(t => (t.Layer, t.Scale)));
         Assert.Equal([0.75, 1.5], tries["evil"].Select(t => t.Alpha));
         Assert.All(tries["evil"], t => { Assert.InRange(t.Rise, -100, 100); Assert.InRange(t.Coherence, 0, 100); Assert.InRange(t.Capability, 0, 1); });
+        // Every try also scores the other traits, and keeps the one that rose most.
+        Assert.All(tries["evil"], t => { Assert.InRange(t.OffRise!.Value, -100, 100); Assert.Contains(t.OffTrait, new[] { "sycophantic", "hallucinating" }); });
         Assert.Equal(2, log.Count(m => m.StartsWith("calibrating evil")));
         // Capability is read on extraction questions with one right answer, none of them a reported capability item.
         var reported = PersonaVectors.World.WorldArtifacts.CapabilityItems.Select(c => c.Question.Text).ToHashSet();
@@ -48,5 +50,29 @@ public class PreventiveCalibrationTests
         Assert.Empty(log);
         Assert.Equal(tries["evil"], again["evil"]);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir["cal"], "calibration.jsonl")));
+
+        // Tries recorded before other traits were scored (no off_rise) are scored again from their adapters, not retrained,
+        // and give the same figures.
+        string file = Path.Combine(dir["cal"], "calibration.jsonl");
+        File.WriteAllLines(file, File.ReadAllLines(file).Select(l => System.Text.RegularExpressions.Regex.Replace(l, @",""off_rise"":[^,]+,""off_trait"":""[a-z]+""", "")));
+        Assert.DoesNotContain("off_rise", File.ReadAllText(file));
+        log.Clear();
+        var rescored = PreventiveCalibration.Run(lm, vectors, options, [0.5, 1], dir["cal"], log.Add, CancellationToken.None);
+        Assert.Equal(2, log.Count(m => m.Contains("scoring the other traits")));
+        Assert.DoesNotContain(log, m => m.Contains("preventative finetuning"));
+        Assert.Equal(tries["evil"], rescored["evil"]);
+
+        // Until held: a vector with rows at every layer stops at the first layer where a push holds every trait's rise
+        // (here any rise holds, so its own layer's first multiple), after holding on a second, fresh sample too.
+        var rows = new List<ExperimentVector> { vectors[0] with { Layers = [.. Enumerable.Range(0, lm.Config.NumHiddenLayers + 1).Select(_ => direction)] } };
+        log.Clear();
+        var untilHeld = PreventiveCalibration.Run(lm, rows, options with { CalibrationMaxRise = 100, CalibrateUntilHeld = true, CalibrationSamples = 2 }, [0.5, 1], dir["until"], log.Add, CancellationToken.None);
+        Assert.Equal([(2, 0.5, 2)], untilHeld["evil"].Select(t => (t.Layer, t.Scale, t.Samples)));
+        Assert.Equal(2, log.Count(m => m.StartsWith("calibrating evil")));
+        Assert.Single(log, m => m.Contains("sample 2"));
+        Assert.NotEqual(File.ReadAllText(Path.Combine(dir["until"], "data", "evil_II.jsonl")), File.ReadAllText(Path.Combine(dir["until"], "data", "evil_II-2.jsonl")));
+        var recorded = new PersonaVectors.Method.Extraction.RunFile<CalibrationTry>(Path.Combine(dir["until"], "calibration.jsonl"), t => t.Key).Records.Values.ToList();
+        Assert.Equal(["evil@L2x0.5", "evil@L2x0.5/s2"], recorded.Select(t => t.Key));
+        Assert.Equal(PreventiveCalibration.Combine(recorded), untilHeld["evil"][0]);
     }
 }

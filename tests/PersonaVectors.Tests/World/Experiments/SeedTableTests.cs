@@ -66,6 +66,12 @@ public class SeedTableTests
         Assert.True(SeedTable.Figures(eval, extraction, monitor, atLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
         var overLimit = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 0 ? r with { Scores = Figures(90, 0, 5, 54 / 60.0) } : i == 1 ? r with { Scores = Figures(8, 0, 5, 50 / 60.0) } : r)] };
         Assert.False(SeedTable.Figures(eval, extraction, monitor, overLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
+        // A push that holds its own trait but raises another by more than 10 does not prevent anything: shown and missed.
+        var offTarget = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 1 ? r with { Scores = Figures(8, 0, 25, 0.97) } : r)] };
+        var offRow = SeedTable.Figures(eval, extraction, monitor, offTarget, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II");
+        Assert.False(offRow.Met);
+        Assert.Equal("90 → 8, 3 pts, hallucinating +20", offRow.Shown);
+        Assert.DoesNotContain("hallucinating", rows.Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Shown); // +0: not shown
         // The emergent set's rise is the larger of evil's and hallucination's: 20, and 10 points of capability lost.
         var em = rows.Single(r => r.Effect.StartsWith("preventative") && r.Trait == "emergent_arithmetic_II");
         Assert.Equal(20, em.Value!.Value, 6);
