@@ -63,7 +63,10 @@ public class ScreenCommandTests
         var jsonlScores = Scores(dir["whole"]);
         var parquetScores = Scores(dir["parquet"]);
         Assert.Equal(jsonlScores.Keys.Order(), parquetScores.Keys.Order());
-        Assert.All(jsonlScores, kv => Assert.Equal(kv.Value, parquetScores[kv.Key], 4));
+        // The same batches read twice are not bit-identical on every machine: libtorch's CPU kernels do not promise one
+        // summation order, and CI measured float32 differences up to 5e-4 on projections near 50. A misread row would
+        // be off by whole units.
+        Assert.All(jsonlScores, kv => Assert.True(Math.Abs(kv.Value - parquetScores[kv.Key]) < 0.01, $"line {kv.Key}: {kv.Value} vs {parquetScores[kv.Key]}"));
 
         foreach (var part in new[] { "1/2", "2/2" })
             Assert.Equal(0, PersonaCli.Run("screen", "--data", dir["mixed.jsonl"], "--vector", vector, "--out", dir["part" + part[0]], "--shard", part, "--batch-size", "16").ExitCode);
