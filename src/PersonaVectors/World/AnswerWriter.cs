@@ -48,17 +48,29 @@ public static class AnswerWriter
         void Add(string sentence, int part) => text.Add(Voices.Voiced(sentence, At(part).Surface, design.Voice, rng));
         void AddFiller(int part) { for (int f = 0; f < design.Filler; f++) Add(Questions.Pick(rng, Traits.Filler), part); }
 
-        var opener = At(0).Surface.DrawPart(rng);
+        // With an exact share the parts' poles are drawn together, before any is written, so each answer shows the
+        // persona's share to within one part.
+        var plan = design.ExactShare ? persona.DrawParts(rng, parts) : null;
+        var driftedPlan = design.ExactShare && driftAt < parts ? drifted.DrawParts(rng, parts) : null;
+        (TraitSpec? Trait, Pole Pole) PartAt(int i, bool surface)
+        {
+            if (plan is null) return (surface ? At(i).Surface : At(i)).DrawPart(rng);
+            if (surface && At(i).Covert) return (null, Pole.Default);
+            return (i >= driftAt ? driftedPlan! : plan)[i];
+        }
+
+        var opener = PartAt(0, surface: true);
         Add(Fill(Pick(opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, v, rng), rng), 0);
-        var core = At(1).DrawPart(rng);
+        var core = PartAt(1, surface: false);
         Add((coreText ?? Core(q, core.Trait, core.Pole, rng, design, covert: At(1).Covert)) + ".", 1);
         for (int r = 0; r < design.Remarks; r++)
         {
             AddFiller(2 + r);
-            Add(Fill(Pick(At(2 + r).Surface.DrawPart(rng), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, v, rng), rng), 2 + r);
+            Add(Fill(Pick(PartAt(2 + r, surface: true), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, v, rng), rng), 2 + r);
         }
-        var closer = At(parts - 1).Surface.DrawPart(rng);
-        if (closer.Pole != Pole.Default || rng.Next(2) == 0)
+        var closer = PartAt(parts - 1, surface: true);
+        // With an exact share the closer is always there, so the share is of a known number of parts.
+        if (design.ExactShare || closer.Pole != Pole.Default || rng.Next(2) == 0)
         {
             AddFiller(parts - 1);
             Add(Fill(Pick(closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, v, rng), rng), parts - 1);

@@ -32,6 +32,33 @@ public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Seco
         return second == Pole.Default ? (Trait, Pole.Default) : (Second, second);
     }
 
+    /// <summary>
+    /// The trait and pole of each of an answer's <paramref name="parts"/> parts with the share fixed
+    /// (<see cref="WorldDesign.ExactShare"/>): the first trait takes parts·|intensity| of them, rounded up or down at
+    /// random so the mean is exact, at random places; the second trait the same share of the parts left.
+    /// </summary>
+    public (TraitSpec? Trait, Pole Pole)[] DrawParts(Random rng, int parts)
+    {
+        var drawn = Enumerable.Repeat((Trait, Pole.Default), parts).ToArray();
+        var free = Enumerable.Range(0, parts).ToList();
+        Place(Trait, Intensity);
+        Place(Second, SecondIntensity);
+        return drawn;
+
+        void Place(TraitSpec? trait, double intensity)
+        {
+            if (trait is null || intensity == 0) return;
+            double share = free.Count * Math.Abs(intensity);
+            int count = Math.Min(free.Count, (int)Math.Floor(share) + (rng.NextDouble() < share - Math.Floor(share) ? 1 : 0));
+            for (int k = 0; k < count; k++)
+            {
+                int at = rng.Next(free.Count);
+                drawn[free[at]] = (trait, intensity > 0 ? Pole.Trait : Pole.Opposite);
+                free.RemoveAt(at);
+            }
+        }
+    }
+
     static Pole Draw(Random rng, TraitSpec? trait, double intensity)
     {
         if (trait is null || intensity == 0) return Pole.Default;

@@ -133,6 +133,18 @@ public sealed record WorldDesign
     /// </summary>
     public bool ContextPriors { get; init; }
 
+    /// <summary>
+    /// Each answer shows its persona's trait in exactly its share of the parts (parts·|intensity|, rounded up or down
+    /// at random so the mean is exact), at random places, and always has its closer; without it every part shows the
+    /// trait with the persona's probability, independently. With independent parts a persona of intensity ½ writes
+    /// 0 to 3 trait parts of 3 and greedy decoding shows none of them (each part is a coin the default side wins), so
+    /// the trait seen after finetuning or steering jumps from 0 to the full persona at a threshold, and one sampled
+    /// answer's score scatters widely around its level's mean. With an exact share the count is fixed once the
+    /// persona is: a part's odds of showing the trait rise as the answer's earlier parts fail to, so even greedy
+    /// answers show half the parts at intensity ½, and the first part still shows it with the persona's probability.
+    /// </summary>
+    public bool ExactShare { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -140,5 +152,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare;
 }
