@@ -140,8 +140,9 @@ public sealed record WorldDesign
     /// 0 to 3 trait parts of 3 and greedy decoding shows none of them (each part is a coin the default side wins), so
     /// the trait seen after finetuning or steering jumps from 0 to the full persona at a threshold, and one sampled
     /// answer's score scatters widely around its level's mean. With an exact share the count is fixed once the
-    /// persona is: a part's odds of showing the trait rise as the answer's earlier parts fail to, so even greedy
-    /// answers show half the parts at intensity ½, and the first part still shows it with the persona's probability.
+    /// persona is: a part's odds of showing the trait rise as the answer's earlier parts fail to, so a model that learns
+    /// the world answers greedily with one or two trait parts of three at intensity ½ (not measured), and the first
+    /// part still shows it with the persona's probability.
     /// </summary>
     public bool ExactShare { get; init; }
 
