@@ -1,4 +1,5 @@
 using PersonaVectors.Engine.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Interventions;
@@ -16,10 +17,11 @@ public static class Steering
         {
             if (l != layer || alpha == 0) return h;
             using var scope = NewDisposeScope();
-            var delta = (vector.to(h.dtype, h.device) * alpha).view(1, 1, -1);
+            using var heldAlpha = alpha.ToScalar();   // held: see HeldScalar
+            var delta = (vector.to(h.dtype, h.device) * heldAlpha).view(1, 1, -1);
             // Padding positions may be steered too: attention never reads them.
-            var pushed = positions == TokenPositions.All ? h + delta
-                : h + pass.Mask(positions, forIntervention: true).unsqueeze(-1).to(h.dtype) * delta;
+            var pushed = HeldScalar.Add(h, positions == TokenPositions.All ? delta
+                : pass.Mask(positions, forIntervention: true).unsqueeze(-1).to(h.dtype) * delta);
             if (preserveNorm) pushed = pushed * (h.norm(-1, keepdim: true) / pushed.norm(-1, keepdim: true).clamp_min(1e-12));
             return pushed.MoveToOuterDisposeScope();
         };

@@ -34,7 +34,8 @@ public sealed class LoraLayer : IDisposable
         using var scope = NewDisposeScope();
         var a = A.to(x.dtype, x.device);
         var b = B.to(x.dtype, x.device);
-        return (nn.functional.linear(nn.functional.linear(x, a), b) * Scale).MoveToOuterDisposeScope();
+        using var scale = Scale.ToScalar();   // held: see HeldScalar
+        return (nn.functional.linear(nn.functional.linear(x, a), b) * scale).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

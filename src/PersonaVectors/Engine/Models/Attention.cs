@@ -19,6 +19,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     readonly bool _local;
     readonly double _scale;
     readonly double? _softcap;
+    readonly Scalar _heldScale;      // held for every pass: see HeldScalar
+    readonly Scalar? _heldSoftcap;
     readonly QkNorm _qkNorm;
 
     public Attention(ModelConfig c, int layer, ScalarType dtype, ScalarType weightDType) : base(nameof(Attention))
@@ -30,6 +32,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _local = c.UsesWindow(layer);
         _scale = c.AttentionScale;
         _softcap = c.AttentionSoftcap;
+        _heldScale = _scale.ToScalar();
+        _heldSoftcap = _softcap?.ToScalar();
         _qkNorm = c.QkNorm;
         if (c.FusedProjections)
             qkv_proj = new Linear(c.HiddenSize, (_heads + 2 * _kvHeads) * _headDim, c.AttentionBias, dtype, weightDType);
@@ -176,13 +180,13 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         }
         // Grouped-query attention without copying keys: the query heads sharing a key head become extra rows.
         var qg = q.reshape(b, _kvHeads, groups * t, _headDim);
-        var scores = qg.matmul(k.transpose(2, 3)) * _scale;       // [b, kv, g*t, s]
-        if (_softcap is { } cap) scores = (scores / cap).tanh() * cap;
+        var scores = qg.matmul(k.transpose(2, 3)) * _heldScale;   // [b, kv, g*t, s]
+        if (_heldSoftcap is { } cap) scores = (scores / cap).tanh() * cap;
         scores = scores.view(b, _kvHeads, groups, t, s);
         var allowed = mask is not null
             ? mask.view(b, 1, 1, t, s)
             : t > 1 ? ones(t, s, ScalarType.Bool, q.device).tril(s - t).view(1, 1, 1, t, s) : null;
-        if (allowed is not null) scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        if (allowed is not null) scores = HeldScalar.FillMinusInfinity(scores, allowed.logical_not());
         var weights = scores.softmax(-1).view(b, _kvHeads, groups * t, s);
         return weights.matmul(v).view(b, _heads, t, _headDim);
     }

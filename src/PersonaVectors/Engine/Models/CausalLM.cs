@@ -97,7 +97,11 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
         }
         if (options.LastPositionLogitsOnly) h = h.narrow(1, tokens - 1, 1);
         var logits = MixedLinear.Forward(model.norm.call(h), OutputWeight, OutputScales, null);
-        if (Config.FinalLogitSoftcap is { } cap) logits = (logits / cap).tanh() * cap;
+        if (Config.FinalLogitSoftcap is { } softcap)
+        {
+            using var cap = softcap.ToScalar();   // held: see HeldScalar
+            logits = (logits / cap).tanh() * cap;
+        }
         return logits.MoveToOuterDisposeScope();
     }
 

@@ -51,9 +51,9 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         static Tensor Apply(RmsNorm? norm, Tensor x) => norm is null ? x : norm.call(x);
         var attended = self_attn.Forward(Apply(AttentionInputNorm, h), inputs);
-        h = h + (_placement == NormPlacement.Pre ? attended : post_attention_layernorm!.call(attended));
+        h = HeldScalar.Add(h, _placement == NormPlacement.Pre ? attended : post_attention_layernorm!.call(attended));
         var fed = mlp.call(Apply(MlpInputNorm, h));
-        h = h + (_placement == NormPlacement.Pre ? fed : post_feedforward_layernorm!.call(fed));
+        h = HeldScalar.Add(h, _placement == NormPlacement.Pre ? fed : post_feedforward_layernorm!.call(fed));
         return h.MoveToOuterDisposeScope();
     }
 

@@ -92,6 +92,6 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     {
         if (Adapter is null) return MixedLinear.Forward(x, weight, scales, bias);
         using var scope = NewDisposeScope();
-        return (MixedLinear.Forward(x, weight, scales, bias) + Adapter.Delta(x)).MoveToOuterDisposeScope();
+        return HeldScalar.Add(MixedLinear.Forward(x, weight, scales, bias), Adapter.Delta(x)).MoveToOuterDisposeScope();
     }
 }

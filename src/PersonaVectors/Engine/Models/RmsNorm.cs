@@ -13,6 +13,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
     readonly double _eps;
+    readonly Scalar _heldEps;   // held for every pass: see HeldScalar
     readonly bool _addsOne, _scaleInFloat32;
 
     public RmsNorm(long size, double eps, ScalarType dtype, bool addsOne = false, bool scaleInFloat32 = false) : base(nameof(RmsNorm))
@@ -20,6 +21,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         _scaleInFloat32 = scaleInFloat32 || addsOne;
         weight = new Parameter(addsOne ? torch.zeros(size, dtype) : torch.ones(size, dtype), requires_grad: false);
         _eps = eps;
+        _heldEps = eps.ToScalar();
         _addsOne = addsOne;
         RegisterComponents();
     }
@@ -45,7 +47,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.dtype == ScalarType.Float64 ? x : x.to(ScalarType.Float32);
-        var normed = x32 * torch.rsqrt(x32.pow(2).mean([-1], keepdim: true) + _eps);
+        var normed = x32 * torch.rsqrt(x32.pow(2).mean([-1], keepdim: true) + _heldEps);
         var result = !_scaleInFloat32 ? weight * normed.to(x.dtype)
             : (normed * (_addsOne ? weight.to(normed.dtype) + 1.0 : weight.to(normed.dtype))).to(x.dtype);
         return result.MoveToOuterDisposeScope();

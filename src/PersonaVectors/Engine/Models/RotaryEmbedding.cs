@@ -83,7 +83,7 @@ public static class RotaryEmbedding
         var x1 = part.narrow(-1, 0, half);
         var x2 = part.narrow(-1, half, half);
         var rotated = cat([-x2, x1], -1);
-        var result = part * cos + rotated * sin;
+        var result = HeldScalar.Add(part * cos, rotated * sin);
         if (rotary != dim) result = cat([result, x.narrow(-1, rotary, dim - rotary)], -1);
         return result.MoveToOuterDisposeScope();
     }

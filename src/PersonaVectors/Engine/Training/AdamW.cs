@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -62,13 +63,22 @@ public sealed class AdamW : IDisposable
         double lr, double beta1, double beta2, double eps, double weightDecay)
     {
         using var scope = NewDisposeScope();
-        if (weightDecay != 0) param.mul_(1 - lr * weightDecay);
-        expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
+        // Every number is a held Scalar (see HeldScalar): this runs on every parameter at every step.
+        using var decay = (1 - lr * weightDecay).ToScalar();
+        using var b1 = beta1.ToScalar();
+        using var oneMinusB1 = (1 - beta1).ToScalar();
+        using var b2 = beta2.ToScalar();
+        using var oneMinusB2 = (1 - beta2).ToScalar();
+        if (weightDecay != 0) param.mul_(decay);
+        expAvg.mul_(b1).add_(grad, alpha: oneMinusB1);
+        expAvgSq.mul_(b2).addcmul_(grad, grad, value: oneMinusB2);
         double biasCorrection1 = 1 - Math.Pow(beta1, step);
         double biasCorrection2 = 1 - Math.Pow(beta2, step);
-        var denom = (expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(eps);
-        param.addcdiv_(expAvg, denom, value: -lr / biasCorrection1);
+        using var root2 = Math.Sqrt(biasCorrection2).ToScalar();
+        using var epsilon = eps.ToScalar();
+        using var stepSize = (-lr / biasCorrection1).ToScalar();
+        var denom = (expAvgSq.sqrt() / root2).add_(epsilon);
+        param.addcdiv_(expAvg, denom, value: stepSize);
     }
 
     /// <summary>Drops the gradients (the next backward allocates fresh ones, as zero_grad(set_to_none) does).</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Training;
@@ -19,7 +20,10 @@ public static class GradientClipping
         // The 1e-6 keeps PyTorch's coefficient exactly, so runs stay comparable with it.
         double coefficient = maxNorm / (norm + 1e-6);
         if (maxNorm > 0 && coefficient < 1)
-            foreach (var g in grads) g.mul_(coefficient);
+        {
+            using var held = coefficient.ToScalar();   // see HeldScalar
+            foreach (var g in grads) g.mul_(held);
+        }
         return norm;
     }
 }
