@@ -13,11 +13,11 @@ public static class Steering
 {
     public static ResidualHook Hook(Tensor vector, int layer, double alpha, TokenPositions positions, bool preserveNorm = false)
     {
+        var heldAlpha = alpha.ToScalar();   // held by the hook for every pass: see HeldScalar
         return (l, h, pass) =>
         {
             if (l != layer || alpha == 0) return h;
             using var scope = NewDisposeScope();
-            using var heldAlpha = alpha.ToScalar();   // held: see HeldScalar
             var delta = (vector.to(h.dtype, h.device) * heldAlpha).view(1, 1, -1);
             // Padding positions may be steered too: attention never reads them.
             var pushed = HeldScalar.Add(h, positions == TokenPositions.All ? delta

@@ -10,6 +10,7 @@ public sealed class LoraLayer : IDisposable
     public Parameter A { get; }
     public Parameter B { get; }
     public double Scale { get; }
+    readonly Scalar _heldScale;   // held for every pass: see HeldScalar
 
     /// <param name="device">Where the model lives (the factors are kept there, in float32, the training dtype).</param>
     public LoraLayer(Tensor a, Tensor b, double scale, Device? device = null)
@@ -17,6 +18,7 @@ public sealed class LoraLayer : IDisposable
         A = new Parameter(a.to(ScalarType.Float32, device ?? a.device).detach().clone().DetachFromDisposeScope(), requires_grad: false);
         B = new Parameter(b.to(ScalarType.Float32, device ?? b.device).detach().clone().DetachFromDisposeScope(), requires_grad: false);
         Scale = scale;
+        _heldScale = scale.ToScalar();
     }
 
     /// <summary>A fresh pair: A uniform in ±1/√in (nn.Linear's and PEFT's default draw), B zero.</summary>
@@ -34,13 +36,13 @@ public sealed class LoraLayer : IDisposable
         using var scope = NewDisposeScope();
         var a = A.to(x.dtype, x.device);
         var b = B.to(x.dtype, x.device);
-        using var scale = Scale.ToScalar();   // held: see HeldScalar
-        return (nn.functional.linear(nn.functional.linear(x, a), b) * scale).MoveToOuterDisposeScope();
+        return (nn.functional.linear(nn.functional.linear(x, a), b) * _heldScale).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         A.Dispose();
         B.Dispose();
+        _heldScale.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using PersonaVectors.Engine;
 using PersonaVectors.Engine.Models;
 using static TorchSharp.torch;
 
@@ -73,7 +74,7 @@ public sealed class GatedSteering : IDisposable
         // An open row is steered at every position of the pass: in the first pass that is its whole prompt, as
         // always-on steering would; after that, one answer position at a time.
         var rows = tensor(_thisPass).to(h.dtype).to(h.device).view(-1, 1, 1);
-        return (h + rows * _delta.to(h.dtype, h.device).view(1, 1, -1)).MoveToOuterDisposeScope();
+        return HeldScalar.Add(h, rows * _delta.to(h.dtype, h.device).view(1, 1, -1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Adds the pass's answer positions to each row's running projection; a crossing opens the row's gate
