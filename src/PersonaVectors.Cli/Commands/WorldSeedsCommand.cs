@@ -13,8 +13,9 @@ namespace PersonaVectors.Cli.Commands;
 
 /// <summary>
 /// persona world seeds: trains a recipe on several seeds and runs the whole evaluation on each (world eval,
-/// extraction of every trait, monitoring with one sampled answer, the finetuning and screening experiments), then
-/// writes one table of every effect per seed. Every stage writes its own outputs and is skipped when they exist,
+/// extraction of every trait, monitoring with one sampled answer, the finetuning and screening experiments, and the
+/// finetuned adapters scored again with sampled answers as the paper scores them), then writes one table of every
+/// effect per seed. Every stage writes its own outputs and is skipped when they exist,
 /// and each stage resumes inside itself, so a killed run started again loses at most the step in flight.
 /// </summary>
 public static class WorldSeedsCommand
@@ -23,7 +24,7 @@ public static class WorldSeedsCommand
     {
         var recipe = WorldCommand.RecipeOption();
         var seeds = new Option<string>("--seeds") { Description = "Seeds to train, e.g. 1,2,3", DefaultValueFactory = _ => "1,2,3" };
-        var outDir = new Option<string>("--out") { Description = "Folder: seed-N/{model,eval.json,extract,monitor,finetune,screen} and table.{json,txt} (rerun to resume)", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Folder: seed-N/{model,eval.json,extract,monitor,finetune,screen,sampled} and table.{json,txt} (rerun to resume)", Required = true };
         var quick = new Option<bool>("--quick") { Description = "Small evaluation settings (1 rollout, 3 coefficients, 3 finetuning datasets of 128, 1-shot monitoring); for tests and tiny recipes" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all)" };
         var retry = new Option<bool>("--retry-failed") { Description = "Run again the stages that failed in an earlier run (kept in seed-N/failed.json)" };
@@ -152,10 +153,21 @@ public static class WorldSeedsCommand
             return Task.CompletedTask;
         });
 
+        string sampledDir = Path.Combine(dir, "sampled"), sampledSummary = Path.Combine(sampledDir, SampledScoring.FileName);
+        await Stage("sampled scoring", () =>
+        {
+            if (File.Exists(sampledSummary) || !File.Exists(finetuneSummary) || !File.Exists(screenSummary)) return Task.CompletedTask;
+            log($"seed {recipe.Seed}: scoring the finetuned adapters with sampled answers");
+            SampledScoring.Measure(lm, finetuneDir, FinetuneSummary.Read(finetuneSummary), ScreenExperiment.DatasetMeans(screenSummary),
+                quick ? 2 : SampledScoring.DefaultSamples, recipe.Seed, finetuneOptions.MaxNewTokens, m => log($"seed {recipe.Seed}: {m}"), cancel).Write(sampledDir);
+            return Task.CompletedTask;
+        });
+
         var figures = SeedTable.Figures(Read(evalPath),
             Traits.All.ToDictionary(t => t.Name, t => ExtractionRun.IsRun(Path.Combine(extractDir, t.Name)) ? ExtractionSummary.Load(Path.Combine(extractDir, t.Name)) : null),
             Traits.All.ToDictionary(t => t.Name, t => Path.Combine(dir, "monitor", t.Name, MonitorSummary.FileName) is var m && File.Exists(m) ? MonitorSummary.Read(m) : null),
-            File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, Read(screenSummary), OrganismMarker.Time(model));
+            File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, Read(screenSummary), OrganismMarker.Time(model),
+            File.Exists(sampledSummary) ? SampledScoring.Read(sampledSummary) : null);
         return (figures, problems);
     }
 }

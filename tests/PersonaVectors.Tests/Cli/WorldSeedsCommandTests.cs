@@ -36,6 +36,11 @@ public class WorldSeedsCommandTests
             Assert.Contains(effects, e => e!.StartsWith("emergent"));
             Assert.Contains(effects, e => e!.StartsWith("finetuning shift"));
             Assert.Contains(effects, e => e!.StartsWith("screening"));
+            Assert.Contains(effects, e => e!.Contains("shift r with sampled"));
+            // The sampled scoring needs the finetuning experiment, which a 12-step model cannot pass (no answer follows a
+            // trait prompt); SampledScoringTests run it on the organism.
+            Assert.Equal(File.Exists(Path.Combine(outDir, $"seed-{seed}", "finetune", "summary.json")),
+                File.Exists(Path.Combine(outDir, $"seed-{seed}", "sampled", "summary.json")));
             Assert.True(File.Exists(Path.Combine(outDir, $"seed-{seed}", "model", "model.safetensors")));
             // world eval always runs: its emergent figure is measured on every seed.
             using var eval = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, $"seed-{seed}", "eval.json")));

@@ -92,6 +92,9 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// sets; for the emergent (arithmetic) sets the traits of the world's bad characters, who write its wrong sums
     /// (evil and hallucination), since emergent misalignment is whatever broad character the narrow flaw moves.
     /// </summary>
+    /// <summary>The folder of a dataset's adapters in an experiment's output; the plain one is its <see cref="Plain"/> subfolder.</summary>
+    public static string AdaptersOf(string outDir, string dataset) => Path.Combine(outDir, "adapters", dataset);
+
     public static IReadOnlyList<string> TraitsOf(string dataset) =>
         dataset.StartsWith("emergent", StringComparison.Ordinal) ? ["evil", "hallucinating"] : [dataset[..dataset.LastIndexOf('_')]];
 
@@ -195,7 +198,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             var targetedPushes = targeted.Select(v => pushes[v.Trait]).ToList();
             double? reported = targeted.Count == 1 ? targetedPushes[0].Alpha : null;
             string KeyOf(string method) => Key(dataset, method, targetedPushes);
-            string AdapterOf(string method) => Path.Combine(outDir, "adapters", dataset,
+            string AdapterOf(string method) => Path.Combine(AdaptersOf(outDir, dataset),
                 (targeted.Count > 1 && method != Plain ? $"{method}-{string.Join('-', targeted.Select(v => v.Trait))}" : method)
                 + (method == Preventative ? "@" + PushText(targetedPushes) : ""));
             ExperimentRun Trained(string method) =>

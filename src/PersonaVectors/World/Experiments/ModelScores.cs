@@ -1,5 +1,6 @@
 using PersonaVectors.Method;
 using PersonaVectors.Engine;
+using PersonaVectors.Engine.Generation;
 using PersonaVectors.Engine.Interventions;
 using PersonaVectors.Method.Finetuning;
 using PersonaVectors.World.Organism;
@@ -39,8 +40,34 @@ public sealed record ModelScores(IReadOnlyDictionary<string, double> Traits, dou
 /// </summary>
 public static class ModelScoring
 {
-    public static List<int[]> Prompts(LanguageModel lm) =>
-        [.. Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions).Select(q => lm.PromptIds(q))];
+    /// <summary>Every trait's evaluation questions, in trait order: the prompts a model is scored and its shift read on.</summary>
+    public static List<(string Trait, string Question)> Questions() =>
+        [.. Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions.Select(q => (t.Name, q)))];
+
+    public static List<int[]> Prompts(LanguageModel lm) => [.. Questions().Select(q => lm.PromptIds(q.Question))];
+
+    /// <summary>Each trait's mean oracle score over the answers to its own questions (answers[i] answers questions[i]).</summary>
+    static Dictionary<string, double> TraitMeans(IReadOnlyList<(string Trait, string Question)> questions, IReadOnlyList<string> answers, out double coherence)
+    {
+        var judged = questions.Zip(answers, (q, a) => (q.Trait, Judgement: OracleJudge.Judge(q.Question, a))).ToList();
+        coherence = judged.Average(j => j.Judgement.Coherence);
+        return Traits.All.ToDictionary(t => t.Name, t => judged.Where(j => j.Trait == t.Name).Average(j => j.Judgement[t.Name]));
+    }
+
+    /// <summary>
+    /// Each trait's score as the paper scores a model: <paramref name="samples"/> answers to each evaluation question
+    /// sampled at temperature 1, averaged. Greedy answers (<see cref="Score"/>) turn a persona that shows its trait in a
+    /// third of its parts into one that shows it in none; sampled answers keep the share.
+    /// </summary>
+    public static Dictionary<string, double> SampledTraits(LanguageModel lm, int samples, long seed, int maxNewTokens, CancellationToken cancel = default)
+    {
+        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), $"samples must be at least 1, got {samples}");
+        var questions = Questions();
+        var prompts = Prompts(lm);
+        var answers = lm.GenerateInBatches([.. Enumerable.Range(0, samples).SelectMany(_ => prompts)],
+            new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 1, Seed = seed }, 50, cancel);
+        return TraitMeans([.. Enumerable.Range(0, samples).SelectMany(_ => questions)], [.. answers.Select(a => a.Text)], out _);
+    }
 
     public static ModelStates States(LanguageModel lm, int maxNewTokens) => ModelStates.Read(lm, Prompts(lm), maxNewTokens);
 
@@ -52,10 +79,7 @@ public static class ModelScoring
         using (ScopeGroup.Open(steer ?? [], s => lm.Steer(s.Vector, s.Alpha)))
         {
             using var states = States(lm, maxNewTokens);
-            var questions = Traits.All.SelectMany(t => WorldArtifacts.For(t.Name).EvaluationQuestions.Select(q => (Trait: t.Name, Question: q))).ToList();
-            var judged = questions.Zip(states.Answers, (q, a) => (q.Trait, Judgement: OracleJudge.Judge(q.Question, a))).ToList();
-            var traits = Traits.All.ToDictionary(t => t.Name, t => judged.Where(j => j.Trait == t.Name).Average(j => j.Judgement[t.Name]));
-            double coherence = judged.Average(j => j.Judgement.Coherence);
+            var traits = TraitMeans(Questions(), states.Answers, out double coherence);
             double capability = new OrganismEvaluation(lm, maxNewTokens).Capability();
             var shift = new Dictionary<string, double>();
             var answerShift = new Dictionary<string, double>();

@@ -24,6 +24,24 @@ public sealed record ScreenExperimentOptions
 /// </summary>
 public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions options, string outDir, Action<string>? log = null)
 {
+    /// <summary>Each dataset's mean projection difference along each trait, from a summary.json this experiment wrote.</summary>
+    public static Dictionary<string, IReadOnlyDictionary<string, double>> DatasetMeans(string summaryFile)
+    {
+        var datasets = JsonFields.Read(summaryFile, "the screening experiment's summary.json").Object("datasets");
+        return datasets.Names.ToDictionary(d => d, d =>
+        {
+            var o = datasets.Object(d);
+            return (IReadOnlyDictionary<string, double>)o.Names.ToDictionary(t => t, o.Number);
+        });
+    }
+
+    /// <summary>
+    /// The best Spearman any screening score can reach against these rises. Most datasets leave a trait exactly where
+    /// it was, and tied rises cap Spearman below 1: the ceiling is that of an ordering that agrees with the rises and
+    /// breaks their ties.
+    /// </summary>
+    public static double SpearmanCeiling(IReadOnlyList<double> rises) => Statistics.Spearman([.. rises.Select((r, i) => r + i * 1e-9)], rises);
+
     public JsonObject Run(IReadOnlyList<ExperimentVector> vectors, FinetuneSummary finetuneSummary, CancellationToken cancel = default)
     {
         var screening = vectors.Select(v => v.Vector).ToList();
@@ -68,9 +86,7 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
             double rho = Statistics.Spearman(x, y);
             spearman[v.Trait] = double.IsNaN(rho) ? null : Math.Round(rho, 3);
             if (!double.IsNaN(rho)) rhos.Add(rho);
-            // Most datasets leave a trait exactly where it was, and tied rises cap Spearman below 1: the best any
-            // screening score can reach is that of an ordering that agrees with the rises and breaks their ties.
-            double best = Statistics.Spearman([.. y.Select((r, i) => r + i * 1e-9)], y);
+            double best = SpearmanCeiling(y);
             ceiling[v.Trait] = double.IsNaN(best) ? null : Math.Round(best, 3);
             if (!double.IsNaN(best)) ceilings.Add(best);
         }

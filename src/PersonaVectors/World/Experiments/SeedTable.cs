@@ -28,7 +28,7 @@ public static class SeedTable
     /// <param name="monitor">Each trait's monitoring summary.json (one sampled answer per prompt), when it exists.</param>
     /// <param name="training">The seed's training time as its organism folder records it; null where it was not recorded.</param>
     public static List<SeedFigure> Figures(JsonNode? eval, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, MonitorSummary?> monitor,
-        FinetuneSummary? finetune, JsonNode? screen, Organism.TrainingTime? training = null)
+        FinetuneSummary? finetune, JsonNode? screen, Organism.TrainingTime? training = null, SampledScoring? sampled = null)
     {
         var rows = new List<SeedFigure>();
         // Whether nothing else ran beside it the table cannot know; the docs say so where figures are quoted.
@@ -86,6 +86,13 @@ public static class SeedTable
         double? rho = D(screen?["dataset_spearman"]);
         rows.Add(new("screening: Spearman of datasets by projection difference vs rise", "all", rho,
             $"{F(rho, "F2")} (ceiling {F(D(screen?["dataset_spearman_ceiling"]), "F2")})", rho is null ? null : rho >= ScreenRho));
+        // The same two correlations with the paper's sampled scores. Shown beside the targets, never judged: meeting a
+        // target by scoring differently would change how it is measured.
+        string ByTrait(IReadOnlyDictionary<string, double?> d) => string.Join(" ", d.Select(kv => $"{kv.Key[0]} {F(kv.Value, "F2")}"));
+        rows.Add(new("  the shift r with sampled scores (the paper's; shown, not judged)", "all", sampled?.ShiftR,
+            sampled is null ? "-" : $"{F(sampled.ShiftR, "F2")} ({ByTrait(sampled.ShiftRByTrait)})", null));
+        rows.Add(new("  the screening Spearman with sampled rises (shown, not judged)", "all", sampled?.ScreenRho,
+            sampled is null ? "-" : $"{F(sampled.ScreenRho, "F2")} ({ByTrait(sampled.ScreenRhoByTrait)})", null));
         return rows;
     }
 
@@ -110,7 +117,7 @@ public static class SeedTable
         var seeds = bySeed.Keys.OrderBy(s => s).ToList();
         var keys = bySeed.Values.SelectMany(f => f).Select(f => (f.Effect, f.Trait)).Distinct().ToList();
         var sb = new StringBuilder();
-        sb.AppendLine($"recipe {recipe}; ✓ target met, ✗ missed, - not measured");
+        sb.AppendLine($"recipe {recipe}; ✓ target met, ✗ missed, - not measured, no mark: shown, not judged");
         sb.AppendLine($"{"effect",-68} {"trait",-24}" + string.Concat(seeds.Select(s => $"  {"seed " + s,-26}")));
         foreach (var (effect, trait) in keys)
         {
