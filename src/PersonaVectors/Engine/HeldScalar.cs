@@ -27,6 +27,12 @@ public static class HeldScalar
     /// <summary>a + b. TorchSharp's <c>+</c> of two tensors passes an implicit Scalar 1 as the second term's factor.</summary>
     public static Tensor Add(Tensor a, Tensor b) => a.add(b, One);
 
+    /// <summary>a + b for a held number b; TorchSharp's <c>+</c> of a tensor and a Scalar passes an implicit factor 1 too.</summary>
+    public static Tensor Add(Tensor a, Scalar b) => a.add(b, One);
+
+    /// <summary>a + 1.</summary>
+    public static Tensor AddOne(Tensor a) => a.add(One, One);
+
     /// <summary>Sets the masked entries to −∞ (attention's forbidden keys, the sampler's dropped tokens).</summary>
     public static Tensor FillMinusInfinity(Tensor x, Tensor mask) => x.masked_fill(mask, MinusInfinity);
 }

@@ -97,4 +97,31 @@ public class HeldScalarTests
             return 0;
         });
     }
+
+    [Fact]
+    public void Rms_norm_and_gelu_are_unchanged_by_a_concurrent_collector()
+    {
+        using var g = new Generator(9);
+        using var x = randn(new long[] { 8, 64, 1024 }, generator: g);
+        using var plain = new RmsNorm(1024, 1e-6, ScalarType.Float32);
+        using var gemma = new RmsNorm(1024, 1e-6, ScalarType.Float32, addsOne: true);
+        using (no_grad()) gemma.weight.copy_(randn(new long[] { 1024 }, generator: g) * 0.1);
+        // The references are written out by hand, in the formulas' own terms: x / √(mean x² + ε) · w, and
+        // ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+        using var rms = (x / (x.pow(2).mean([-1], keepdim: true) + 1e-6).sqrt());
+        using var expectedPlain = rms.clone();
+        using var expectedGemma = rms * (gemma.weight + 1);
+        using var expectedGelu = x * 0.5 * ((x + x.pow(3) * 0.044715) * Math.Sqrt(2 / Math.PI)).tanh().add(1);
+        WhileCollecting(() =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                using var scope = NewDisposeScope();
+                Assert.True(plain.call(x).allclose(expectedPlain, rtol: 1e-5, atol: 1e-5));
+                Assert.True(gemma.call(x).allclose(expectedGemma, rtol: 1e-5, atol: 1e-5));
+                Assert.True(Mlp.GeluTanh(x).allclose(expectedGelu, rtol: 1e-5, atol: 1e-5));
+            }
+            return 0;
+        });
+    }
 }

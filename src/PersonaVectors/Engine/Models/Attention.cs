@@ -21,6 +21,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     readonly double? _softcap;
     readonly Scalar _heldScale;      // held for every pass: see HeldScalar
     readonly Scalar? _heldSoftcap;
+    readonly Scalar? _heldQueryFactor;   // the fused kernel's 1/√d turned into _scale; null where they agree
     readonly QkNorm _qkNorm;
 
     public Attention(ModelConfig c, int layer, ScalarType dtype, ScalarType weightDType) : base(nameof(Attention))
@@ -34,6 +35,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _softcap = c.AttentionSoftcap;
         _heldScale = _scale.ToScalar();
         _heldSoftcap = _softcap?.ToScalar();
+        double plainScale = 1.0 / Math.Sqrt(c.HeadDim);
+        _heldQueryFactor = _scale != plainScale ? (_scale / plainScale).ToScalar() : null;
         _qkNorm = c.QkNorm;
         if (c.FusedProjections)
             qkv_proj = new Linear(c.HiddenSize, (_heads + 2 * _kvHeads) * _headDim, c.AttentionBias, dtype, weightDType);
@@ -166,7 +169,6 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         long b = q.shape[0], s = k.shape[2];
         int groups = _heads / _kvHeads;
-        double plainScale = 1.0 / Math.Sqrt(_headDim);
         // The fused kernel cannot cap scores; it scales by 1/√d, so another scale is folded into the queries.
         if (t * s > FusedAttentionThreshold && _softcap is null)
         {
@@ -175,7 +177,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
                 k = k.repeat_interleave(groups, dim: 1);
                 v = v.repeat_interleave(groups, dim: 1);
             }
-            if (_scale != plainScale) q = q * (_scale / plainScale);
+            if (_heldQueryFactor is { } factor) q = q * factor;
             return nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, mask is null && t > 1);
         }
         // Grouped-query attention without copying keys: the query heads sharing a key head become extra rows.

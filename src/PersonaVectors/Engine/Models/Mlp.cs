@@ -73,11 +73,14 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     /// </summary>
     [ThreadStatic] internal static Func<Tensor, Tensor>? GeluOverride;
 
+    // Held for every pass: see HeldScalar.
+    static readonly Scalar GeluCubic = 0.044715.ToScalar(), GeluScale = Math.Sqrt(2 / Math.PI).ToScalar(), Half = 0.5.ToScalar();
+
     /// <summary>PyTorch's gelu(approximate="tanh"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
     public static Tensor GeluTanh(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var inner = (x + x.pow(3) * 0.044715) * Math.Sqrt(2 / Math.PI);
-        return (x * 0.5 * (inner.tanh() + 1)).MoveToOuterDisposeScope();
+        var inner = HeldScalar.Add(x, x * x * x * GeluCubic) * GeluScale;
+        return (x * Half * HeldScalar.AddOne(inner.tanh())).MoveToOuterDisposeScope();
     }
 }

@@ -47,9 +47,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.dtype == ScalarType.Float64 ? x : x.to(ScalarType.Float32);
-        var normed = x32 * torch.rsqrt(x32.pow(2).mean([-1], keepdim: true) + _heldEps);
+        // x·x, not pow(2), and held additions: TorchSharp's pow(2) and + ε pass implicit Scalars (see HeldScalar).
+        var normed = x32 * torch.rsqrt(HeldScalar.Add((x32 * x32).mean([-1], keepdim: true), _heldEps));
         var result = !_scaleInFloat32 ? weight * normed.to(x.dtype)
-            : (normed * (_addsOne ? weight.to(normed.dtype) + 1.0 : weight.to(normed.dtype))).to(x.dtype);
+            : (normed * (_addsOne ? HeldScalar.AddOne(weight.to(normed.dtype)) : weight.to(normed.dtype))).to(x.dtype);
         return result.MoveToOuterDisposeScope();
     }
 }
