@@ -87,14 +87,14 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 {
     public const string Plain = "plain", Preventative = "preventative", Caft = "caft", InferenceSteering = "inference_steering";
 
+    /// <summary>The folder of a dataset's adapters in an experiment's output; the plain one is its <see cref="Plain"/> subfolder.</summary>
+    public static string AdaptersOf(string outDir, string dataset) => Path.Combine(outDir, "adapters", dataset);
+
     /// <summary>
     /// The traits a dataset is meant to induce, which preventative steering and CAFT act on: its own for the trait
     /// sets; for the emergent (arithmetic) sets the traits of the world's bad characters, who write its wrong sums
     /// (evil and hallucination), since emergent misalignment is whatever broad character the narrow flaw moves.
     /// </summary>
-    /// <summary>The folder of a dataset's adapters in an experiment's output; the plain one is its <see cref="Plain"/> subfolder.</summary>
-    public static string AdaptersOf(string outDir, string dataset) => Path.Combine(outDir, "adapters", dataset);
-
     public static IReadOnlyList<string> TraitsOf(string dataset) =>
         dataset.StartsWith("emergent", StringComparison.Ordinal) ? ["evil", "hallucinating"] : [dataset[..dataset.LastIndexOf('_')]];
 
