@@ -45,6 +45,20 @@ public sealed class JsonFields
     /// <summary>A number that may be null, as a correlation over points with no spread is.</summary>
     public double? NumberOrNull(string name) => Get(name) is null ? null : Number(name);
 
+    /// <summary>An object whose every field is a number, by field name (a figure per trait, say).</summary>
+    public Dictionary<string, double> NumberMap(string name)
+    {
+        var o = Object(name);
+        return o.Names.ToDictionary(n => n, o.Number);
+    }
+
+    /// <summary>An object whose every field is a number or null, by field name.</summary>
+    public Dictionary<string, double?> NumberOrNullMap(string name)
+    {
+        var o = Object(name);
+        return o.Names.ToDictionary(n => n, o.NumberOrNull);
+    }
+
     public int Integer(string name)
     {
         double x = Number(name);

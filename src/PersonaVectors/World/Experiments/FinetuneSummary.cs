@@ -40,9 +40,7 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
     {
         if (!File.Exists(file)) throw new PersonaVectorsException($"{file} is missing: run persona world experiment finetune first");
         var j = JsonFields.Read(file, "the summary.json that persona world experiment finetune writes");
-        static Dictionary<string, double> Map(JsonFields o) => o.Names.ToDictionary(n => n, o.Number);
-        static Dictionary<string, double?> NullableMap(JsonFields o) => o.Names.ToDictionary(n => n, o.NumberOrNull);
-        static ModelFigures Figures(JsonFields o) => new(Map(o.Object("traits")), o.Number("coherence"), o.Number("capability"));
+        static ModelFigures Figures(JsonFields o) => new(o.NumberMap("traits"), o.Number("coherence"), o.Number("capability"));
         var vectors = j.Object("vectors");
         return new FinetuneSummary(Figures(j.Object("base")),
             vectors.Names.ToDictionary(n => n, n =>
@@ -57,9 +55,9 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
                 return new VectorUse(v.Integer("layer"), v.NumberOrNull("preventive_alpha"), tries, v.IsNull("preventive_layer") ? null : v.Integer("preventive_layer"));
             }),
             [.. j.Objects("runs").Select(r => new FinetuneRunFigures(r.Text("dataset"), r.Text("method"), r.NumberOrNull("alpha"), Figures(r),
-                Map(r.Object("shift")), Map(r.Object("answer_shift"))))],
-            j.NumberOrNull("shift_trait_r"), NullableMap(j.Object("shift_trait_r_by_trait")),
-            j.NumberOrNull("answer_shift_trait_r"), NullableMap(j.Object("answer_shift_trait_r_by_trait")), j.NumberOrNull("seconds"));
+                r.NumberMap("shift"), r.NumberMap("answer_shift")))],
+            j.NumberOrNull("shift_trait_r"), j.NumberOrNullMap("shift_trait_r_by_trait"),
+            j.NumberOrNull("answer_shift_trait_r"), j.NumberOrNullMap("answer_shift_trait_r_by_trait"), j.NumberOrNull("seconds"));
     }
 
     public JsonObject ToJson()

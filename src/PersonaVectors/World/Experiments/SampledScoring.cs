@@ -36,18 +36,20 @@ public sealed record SampledScoring(int Samples, IReadOnlyDictionary<string, dou
         Action<string>? log = null, CancellationToken cancel = default)
     {
         if (lm.Adapter is not null) throw new InvalidRequestException("sampled scoring loads each adapter on the base model; load it without an adapter");
-        var plain = finetune.Runs.Where(r => r.Method == FinetuneExperiment.Plain).ToList();
+        // Every adapter is looked for before any is scored, so a missing one costs no sampling.
+        var adapters = finetune.Runs.Where(r => r.Method == FinetuneExperiment.Plain)
+            .Select(r => (r.Dataset, Folder: Path.Combine(FinetuneExperiment.AdaptersOf(finetuneDir, r.Dataset), FinetuneExperiment.Plain))).ToList();
+        foreach (var (dataset, folder) in adapters)
+            if (!LoraAdapter.IsSaved(folder))
+                throw new PersonaVectorsException($"{folder}: the plain adapter of {dataset} is missing; run the finetuning experiment again");
         var baseScores = ModelScoring.SampledTraits(lm, samples, seed, maxNewTokens, cancel);
         var scores = new Dictionary<string, IReadOnlyDictionary<string, double>>();
-        foreach (var run in plain)
+        foreach (var (dataset, folder) in adapters)
         {
             cancel.ThrowIfCancellationRequested();
-            string adapter = Path.Combine(FinetuneExperiment.AdaptersOf(finetuneDir, run.Dataset), FinetuneExperiment.Plain);
-            if (!File.Exists(Path.Combine(adapter, "adapter_config.json")))
-                throw new PersonaVectorsException($"{adapter}: the plain adapter of {run.Dataset} is missing; run the finetuning experiment again");
-            log?.Invoke($"sampling {samples} answers per question after {run.Dataset}");
-            using (LoraAdapter.Load(lm.Model, adapter))
-                scores[run.Dataset] = ModelScoring.SampledTraits(lm, samples, seed, maxNewTokens, cancel);
+            log?.Invoke($"sampling {samples} answers per question after {dataset}");
+            using (LoraAdapter.Load(lm.Model, folder))
+                scores[dataset] = ModelScoring.SampledTraits(lm, samples, seed, maxNewTokens, cancel);
         }
         return Correlate(samples, baseScores, scores, finetune, screenMeans);
     }
@@ -100,12 +102,10 @@ public sealed record SampledScoring(int Samples, IReadOnlyDictionary<string, dou
     {
         if (!File.Exists(file)) throw new PersonaVectorsException($"{file} is missing: run persona world seeds to score the finetuned adapters with sampled answers");
         var j = JsonFields.Read(file, "the summary.json of the sampled scoring that persona world seeds writes");
-        static Dictionary<string, double> Map(JsonFields o) => o.Names.ToDictionary(n => n, o.Number);
-        static Dictionary<string, double?> Nullable(JsonFields o) => o.Names.ToDictionary(n => n, o.NumberOrNull);
         var plain = j.Object("plain");
-        return new SampledScoring(j.Integer("samples"), Map(j.Object("base")),
-            plain.Names.ToDictionary(n => n, n => (IReadOnlyDictionary<string, double>)Map(plain.Object(n))),
-            Nullable(j.Object("shift_trait_r_by_trait")), j.NumberOrNull("shift_trait_r"),
-            Nullable(j.Object("dataset_spearman_by_trait")), j.NumberOrNull("dataset_spearman"));
+        return new SampledScoring(j.Integer("samples"), j.NumberMap("base"),
+            plain.Names.ToDictionary(n => n, n => (IReadOnlyDictionary<string, double>)plain.NumberMap(n)),
+            j.NumberOrNullMap("shift_trait_r_by_trait"), j.NumberOrNull("shift_trait_r"),
+            j.NumberOrNullMap("dataset_spearman_by_trait"), j.NumberOrNull("dataset_spearman"));
     }
 }

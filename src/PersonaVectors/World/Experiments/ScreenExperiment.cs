@@ -28,11 +28,7 @@ public sealed class ScreenExperiment(LanguageModel lm, ScreenExperimentOptions o
     public static Dictionary<string, IReadOnlyDictionary<string, double>> DatasetMeans(string summaryFile)
     {
         var datasets = JsonFields.Read(summaryFile, "the screening experiment's summary.json").Object("datasets");
-        return datasets.Names.ToDictionary(d => d, d =>
-        {
-            var o = datasets.Object(d);
-            return (IReadOnlyDictionary<string, double>)o.Names.ToDictionary(t => t, o.Number);
-        });
+        return datasets.Names.ToDictionary(d => d, d => (IReadOnlyDictionary<string, double>)datasets.NumberMap(d));
     }
 
     /// <summary>

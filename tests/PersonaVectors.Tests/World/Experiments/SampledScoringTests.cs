@@ -61,6 +61,12 @@ public class SampledScoringTests
         var e = Assert.Throws<PersonaVectorsException>(() => SampledScoring.Read(file));
         Assert.Contains(file, e.Message);
         Assert.Contains("samples", e.Message);
+
+        // A figure inside a per-trait object is named with its path.
+        s.Write(dir.Path);
+        File.WriteAllText(file, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(file), "\"evil\": 5(\\.0)?", "\"evil\": \"five\""));
+        var inner = Assert.Throws<PersonaVectorsException>(() => SampledScoring.Read(file));
+        Assert.Contains("\"base.evil\"", inner.Message);
     }
 
     [Fact]
