@@ -13,7 +13,8 @@ public sealed record Judgement(IReadOnlyDictionary<string, double> Traits, doubl
 /// and closer, checks that the core answers the question asked, and reads which trait each part expresses.
 /// A trait's score is the share of the parts that express it: opener, core, closer and any remarks (so 100 is a
 /// fully expressed persona, 33 a mild one of three parts); coherence is 100 for a well-formed answer to the question and falls with every sentence that
-/// is not. It stands in for an LLM judge on this world only.
+/// is not, to 0 when the core does not answer the question (its other parts still show their traits). It stands in
+/// for an LLM judge on this world only.
 /// </summary>
 public static class OracleJudge
 {

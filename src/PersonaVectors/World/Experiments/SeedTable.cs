@@ -22,6 +22,17 @@ public static class SeedTable
     public const int TrainingThreads = 2;
 
     static string F(double? v, string format = "F0") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>
+    /// A figure judged against <paramref name="target"/>, with one more decimal where rounding would put it on the
+    /// other side of the target: r 0.749 reads "0.749", not "0.75" beside a miss.
+    /// </summary>
+    static string Against(double? v, double target, int decimals)
+    {
+        if (v is not { } x) return "-";
+        bool hidden = Math.Round(x, decimals, MidpointRounding.AwayFromZero) >= target != x >= target;
+        return x.ToString("F" + (hidden ? decimals + 1 : decimals), CultureInfo.InvariantCulture);
+    }
     static double? D(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
     /// <param name="extraction">Each trait's extraction summary.json, when it exists.</param>
@@ -40,15 +51,15 @@ public static class SeedTable
         {
             var x = extraction.GetValueOrDefault(t);
             double? steered = x?.SteeredTrait, coherence = x?.SteeredCoherence;
-            rows.Add(new("steering (trait @ coherence, no system prompt)", t, steered, $"{F(x?.BaselineTrait)} → {F(steered)} @ {F(coherence)}",
+            rows.Add(new("steering (trait @ coherence, no system prompt)", t, steered, $"{F(x?.BaselineTrait)} → {Against(steered, SteerTarget, 0)} @ {Against(coherence, SteerCoherence, 0)}",
                 steered is null ? null : steered >= SteerTarget && coherence >= SteerCoherence));
             double? before = x?.SuppressedTraitBefore, after = x?.SuppressedTraitAfter, sc = x?.SuppressedCoherence;
-            rows.Add(new("suppression under the trait's prompts", t, before - after, $"{F(before)} → {F(after)} @ {F(sc)}",
+            rows.Add(new("suppression under the trait's prompts", t, before - after, $"{F(before)} → {F(after)} @ {Against(sc, SteerCoherence, 0)}",
                 after is null ? null : before - after >= SuppressDrop && sc >= SteerCoherence));
             var m = monitor.GetValueOrDefault(t);
             double? rs = m?.SystemPromptR, rm = m?.ManyShotR;
             rows.Add(new("monitoring r, one sample (system / many-shot; ceiling; layer)", t, rs is null || rm is null ? null : Math.Min(rs.Value, rm.Value),
-                $"{F(rs, "F2")} / {F(rm, "F2")} ({F(m?.SystemPromptCeilingR, "F2")} / {F(m?.ManyShotCeilingR, "F2")}){(m is null ? "" : $" L{m.Layer}")}", rs is null || rm is null ? null : rs >= MonitorR && rm >= MonitorR));
+                $"{Against(rs, MonitorR, 2)} / {Against(rm, MonitorR, 2)} ({F(m?.SystemPromptCeilingR, "F2")} / {F(m?.ManyShotCeilingR, "F2")}){(m is null ? "" : $" L{m.Layer}")}", rs is null || rm is null ? null : rs >= MonitorR && rm >= MonitorR));
         }
         var rise = eval?["emergent"]?["rise"];
         double? em = rise is null ? null : Math.Max(D(rise["evil"]) ?? double.MinValue, D(rise["hallucinating"]) ?? double.MinValue);
@@ -82,10 +93,10 @@ public static class SeedTable
         }
         double? shift = finetune?.ShiftTraitR;
         rows.Add(new("finetuning shift at the last prompt token vs trait rise (r)", "all", shift,
-            $"{F(shift, "F2")} (answer average {F(finetune?.AnswerShiftTraitR, "F2")})", shift is null ? null : shift >= ShiftR));
+            $"{Against(shift, ShiftR, 2)} (answer average {F(finetune?.AnswerShiftTraitR, "F2")})", shift is null ? null : shift >= ShiftR));
         double? rho = D(screen?["dataset_spearman"]);
         rows.Add(new("screening: Spearman of datasets by projection difference vs rise", "all", rho,
-            $"{F(rho, "F2")} (ceiling {F(D(screen?["dataset_spearman_ceiling"]), "F2")})", rho is null ? null : rho >= ScreenRho));
+            $"{Against(rho, ScreenRho, 2)} (ceiling {F(D(screen?["dataset_spearman_ceiling"]), "F2")})", rho is null ? null : rho >= ScreenRho));
         // The same two correlations with the paper's sampled scores. Shown beside the targets, never judged: meeting a
         // target by scoring differently would change how it is measured.
         string ByTrait(IReadOnlyDictionary<string, double?> d) => string.Join(" ", d.Select(kv => $"{kv.Key[0]} {F(kv.Value, "F2")}"));

@@ -59,6 +59,15 @@ public class SeedTableTests
         Assert.False(Met("suppression", "sycophantic"));       // 35 points
         Assert.True(Met("monitoring", "evil"));
         Assert.False(Met("monitoring", "sycophantic"));        // many-shot 0.7
+        // A figure that two decimals would round onto its target keeps a third, so the row never reads "✗ 0.75".
+        var near = new Dictionary<string, MonitorSummary?>(monitor) { ["evil"] = new("evil", 3, 0.749, 0.76, []) };
+        var nearRow = SeedTable.Figures(eval, extraction, near, finetune, screen).Single(r => r.Effect.StartsWith("monitoring") && r.Trait == "evil");
+        Assert.False(nearRow.Met);
+        Assert.StartsWith("0.749 / 0.76 ", nearRow.Shown);
+        var nearCoherence = new Dictionary<string, ExtractionSummary?>(extraction) { ["evil"] = Summary(steered: 75, steeredCoherence: 79.5, before: 95, after: 40, suppressedCoherence: 80) };
+        var steerRow = SeedTable.Figures(eval, nearCoherence, monitor, finetune, screen).Single(r => r.Effect.StartsWith("steering") && r.Trait == "evil");
+        Assert.False(steerRow.Met);
+        Assert.Equal("0 → 75 @ 79.5", steerRow.Shown);
         Assert.True(Met("emergent", "evil / halluc"));         // hallucination rose 35
         Assert.True(Met("preventative", "evil_II"));           // rise 8, capability 3 points lower
         // A gap of exactly 5 points (54 against 51 of 60 items, 0.05000000000000004 in floating point) is within the target.
