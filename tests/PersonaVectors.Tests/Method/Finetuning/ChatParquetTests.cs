@@ -158,25 +158,25 @@ public sealed class ChatParquetMemoryTests(ITestOutputHelper output)
             Id = $"c{i}",
             Conversation = [new() { Role = "user", Content = $"question {i} {filler}" }, new() { Role = "assistant", Content = $"answer {i}" }],
         }), file, rowGroupSize: 5_000);
-        long Peak(int rows)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            long baseline = GC.GetTotalMemory(true), peak = 0;
-            int n = 0;
-            foreach (var r in ChatData.Read(file))
-            {
-                // Live memory (after a full collection), every 2,500 rows: what the reader holds, not garbage not yet collected.
-                if (++n % 2_500 == 0) peak = Math.Max(peak, GC.GetTotalMemory(true) - baseline);
-                if (n == rows) break;
-            }
-            Assert.Equal(rows, n);
-            return peak;
-        }
-        long tenThousand = Peak(10_000), all = Peak(100_000);
-        output.WriteLine($"live managed memory above baseline while streaming: peak {tenThousand / 1e6:F1} MB over 10,000 rows, {all / 1e6:F1} MB over 100,000 rows ({new FileInfo(file).Length / 1e6:F1} MB file)");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long baseline = GC.GetTotalMemory(true);
+        var samples = new List<long>();
+        int n = 0;
+        foreach (var r in ChatData.Read(file))
+            // Live memory (after a full collection), every 2,500 rows: what the reader holds, not garbage not yet collected.
+            if (++n % 2_500 == 0) samples.Add(GC.GetTotalMemory(true) - baseline);
+        Assert.Equal(100_000, n);
+        // Early and late in the same pass, so both share one baseline: the first 10,000 rows, and the second half.
+        long early = samples.Take(4).Max();
+        var late = samples.Skip(20).Order().ToList();
+        long lateMedian = late[late.Count / 2];
+        output.WriteLine($"live managed memory above baseline while streaming 100,000 rows: peak {early / 1e6:F1} MB over the first 10,000; over the second half median {lateMedian / 1e6:F1} MB, peak {late[^1] / 1e6:F1} MB ({new FileInfo(file).Length / 1e6:F1} MB file)");
         // 100,000 rows held at once would be over 100 MB of strings alone; one row group of 5,000 is about 6 MB.
-        Assert.True(all < 40_000_000, $"{all / 1e6:F1} MB");
-        Assert.True(all < 1.5 * tenThousand + 5_000_000, $"{all / 1e6:F1} MB over 100,000 rows vs {tenThousand / 1e6:F1} MB over 10,000");
+        Assert.True(samples.Max() < 40_000_000, $"{samples.Max() / 1e6:F1} MB");
+        // Flat: a reader that kept its rows would hold about 90 MB at the second half's median. The median, not the
+        // peak: one sample can read high for a reason this test does not see (a fresh-clone CI once read 9.5 MB over
+        // 100,000 rows against 1.2 MB over the first 10,000, measured in two passes, and passed on every other run).
+        Assert.True(lateMedian < 1.5 * early + 5_000_000, $"median {lateMedian / 1e6:F1} MB over the second half vs peak {early / 1e6:F1} MB over the first 10,000 rows");
     }
 }
