@@ -279,17 +279,18 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
         var towardAt = new Dictionary<int, SteeringRecord>();
         foreach (int layer in layers)
         {
-            SteeringRecord? bestHere = null;
+            var tried = new List<SteeringRecord>();
             foreach (var where in options.Positions)
             {
                 var broken = new BrokenLanguage();
                 foreach (double alpha in options.Alphas)
                 {
                     var r = await Setting("select", selectPlain, layer, alpha, where);
-                    if (r.Coherence >= floor && (bestHere is null || r.Trait > bestHere.Trait)) bestHere = r;
+                    tried.Add(r);
                     if (broken.StopsAfter(r.Coherence)) break;
                 }
             }
+            var bestHere = WeakestPush.Choose(tried, floor);
             perLayer[layer] = bestHere is null ? null : new LayerChoice(bestHere.Alpha, bestHere.Positions, bestHere.Trait - selectBaseline.Trait, bestHere.Coherence);
             if (bestHere is not null) towardAt[layer] = bestHere;
         }

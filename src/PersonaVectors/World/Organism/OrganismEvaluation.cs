@@ -144,6 +144,7 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         for (int layer = 1; layer <= lm.Config.NumHiddenLayers; layer++)
         {
             using var v = vectors[layer].clone();
+            var tried = new List<ProbeResult>();
             foreach (var positions in ProbePositions)
             {
                 var broken = new BrokenLanguage();
@@ -152,18 +153,19 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
                     Score s;
                     using (lm.Model.Steer(v, layer, alpha, positions))
                         s = Judge(trait, selectQuestions, Generate(selectPrompts));
-                    var candidate = new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, double.NaN);
-                    if (Better(candidate, perLayer.GetValueOrDefault(layer), floor)) perLayer[layer] = candidate;
+                    tried.Add(new ProbeResult(layer, alpha, positions == TokenPositions.All ? "all" : "answer", s.Trait, s.Coherence, double.NaN));
                     if (broken.StopsAfter(s.Coherence)) break;
                 }
             }
+            perLayer[layer] = WeakestPush.Choose(tried, floor, r => (r.Alpha, r.Trait, r.Coherence))
+                ?? tried.Aggregate(MostOfBoth);
         }
         // The layer must steer both ways (SteeringLayer); with no system prompt the trait's baseline is about 0, so
         // the coherent push's trait is its gain. Where no layer steers coherently, the best incoherent push is kept.
         var coherent = perLayer.Values.Where(r => r.Coherence >= floor).Select(r => (r.Layer, Gain: r.Trait)).ToList();
         ProbeResult chosen = coherent.Count > 0
             ? perLayer[SteeringLayer.ChooseAsync(coherent, l => Task.FromResult(against.Drop(l))).GetAwaiter().GetResult()]
-            : perLayer.Values.Aggregate((a, b) => Better(b, a, floor) ? b : a);
+            : perLayer.Values.Aggregate(MostOfBoth);
         var plainQuestions = none.Select(p => p.Question).ToList();
         using var chosenVector = vectors[chosen.Layer].clone();
         Score measured;
@@ -220,14 +222,8 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         return new SuppressionResult(chosen.Alpha, before.Trait, after.Trait, after.Coherence);
     }
 
-    /// <summary>Coherent results beat incoherent ones; among each, the higher trait wins.</summary>
-    static bool Better(ProbeResult c, ProbeResult? best, double floor)
-    {
-        if (best is null) return true;
-        bool cOk = c.Coherence >= floor, bOk = best.Coherence >= floor;
-        if (cOk != bOk) return cOk;
-        return cOk ? c.Trait > best.Trait : c.Trait * c.Coherence > best.Trait * best.Coherence;
-    }
+    /// <summary>Where no push is coherent, the one with the most of trait and coherence together.</summary>
+    static ProbeResult MostOfBoth(ProbeResult a, ProbeResult b) => b.Trait * b.Coherence > a.Trait * a.Coherence ? b : a;
 
     /// <summary>A trait's mean score and the mean coherence of greedy answers to the questions, with no system prompt.</summary>
     public Score Unprompted(TraitSpec trait, IReadOnlyList<string> questions) => Answer(trait, [.. questions.Select(q => ((string?)null, q))]).Item1;
