@@ -97,6 +97,11 @@ public class SeedTableTests
         var json = SeedTable.Json("r", bySeed, new Dictionary<long, List<string>> { [2] = ["extraction of hallucinating: no steering setting kept coherence"] });
         Assert.True(json["met_on_every_seed"]!["steering (trait @ coherence, no system prompt) [evil]"]!.GetValue<bool>());
         Assert.False(json["met_on_every_seed"]!["steering (trait @ coherence, no system prompt) [hallucinating]"]!.GetValue<bool>());
+        // A row shown and never judged has no verdict, rather than reading as missed on every seed.
+        var met = json["met_on_every_seed"]!.AsObject();
+        string sampledShift = met.Select(kv => kv.Key).Single(k => k.StartsWith("  the shift r with sampled scores", StringComparison.Ordinal));
+        Assert.Null(met[sampledShift]);
+        Assert.Equal(rows.Select(r => $"{r.Effect} [{r.Trait}]").Distinct().Count(), met.Count);
         string text = SeedTable.Text("r", bySeed, new Dictionary<long, List<string>> { [2] = ["extraction of hallucinating: failed"] });
         Assert.Contains("seed 2: extraction of hallucinating: failed", text);
         Assert.Contains("✓ 0 → 75 @ 85", text);
