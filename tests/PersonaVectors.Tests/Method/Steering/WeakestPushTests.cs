@@ -43,6 +43,7 @@ public class WeakestPushTests
     {
         var sweep = new[] { At("all", 1, 80, 85), At("answer", 1, 78, 95), At("answer", -1, 81, 95) };
         // |α| is what counts: the push of −1 is as weak as the two of +1, and as coherent as the more coherent of them.
-        Assert.Equal(("answer", -1.0), (WeakestPush.Choose(sweep, 80)!.Positions, WeakestPush.Choose(sweep, 80)!.Alpha));
+        var chosen = WeakestPush.Choose(sweep, 80)!;
+        Assert.Equal(("answer", -1.0), (chosen.Positions, chosen.Alpha));
     }
 }
