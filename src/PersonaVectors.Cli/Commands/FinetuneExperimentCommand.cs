@@ -20,7 +20,7 @@ public static class FinetuneExperimentCommand
         var epochs = new Option<int?>("--epochs") { Description = "Epochs per finetuning (default 1)" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)" };
         var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient for every vector, at its own layer (default: each vector's layer and coefficient, calibrated on a fresh sample of its II set)" };
-        var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's best steering coefficient, at its own layer (default: calibrated; --quick: 3)" };
+        var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's steering coefficient (chosen on the extraction questions), at its own layer (default: calibrated; --quick: 3)" };
         var untilHeld = new Option<bool>("--calibrate-until-held") { Description = "Calibrate each preventative push only until a layer (the vector's steering layer first, then the nearest) holds every trait's rise, instead of trying every layer (a few finetunings per trait; what persona demo does)" };
         var samples = new Option<int?>("--calibration-samples") { Description = "Fresh samples of the II set a calibrated push must hold every trait's rise on (default 5; persona demo: 2)" };
         var datasets = new Option<string?>("--datasets") { Description = $"Datasets to use, e.g. evil_normal,evil_II (default: all: {string.Join(", ", FinetuneDatasets.Names)})" };

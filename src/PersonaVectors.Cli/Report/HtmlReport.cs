@@ -69,7 +69,7 @@ public static class HtmlReport
             <tr><th>judge</th><td>{E(s.Judge)}</td></tr>
             <tr><th>chosen layer</th><td>{s.Layer}</td></tr>
             <tr><th>baseline (no system prompt)</th><td>trait {F(s.BaselineTrait)} at coherence {F(s.BaselineCoherence)}</td></tr>
-            <tr><th>best steering</th><td>α {F(s.SteeredAlpha)} on {E(s.SteeredPositions)} positions: trait {F(s.SteeredTrait)} at coherence {F(s.SteeredCoherence)}</td></tr>
+            <tr><th>chosen steering</th><td>α {F(s.SteeredAlpha)} on {E(s.SteeredPositions)} positions: trait {F(s.SteeredTrait)} at coherence {F(s.SteeredCoherence)}</td></tr>
             <tr><th>suppression (under the positive instructions)</th><td>trait {F(s.SuppressedTraitBefore)} → {F(s.SuppressedTraitAfter)} at α {F(s.SuppressedAlpha)}, coherence {F(s.SuppressedCoherence)}</td></tr>
             </table>
             <table class="counts">

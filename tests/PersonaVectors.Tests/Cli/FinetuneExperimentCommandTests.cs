@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PersonaVectors.Tests.Fixtures;
 
 namespace PersonaVectors.Tests.Cli;
@@ -43,6 +44,14 @@ public class FinetuneExperimentCommandTests
         var again = PersonaCli.RunWithin(TimeSpan.FromMinutes(20), "world", "experiment", "finetune", "--quick", "--out", dir["ex"]);
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.DoesNotContain("finetune (", again.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(runsFile));
+        // Resumed with other vectors (the evil vector's steered α changed, as a new steering rule can change it), the
+        // folder is refused rather than mixing pushes of two sizes under one key.
+        string evilSummary = Path.Combine(dir["ex"], "extraction", "evil", "summary.json");
+        var summary = JsonNode.Parse(File.ReadAllText(evilSummary))!;
+        summary["steered_alpha"] = summary["steered_alpha"]!.GetValue<double>() + 0.25;
+        File.WriteAllText(evilSummary, summary.ToJsonString());
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--quick", "--out", dir["ex"]), dir["ex"], "other vectors");
         Assert.Equal(before, File.ReadAllBytes(runsFile));
         PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--datasets", "evil_III"), "evil_III");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--calibration-samples", "0"), "--calibration-samples must be at least 1");

@@ -8,7 +8,7 @@ namespace PersonaVectors.Method.Extraction;
 public sealed record FilterCounts(int Answers, int Pairs, int Scored, int PositiveTraitOk, int NegativeTraitOk, int Kept);
 
 /// <summary>
-/// The best steering setting found at one layer on the extraction questions (trait gain over the unsteered baseline),
+/// The steering setting chosen at one layer on the extraction questions (<see cref="Steering.WeakestPush"/>; trait gain over the unsteered baseline),
 /// and the trait drop of the best coherent push against the trait there under its instructions: null where that
 /// sweep was not needed to choose the layer (<see cref="Steering.SteeringLayer"/>) or the run predates it.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed record LayerChoice(double Alpha, string Positions, double TraitGai
 /// <summary>
 /// What an extraction run found, as <see cref="ExtractionPipeline.RunAsync"/> returns it and RUN/summary.json holds
 /// it: the layer and coefficients chosen on the extraction questions (<see cref="SelectionTrait"/> is the
-/// search's best there, <see cref="SelectionCoherenceFloor"/> the coherence a setting needed there to count, from
+/// chosen setting's trait there, <see cref="SelectionCoherenceFloor"/> the coherence a setting needed there to count, from
 /// <see cref="Steering.CoherenceFloor"/>; null in runs that predate it), the steering and suppression they give on the
 /// evaluation questions, the filter's counts and the response-average vector's norm per layer. Every reader of summary.json goes through this type.
 /// </summary>

@@ -10,14 +10,14 @@ namespace PersonaVectors.Method.Steering;
 /// suppression.
 /// <para>
 /// The rule: the layer where the weaker of its two effects on the extraction questions is strongest, the gain of its
-/// best coherent push toward the trait or the drop of its best coherent push against it. Ties go to the larger
+/// chosen push toward the trait (<see cref="WeakestPush"/>) or the drop of its best coherent push against it. Ties go to the larger
 /// gain, then the earlier layer. Where nothing suppresses at any layer every score is 0, and the rule is the push
 /// toward the trait alone.
 /// </para>
 /// </summary>
 public static class SteeringLayer
 {
-    /// <param name="toward">Each candidate layer with the trait gain of its best coherent push toward the trait.</param>
+    /// <param name="toward">Each candidate layer with the trait gain of its chosen coherent push toward the trait.</param>
     /// <param name="drop">The trait drop of the best coherent push against the trait at a layer (0 when none lowers
     /// it). Called only where it can change the choice: layers are tried in order of gain, and one whose gain is no
     /// more than the best score so far cannot win, so its suppression sweep is never paid for.</param>

@@ -14,8 +14,9 @@ namespace PersonaVectors.Method.Steering;
 public static class WeakestPush
 {
     /// <summary>
-    /// Trait points below the best that still count as as good: about one standard error of a trait score over the
-    /// 60 judged answers of a selection setting (a share near 85% of 60 answers has a standard error of 4.6 points).
+    /// Trait points below the best that still count as as good: one answer of the 20 selection questions going from
+    /// fully the trait to none of it. Differences that small are below what 20 answers resolve (a trait share near 85%
+    /// over 20 answers has a standard error of about 8 points).
     /// </summary>
     public const double Tolerance = 5;
 
@@ -30,7 +31,9 @@ public static class WeakestPush
         var coherent = settings.Select(s => (Setting: s, Read: read(s))).Where(s => s.Read.Coherence >= floor).ToList();
         if (coherent.Count == 0) return null;
         double best = coherent.Max(s => s.Read.Trait);
-        return coherent.Where(s => s.Read.Trait >= best - Tolerance)
+        // Trait scores are means over answers, so a gap of exactly 5 arrives as 4.99999999999999 or 5.00000000000001;
+        // rounding lets both count.
+        return coherent.Where(s => Math.Round(best - s.Read.Trait, 9) <= Tolerance)
             .OrderBy(s => Math.Abs(s.Read.Alpha)).ThenByDescending(s => s.Read.Coherence).ThenByDescending(s => s.Read.Trait)
             .First().Setting;
     }

@@ -21,8 +21,8 @@ public sealed record FinetuneExperimentOptions
     /// <summary>Coefficient of preventative steering for every vector, at its own layer; null chooses each vector's own (see <see cref="PreventiveScale"/>).</summary>
     public double? PreventiveAlpha { get; init; }
     /// <summary>
-    /// Without <see cref="PreventiveAlpha"/>: each vector's preventative coefficient is this times its best steering
-    /// coefficient, at its own layer; null calibrates layer and multiple per vector on held-out data
+    /// Without <see cref="PreventiveAlpha"/>: each vector's preventative coefficient is this times its steering
+    /// coefficient (the one chosen on the extraction questions), at its own layer; null calibrates layer and multiple per vector on held-out data
     /// (<see cref="PreventiveCalibration"/>). The adapter learns to absorb part of a constant push, so the
     /// training-time push must be stronger than the coefficient that steers at inference; how much stronger, and at
     /// what cost, differs between models (on voice-quiet-unprompted 3× at the steering layer held every rise and cost
@@ -129,6 +129,13 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 
     const string InferenceChoiceMark = " (alpha chosen on extraction questions)";
 
+    /// <summary>The file in the experiment's folder that names the vectors its runs were made with.</summary>
+    public const string ClaimFile = "finetune.run.json";
+
+    static string VectorsFingerprint(IEnumerable<ExperimentVector> vectors) => RunClaim.Hash(string.Join("|", vectors.Select(v =>
+        $"{v.Trait}@{v.Layer}x{v.SteeredAlpha.ToString("R", CultureInfo.InvariantCulture)}:"
+        + string.Join(",", v.Vector.Values.Select(x => x.ToString("R", CultureInfo.InvariantCulture))))));
+
     /// <summary>
     /// The coefficient that steers the plain adapter back at inference: the first of <paramref name="alphas"/> (smallest
     /// first) at which every targeted trait, as <paramref name="measure"/> scores it, is no higher than
@@ -171,6 +178,9 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         foreach (var d in options.Datasets) _ = FinetuneDatasets.Build(d, 0, 0); // unknown names fail before any work
         Directory.CreateDirectory(outDir);
         var vectors = ExperimentVectors.Load(lm, vectorRuns, Path.Combine(outDir, "extraction"), options.Extraction, log, cancel);
+        // Runs and calibration tries are keyed by dataset, method, layer and multiple of the steered α, so a folder
+        // resumed with other vectors would mix pushes of two sizes under one key.
+        RunClaim.Claim(outDir, ClaimFile, VectorsFingerprint(vectors), "vectors (direction, layer or steered α)");
         using var baseline = ModelScoring.States(lm, options.MaxNewTokens);
         var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
         var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));

@@ -10,7 +10,7 @@ namespace PersonaVectors.World.Organism;
 
 public sealed record Score(double Trait, double Coherence);
 
-/// <summary>The quick steerability probe: the best coherent steering found, and how well monitoring separates personas.</summary>
+/// <summary>The quick steerability probe: the steering chosen on the extraction questions, and how well monitoring separates personas.</summary>
 public sealed record ProbeResult(int Layer, double Alpha, string Positions, double Trait, double Coherence, double Auroc);
 
 /// <summary>Steering against the trait under the positive prompts, at the probe's layer with its direction.</summary>

@@ -30,6 +30,16 @@ public class WeakestPushTests
     }
 
     [Fact]
+    public void A_push_exactly_the_tolerance_weaker_counts_whichever_way_the_floating_point_gap_rounds()
+    {
+        // Means over 20 answers: 86.67 − 81.67 comes out as 4.999999999999986, 10.000000000000002 − 5 as 5.000000000000002.
+        var below = new[] { At("all", 0.5, 81.66666666666669, 95), At("all", 1, 86.66666666666667, 90) };
+        var above = new[] { At("all", 0.5, 5, 95), At("all", 1, 10.000000000000002, 90) };
+        Assert.Equal(0.5, WeakestPush.Choose(below, 80)!.Alpha);
+        Assert.Equal(0.5, WeakestPush.Choose(above, 80)!.Alpha);
+    }
+
+    [Fact]
     public void Incoherent_pushes_neither_win_nor_set_the_best()
     {
         // The 95 at α 1.5 is under the floor, so the best is 60 and α 0.75 (57, within 5 of it) is the weakest as good.
@@ -41,8 +51,9 @@ public class WeakestPushTests
     [Fact]
     public void Equal_pushes_go_to_the_more_coherent_then_the_more_of_the_trait()
     {
-        var sweep = new[] { At("all", 1, 80, 85), At("answer", 1, 78, 95), At("answer", -1, 81, 95) };
-        // |α| is what counts: the push of −1 is as weak as the two of +1, and as coherent as the more coherent of them.
+        var sweep = new[] { At("all", 1, 80, 85), At("answer", 1, 78, 95), At("answer", -1, 81, 95), At("all", -1.5, 81, 100) };
+        // |α| is what counts: the push of −1 is as weak as the two of +1, and as coherent as the more coherent of them;
+        // −1.5 is stronger than all three, however coherent.
         var chosen = WeakestPush.Choose(sweep, 80)!;
         Assert.Equal(("answer", -1.0), (chosen.Positions, chosen.Alpha));
     }

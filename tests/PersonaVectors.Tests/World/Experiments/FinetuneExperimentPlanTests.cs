@@ -30,7 +30,7 @@ public class FinetuneExperimentPlanTests
     [Fact]
     public void Preventative_steering_on_the_narrow_set_pushes_every_targeted_vector_at_its_own_layer_and_coefficient()
     {
-        var options = new FinetuneExperimentOptions { PreventiveScale = 3 }; // 3 × each vector's best steering coefficient
+        var options = new FinetuneExperimentOptions { PreventiveScale = 3 }; // 3 × each vector's chosen steering coefficient
         var alphas = Fixed(options);
         var steer = FinetuneExperiment.Interventions(FinetuneExperiment.Preventative, Targeted("emergent_arithmetic_II"), alphas);
         Assert.Equal(2, steer.Count);

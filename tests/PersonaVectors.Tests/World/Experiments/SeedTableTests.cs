@@ -99,8 +99,9 @@ public class SeedTableTests
         Assert.False(json["met_on_every_seed"]!["steering (trait @ coherence, no system prompt) [hallucinating]"]!.GetValue<bool>());
         // A row shown and never judged has no verdict, rather than reading as missed on every seed.
         var met = json["met_on_every_seed"]!.AsObject();
-        string sampledShift = met.Select(kv => kv.Key).Single(k => k.StartsWith("  the shift r with sampled scores", StringComparison.Ordinal));
-        Assert.Null(met[sampledShift]);
+        var shownOnly = met.Select(kv => kv.Key).Where(k => k.StartsWith("  the ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, shownOnly.Count); // the sampled shift r and the sampled screening Spearman
+        Assert.All(shownOnly, k => Assert.Null(met[k]));
         Assert.Equal(rows.Select(r => $"{r.Effect} [{r.Trait}]").Distinct().Count(), met.Count);
         string text = SeedTable.Text("r", bySeed, new Dictionary<long, List<string>> { [2] = ["extraction of hallucinating: failed"] });
         Assert.Contains("seed 2: extraction of hallucinating: failed", text);
