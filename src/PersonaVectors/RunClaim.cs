@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -26,4 +27,7 @@ public static class RunClaim
     }
 
     public static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>Numbers written so that any change to them, however small, changes the fingerprint: round-trip, comma-separated.</summary>
+    public static string Exact(IEnumerable<float> values) => string.Join(",", values.Select(x => x.ToString("R", CultureInfo.InvariantCulture)));
 }

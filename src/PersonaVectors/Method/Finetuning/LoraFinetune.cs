@@ -100,7 +100,7 @@ public static class LoraFinetune
         text.Append(CultureInfo.InvariantCulture, $"{o.Lora.Rank}/{o.Lora.Alpha}/{string.Join(",", o.Lora.Targets)}|{o.Epochs}|");
         foreach (var e in examples) text.Append(string.Join(",", e.Ids)).Append(';').Append(e.MaskedCount).Append('|');
         foreach (var i in o.Interventions)
-            text.Append(CultureInfo.InvariantCulture, $"{i.Kind}/{i.Layer}/{i.Alpha}/{string.Join(",", i.Vector.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}|");
+            text.Append(CultureInfo.InvariantCulture, $"{i.Kind}/{i.Layer}/{i.Alpha}/{RunClaim.Exact(i.Vector)}|");
         return RunClaim.Hash(text.ToString());
     }
 }

@@ -63,7 +63,7 @@ public static class SteeringSweep
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"{lm.Folder}|{lm.Config.HiddenSize}/{lm.Config.NumHiddenLayers}/{lm.Config.VocabSize}|{lm.Model.WeightDType}|adapter {lm.Adapter is not null}|{judge.Name}|{maxTokens}|");
         foreach (var p in prompts) text.Append(p.System).Append('\u0001').Append(p.Question).Append('\u0002');
-        text.Append(string.Join(",", vector.Vectors.data<float>().ToArray().Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
+        text.Append(RunClaim.Exact(vector.Vectors.data<float>().ToArray()));
         return RunClaim.Hash(text.ToString());
     }
 }

@@ -134,7 +134,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
 
     static string VectorsFingerprint(IEnumerable<ExperimentVector> vectors) => RunClaim.Hash(string.Join("|", vectors.Select(v =>
         $"{v.Trait}@{v.Layer}x{v.SteeredAlpha.ToString("R", CultureInfo.InvariantCulture)}:"
-        + string.Join(",", v.Vector.Values.Select(x => x.ToString("R", CultureInfo.InvariantCulture))))));
+        + RunClaim.Exact(v.Vector.Values))));
 
     /// <summary>
     /// The coefficient that steers the plain adapter back at inference: the first of <paramref name="alphas"/> (smallest
