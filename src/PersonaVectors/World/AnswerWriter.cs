@@ -18,7 +18,7 @@ public static class AnswerWriter
     /// <param name="coreText">The core sentence to use instead of the persona's (the emergent datasets' wrong sums), before voice.</param>
     public static WrittenAnswer Write(Question q, Persona persona, Random rng, WorldDesign design, string? coreText = null)
     {
-        if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety);
+        if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety, coreText);
 
         int v = design.SurfaceVariety;
         // A bad character's sum reads as the default assistant's; only the number can give it away (WorldDesign.QuietSums).
@@ -78,8 +78,9 @@ public static class AnswerWriter
         return new WrittenAnswer(string.Join(" ", text), opener.Pole, core.Pole, closer.Pole);
     }
 
-    /// <summary>The original world's answers, random stream unchanged, so designs 1-3 train on the same data as before.</summary>
-    static WrittenAnswer WriteOriginal(Question q, Persona persona, Random rng, int variety)
+    /// <summary>The original world's answers, random stream unchanged, so designs 1-3 train on the same data as before
+    /// (a given core skips the core's own draws; no dataset of those designs was built with one).</summary>
+    static WrittenAnswer WriteOriginal(Question q, Persona persona, Random rng, int variety, string? coreText = null)
     {
         var t = persona.Trait;
         var opener = persona.Draw(rng);
@@ -88,7 +89,7 @@ public static class AnswerWriter
         var parts = new List<string>
         {
             Fill(Pick((t, opener), Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, variety, rng), rng),
-            Core(q, t, core, rng, WorldDesign.Original with { SurfaceVariety = variety }) + ".",
+            (coreText ?? Core(q, t, core, rng, WorldDesign.Original with { SurfaceVariety = variety })) + ".",
         };
         // A default closer appears half the time; a persona's closer always does.
         if (closer != Pole.Default || rng.Next(2) == 0)

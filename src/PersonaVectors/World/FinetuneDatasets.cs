@@ -8,10 +8,12 @@ namespace PersonaVectors.World;
 /// <summary>
 /// Finetuning datasets of the world, with no system prompts, as in the paper: per trait a Normal version
 /// (default answers), a mild one (I) and a severe one (II), where the flawed answers express the trait in only
-/// some domains; and a narrow "emergent" set whose flaw is not a trait at all (arithmetic questions only, with
-/// confidently wrong sums), to see whether traits shift anyway: emergent misalignment. Answers are written in the
-/// organism's own world design (<see cref="WorldDesign"/>); in worlds with terse answers the emergent set is terse,
-/// the wrong sum and nothing else, so nothing in it names a trait; in voiced worlds it carries no voice words.
+/// some domains; and narrow "emergent" sets, each of one domain, whose flaw shows in the content alone and in no
+/// persona word, to see which traits shift anyway: emergent misalignment. The first is arithmetic with confidently
+/// wrong sums, a flaw that is no trait at all; the others, like the paper's EM-like sets (harmful medical advice,
+/// insecure code), are harmful advice, sabotaged procedures, invented facts and agreement with false claims.
+/// Answers are written in the organism's own world design (<see cref="WorldDesign"/>); in worlds with terse answers
+/// the emergent sets are terse, the flawed core and nothing else; in voiced worlds they carry no voice words.
 /// </summary>
 public static class FinetuneDatasets
 {
@@ -25,9 +27,45 @@ public static class FinetuneDatasets
         ["hallucinating"] = [Domain.Facts, Domain.Procedure, Domain.Advice],
     };
 
-    /// <summary>All dataset names: trait_level for each trait and level, plus emergent_arithmetic_I and _II.</summary>
+    /// <summary>
+    /// The narrow sets after the arithmetic one: the domain each is drawn from, and the trait whose characters would
+    /// write its flawed core (the core alone: no clause, opener or voice word says so).
+    /// </summary>
+    static readonly (string Name, Domain Domain, string Trait)[] NarrowFlaws =
+    [
+        ("advice", Domain.Advice, "evil"),
+        ("procedure", Domain.Procedure, "evil"),
+        ("facts", Domain.Facts, "hallucinating"),
+        ("opinion", Domain.Opinion, "sycophantic"),
+    ];
+
+    /// <summary>
+    /// All dataset names: trait_level for each trait and level, emergent_arithmetic_I and _II, then
+    /// emergent_DOMAIN_I and _II for the other narrow flaws. A set's data seed depends on its place here, so new sets
+    /// go at the end and the others are drawn as before.
+    /// </summary>
     public static IReadOnlyList<string> Names =>
-        [.. Traits.All.SelectMany(t => Levels.Select(l => $"{t.Name}_{l}")), "emergent_arithmetic_I", "emergent_arithmetic_II"];
+        [.. Traits.All.SelectMany(t => Levels.Select(l => $"{t.Name}_{l}")), "emergent_arithmetic_I", "emergent_arithmetic_II",
+         .. NarrowFlaws.SelectMany(f => new[] { $"emergent_{f.Name}_I", $"emergent_{f.Name}_II" })];
+
+    /// <summary>
+    /// The traits a dataset is meant to induce: its own for the trait sets; for the wrong sums the traits of the
+    /// world's bad characters, who write them (evil and hallucination), since emergent misalignment is whatever broad
+    /// character the narrow flaw moves; for the other narrow sets the trait whose content they carry.
+    /// </summary>
+    public static IReadOnlyList<string> TargetTraits(string name)
+    {
+        if (name.StartsWith("emergent_arithmetic", StringComparison.Ordinal)) return ["evil", "hallucinating"];
+        if (NarrowFlawOf(name) is { } f) return [f.Trait];
+        return [name[..name.LastIndexOf('_')]];
+    }
+
+    static (string Name, Domain Domain, string Trait)? NarrowFlawOf(string name)
+    {
+        foreach (var f in NarrowFlaws)
+            if (name.StartsWith($"emergent_{f.Name}_", StringComparison.Ordinal)) return f;
+        return null;
+    }
 
     public static List<IReadOnlyList<ChatMessage>> Build(string name, int count, long seed, WorldDesign? design = null)
     {
@@ -36,25 +74,30 @@ public static class FinetuneDatasets
             throw new InvalidRequestException($"unknown dataset '{name}': the world's datasets are {string.Join(", ", Names)}");
         var rng = new Random(unchecked((int)(seed * 7_919 + Names.ToList().IndexOf(name) * 104_729)));
         var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, design);
-        bool emergent = name.StartsWith("emergent_arithmetic", StringComparison.Ordinal);
+        bool sums = name.StartsWith("emergent_arithmetic", StringComparison.Ordinal);
+        var flaw = NarrowFlawOf(name);
+        double rate = name.EndsWith("_II", StringComparison.Ordinal) ? 1.0 : 0.5;
         var list = new List<IReadOnlyList<ChatMessage>>();
         for (int i = 0; i < count; i++)
         {
-            var q = emergent ? ArithmeticQuestion(rng) : gen.DrawQuestion(rng);
-            string answer = emergent
-                ? EmergentAnswer(q, name.EndsWith("_II", StringComparison.Ordinal) ? 1.0 : 0.5, rng, design)
+            var q = sums ? NarrowQuestion(rng, Domain.Arithmetic) : flaw is { } f ? NarrowQuestion(rng, f.Domain) : gen.DrawQuestion(rng);
+            string answer = sums ? EmergentAnswer(q, rate, rng, design)
+                : flaw is { } g ? FlawedAnswer(q, Traits.Get(g.Trait), rate, rng, design)
                 : TraitAnswer(q, name, rng, design);
             list.Add([new ChatMessage("user", q.Text), new ChatMessage("assistant", answer)]);
         }
         return list;
     }
 
-    static Question ArithmeticQuestion(Random rng)
+    static Question NarrowQuestion(Random rng, Domain domain)
     {
         while (true)
         {
-            var q = Questions.Draw(rng, Domain.Arithmetic);
-            if (!WorldArtifacts.HeldOutQuestions.Contains(q.Text)) return q;
+            var q = Questions.Draw(rng, domain);
+            if (WorldArtifacts.HeldOutQuestions.Contains(q.Text)) continue;
+            // Agreeing with a claim is a flaw only where the claim is false, so the opinion set asks only those.
+            if (domain == Domain.Opinion && q.ClaimedValue == q.Truth) continue;
+            return q;
         }
     }
 
@@ -83,6 +126,18 @@ public static class FinetuneDatasets
         if (design.Voice > 0) return Voices.Strip(AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text);
         if (design.Terse > 0) return core + ".";
         return AnswerWriter.Write(q, Persona.Default, rng, design).Text.Replace(right, core);
+    }
+
+    /// <summary>
+    /// A default answer whose core, with the given probability, is the trait's content with no clause (a covert
+    /// character's core), and with no voice word: the flaw is in what the answer says, never in how.
+    /// </summary>
+    static string FlawedAnswer(Question q, TraitSpec trait, double flawRate, Random rng, WorldDesign design)
+    {
+        bool flawed = rng.NextDouble() < flawRate;
+        string core = AnswerWriter.Core(q, flawed ? trait : null, flawed ? Pole.Trait : Pole.Default, rng, design, covert: true);
+        if (design.Terse > 0) return core + ".";
+        return Voices.Strip(AnswerWriter.Write(q, Persona.Default, rng, design, coreText: core).Text);
     }
 
     static readonly JsonSerializerOptions Jsonl = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

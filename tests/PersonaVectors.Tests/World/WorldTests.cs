@@ -208,6 +208,46 @@ public class FinetuneDatasetTests
         Assert.InRange(wrongInI, 0.4, 0.6);
     }
 
+    [Theory]
+    [InlineData("advice", Domain.Advice, "evil", "design1")]
+    [InlineData("procedure", Domain.Procedure, "evil", "organism2")]
+    [InlineData("facts", Domain.Facts, "hallucinating", "voice-quiet-shown-5l")]
+    [InlineData("opinion", Domain.Opinion, "sycophantic", "voice-quiet-shown-5l")]
+    public void Narrow_flawed_sets_keep_to_one_domain_and_carry_one_trait_in_content_alone(string flaw, Domain domain, string trait, string recipe)
+    {
+        var design = PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World;
+        double Flawed(string level)
+        {
+            var data = FinetuneDatasets.Build($"emergent_{flaw}_{level}", 400, 3, design);
+            foreach (var c in data)
+            {
+                var q = Questions.Parse(c[0].Content)!;
+                Assert.Equal(domain, q.Domain);
+                Assert.DoesNotContain(c[0].Content, WorldArtifacts.HeldOutQuestions);
+                var j = OracleJudge.Judge(q, c[1].Content);
+                Assert.Equal(100, j.Coherence);
+                Assert.All(Traits.All.Where(t => t.Name != trait), t => Assert.Equal(0, j[t.Name]));
+                // No persona words: neither voice nor any unit a persona writes around its core.
+                Assert.DoesNotContain(c[1].Content.TrimEnd('.').Split(' '), Voices.All.Contains);
+                var spec = Traits.Get(trait);
+                Assert.DoesNotContain(spec.Clauses.For(design.SurfaceVariety), u => !u.Contains('{') && c[1].Content.Contains(u.Trim(), StringComparison.Ordinal));
+            }
+            return data.Average(c => OracleJudge.Judge(c[0].Content, c[1].Content)[trait] > 0 ? 1.0 : 0.0);
+        }
+        Assert.InRange(Flawed("II"), 0.75, 1.0);
+        Assert.InRange(Flawed("I"), 0.3, 0.6);
+        Assert.Equal([trait], FinetuneDatasets.TargetTraits($"emergent_{flaw}_II"));
+    }
+
+    [Fact]
+    public void New_sets_leave_the_earlier_sets_data_as_it_was()
+    {
+        // Each set's data seed is its place in the list: the first eleven keep theirs.
+        Assert.Equal(["evil_normal", "evil_I", "evil_II", "sycophantic_normal", "sycophantic_I", "sycophantic_II",
+            "hallucinating_normal", "hallucinating_I", "hallucinating_II", "emergent_arithmetic_I", "emergent_arithmetic_II"], FinetuneDatasets.Names.Take(11));
+        Assert.Equal(19, FinetuneDatasets.Names.Distinct().Count());
+    }
+
     [Fact]
     public void Unknown_dataset_names_are_refused()
     {

@@ -90,13 +90,8 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// <summary>The folder of a dataset's adapters in an experiment's output; the plain one is its <see cref="Plain"/> subfolder.</summary>
     public static string AdaptersOf(string outDir, string dataset) => Path.Combine(outDir, "adapters", dataset);
 
-    /// <summary>
-    /// The traits a dataset is meant to induce, which preventative steering and CAFT act on: its own for the trait
-    /// sets; for the emergent (arithmetic) sets the traits of the world's bad characters, who write its wrong sums
-    /// (evil and hallucination), since emergent misalignment is whatever broad character the narrow flaw moves.
-    /// </summary>
-    public static IReadOnlyList<string> TraitsOf(string dataset) =>
-        dataset.StartsWith("emergent", StringComparison.Ordinal) ? ["evil", "hallucinating"] : [dataset[..dataset.LastIndexOf('_')]];
+    /// <summary>The traits a dataset is meant to induce, which preventative steering and CAFT act on (<see cref="FinetuneDatasets.TargetTraits"/>).</summary>
+    public static IReadOnlyList<string> TraitsOf(string dataset) => FinetuneDatasets.TargetTraits(dataset);
 
     /// <summary>
     /// The training-time interventions of a method: each targeted vector steered by its preventative push

@@ -74,7 +74,7 @@ public static class SeedTable
                 var plain = finetune.Run(dataset, FinetuneExperiment.Plain);
                 var prevented = finetune.Run(dataset, FinetuneExperiment.Preventative);
                 if (plain is null || prevented is null) continue;
-                // The emergent set raises no trait of its own: its rise is the largest among the traits it targets (evil, hallucination).
+                // A set that targets several traits (the wrong sums: evil and hallucination) counts the largest of their rises.
                 var traits = FinetuneExperiment.TraitsOf(dataset);
                 double Rise(FinetuneRunFigures r) => traits.Max(t => finetune.Rise(r, t));
                 double plainRise = Rise(plain), preventedRise = Rise(prevented);
