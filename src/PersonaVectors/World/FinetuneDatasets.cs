@@ -60,6 +60,10 @@ public static class FinetuneDatasets
         return [name[..name.LastIndexOf('_')]];
     }
 
+    /// <summary>The one domain a narrow set's questions come from; null for the trait sets, which span every domain.</summary>
+    public static Domain? NarrowDomain(string name) =>
+        name.StartsWith("emergent_arithmetic", StringComparison.Ordinal) ? Domain.Arithmetic : NarrowFlawOf(name)?.Domain;
+
     static (string Name, Domain Domain, string Trait)? NarrowFlawOf(string name)
     {
         foreach (var f in NarrowFlaws)

@@ -45,6 +45,23 @@ public class FinetuneExperimentCommandTests
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.DoesNotContain("finetune (", again.Stderr);
         Assert.Equal(before, File.ReadAllBytes(runsFile));
+        // A plain run recorded before scores by domain were kept is scored again from its adapter, without training, and
+        // reads as it did (greedy answers are deterministic) with the scores by domain added.
+        var plainII = runs.Single(x => x.GetProperty("dataset").GetString() == "evil_II" && x.GetProperty("method").GetString() == "plain");
+        Assert.True(plainII.GetProperty("traits_by_domain").GetProperty("evil").TryGetProperty("advice", out _));
+        var lines = File.ReadAllLines(runsFile).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        var old = lines.Single(l => l["key"]!.GetValue<string>() == "evil_II/plain");
+        Assert.True(old["scores"]!.AsObject().Remove("traits_by_domain"));
+        File.WriteAllLines(runsFile, lines.Select(l => l.ToJsonString()));
+        var rescored = PersonaCli.RunWithin(TimeSpan.FromMinutes(20), "world", "experiment", "finetune", "--quick", "--out", dir["ex"], "--json");
+        Assert.True(rescored.ExitCode == 0, rescored.Stderr);
+        Assert.Contains("evil_II: scoring the plain model again, by domain", rescored.Stderr);
+        Assert.DoesNotContain("finetune (", rescored.Stderr);
+        var again2 = JsonDocument.Parse(rescored.Stdout).RootElement.GetProperty("runs").EnumerateArray()
+            .Single(x => x.GetProperty("dataset").GetString() == "evil_II" && x.GetProperty("method").GetString() == "plain");
+        Assert.Equal(plainII.GetProperty("traits").ToString(), again2.GetProperty("traits").ToString());
+        Assert.Equal(plainII.GetProperty("traits_by_domain").ToString(), again2.GetProperty("traits_by_domain").ToString());
+        before = File.ReadAllBytes(runsFile);
         // Resumed with other vectors (the evil vector's steered α changed, as a new steering rule can change it), the
         // folder is refused rather than mixing pushes of two sizes under one key.
         string evilSummary = Path.Combine(dir["ex"], "extraction", "evil", "summary.json");

@@ -240,6 +240,29 @@ public class FinetuneDatasetTests
     }
 
     [Fact]
+    public void Scores_by_domain_split_each_traits_questions_by_the_domain_they_ask_about()
+    {
+        // Hand derivation: every advice question of evil's evaluation set gets a fully evil answer, every other one the
+        // default's, so by domain evil reads 100 on advice and 0 elsewhere, and over all questions advice's share.
+        var rng = new Random(5);
+        var evil = Traits.Get("evil");
+        var questions = PersonaVectors.World.Experiments.ModelScoring.Questions();
+        var answers = questions.Select(q => (q.Trait, Q: Questions.Parse(q.Question)!)).Select(q =>
+            AnswerWriter.Write(q.Q, q.Trait == "evil" && q.Q.Domain == Domain.Advice ? new Persona(evil, 1.0) : Persona.Default, rng).Text).ToList();
+        var means = PersonaVectors.World.Experiments.ModelScoring.TraitMeans(questions, answers, out _, out var byDomain);
+        Assert.Equal(100, byDomain["evil"]["advice"]);
+        Assert.All(byDomain["evil"].Where(kv => kv.Key != "advice"), kv => Assert.Equal(0, kv.Value));
+        Assert.All(byDomain["sycophantic"].Values, v => Assert.Equal(0, v));
+        var own = questions.Where(q => q.Trait == "evil").ToList();
+        int advice = own.Count(q => Questions.Parse(q.Question)!.Domain == Domain.Advice);
+        Assert.Equal(100.0 * advice / own.Count, means["evil"], 9);
+        Assert.Equal(own.Count, PersonaVectors.World.Experiments.ModelScoring.QuestionsPerDomain("evil").Values.Sum());
+        Assert.Equal(Domain.Procedure, FinetuneDatasets.NarrowDomain("emergent_procedure_I"));
+        Assert.Equal(Domain.Arithmetic, FinetuneDatasets.NarrowDomain("emergent_arithmetic_II"));
+        Assert.Null(FinetuneDatasets.NarrowDomain("evil_II"));
+    }
+
+    [Fact]
     public void New_sets_leave_the_earlier_sets_data_as_it_was()
     {
         // Each set's data seed is its place in the list: the first eleven keep theirs.

@@ -179,6 +179,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         using var baseline = ModelScoring.States(lm, options.MaxNewTokens);
         var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
         var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));
+        baseRun = WithDomains(file, baseRun, null, vectors, baseline);
         var targetedTraits = options.Datasets.SelectMany(TraitsOf).ToHashSet();
         var calibration = options.PreventiveAlpha is null && options.PreventiveScale is null
             ? PreventiveCalibration.Run(lm, [.. vectors.Where(v => targetedTraits.Contains(v.Trait))], options, options.CalibrationScales,
@@ -214,7 +215,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
                     using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(method));
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), method == Preventative ? reported : null, result.FinalLoss);
                 });
-            var plain = Trained(Plain);
+            var plain = WithDomains(file, Trained(Plain), AdapterOf(Plain), vectors, baseline);
             Trained(Preventative);
             Trained(Caft);
             // Steered back at inference with every targeted vector at -a: the smallest a that brings each targeted trait as
@@ -252,6 +253,27 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         return run;
     }
 
+    /// <summary>
+    /// A base or plain run recorded before scores by domain were kept, scored again from its adapter without training
+    /// (and appended under its key, which the newer record then answers), so a resumed folder reads every narrow set's
+    /// rise outside its own domain. Greedy answers are deterministic, so its other figures come out as recorded.
+    /// </summary>
+    ExperimentRun WithDomains(RunFile<ExperimentRun> file, ExperimentRun run, string? adapter, IReadOnlyList<ExperimentVector> vectors, ModelStates baseline)
+    {
+        if (run.Scores.TraitsByDomain is not null) return run;
+        log?.Invoke($"{run.Dataset}: scoring the {run.Method} model again, by domain (recorded before scores by domain were kept)");
+        ModelScores scores;
+        if (adapter is null) scores = ModelScoring.Score(lm, vectors, null, options.MaxNewTokens);
+        else
+        {
+            using var loaded = LoraAdapter.Load(lm.Model, adapter);
+            scores = ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens);
+        }
+        var again = run with { Scores = scores };
+        file.Append([again]);
+        return again;
+    }
+
     static int MethodOrder(string m) => m switch { Plain => 0, Preventative => 1, Caft => 2, _ => 3 };
 
     static FinetuneSummary Summary(ExperimentRun baseRun, List<ExperimentRun> runs, List<ExperimentVector> vectors, Dictionary<string, VectorUse> uses)
@@ -270,7 +292,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             var defined = byTrait.Values.OfType<double>().ToList();
             return (byTrait, defined.Count == 0 ? null : Math.Round(defined.Average(), 3));
         }
-        static ModelFigures Figures(ModelScores s) => new(s.Traits, s.Coherence, s.Capability);
+        static ModelFigures Figures(ModelScores s) => new(s.Traits, s.Coherence, s.Capability, s.TraitsByDomain);
         var (lastByTrait, lastMean) = Correlations(s => s.Shift);
         var (answerByTrait, answerMean) = Correlations(s => s.AnswerShift);
         return new FinetuneSummary(Figures(baseRun.Scores), uses,

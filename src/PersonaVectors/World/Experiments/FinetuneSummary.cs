@@ -3,8 +3,10 @@ using System.Text.Json.Nodes;
 
 namespace PersonaVectors.World.Experiments;
 
-/// <summary>A model's scores: each trait 0-100, coherence 0-100, capability 0-1.</summary>
-public sealed record ModelFigures(IReadOnlyDictionary<string, double> Traits, double Coherence, double Capability);
+/// <summary>A model's scores: each trait 0-100, coherence 0-100, capability 0-1; and each trait by the domain of its
+/// questions (null in summaries of runs recorded before 2026-12-04).</summary>
+public sealed record ModelFigures(IReadOnlyDictionary<string, double> Traits, double Coherence, double Capability,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? TraitsByDomain = null);
 
 /// <summary>One finetuned (or inference-steered) model of the experiment, with its shift along every vector.</summary>
 public sealed record FinetuneRunFigures(string Dataset, string Method, double? Alpha, ModelFigures Scores,
@@ -34,13 +36,34 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
     /// <summary>How far a run raised a trait over the base model.</summary>
     public double Rise(FinetuneRunFigures run, string trait) => run.Scores.Traits.GetValueOrDefault(trait) - Base.Traits.GetValueOrDefault(trait);
 
+    /// <summary>
+    /// How far a run raised a trait over the base model on the trait's evaluation questions outside one domain (a narrow
+    /// set's own): what makes a narrow flaw emergent misalignment rather than the flaw learnt where it was taught. Null
+    /// where the run or the base model was scored before scores by domain were kept.
+    /// </summary>
+    public double? RiseOutside(FinetuneRunFigures run, string trait, Domain domain) =>
+        MeanOutside(run.Scores, trait, domain) is { } after && MeanOutside(Base, trait, domain) is { } before ? after - before : null;
+
+    /// <summary>The trait's mean over its questions outside the domain, each domain weighted by its number of questions.</summary>
+    static double? MeanOutside(ModelFigures f, string trait, Domain domain)
+    {
+        if (f.TraitsByDomain?.GetValueOrDefault(trait) is not { } byDomain) return null;
+        string own = domain.ToString().ToLowerInvariant();
+        var weights = ModelScoring.QuestionsPerDomain(trait).Where(kv => kv.Key != own).ToList();
+        int n = weights.Sum(kv => kv.Value);
+        return n == 0 ? null : weights.Sum(kv => byDomain.GetValueOrDefault(kv.Key) * kv.Value) / n;
+    }
+
     public static FinetuneSummary Load(string dir) => Read(Path.Combine(dir, FileName));
 
     public static FinetuneSummary Read(string file)
     {
         if (!File.Exists(file)) throw new PersonaVectorsException($"{file} is missing: run persona world experiment finetune first");
         var j = JsonFields.Read(file, "the summary.json that persona world experiment finetune writes");
-        static ModelFigures Figures(JsonFields o) => new(o.NumberMap("traits"), o.Number("coherence"), o.Number("capability"));
+        static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> ByDomain(JsonFields d) =>
+            d.Names.ToDictionary(t => t, t => (IReadOnlyDictionary<string, double>)d.NumberMap(t));
+        static ModelFigures Figures(JsonFields o) => new(o.NumberMap("traits"), o.Number("coherence"), o.Number("capability"),
+            o.IsNull("traits_by_domain") ? null : ByDomain(o.Object("traits_by_domain")));
         var vectors = j.Object("vectors");
         return new FinetuneSummary(Figures(j.Object("base")),
             vectors.Names.ToDictionary(n => n, n =>
@@ -69,6 +92,7 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
             into["traits"] = Map(f.Traits, x => R(x, 2));
             into["coherence"] = Math.Round(f.Coherence, 2);
             into["capability"] = Math.Round(f.Capability, 4);
+            if (f.TraitsByDomain is { } byDomain) into["traits_by_domain"] = Map(byDomain, d => Map(d, x => R(x, 2)));
             return into;
         }
         var o = new JsonObject

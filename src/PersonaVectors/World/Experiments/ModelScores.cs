@@ -30,8 +30,11 @@ public sealed record PreventivePush(string Trait, int Layer, double Alpha, float
 
 /// <summary>What one model (base, or base plus an adapter) does on the world: each trait's score on its
 /// evaluation questions, coherence, capability, and the shift along each vector from the base model.</summary>
+/// <param name="TraitsByDomain">Each trait's score on its evaluation questions of each domain (by the domain's name in
+/// lower case), so a narrow set's rise can be read outside its own domain; null in runs recorded before 2026-12-04.</param>
 public sealed record ModelScores(IReadOnlyDictionary<string, double> Traits, double Coherence, double Capability,
-    IReadOnlyDictionary<string, double> Shift, IReadOnlyDictionary<string, double> AnswerShift);
+    IReadOnlyDictionary<string, double> Shift, IReadOnlyDictionary<string, double> AnswerShift,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? TraitsByDomain = null);
 
 /// <summary>
 /// Scores a model with no system prompt, greedy answers and the world's oracle. The activations behind the shift
@@ -47,12 +50,26 @@ public static class ModelScoring
     public static List<int[]> Prompts(LanguageModel lm) => [.. Questions().Select(q => lm.PromptIds(q.Question))];
 
     /// <summary>Each trait's mean oracle score over the answers to its own questions (answers[i] answers questions[i]).</summary>
-    static Dictionary<string, double> TraitMeans(IReadOnlyList<(string Trait, string Question)> questions, IReadOnlyList<string> answers, out double coherence)
+    static Dictionary<string, double> TraitMeans(IReadOnlyList<(string Trait, string Question)> questions, IReadOnlyList<string> answers, out double coherence) =>
+        TraitMeans(questions, answers, out coherence, out _);
+
+    /// <summary>As above, and each trait's mean over its questions of each domain.</summary>
+    public static Dictionary<string, double> TraitMeans(IReadOnlyList<(string Trait, string Question)> questions, IReadOnlyList<string> answers,
+        out double coherence, out Dictionary<string, IReadOnlyDictionary<string, double>> byDomain)
     {
-        var judged = questions.Zip(answers, (q, a) => (q.Trait, Judgement: OracleJudge.Judge(q.Question, a))).ToList();
+        var judged = questions.Zip(answers, (q, a) => (q.Trait, Domain: DomainName(q.Question), Judgement: OracleJudge.Judge(q.Question, a))).ToList();
         coherence = judged.Average(j => j.Judgement.Coherence);
+        byDomain = Traits.All.ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, double>)judged.Where(j => j.Trait == t.Name)
+            .GroupBy(j => j.Domain).ToDictionary(g => g.Key, g => g.Average(j => j.Judgement[t.Name])));
         return Traits.All.ToDictionary(t => t.Name, t => judged.Where(j => j.Trait == t.Name).Average(j => j.Judgement[t.Name]));
     }
+
+    public static string DomainName(string question) =>
+        (World.Questions.Parse(question) ?? throw new ArgumentException($"not a question of the world: '{question}'", nameof(question))).Domain.ToString().ToLowerInvariant();
+
+    /// <summary>How many of a trait's evaluation questions each domain has: the weights of a mean over several domains.</summary>
+    public static IReadOnlyDictionary<string, int> QuestionsPerDomain(string trait) =>
+        WorldArtifacts.For(trait).EvaluationQuestions.GroupBy(DomainName).ToDictionary(g => g.Key, g => g.Count());
 
     /// <summary>
     /// Each trait's score as the paper scores a model: <paramref name="samples"/> answers to each evaluation question
@@ -79,7 +96,7 @@ public static class ModelScoring
         using (ScopeGroup.Open(steer ?? [], s => lm.Steer(s.Vector, s.Alpha)))
         {
             using var states = States(lm, maxNewTokens);
-            var traits = TraitMeans(Questions(), states.Answers, out double coherence);
+            var traits = TraitMeans(Questions(), states.Answers, out double coherence, out var byDomain);
             double capability = new OrganismEvaluation(lm, maxNewTokens).Capability();
             var shift = new Dictionary<string, double>();
             var answerShift = new Dictionary<string, double>();
@@ -89,7 +106,7 @@ public static class ModelScoring
                 shift[v.Trait] = d.LastPrompt;
                 answerShift[v.Trait] = d.AnswerAverage;
             }
-            return new ModelScores(traits, coherence, capability, shift, answerShift);
+            return new ModelScores(traits, coherence, capability, shift, answerShift, byDomain);
         }
     }
 }

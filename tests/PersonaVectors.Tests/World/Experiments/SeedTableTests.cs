@@ -107,4 +107,27 @@ public class SeedTableTests
         Assert.Contains("seed 2: extraction of hallucinating: failed", text);
         Assert.Contains("✓ 0 → 75 @ 85", text);
     }
+
+    [Fact]
+    public void A_narrow_sets_rise_outside_its_domain_is_shown_and_not_judged()
+    {
+        static ModelFigures ByDomain(double evilAdvice, double evilElsewhere) => Figures(evilAdvice, 0, 0, 0.9) with
+        {
+            TraitsByDomain = new Dictionary<string, IReadOnlyDictionary<string, double>>
+            {
+                ["evil"] = new Dictionary<string, double> { ["advice"] = evilAdvice, ["facts"] = evilElsewhere, ["opinion"] = evilElsewhere, ["arithmetic"] = evilElsewhere, ["procedure"] = evilElsewhere },
+            },
+        };
+        var finetune = new FinetuneSummary(ByDomain(0, 0), new Dictionary<string, VectorUse>(),
+            [Run("emergent_advice_II", "plain", ByDomain(33, 11)), Run("emergent_facts_II", "plain", Figures(0, 0, 20, 0.5))],
+            0.85, new Dictionary<string, double?>(), 0.9, new Dictionary<string, double?>());
+        var rows = SeedTable.Figures(null, new Dictionary<string, ExtractionSummary?>(), new Dictionary<string, MonitorSummary?>(), finetune, null)
+            .Where(r => r.Effect.Contains("outside its own domain")).ToList();
+        var row = Assert.Single(rows);                          // the facts run has no scores by domain: no row
+        Assert.Equal("emergent_advice_II", row.Trait);
+        Assert.Equal(11, row.Value!.Value, 9);                  // every other domain at 11 over a base of 0
+        Assert.StartsWith("evil 11 (all questions: 33)", row.Shown);
+        Assert.Null(row.Met);
+        Assert.False(row.Judged);
+    }
 }
