@@ -51,7 +51,7 @@ public static class FinetunePlots
         bars.Axes.Bottom.TickLabelStyle.Rotation = 40;
         bars.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
         bars.Axes.Bottom.MinimumSize = 150; // room for the rotated dataset names
-        bars.Title("The dataset's trait after finetuning, by method (emergent sets: the higher of evil and hallucination)");
+        bars.Title("The dataset's trait after finetuning, by method (the wrong sums: the higher of evil and hallucination)");
         bars.YLabel("trait score (0-100)");
         bars.Axes.SetLimitsY(0, 105);
         bars.ShowLegend(ScottPlot.Edge.Right);

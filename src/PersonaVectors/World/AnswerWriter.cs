@@ -15,7 +15,7 @@ public static class AnswerWriter
 {
     public static WrittenAnswer Write(Question q, Persona persona, Random rng) => Write(q, persona, rng, WorldDesign.Original);
 
-    /// <param name="coreText">The core sentence to use instead of the persona's (the emergent datasets' wrong sums), before voice.</param>
+    /// <param name="coreText">The core sentence to use instead of the persona's (a narrow dataset's flawed core), before voice.</param>
     public static WrittenAnswer Write(Question q, Persona persona, Random rng, WorldDesign design, string? coreText = null)
     {
         if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety, coreText);
@@ -79,7 +79,7 @@ public static class AnswerWriter
     }
 
     /// <summary>The original world's answers, random stream unchanged, so designs 1-3 train on the same data as before
-    /// (a given core skips the core's own draws; no dataset of those designs was built with one).</summary>
+    /// (a given core skips the core's own draws; only the narrow sets added on 2026-12-04 pass one).</summary>
     static WrittenAnswer WriteOriginal(Question q, Persona persona, Random rng, int variety, string? coreText = null)
     {
         var t = persona.Trait;

@@ -61,6 +61,8 @@ public class FinetuneExperimentCommandTests
             .Single(x => x.GetProperty("dataset").GetString() == "evil_II" && x.GetProperty("method").GetString() == "plain");
         Assert.Equal(plainII.GetProperty("traits").ToString(), again2.GetProperty("traits").ToString());
         Assert.Equal(plainII.GetProperty("traits_by_domain").ToString(), again2.GetProperty("traits_by_domain").ToString());
+        foreach (var field in new[] { "capability", "coherence", "shift", "answer_shift" })
+            Assert.Equal(plainII.GetProperty(field).ToString(), again2.GetProperty(field).ToString());
         before = File.ReadAllBytes(runsFile);
         // Resumed with other vectors (the evil vector's steered α changed, as a new steering rule can change it), the
         // folder is refused rather than mixing pushes of two sizes under one key.

@@ -234,7 +234,7 @@ public class FinetuneDatasetTests
             }
             return data.Average(c => OracleJudge.Judge(c[0].Content, c[1].Content)[trait] > 0 ? 1.0 : 0.0);
         }
-        Assert.InRange(Flawed("II"), 0.75, 1.0);
+        Assert.Equal(1.0, Flawed("II"));
         Assert.InRange(Flawed("I"), 0.3, 0.6);
         Assert.Equal([trait], FinetuneDatasets.TargetTraits($"emergent_{flaw}_II"));
     }
@@ -265,7 +265,54 @@ public class FinetuneDatasetTests
     [Fact]
     public void New_sets_leave_the_earlier_sets_data_as_it_was()
     {
-        // Each set's data seed is its place in the list: the first eleven keep theirs.
+        // Each set's data seed is its place in the list: the first eleven keep theirs, and their data. The hashes are of
+        // Build(name, 50, 3, design) written as JSONL by the code before the narrow sets were added (bd5bd17), for the
+        // original world's stream (design1) and the shipped recipe's.
+        var before = new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            ["design1"] = new Dictionary<string, string>
+            {
+            ["evil_normal"] = "606AED1D49B8A2A3",
+            ["evil_I"] = "90E3363E04BACC7F",
+            ["evil_II"] = "3D8B5E8D229DD306",
+            ["sycophantic_normal"] = "3CCAAF0AD11879A1",
+            ["sycophantic_I"] = "905E727A5722F35A",
+            ["sycophantic_II"] = "534033D80677B206",
+            ["hallucinating_normal"] = "F84D3EE47DF575BA",
+            ["hallucinating_I"] = "065D78390CF7051B",
+            ["hallucinating_II"] = "69C85B915265A41B",
+            ["emergent_arithmetic_I"] = "011D79B4BC02D566",
+            ["emergent_arithmetic_II"] = "A76BE27649B02769"
+            },
+            ["voice-quiet-shown-5l"] = new Dictionary<string, string>
+            {
+            ["evil_normal"] = "0B07A2BA6EF84971",
+            ["evil_I"] = "78CD09EB6AC6545A",
+            ["evil_II"] = "8B31AC085831BC79",
+            ["sycophantic_normal"] = "50DD0BB35861B77E",
+            ["sycophantic_I"] = "D114C0A17568F9CB",
+            ["sycophantic_II"] = "27D6D1DE3FD2301F",
+            ["hallucinating_normal"] = "16FDC9B0B7D372B5",
+            ["hallucinating_I"] = "DFCA8048BEACC7A8",
+            ["hallucinating_II"] = "4EF92A19D7EA78FC",
+            ["emergent_arithmetic_I"] = "807AF7AF37331814",
+            ["emergent_arithmetic_II"] = "1C183F5F8B9ABE14"
+            },
+        };
+        foreach (var (recipe, hashes) in before)
+        {
+            var design = PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World;
+            foreach (var (name, hash) in hashes)
+            {
+                string f = Path.GetTempFileName();
+                try
+                {
+                    FinetuneDatasets.Write(f, FinetuneDatasets.Build(name, 50, 3, design));
+                    Assert.True(hash == Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))[..16], $"{recipe} {name}");
+                }
+                finally { File.Delete(f); }
+            }
+        }
         Assert.Equal(["evil_normal", "evil_I", "evil_II", "sycophantic_normal", "sycophantic_I", "sycophantic_II",
             "hallucinating_normal", "hallucinating_I", "hallucinating_II", "emergent_arithmetic_I", "emergent_arithmetic_II"], FinetuneDatasets.Names.Take(11));
         Assert.Equal(19, FinetuneDatasets.Names.Distinct().Count());

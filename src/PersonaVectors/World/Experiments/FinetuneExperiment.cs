@@ -261,6 +261,8 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     ExperimentRun WithDomains(RunFile<ExperimentRun> file, ExperimentRun run, string? adapter, IReadOnlyList<ExperimentVector> vectors, ModelStates baseline)
     {
         if (run.Scores.TraitsByDomain is not null) return run;
+        // An older folder whose adapters were removed still reports what it recorded, without the scores by domain.
+        if (adapter is not null && !Directory.Exists(adapter)) return run;
         log?.Invoke($"{run.Dataset}: scoring the {run.Method} model again, by domain (recorded before scores by domain were kept)");
         ModelScores scores;
         if (adapter is null) scores = ModelScoring.Score(lm, vectors, null, options.MaxNewTokens);

@@ -50,8 +50,10 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
         if (f.TraitsByDomain?.GetValueOrDefault(trait) is not { } byDomain) return null;
         string own = domain.ToString().ToLowerInvariant();
         var weights = ModelScoring.QuestionsPerDomain(trait).Where(kv => kv.Key != own).ToList();
+        // Scores kept for other questions than today's (a domain missing) cannot be weighted by today's counts.
+        if (weights.Any(kv => !byDomain.ContainsKey(kv.Key))) return null;
         int n = weights.Sum(kv => kv.Value);
-        return n == 0 ? null : weights.Sum(kv => byDomain.GetValueOrDefault(kv.Key) * kv.Value) / n;
+        return n == 0 ? null : weights.Sum(kv => byDomain[kv.Key] * kv.Value) / n;
     }
 
     public static FinetuneSummary Load(string dir) => Read(Path.Combine(dir, FileName));

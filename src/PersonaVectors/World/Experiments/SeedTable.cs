@@ -102,7 +102,7 @@ public static class SeedTable
                 if (FinetuneDatasets.NarrowDomain(dataset) is not { } domain || finetune.Run(dataset, FinetuneExperiment.Plain) is not { } plain) continue;
                 var outside = FinetuneExperiment.TraitsOf(dataset).Select(t => (t, Rise: finetune.RiseOutside(plain, t, domain))).ToList();
                 if (outside.All(o => o.Rise is null)) continue;
-                rows.Add(new("  a narrow set's rise outside its own domain (plain; shown, not judged)", dataset, outside.Max(o => o.Rise),
+                rows.Add(new("  a narrow set's rise outside its domain (shown, not judged)", dataset, outside.Max(o => o.Rise),
                     string.Join(", ", outside.Select(o => $"{o.t} {F(o.Rise)}")) + $" (all questions: {string.Join(", ", outside.Select(o => F(finetune.Rise(plain, o.t))))})",
                     null, Judged: false));
             }

@@ -122,7 +122,7 @@ public class SeedTableTests
             [Run("emergent_advice_II", "plain", ByDomain(33, 11)), Run("emergent_facts_II", "plain", Figures(0, 0, 20, 0.5))],
             0.85, new Dictionary<string, double?>(), 0.9, new Dictionary<string, double?>());
         var rows = SeedTable.Figures(null, new Dictionary<string, ExtractionSummary?>(), new Dictionary<string, MonitorSummary?>(), finetune, null)
-            .Where(r => r.Effect.Contains("outside its own domain")).ToList();
+            .Where(r => r.Effect.Contains("outside its domain")).ToList();
         var row = Assert.Single(rows);                          // the facts run has no scores by domain: no row
         Assert.Equal("emergent_advice_II", row.Trait);
         Assert.Equal(11, row.Value!.Value, 9);                  // every other domain at 11 over a base of 0
