@@ -39,7 +39,7 @@ public static class FinetunePlots
             {
                 var run = summary.Run(datasets[d], methods[m]);
                 if (run is null) continue;
-                double value = FinetuneExperiment.TraitsOf(datasets[d]).Max(t => run.Scores.Traits[t]);
+                double value = World.FinetuneDatasets.TargetTraits(datasets[d]).Max(t => run.Scores.Traits[t]);
                 values.Add(new ScottPlot.Bar { Position = d * (methods.Length + 1) + m, Value = value, FillColor = palette.GetColor(m) });
             }
             var series = bars.Add.Bars(values);

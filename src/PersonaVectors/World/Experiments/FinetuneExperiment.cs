@@ -90,9 +90,6 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// <summary>The folder of a dataset's adapters in an experiment's output; the plain one is its <see cref="Plain"/> subfolder.</summary>
     public static string AdaptersOf(string outDir, string dataset) => Path.Combine(outDir, "adapters", dataset);
 
-    /// <summary>The traits a dataset is meant to induce, which preventative steering and CAFT act on (<see cref="FinetuneDatasets.TargetTraits"/>).</summary>
-    public static IReadOnlyList<string> TraitsOf(string dataset) => FinetuneDatasets.TargetTraits(dataset);
-
     /// <summary>
     /// The training-time interventions of a method: each targeted vector steered by its preventative push
     /// (<paramref name="pushes"/>, by trait: layer and coefficient) or ablated at its own layer; none for plain
@@ -117,7 +114,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// </summary>
     public static string Key(string dataset, string method, IReadOnlyList<PreventivePush>? pushes = null)
     {
-        string key = TraitsOf(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
+        string key = FinetuneDatasets.TargetTraits(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
         if (method is Preventative or InferenceSteering && pushes is { Count: > 0 }) key = $"{key}@{PushText(pushes)}";
         return method == InferenceSteering ? key + InferenceChoiceMark : key;
     }
@@ -180,7 +177,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
         var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));
         baseRun = WithDomains(file, baseRun, null, vectors, baseline);
-        var targetedTraits = options.Datasets.SelectMany(TraitsOf).ToHashSet();
+        var targetedTraits = options.Datasets.SelectMany(FinetuneDatasets.TargetTraits).ToHashSet();
         var calibration = options.PreventiveAlpha is null && options.PreventiveScale is null
             ? PreventiveCalibration.Run(lm, [.. vectors.Where(v => targetedTraits.Contains(v.Trait))], options, options.CalibrationScales,
                 Path.Combine(outDir, "calibration"), log, cancel)
@@ -192,7 +189,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         foreach (var dataset in options.Datasets)
         {
             cancel.ThrowIfCancellationRequested();
-            var targeted = TraitsOf(dataset).Select(t => vectors.Single(v => v.Trait == t)).ToList();
+            var targeted = FinetuneDatasets.TargetTraits(dataset).Select(t => vectors.Single(v => v.Trait == t)).ToList();
             string data = Path.Combine(outDir, "data", dataset + ".jsonl");
             if (!File.Exists(data))
             {
@@ -210,7 +207,7 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
             ExperimentRun Trained(string method) =>
                 Get(file, KeyOf(method), dataset, method, () =>
                 {
-                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", TraitsOf(dataset)))}{(method == Preventative ? " at " + PushText(targetedPushes) : "")})");
+                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", FinetuneDatasets.TargetTraits(dataset)))}{(method == Preventative ? " at " + PushText(targetedPushes) : "")})");
                     var result = LoraFinetune.Run(lm, examples.Value, options.Training(Interventions(method, targeted, pushes)), AdapterOf(method), cancel: cancel);
                     using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(method));
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), method == Preventative ? reported : null, result.FinalLoss);

@@ -75,7 +75,7 @@ public static class SeedTable
                 var prevented = finetune.Run(dataset, FinetuneExperiment.Preventative);
                 if (plain is null || prevented is null) continue;
                 // A set that targets several traits (the wrong sums: evil and hallucination) counts the largest of their rises.
-                var traits = FinetuneExperiment.TraitsOf(dataset);
+                var traits = FinetuneDatasets.TargetTraits(dataset);
                 double Rise(FinetuneRunFigures r) => traits.Max(t => finetune.Rise(r, t));
                 double plainRise = Rise(plain), preventedRise = Rise(prevented);
                 // A push that holds its own trait can move the model onto another one (voice-quiet-shown-5l seed 3: evil
@@ -91,16 +91,13 @@ public static class SeedTable
                     (nothing ? " (nothing to prevent)" : ""),
                     nothing ? null : preventedRise <= PreventRise && offRise <= PreventRise && gap <= PreventCapabilityGap));
             }
-        }
-        if (finetune is not null)
-        {
             // A narrow set's rise on questions outside its own domain: the flaw carried to the rest of the character
             // (emergent misalignment), not learnt where it was taught. Shown, not judged: the issue's target is the wrong
             // sums' rise, which world eval measures.
             foreach (var dataset in FinetuneDatasets.Names.Where(d => d.EndsWith("_II", StringComparison.Ordinal)))
             {
                 if (FinetuneDatasets.NarrowDomain(dataset) is not { } domain || finetune.Run(dataset, FinetuneExperiment.Plain) is not { } plain) continue;
-                var outside = FinetuneExperiment.TraitsOf(dataset).Select(t => (t, Rise: finetune.RiseOutside(plain, t, domain))).ToList();
+                var outside = FinetuneDatasets.TargetTraits(dataset).Select(t => (t, Rise: finetune.RiseOutside(plain, t, domain))).ToList();
                 if (outside.All(o => o.Rise is null)) continue;
                 rows.Add(new("  a narrow set's rise outside its domain (shown, not judged)", dataset, outside.Max(o => o.Rise),
                     string.Join(", ", outside.Select(o => $"{o.t} {F(o.Rise)}")) + $" (all questions: {string.Join(", ", outside.Select(o => F(finetune.Rise(plain, o.t))))})",
@@ -145,19 +142,22 @@ public static class SeedTable
     {
         var seeds = bySeed.Keys.OrderBy(s => s).ToList();
         var keys = bySeed.Values.SelectMany(f => f).Select(f => (f.Effect, f.Trait)).Distinct().ToList();
+        // Each seed's column is as wide as its longest figure, so the columns line up however long a row's text is.
+        var width = seeds.ToDictionary(s => s, s => Math.Max(24, bySeed[s].Select(f => f.Shown.Length).DefaultIfEmpty(0).Max()));
         var sb = new StringBuilder();
         sb.AppendLine($"recipe {recipe}; ✓ target met, ✗ missed, - not measured, no mark: shown, not judged");
-        sb.AppendLine($"{"effect",-68} {"trait",-24}" + string.Concat(seeds.Select(s => $"  {"seed " + s,-26}")));
+        sb.AppendLine(($"{"effect",-68} {"trait",-24}" + string.Concat(seeds.Select(s => "  " + ("seed " + s).PadRight(width[s] + 2)))).TrimEnd());
         foreach (var (effect, trait) in keys)
         {
             sb.Append($"{effect,-68} {trait,-24}");
+            var line = new StringBuilder();
             foreach (var s in seeds)
             {
                 var f = bySeed[s].FirstOrDefault(x => x.Effect == effect && x.Trait == trait);
                 string mark = f?.Met switch { true => "✓", false => "✗", _ => " " };
-                sb.Append($"  {mark} {f?.Shown ?? "-",-24}");
+                line.Append($"  {mark} {(f?.Shown ?? "-").PadRight(width[s])}");
             }
-            sb.AppendLine();
+            sb.AppendLine(line.ToString().TrimEnd());
         }
         foreach (var s in seeds)
             foreach (var p in problems.GetValueOrDefault(s, []))

@@ -14,17 +14,17 @@ public class FinetuneExperimentPlanTests
         new(new TraitVector("hallucinating", 1, [0, 0, 1]), 0.5),
     ];
 
-    static List<ExperimentVector> Targeted(string dataset) => [.. FinetuneExperiment.TraitsOf(dataset).Select(t => Vectors.Single(v => v.Trait == t))];
+    static List<ExperimentVector> Targeted(string dataset) => [.. PersonaVectors.World.FinetuneDatasets.TargetTraits(dataset).Select(t => Vectors.Single(v => v.Trait == t))];
 
     [Fact]
     public void A_trait_set_targets_its_own_trait_and_the_narrow_sets_target_both_traits_of_the_bad_characters()
     {
-        Assert.Equal(["evil"], FinetuneExperiment.TraitsOf("evil_II"));
-        Assert.Equal(["sycophantic"], FinetuneExperiment.TraitsOf("sycophantic_normal"));
-        Assert.Equal(["hallucinating"], FinetuneExperiment.TraitsOf("hallucinating_I"));
-        Assert.Equal(["evil", "hallucinating"], FinetuneExperiment.TraitsOf("emergent_arithmetic_II"));
+        Assert.Equal(["evil"], PersonaVectors.World.FinetuneDatasets.TargetTraits("evil_II"));
+        Assert.Equal(["sycophantic"], PersonaVectors.World.FinetuneDatasets.TargetTraits("sycophantic_normal"));
+        Assert.Equal(["hallucinating"], PersonaVectors.World.FinetuneDatasets.TargetTraits("hallucinating_I"));
+        Assert.Equal(["evil", "hallucinating"], PersonaVectors.World.FinetuneDatasets.TargetTraits("emergent_arithmetic_II"));
         // Every dataset of the world targets traits the world has.
-        Assert.All(PersonaVectors.World.FinetuneDatasets.Names, d => Assert.All(FinetuneExperiment.TraitsOf(d), t => Assert.Contains(t, PersonaVectors.World.Traits.All.Select(x => x.Name))));
+        Assert.All(PersonaVectors.World.FinetuneDatasets.Names, d => Assert.All(PersonaVectors.World.FinetuneDatasets.TargetTraits(d), t => Assert.Contains(t, PersonaVectors.World.Traits.All.Select(x => x.Name))));
     }
 
     [Fact]

@@ -106,6 +106,13 @@ public class SeedTableTests
         string text = SeedTable.Text("r", bySeed, new Dictionary<long, List<string>> { [2] = ["extraction of hallucinating: failed"] });
         Assert.Contains("seed 2: extraction of hallucinating: failed", text);
         Assert.Contains("✓ 0 → 75 @ 85", text);
+
+        // However long one seed's figure, the next seed's column starts at the same place on every line.
+        var longer = new Dictionary<long, List<SeedFigure>> { [1] = [.. rows.Select((r, i) => i == 0 ? r with { Shown = new string('x', 70) } : r)], [2] = rows };
+        var lines = SeedTable.Text("r", longer, new Dictionary<long, List<string>>()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int second = lines[1].IndexOf("seed 2", StringComparison.Ordinal);
+        Assert.True(second > lines[1].IndexOf("seed 1", StringComparison.Ordinal) + 70);
+        Assert.All(lines[2..], l => Assert.True(l[(second - 2)..second] == "  " && "✓✗ ".Contains(l[second]) && l[second + 1] == ' ', l));
     }
 
     [Fact]
