@@ -23,11 +23,12 @@ public static class FinetuneExperimentCommand
         var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's steering coefficient (chosen on the extraction questions), at its own layer (default: calibrated; --quick: 3)" };
         var untilHeld = new Option<bool>("--calibrate-until-held") { Description = "Calibrate each preventative push only until a layer (the vector's steering layer first, then the nearest) holds every trait's rise, instead of trying every layer (a few finetunings per trait; what persona demo does)" };
         var samples = new Option<int?>("--calibration-samples") { Description = "Fresh samples of the II set a calibrated push must hold every trait's rise on (default 5; persona demo: 2)" };
+        var otherSamples = new Option<int?>("--calibration-other-samples") { Description = "Fresh samples of each other II set carrying only that trait (the narrow sets) a calibrated push must also hold on, after the II set's (default 2; 0: the II set alone)" };
         var datasets = new Option<string?>("--datasets") { Description = $"Datasets to use, e.g. evil_normal,evil_II (default: all: {string.Join(", ", FinetuneDatasets.Names)})" };
         var json = CommonOptions.Json();
         var cmd = new Command("finetune", "Finetune on every world dataset plainly, with preventative steering and with CAFT ablation; steer the plain adapter back at inference; trait scores, coherence, capability and shifts")
         {
-            outDir, model, vectors, quick, count, epochs, lr, alpha, scale, untilHeld, samples, datasets, json,
+            outDir, model, vectors, quick, count, epochs, lr, alpha, scale, untilHeld, samples, otherSamples, datasets, json,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -39,6 +40,7 @@ public static class FinetuneExperimentCommand
             if (r.GetValue(scale) is { } k) o = o with { PreventiveScale = k };
             if (r.GetValue(untilHeld)) o = o with { CalibrateUntilHeld = true };
             if (r.GetValue(samples) is { } n) o = o with { CalibrationSamples = n >= 1 ? n : throw new PersonaVectorsException("--calibration-samples must be at least 1") };
+            if (r.GetValue(otherSamples) is { } m) o = o with { CalibrationOtherSamples = m >= 0 ? m : throw new PersonaVectorsException("--calibration-other-samples must be 0 or more") };
             if (r.GetValue(datasets) is { } ds) o = o with { Datasets = CsvList.Parse(ds, "--datasets", s => s) };
             string folder = EmbeddedModel.Resolve(r.GetValue(model));
             OrganismMarker.Require(folder);

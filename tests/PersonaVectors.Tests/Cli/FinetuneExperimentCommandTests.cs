@@ -74,5 +74,6 @@ public class FinetuneExperimentCommandTests
         Assert.Equal(before, File.ReadAllBytes(runsFile));
         PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--datasets", "evil_III"), "evil_III");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--calibration-samples", "0"), "--calibration-samples must be at least 1");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "experiment", "finetune", "--out", dir["x"], "--calibration-other-samples", "-1"), "--calibration-other-samples must be 0 or more");
     }
 }

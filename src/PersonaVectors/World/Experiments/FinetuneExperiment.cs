@@ -50,6 +50,12 @@ public sealed record FinetuneExperimentOptions
     /// sample of a push that holds on the organism.
     /// </summary>
     public int CalibrationSamples { get; init; } = 5;
+    /// <summary>
+    /// Fresh samples of each other II set of the experiment that carries the trait alone (the narrow sets:
+    /// <see cref="PreventiveCalibration.SetsOf"/>) a calibrated push must also hold on, after the II set's. One push per
+    /// trait serves every dataset, as in the paper; calibrated on evil II alone, it let the sabotaged procedures through.
+    /// </summary>
+    public int CalibrationOtherSamples { get; init; } = 2;
     /// <summary>The largest rise, in trait points over the base model, a calibrated push may let through (the target).</summary>
     public double CalibrationMaxRise { get; init; } = 10;
     /// <summary>Coefficients tried, smallest first, for steering the plain adapter back at inference; the one used is

@@ -15,13 +15,20 @@ namespace PersonaVectors.World.Experiments;
 /// <param name="Sample">Which calibration sample of the II set the try finetuned on (1, 2, ...).</param>
 /// <param name="Samples">How many samples the figures cover: the worst rises over them, and the mean capability and
 /// coherence (<see cref="PreventiveCalibration.Combine"/>).</param>
+/// <param name="Dataset">The set the try finetuned on when it is not the trait's own II set: another II set of the
+/// experiment that carries this trait alone (<see cref="PreventiveCalibration.SetsOf"/>); null for the trait's II set.</param>
 public sealed record CalibrationTry(string Trait, int Layer, double Scale, double Alpha, double Rise, double Coherence, double Capability,
-    double? OffRise = null, string? OffTrait = null, int Sample = 1, int Samples = 1)
+    double? OffRise = null, string? OffTrait = null, int Sample = 1, int Samples = 1, string? Dataset = null)
 {
-    public string Key => $"{Trait}@L{Layer}x{Scale.ToString("0.###", CultureInfo.InvariantCulture)}" + (Sample > 1 ? $"/s{Sample}" : "");
+    public string Key => $"{Trait}@L{Layer}x{Scale.ToString("0.###", CultureInfo.InvariantCulture)}"
+        + (Dataset is null ? "" : $"/{Dataset}") + (Sample > 1 ? $"/s{Sample}" : "");
 
     /// <summary>Held its own trait's rise to <paramref name="maxRise"/>, and every other trait's.</summary>
-    public bool Held(double maxRise) => Rise <= maxRise && (OffRise ?? 0) <= maxRise;
+    public bool Held(double maxRise) => Within(Rise, maxRise) && Within(OffRise ?? 0, maxRise);
+
+    /// <summary>A rise at most <paramref name="maxRise"/>, give or take rounding: a mean of 60 scores that is exactly 10
+    /// comes out as 10.000000000000002, which failed pushes that held.</summary>
+    public static bool Within(double rise, double maxRise) => rise <= maxRise + 1e-9;
 
     /// <summary>The worse of its own trait's rise and the largest other one.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -40,8 +47,12 @@ public sealed record CalibrationTry(string Trait, int Layer, double Scale, doubl
 /// and let hallucination rise by 70 in its place (voice-quiet-shown-5l seed 3, docs/world.md) prevents nothing. And
 /// a push holds only if it holds on every one of <see cref="FinetuneExperimentOptions.CalibrationSamples"/> fresh
 /// samples: the same push at the same layer let hallucination rise by 0 on one sample of evil II and by 57 on
-/// another, so one sample can pick a push that sits on an edge. The experiment then measures on the real II set, the evaluation questions and its own capability
-/// items.
+/// another, so one sample can pick a push that sits on an edge. The paper uses one push per trait for every dataset,
+/// so a push must also hold on <see cref="FinetuneExperimentOptions.CalibrationOtherSamples"/> fresh samples of each
+/// other II set of the experiment that carries the trait alone (<see cref="SetsOf"/>): pushes calibrated on evil II
+/// alone let the sabotaged procedures raise evil by 17 (voice-quiet-shown-5l seed 2) or held them at 25 capability
+/// points below plain finetuning (seed 1). The experiment then measures on the real sets, the evaluation questions and
+/// its own capability items.
 /// </summary>
 public static class PreventiveCalibration
 {
@@ -71,12 +82,14 @@ public static class PreventiveCalibration
         : [v.Layer];
 
     /// <summary>
-    /// Tries, for each vector and layer, the scales in order until one holds the rise. A layer is left early once a
-    /// try there keeps less capability than a push already found to hold, since stronger pushes keep less still, or
-    /// once a push holds its trait but raises another, since a stronger one pushes further the same way.
-    /// Records append to DIR/calibration.jsonl, so a rerun resumes; a try recorded before other traits were scored
-    /// is scored again from its adapter, without training. Returns every try, per trait.
+    /// The other sets a trait's push is calibrated on besides its own II set: the II sets of <paramref name="datasets"/>
+    /// that carry this trait and no other. The wrong sums carry two traits and are pushed against both at once, which
+    /// one vector's calibration cannot try.
     /// </summary>
+    public static IReadOnlyList<string> SetsOf(string trait, IEnumerable<string> datasets) =>
+        [.. datasets.Where(d => d != $"{trait}_II" && d.EndsWith("_II", StringComparison.Ordinal)
+            && FinetuneDatasets.TargetTraits(d) is [var only] && only == trait).Distinct()];
+
     /// <summary>One try's figures over several samples: the worst rise of its own trait and of any other, the mean
     /// capability and coherence.</summary>
     public static CalibrationTry Combine(IReadOnlyList<CalibrationTry> samples)
@@ -86,9 +99,26 @@ public static class PreventiveCalibration
         return samples[0] with
         {
             Rise = samples.Max(s => s.Rise), Coherence = samples.Average(s => s.Coherence), Capability = samples.Average(s => s.Capability),
-            OffRise = off?.OffRise, OffTrait = off?.OffTrait, Sample = 1, Samples = samples.Count,
+            OffRise = off?.OffRise, OffTrait = off?.OffTrait, Sample = 1, Samples = samples.Count, Dataset = null,
         };
     }
+
+    /// <summary>
+    /// The samples a push must hold on, in the order they are trained: the trait's own II set
+    /// <paramref name="ownSamples"/> times, then each other set's <paramref name="otherSamples"/> times, so the records
+    /// of a calibration made on the II set alone are reused as they are.
+    /// </summary>
+    public static IReadOnlyList<(string? Dataset, int Sample)> SamplePlan(int ownSamples, IReadOnlyList<string> otherSets, int otherSamples) =>
+        [.. Enumerable.Range(1, ownSamples).Select(i => ((string?)null, i)),
+         .. otherSets.SelectMany(d => Enumerable.Range(1, otherSamples).Select(i => ((string?)d, i)))];
+
+    /// <summary>
+    /// Tries, for each vector and layer, the scales in order until one holds the rise. A layer is left early once a
+    /// try there keeps less capability than a push already found to hold, since stronger pushes keep less still, or
+    /// once a push holds its trait but raises another, since a stronger one pushes further the same way.
+    /// Records append to DIR/calibration.jsonl, so a rerun resumes; a try recorded before other traits were scored
+    /// is scored again from its adapter, without training. Returns every try, per trait.
+    /// </summary>
 
     public static Dictionary<string, List<CalibrationTry>> Run(LanguageModel lm, IReadOnlyList<ExperimentVector> vectors, FinetuneExperimentOptions options,
         IReadOnlyList<double> scales, string dir, Action<string>? log, CancellationToken cancel)
@@ -103,19 +133,20 @@ public static class PreventiveCalibration
             var tries = result[v.Trait] = [];
             var trait = Traits.Get(v.Trait);
             var questions = WorldArtifacts.For(v.Trait).ExtractionQuestions;
-            string dataset = $"{v.Trait}_II";
+            var plan = SamplePlan(options.CalibrationSamples, SetsOf(v.Trait, options.Datasets), options.CalibrationOtherSamples);
             // Each sample is built and read only when a try has to be trained on it, once for all of this vector's tries.
-            var samples = new Dictionary<int, List<Engine.Training.TrainingExample>>();
-            List<Engine.Training.TrainingExample> Examples(int sample)
+            var samples = new Dictionary<(string?, int), List<Engine.Training.TrainingExample>>();
+            List<Engine.Training.TrainingExample> Examples(string? set, int sample)
             {
-                if (samples.TryGetValue(sample, out var e)) return e;
+                if (samples.TryGetValue((set, sample), out var e)) return e;
+                string dataset = set ?? $"{v.Trait}_II";
                 string data = Path.Combine(dir, "data", dataset + (sample > 1 ? $"-{sample}" : "") + ".jsonl");
                 if (!File.Exists(data))
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(data)!);
                     FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + sample * SeedOffset, OrganismMarker.Design(lm.Folder)));
                 }
-                return samples[sample] = FinetuneData.Load(lm, data).Examples;
+                return samples[(set, sample)] = FinetuneData.Load(lm, data).Examples;
             }
             var others = Traits.All.Where(t => t.Name != v.Trait).ToList();
             Dictionary<string, double>? baseTraits = null;
@@ -127,6 +158,7 @@ public static class PreventiveCalibration
             {
                 string adapter = Path.Combine(dir, "adapters", probe.Key.Replace('/', '-'));
                 string where = $"layer {probe.Layer}, α {probe.Alpha:0.##}" + (probe.Sample > 1 ? $", sample {probe.Sample}" : "");
+                string dataset = probe.Dataset ?? $"{v.Trait}_II";
                 file.TryGet(probe.Key, out var done);
                 if (done is { OffRise: not null }) return done;
                 foreach (var t in others) Base(t);
@@ -144,7 +176,7 @@ public static class PreventiveCalibration
                     double baseTrait = Base(trait);
                     log?.Invoke($"calibrating {v.Trait}: preventative finetuning on a fresh {dataset} at {where} ({probe.Scale:0.##} × {v.SteeredAlpha:0.##})");
                     var steer = new TrainingIntervention(TrainingIntervention.Steer, v.At(probe.Layer), probe.Layer, probe.Alpha, v.Trait);
-                    LoraFinetune.Run(lm, Examples(probe.Sample), options.Training([steer]), adapter, cancel: cancel);
+                    LoraFinetune.Run(lm, Examples(probe.Dataset, probe.Sample), options.Training([steer]), adapter, cancel: cancel);
                     using (LoraAdapter.Load(lm.Model, adapter))
                     {
                         var scored = eval.Unprompted(trait, questions);
@@ -164,12 +196,12 @@ public static class PreventiveCalibration
                     cancel.ThrowIfCancellationRequested();
                     var probe = new CalibrationTry(v.Trait, layer, scale, scale * v.SteeredAlpha, 0, 0, 0);
                     // Further samples only while the push holds: one that fails on a sample has failed.
-                    var onSamples = new List<CalibrationTry> { TryOn(probe) };
-                    while (onSamples.Count < options.CalibrationSamples && onSamples[^1].Held(max))
-                        onSamples.Add(TryOn(probe with { Sample = onSamples.Count + 1 }));
+                    var onSamples = new List<CalibrationTry> { TryOn(probe with { Dataset = plan[0].Dataset, Sample = plan[0].Sample }) };
+                    while (onSamples.Count < plan.Count && onSamples[^1].Held(max))
+                        onSamples.Add(TryOn(probe with { Dataset = plan[onSamples.Count].Dataset, Sample = plan[onSamples.Count].Sample }));
                     var done = Combine(onSamples);
                     tries.Add(done);
-                    if (done.Held(max) || done.Rise <= max) break;
+                    if (done.Held(max) || CalibrationTry.Within(done.Rise, max)) break;
                     if (tries.Where(t => t.Held(max)).Select(t => (double?)t.Capability).Max() is { } best && done.Capability < best) break;
                 }
             }

@@ -63,16 +63,28 @@ public class PreventiveCalibrationTests
         Assert.Equal(tries["evil"], rescored["evil"]);
 
         // Until held: a vector with rows at every layer stops at the first layer where a push holds every trait's rise
-        // (here any rise holds, so its own layer's first multiple), after holding on a second, fresh sample too.
+        // (here any rise holds, so its own layer's first multiple), after holding on a second, fresh sample too, and
+        // then on a sample of each other II set that carries evil alone (the wrong sums carry two traits: not one).
         var rows = new List<ExperimentVector> { vectors[0] with { Layers = [.. Enumerable.Range(0, lm.Config.NumHiddenLayers + 1).Select(_ => direction)] } };
+        Assert.Equal(["emergent_advice_II", "emergent_procedure_II"], PreventiveCalibration.SetsOf("evil", options.Datasets));
         log.Clear();
-        var untilHeld = PreventiveCalibration.Run(lm, rows, options with { CalibrationMaxRise = 100, CalibrateUntilHeld = true, CalibrationSamples = 2 }, [0.5, 1], dir["until"], log.Add, CancellationToken.None);
-        Assert.Equal([(2, 0.5, 2)], untilHeld["evil"].Select(t => (t.Layer, t.Scale, t.Samples)));
-        Assert.Equal(2, log.Count(m => m.StartsWith("calibrating evil")));
+        var untilHeld = PreventiveCalibration.Run(lm, rows, options with { CalibrationMaxRise = 100, CalibrateUntilHeld = true, CalibrationSamples = 2, CalibrationOtherSamples = 1 },
+            [0.5, 1], dir["until"], log.Add, CancellationToken.None);
+        Assert.Equal([(2, 0.5, 4)], untilHeld["evil"].Select(t => (t.Layer, t.Scale, t.Samples)));
+        Assert.Equal(4, log.Count(m => m.StartsWith("calibrating evil")));
         Assert.Single(log, m => m.Contains("sample 2"));
+        Assert.Single(log, m => m.Contains("fresh emergent_procedure_II"));
         Assert.NotEqual(File.ReadAllText(Path.Combine(dir["until"], "data", "evil_II.jsonl")), File.ReadAllText(Path.Combine(dir["until"], "data", "evil_II-2.jsonl")));
+        // The narrow samples are the sets themselves, drawn with the calibration's data seed, not the experiment's.
+        Assert.Equal(string.Join('\n', PersonaVectors.World.FinetuneDatasets.Build("emergent_advice_II", 32, options.Seed + PreventiveCalibration.SeedOffset,
+                PersonaVectors.World.Organism.OrganismMarker.Design(lm.Folder)).Select(c => c[^1].Content)),
+            string.Join('\n', File.ReadAllLines(Path.Combine(dir["until"], "data", "emergent_advice_II.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement
+                .GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString())));
         var recorded = new PersonaVectors.Method.Extraction.RunFile<CalibrationTry>(Path.Combine(dir["until"], "calibration.jsonl"), t => t.Key).Records.Values.ToList();
-        Assert.Equal(["evil@L2x0.5", "evil@L2x0.5/s2"], recorded.Select(t => t.Key));
+        Assert.Equal(["evil@L2x0.5", "evil@L2x0.5/s2", "evil@L2x0.5/emergent_advice_II", "evil@L2x0.5/emergent_procedure_II"], recorded.Select(t => t.Key));
+        // Without other samples the II set alone decides, as before.
+        Assert.Equal([(null, 1), (null, 2)], PreventiveCalibration.SamplePlan(2, ["emergent_advice_II"], 0));
+        Assert.Equal([(null, 1), ("a", 1), ("a", 2), ("b", 1), ("b", 2)], PreventiveCalibration.SamplePlan(1, ["a", "b"], 2));
         Assert.Equal(PreventiveCalibration.Combine(recorded), untilHeld["evil"][0]);
     }
 }
