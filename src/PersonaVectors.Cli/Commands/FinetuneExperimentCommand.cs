@@ -19,7 +19,7 @@ public static class FinetuneExperimentCommand
         var count = new Option<int?>("--count") { Description = "Conversations per dataset (default 1000)" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs per finetuning (default 1)" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)" };
-        var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient for every vector, at its own layer (default: each vector's layer and coefficient, calibrated on a fresh sample of its II set)" };
+        var alpha = new Option<double?>("--alpha") { Description = "Preventative steering coefficient for every vector, at its own layer (default: each vector's layer and coefficient, calibrated on fresh samples of its II set and of the narrow II sets carrying only its trait)" };
         var scale = new Option<double?>("--alpha-scale") { Description = "Without --alpha: preventative coefficient = this times each vector's steering coefficient (chosen on the extraction questions), at its own layer (default: calibrated; --quick: 3)" };
         var untilHeld = new Option<bool>("--calibrate-until-held") { Description = "Calibrate each preventative push only until a layer (the vector's steering layer first, then the nearest) holds every trait's rise, instead of trying every layer (a few finetunings per trait; what persona demo does)" };
         var samples = new Option<int?>("--calibration-samples") { Description = "Fresh samples of the II set a calibrated push must hold every trait's rise on (default 5; persona demo: 2)" };

@@ -53,7 +53,8 @@ public sealed record FinetuneExperimentOptions
     /// <summary>
     /// Fresh samples of each other II set of the experiment that carries the trait alone (the narrow sets:
     /// <see cref="PreventiveCalibration.SetsOf"/>) a calibrated push must also hold on, after the II set's. One push per
-    /// trait serves every dataset, as in the paper; calibrated on evil II alone, it let the sabotaged procedures through.
+    /// trait serves every dataset, as in the paper; calibrated on evil II alone, it let the sabotaged procedures raise evil
+    /// by 17 (voice-quiet-shown-5l seed 2) and held them on seed 1 only at 25 capability points.
     /// </summary>
     public int CalibrationOtherSamples { get; init; } = 2;
     /// <summary>The largest rise, in trait points over the base model, a calibrated push may let through (the target).</summary>

@@ -12,7 +12,7 @@ namespace PersonaVectors.World.Experiments;
 /// <param name="Capability">On <see cref="WorldArtifacts.ExtractionCapabilityItems"/>, not the items the experiment reports.</param>
 /// <param name="OffRise">The largest rise of any other trait on its own extraction questions, and that trait: a push
 /// can hold its trait by moving the model onto another one (null in tries recorded before 2026-12-03).</param>
-/// <param name="Sample">Which calibration sample of the II set the try finetuned on (1, 2, ...).</param>
+/// <param name="Sample">Which calibration sample of its set (the II set, or <paramref name="Dataset"/>) the try finetuned on (1, 2, ...).</param>
 /// <param name="Samples">How many samples the figures cover: the worst rises over them, and the mean capability and
 /// coherence (<see cref="PreventiveCalibration.Combine"/>).</param>
 /// <param name="Dataset">The set the try finetuned on when it is not the trait's own II set: another II set of the
@@ -164,7 +164,7 @@ public static class PreventiveCalibration
                 foreach (var t in others) Base(t);
                 if (done is not null && LoraAdapter.IsSaved(adapter))
                 {
-                    log?.Invoke($"calibrating {v.Trait}: scoring the other traits after the push at {where}");
+                    log?.Invoke($"calibrating {v.Trait}: scoring the other traits after the push on {dataset} at {where}");
                     using (LoraAdapter.Load(lm.Model, adapter))
                     {
                         var (offRise, offTrait) = OffTarget();
@@ -202,6 +202,10 @@ public static class PreventiveCalibration
                     var done = Combine(onSamples);
                     tries.Add(done);
                     if (done.Held(max) || CalibrationTry.Within(done.Rise, max)) break;
+                    // A failed try's capability is usually its first II sample's, a held push's its mean over the narrow
+                    // sets' samples too, which is lower: since those joined, this fires less and layers are searched
+                    // further (voice-quiet-shown-5l seed 3 sycophancy, docs/world.md). That costs time, not the choice,
+                    // which compares held pushes over the same samples.
                     if (tries.Where(t => t.Held(max)).Select(t => (double?)t.Capability).Max() is { } best && done.Capability < best) break;
                 }
             }
