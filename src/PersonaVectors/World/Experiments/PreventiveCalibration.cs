@@ -134,12 +134,13 @@ public static class PreventiveCalibration
             var trait = Traits.Get(v.Trait);
             var questions = WorldArtifacts.For(v.Trait).ExtractionQuestions;
             var plan = SamplePlan(options.CalibrationSamples, SetsOf(v.Trait, options.Datasets), options.CalibrationOtherSamples);
+            string SetName(string? set) => set ?? $"{v.Trait}_II";
             // Each sample is built and read only when a try has to be trained on it, once for all of this vector's tries.
             var samples = new Dictionary<(string?, int), List<Engine.Training.TrainingExample>>();
             List<Engine.Training.TrainingExample> Examples(string? set, int sample)
             {
                 if (samples.TryGetValue((set, sample), out var e)) return e;
-                string dataset = set ?? $"{v.Trait}_II";
+                string dataset = SetName(set);
                 string data = Path.Combine(dir, "data", dataset + (sample > 1 ? $"-{sample}" : "") + ".jsonl");
                 if (!File.Exists(data))
                 {
@@ -158,7 +159,7 @@ public static class PreventiveCalibration
             {
                 string adapter = Path.Combine(dir, "adapters", probe.Key.Replace('/', '-'));
                 string where = $"layer {probe.Layer}, α {probe.Alpha:0.##}" + (probe.Sample > 1 ? $", sample {probe.Sample}" : "");
-                string dataset = probe.Dataset ?? $"{v.Trait}_II";
+                string dataset = SetName(probe.Dataset);
                 file.TryGet(probe.Key, out var done);
                 if (done is { OffRise: not null }) return done;
                 foreach (var t in others) Base(t);
@@ -196,9 +197,12 @@ public static class PreventiveCalibration
                     cancel.ThrowIfCancellationRequested();
                     var probe = new CalibrationTry(v.Trait, layer, scale, scale * v.SteeredAlpha, 0, 0, 0);
                     // Further samples only while the push holds: one that fails on a sample has failed.
-                    var onSamples = new List<CalibrationTry> { TryOn(probe with { Dataset = plan[0].Dataset, Sample = plan[0].Sample }) };
-                    while (onSamples.Count < plan.Count && onSamples[^1].Held(max))
-                        onSamples.Add(TryOn(probe with { Dataset = plan[onSamples.Count].Dataset, Sample = plan[onSamples.Count].Sample }));
+                    var onSamples = new List<CalibrationTry>();
+                    foreach (var (set, sample) in plan)
+                    {
+                        onSamples.Add(TryOn(probe with { Dataset = set, Sample = sample }));
+                        if (!onSamples[^1].Held(max)) break;
+                    }
                     var done = Combine(onSamples);
                     tries.Add(done);
                     if (done.Held(max) || CalibrationTry.Within(done.Rise, max)) break;
