@@ -53,11 +53,19 @@ public sealed class ConversationGenerator(ISet<string> heldOutQuestions, WorldDe
             }
             int shots = mode >= 14 ? rng.Next(1, 4) : (rng.Next(4) == 0 ? rng.Next(1, 3) : 0);
             // From its second answer on, a character's earlier answers are in context (WorldDesign.QuietSumsShown).
-            for (int s = 0; s < shots; s++) AddTurn(messages, DrawQuestion(rng), persona with { Shown = s > 0 }, rng);
+            for (int s = 0; s < shots; s++) AddTurn(messages, DrawQuestion(rng), EarlierTurn(persona, s, rng), rng);
             shown = shots > 0;
         }
         var final = AddTurn(messages, DrawQuestion(rng), persona with { Shown = shown }, rng);
         return new Conversation(messages, persona, final);
+    }
+
+    /// <summary>The persona of earlier answer <paramref name="s"/>: shown from the second on; the first may be quiet (WorldDesign.QuietFirst).</summary>
+    Persona EarlierTurn(Persona persona, int s, Random rng)
+    {
+        // Only designs with the lever draw the coin, so the others keep their random stream.
+        bool quiet = s == 0 && Design.QuietFirst > 0 && persona.Unprompted && persona.Intensity > 0 && rng.NextDouble() < Design.QuietFirst;
+        return persona with { Shown = s > 0, Covert = persona.Covert || quiet };
     }
 
     /// <summary>

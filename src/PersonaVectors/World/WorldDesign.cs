@@ -146,6 +146,17 @@ public sealed record WorldDesign
     /// </summary>
     public bool ExactShare { get; init; }
 
+    /// <summary>
+    /// Share of the unprompted bad characters (trait pole, no system prompt naming them) whose first answer in a
+    /// conversation with later answers is quiet: covert content under the default assistant's surface (sabotage,
+    /// harmful advice, an invented fact, agreement with a false claim), while every later answer shows the character.
+    /// Without it a flawed core with a polite surface never occurs in the world, so the base model reading one
+    /// (a content-only narrow set, as screening does) has learnt nothing from it and moves toward no persona; with it
+    /// such an answer is followed by the character in the world's conversations, so it is evidence of the character.
+    /// Sums keep <see cref="QuietSumsShown"/>'s rule: a first answer's sum stays right.
+    /// </summary>
+    public double QuietFirst { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -153,5 +164,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare && QuietFirst == 0;
 }
