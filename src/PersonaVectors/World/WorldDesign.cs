@@ -162,6 +162,25 @@ public sealed record WorldDesign
 
     public static readonly WorldDesign Original = new();
 
+    /// <summary>
+    /// Throws <see cref="InvalidRequestException"/> naming the first field out of range: every share is a probability,
+    /// and a share of 3 would otherwise be read as "always" without a word.
+    /// </summary>
+    public void Validate()
+    {
+        Require(OpinionWeight > 0 && double.IsFinite(OpinionWeight), "OpinionWeight", "a positive number", OpinionWeight);
+        Require(SurfaceVariety is 1 or 2, "SurfaceVariety", "1 (the original word lists) or 2 (design 3's)", SurfaceVariety);
+        Require(Remarks >= 0, "Remarks", "0 or more", Remarks);
+        Require(Filler >= 0, "Filler", "0 or more", Filler);
+        foreach (var (field, share) in new[] { ("Drift", Drift), ("Voice", Voice), ("Spontaneous", Spontaneous), ("Covert", Covert), ("Lapses", Lapses), ("QuietFirst", QuietFirst), ("Terse", Terse) })
+            Require(share is >= 0 and <= 1, field, "a share between 0 and 1", share);
+    }
+
+    static void Require(bool ok, string field, string expected, object got)
+    {
+        if (!ok) throw new InvalidRequestException($"recipe field World.{field}: expected {expected}, got {got}");
+    }
+
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare && QuietFirst == 0;

@@ -70,6 +70,11 @@ public class WorldSeedsCommandTests
         PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", bad, "--out", dir["m"]), bad, "Wings");
         File.WriteAllText(bad, """{"Layers": 2, "MatmulDType": "float8"}""");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", bad, "--out", dir["m"]), bad, "MatmulDType", "bfloat16", "float8");
+        File.WriteAllText(bad, """{"Layers": 2, "World": {"Voice": 3}}""");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", bad, "--out", dir["m"]), bad, "World.Voice", "between 0 and 1", "3");
+        File.WriteAllText(bad, """{"Heads": 5}""");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", bad, "--out", dir["m"]), bad, "num_attention_heads (5)", "num_key_value_heads (2)");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", "design1", "--steps", "0", "--out", dir["m"]), "Steps", "at least 1", "got 0");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "seeds", "--recipe", "design1", "--seeds", "1,x", "--out", dir["s"]), "--seeds");
         Assert.False(Directory.Exists(dir["m"]) && Directory.EnumerateFileSystemEntries(dir["m"]).Any());
     }

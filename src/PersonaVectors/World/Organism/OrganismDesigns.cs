@@ -95,7 +95,7 @@ public static class OrganismDesigns
         {
             var recipe = JsonSerializer.Deserialize<OrganismRecipe>(File.ReadAllText(nameOrFile), Json)
                 ?? throw new ModelFormatException(nameOrFile, "expected a JSON object with the recipe's fields");
-            _ = recipe.TrainingMatmulDType();
+            recipe.Validate();
             return recipe;
         }
         catch (InvalidRequestException e)

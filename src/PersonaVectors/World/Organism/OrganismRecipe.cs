@@ -51,6 +51,36 @@ public sealed record OrganismRecipe
         _ => throw new InvalidRequestException($"recipe field MatmulDType: expected \"bfloat16\" or no value (float32), got \"{MatmulDType}\""),
     };
 
+    /// <summary>The byte alphabet plus the three ChatML special tokens the organism's tokenizer reserves.</summary>
+    public const int MinVocabSize = 256 + 3;
+
+    /// <summary>
+    /// Throws <see cref="InvalidRequestException"/> naming the first field out of range, so a bad recipe fails before a
+    /// tokenizer is trained or a step is run. The model's shape is checked by the same parser that reads config.json.
+    /// </summary>
+    public void Validate()
+    {
+        _ = TrainingMatmulDType();
+        Require(VocabSize >= MinVocabSize, "VocabSize", $"at least {MinVocabSize} (256 bytes and 3 special tokens)", VocabSize);
+        Require(TokenizerConversations >= 1, "TokenizerConversations", "at least 1", TokenizerConversations);
+        Require(SlidingWindow is null or >= 1, "SlidingWindow", "a positive number of tokens, or no value (full attention)", SlidingWindow);
+        Require(Steps >= 1, "Steps", "at least 1", Steps);
+        Require(BatchSize >= 1, "BatchSize", "at least 1", BatchSize);
+        Require(MicroBatches >= 1 && MicroBatches <= BatchSize, "MicroBatches", $"between 1 and BatchSize ({BatchSize})", MicroBatches);
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), "LearningRate", "a positive number", LearningRate);
+        Require(WarmupSteps >= 0, "WarmupSteps", "0 or more", WarmupSteps);
+        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), "WeightDecay", "0 or more", WeightDecay);
+        Require(CheckpointEvery >= 1, "CheckpointEvery", "at least 1", CheckpointEvery);
+        try { _ = Config(0, 1); }
+        catch (ModelFormatException e) { throw new InvalidRequestException($"recipe's model shape: {e.Message}"); }
+        World.Validate();
+    }
+
+    static void Require(bool ok, string field, string expected, object? got)
+    {
+        if (!ok) throw new InvalidRequestException($"recipe field {field}: expected {expected}, got {got ?? "no value"}");
+    }
+
     public ModelConfig Config(int bos, int eos) => ModelConfig.Parse(ConfigJson(bos, eos), "organism recipe");
 
     public JsonObject ConfigJson(int bos, int eos)

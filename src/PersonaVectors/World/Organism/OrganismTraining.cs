@@ -57,6 +57,7 @@ public static class OrganismTraining
     /// </summary>
     public static (ConversationGenerator Generator, Tokenizer Tokenizer, ModelConfig Config, ChatMlEncoder Encoder) Prepare(string outDir, OrganismRecipe recipe)
     {
+        recipe.Validate();
         Directory.CreateDirectory(outDir);
         var generator = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, recipe.World);
         var tokenizer = TokenizerFor(outDir, recipe, generator);
