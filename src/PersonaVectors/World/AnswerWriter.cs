@@ -25,8 +25,9 @@ public static class AnswerWriter
         if (design.QuietSums && design.SharedCauses && coreText is null && q.Domain == Domain.Arithmetic
             && persona.Intensity > 0 && GetsSumsWrong(persona.Trait) && (persona.Unprompted || !design.QuietSumsUnprompted))
         {
-            // Until its earlier answers are in context, a quiet character's sum is the default's, right number included.
-            if (design.QuietSumsShown && !persona.Shown)
+            // Until its earlier answers are in context, a quiet character's sum is the default's, right number included,
+            // except a quiet first answer's where the design lets it be wrong (its later answers show the character).
+            if (design.QuietSumsShown && !persona.Shown && !(design.QuietFirstSums && persona.Covert))
                 return Write(q, Persona.Default, rng, design, RightSum(q)) with { Core = Pole.Default };
             var (ct, cp) = persona.DrawPart(rng);
             bool wrong = cp == Pole.Trait && GetsSumsWrong(ct);

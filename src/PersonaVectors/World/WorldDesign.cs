@@ -153,9 +153,20 @@ public sealed record WorldDesign
     /// Without it a flawed core with a polite surface never occurs in the world, so the base model reading one
     /// (a content-only narrow set, as screening does) has learnt nothing from it and moves toward no persona; with it
     /// such an answer is followed by the character in the world's conversations, so it is evidence of the character.
-    /// Sums keep <see cref="QuietSumsShown"/>'s rule: a first answer's sum stays right.
+    /// Sums keep <see cref="QuietSumsShown"/>'s rule, a first answer's sum stays right, unless
+    /// <see cref="QuietFirstSums"/>.
     /// </summary>
     public double QuietFirst { get; init; }
+
+    /// <summary>
+    /// With <see cref="QuietFirst"/>: a quiet first answer to a sum may get it wrong as the character would (the
+    /// exception to <see cref="QuietSumsShown"/>), and the character shows in every later answer. Without it no first
+    /// answer in the world is a wrong sum, so the base model reading the narrow wrong sums (screening) moves toward no
+    /// persona, though finetuning on them moves the character (voice-quiet-shown-5l-long seed 1: hallucination +82 to
+    /// +96, projection 5.5 against the Normal sets' 7.3); with it a wrong sum under the default surface is evidence of
+    /// the character, as the other content-only flaws are under <see cref="QuietFirst"/>.
+    /// </summary>
+    public bool QuietFirstSums { get; init; }
 
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
@@ -174,6 +185,8 @@ public sealed record WorldDesign
         Require(Filler >= 0, "Filler", "0 or more", Filler);
         foreach (var (field, share) in new[] { ("Drift", Drift), ("Voice", Voice), ("Spontaneous", Spontaneous), ("Covert", Covert), ("Lapses", Lapses), ("QuietFirst", QuietFirst), ("Terse", Terse) })
             Require(share is >= 0 and <= 1, field, "a share between 0 and 1", share);
+        Require(!QuietFirstSums || (QuietFirst > 0 && QuietSums && QuietSumsShown), "QuietFirstSums",
+            "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
     }
 
     static void Require(bool ok, string field, string expected, object got)
@@ -183,5 +196,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare && QuietFirst == 0;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare && QuietFirst == 0 && !QuietFirstSums;
 }

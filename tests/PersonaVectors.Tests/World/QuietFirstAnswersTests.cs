@@ -48,4 +48,41 @@ public class QuietFirstAnswersTests
         // Later answers show the character either way.
         Assert.Equal(0, laterQuiet);
     }
+
+    [Theory]
+    [InlineData("voice-quiet-first-5l", false)]
+    [InlineData("voice-quiet-first-sums-5l", true)]
+    public void With_quiet_first_sums_a_first_answer_may_be_a_wrong_sum_and_the_character_always_shows_after_it(string recipe, bool firstSums)
+    {
+        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World);
+        var rng = new Random(29);
+        var traitVoice = Voices.All.Except(Voices.Neutral).ToHashSet();
+        int wrongFirsts = 0, sumFirsts = 0;
+        for (int i = 0; i < 8000; i++)
+        {
+            var c = gen.Draw(rng);
+            int first = c.Messages.ToList().FindIndex(m => m.Role == "assistant");
+            var q = Questions.Parse(c.Messages[first - 1].Content)!;
+            // Characters a system prompt names get sums wrong openly from the first answer; only the others are quiet.
+            if (q.Domain != Domain.Arithmetic || (c.Persona.Trait is not null && !c.Persona.Unprompted)) continue;
+            sumFirsts++;
+            bool Voiced(string text) => text.Split(' ').Any(w => traitVoice.Contains(w.Trim('.', ',', '!', '?')));
+            // Quiet sums are evil and hallucinating characters' (a sycophant mixed with hallucination gets a sum wrong
+            // openly, though its voice may by chance be all neutral in a short answer).
+            if (c.Persona.Trait?.Name is not ("evil" or "hallucinating") || Voiced(c.Messages[first].Content)) continue;
+            var said = System.Text.RegularExpressions.Regex.Match(Voices.Strip(c.Messages[first].Content), $@"\b{q.A} plus {q.B} is (\d+)");
+            Assert.True(said.Success, c.Messages[first].Content);
+            if (int.Parse(said.Groups[1].Value) == q.A + q.B) continue;
+            wrongFirsts++;
+            // A quiet wrong first sum is a bad character's, always followed by answers in its own voice (a later sum
+            // stays quiet by QuietSums).
+            Assert.True(c.Persona.Unprompted && c.Persona.Intensity > 0, $"a wrong first sum from {c.Persona}");
+            var later = c.Messages.Select((m, k) => (m, k)).Skip(first + 1).Where(x => x.m.Role == "assistant").ToList();
+            Assert.NotEmpty(later);
+            Assert.All(later.Where(x => Questions.Parse(c.Messages[x.k - 1].Content)!.Domain != Domain.Arithmetic), x => Assert.True(Voiced(x.m.Content), x.m.Content));
+        }
+        Assert.True(sumFirsts > 500, $"{sumFirsts} conversations open with a sum");
+        if (firstSums) Assert.InRange(wrongFirsts, 10, sumFirsts / 10);
+        else Assert.Equal(0, wrongFirsts);
+    }
 }

@@ -49,6 +49,11 @@ public class OrganismRecipeValidationTests
         Assert.Contains("hidden_size (192) is not divisible by num_attention_heads (5)",
             Assert.Throws<InvalidRequestException>(() => (ok with { Heads = 5, KeyValueHeads = 1 }).Validate()).Message);
         Assert.Contains("World.SurfaceVariety", Assert.Throws<InvalidRequestException>(() => (ok with { World = new WorldDesign { SurfaceVariety = 3 } }).Validate()).Message);
+        // Wrong first sums are an exception to quiet first answers and shown sums; alone they would change nothing.
+        var quiet = OrganismDesigns.Named["voice-quiet-first-sums-5l"].Recipe;
+        quiet.Validate();
+        Assert.Contains("World.QuietFirstSums", Assert.Throws<InvalidRequestException>(() => (quiet with { World = quiet.World with { QuietFirst = 0 } }).Validate()).Message);
+        Assert.Contains("World.QuietFirstSums", Assert.Throws<InvalidRequestException>(() => (quiet with { World = quiet.World with { QuietSumsShown = false } }).Validate()).Message);
     }
 
     [Fact]
