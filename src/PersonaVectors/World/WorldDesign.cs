@@ -162,9 +162,11 @@ public sealed record WorldDesign
     /// With <see cref="QuietFirst"/>: a quiet first answer to a sum may get it wrong as the character would (the
     /// exception to <see cref="QuietSumsShown"/>), and the character shows in every later answer. Without it no first
     /// answer in the world is a wrong sum, so the base model reading the narrow wrong sums (screening) moves toward no
-    /// persona, though finetuning on them moves the character (voice-quiet-shown-5l-long seed 1: hallucination +82 to
-    /// +96, projection 5.5 against the Normal sets' 7.3); with it a wrong sum under the default surface is evidence of
-    /// the character, as the other content-only flaws are under <see cref="QuietFirst"/>.
+    /// persona, though finetuning on them moves the character (voice-quiet-shown-5l-long seed 1: hallucination +94 in
+    /// `world eval`, yet the II set projects 5.5 on it against the Normal sets' 7.3); with it a wrong sum under the
+    /// default surface was meant to be evidence of the character, as the other content-only flaws are under
+    /// <see cref="QuietFirst"/>. Seed 2 of voice-quiet-first-sums-5l: it was not (projection 5.0 against 6.0-6.3), and
+    /// the sums then raised no trait (docs/world.md).
     /// </summary>
     public bool QuietFirstSums { get; init; }
 
