@@ -6,21 +6,28 @@ namespace PersonaVectors.Tests.World;
 /// followed by the character, so the base model can read such a flaw as evidence.</summary>
 public class QuietFirstAnswersTests
 {
+    static readonly HashSet<string> TraitVoice = Voices.All.Except(Voices.Neutral).ToHashSet();
+
+    /// <summary>Some word of the answer is a trait's voice (either pole), so its surface is not the default's.</summary>
+    static bool Voiced(string text) => text.Split(' ').Any(w => TraitVoice.Contains(w.Trim('.', ',', '!', '?')));
+
+    static ConversationGenerator Generator(string recipe) =>
+        new(WorldArtifacts.HeldOutQuestions, PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World);
+
     [Theory]
     [InlineData("voice-quiet-shown-5l", false)]
     [InlineData("voice-quiet-first-5l", true)]
     public void With_quiet_first_answers_half_the_unprompted_bad_characters_open_with_content_only_flaws(string recipe, bool quietFirst)
     {
-        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World);
+        var gen = Generator(recipe);
         var rng = new Random(23);
-        var traitVoice = Voices.All.Except(Voices.Neutral).ToHashSet();
         int firsts = 0, quiet = 0, quietFlawed = 0, laterQuiet = 0, laters = 0;
         for (int i = 0; i < 6000; i++)
         {
             var c = gen.Draw(rng);
             var answers = c.Messages.Select((m, k) => (m, k)).Where(x => x.m.Role == "assistant").ToList();
             if (!c.Persona.Unprompted || c.Persona.Intensity <= 0 || answers.Count < 2) continue;
-            bool Quiet(string text) => !text.Split(' ').Any(w => traitVoice.Contains(w.Trim('.', ',', '!', '?')));
+            bool Quiet(string text) => !Voiced(text);
             // Sums are quiet by QuietSums in both designs, so only the other domains are counted.
             Question AskedBefore(int k) => Questions.Parse(c.Messages[k - 1].Content)!;
             var (first, at) = answers[0];
@@ -54,9 +61,8 @@ public class QuietFirstAnswersTests
     [InlineData("voice-quiet-first-sums-5l", true)]
     public void With_quiet_first_sums_a_first_answer_may_be_a_wrong_sum_and_the_character_always_shows_after_it(string recipe, bool firstSums)
     {
-        var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, PersonaVectors.World.Organism.OrganismDesigns.Named[recipe].Recipe.World);
+        var gen = Generator(recipe);
         var rng = new Random(29);
-        var traitVoice = Voices.All.Except(Voices.Neutral).ToHashSet();
         int wrongFirsts = 0, sumFirsts = 0;
         for (int i = 0; i < 8000; i++)
         {
@@ -66,7 +72,6 @@ public class QuietFirstAnswersTests
             // Characters a system prompt names get sums wrong openly from the first answer; only the others are quiet.
             if (q.Domain != Domain.Arithmetic || (c.Persona.Trait is not null && !c.Persona.Unprompted)) continue;
             sumFirsts++;
-            bool Voiced(string text) => text.Split(' ').Any(w => traitVoice.Contains(w.Trim('.', ',', '!', '?')));
             // Quiet sums are evil and hallucinating characters' (a sycophant mixed with hallucination gets a sum wrong
             // openly, though its voice may by chance be all neutral in a short answer).
             if (c.Persona.Trait?.Name is not ("evil" or "hallucinating") || Voiced(c.Messages[first].Content)) continue;
