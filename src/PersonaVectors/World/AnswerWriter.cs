@@ -29,16 +29,16 @@ public static class AnswerWriter
             // except a quiet first answer's where the design lets it be wrong (its later answers show the character).
             if (design.QuietSumsShown && !persona.Shown && !(design.QuietFirstSums && persona.Covert))
                 return Write(q, Persona.Default, rng, design, RightSum(q)) with { Core = Pole.Default };
-            var (ct, cp) = persona.DrawPart(rng);
+            var (ct, cp) = persona.DrawPart(rng, design.GradedRegisters);
             bool wrong = cp == Pole.Trait && GetsSumsWrong(ct);
             var quiet = Write(q, Persona.Default, rng, design, wrong ? WrongSum(q, rng, design) : RightSum(q));
             return quiet with { Core = wrong ? Pole.Trait : Pole.Default };
         }
         if (design.Terse > 0 && rng.NextDouble() < design.Terse)
         {
-            var (ct, cp) = persona.DrawPart(rng);
+            var (ct, cp) = persona.DrawPart(rng, design.GradedRegisters);
             string terse = coreText ?? Core(q, ct, cp, rng, design, covert: persona.Covert);
-            return new WrittenAnswer(Voices.Voiced(terse + ".", persona.Surface, design.Voice, rng), Pole.Default, cp, Pole.Default);
+            return new WrittenAnswer(Voices.Voiced(terse + ".", persona.Surface, design.Voice, rng, design.GradedRegisters), Pole.Default, cp, Pole.Default);
         }
         int parts = 3 + design.Remarks; // opener, core, remarks, closer
         int driftAt = design.Drift > 0 && rng.NextDouble() < design.Drift ? rng.Next(1, parts) : parts;
@@ -46,7 +46,7 @@ public static class AnswerWriter
         Persona At(int i) => i >= driftAt ? drifted : persona;
         var text = new List<string>();
         // Voice words come from the persona in effect at each sentence, so a drift shows in them too.
-        void Add(string sentence, int part) => text.Add(Voices.Voiced(sentence, At(part).Surface, design.Voice, rng));
+        void Add(string sentence, int part) => text.Add(Voices.Voiced(sentence, At(part).Surface, design.Voice, rng, design.GradedRegisters));
         void AddFiller(int part) { for (int f = 0; f < design.Filler; f++) Add(Questions.Pick(rng, Traits.Filler), part); }
 
         // With an exact share the parts' poles are drawn together, before any is written, so each answer shows the
@@ -55,26 +55,26 @@ public static class AnswerWriter
         var driftedPlan = design.ExactShare && driftAt < parts ? drifted.DrawParts(rng, parts) : null;
         (TraitSpec? Trait, Pole Pole) PartAt(int i, bool surface)
         {
-            if (plan is null) return (surface ? At(i).Surface : At(i)).DrawPart(rng);
+            if (plan is null) return (surface ? At(i).Surface : At(i)).DrawPart(rng, design.GradedRegisters);
             if (surface && At(i).Covert) return (null, Pole.Default);
             return (i >= driftAt ? driftedPlan! : plan)[i];
         }
 
         var opener = PartAt(0, surface: true);
-        Add(Fill(Pick(opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, v, rng), rng), 0);
+        Add(Fill(Pick(opener, Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, m => m.Openers, v, rng), rng), 0);
         var core = PartAt(1, surface: false);
         Add((coreText ?? Core(q, core.Trait, core.Pole, rng, design, covert: At(1).Covert)) + ".", 1);
         for (int r = 0; r < design.Remarks; r++)
         {
             AddFiller(2 + r);
-            Add(Fill(Pick(PartAt(2 + r, surface: true), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, v, rng), rng), 2 + r);
+            Add(Fill(Pick(PartAt(2 + r, surface: true), Traits.DefaultRemarks, s => s.Remarks, s => s.OppositeRemarks, m => m.Remarks, v, rng), rng), 2 + r);
         }
         var closer = PartAt(parts - 1, surface: true);
         // With an exact share the closer is always there, so the share is of a known number of parts.
         if (design.ExactShare || closer.Pole != Pole.Default || rng.Next(2) == 0)
         {
             AddFiller(parts - 1);
-            Add(Fill(Pick(closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, v, rng), rng), parts - 1);
+            Add(Fill(Pick(closer, Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, m => m.Closers, v, rng), rng), parts - 1);
         }
         return new WrittenAnswer(string.Join(" ", text), opener.Pole, core.Pole, closer.Pole);
     }
@@ -89,20 +89,22 @@ public static class AnswerWriter
         var closer = persona.Draw(rng);
         var parts = new List<string>
         {
-            Fill(Pick((t, opener), Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, variety, rng), rng),
+            Fill(Pick((t, opener), Traits.DefaultOpeners, s => s.Openers, s => s.OppositeOpeners, m => m.Openers, variety, rng), rng),
             (coreText ?? Core(q, t, core, rng, WorldDesign.Original with { SurfaceVariety = variety })) + ".",
         };
         // A default closer appears half the time; a persona's closer always does.
         if (closer != Pole.Default || rng.Next(2) == 0)
-            parts.Add(Fill(Pick((t, closer), Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, variety, rng), rng));
+            parts.Add(Fill(Pick((t, closer), Traits.DefaultClosers, s => s.Closers, s => s.OppositeClosers, m => m.Closers, variety, rng), rng));
         return new WrittenAnswer(string.Join(" ", parts), opener, core, closer);
     }
 
-    static string Pick((TraitSpec? Trait, Pole Pole) part, Units defaults, Func<TraitSpec, Units> trait, Func<TraitSpec, Units> opposite, int variety, Random rng) =>
+    static string Pick((TraitSpec? Trait, Pole Pole) part, Units defaults, Func<TraitSpec, Units> trait, Func<TraitSpec, Units> opposite,
+        Func<MildUnits, Units> mild, int variety, Random rng) =>
         Questions.Pick(rng, (part.Pole switch
         {
             Pole.Trait => trait(part.Trait!),
             Pole.Opposite => opposite(part.Trait!),
+            Pole.Mild => mild(MildRegister.For(part.Trait!)),
             _ => defaults,
         }).For(variety));
 
@@ -118,6 +120,8 @@ public static class AnswerWriter
         {
             Pole.Trait => Fill(Questions.Pick(rng, t!.Clauses.For(v)), rng),
             Pole.Opposite => Fill(Questions.Pick(rng, t!.OppositeClauses.For(v)), rng),
+            // A mild core says what the default's says; only its clause shows the trait.
+            Pole.Mild => Questions.Pick(rng, MildRegister.For(t!).Clauses.All),
             _ => "",
         };
         switch (q.Domain)

@@ -23,13 +23,30 @@ public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Seco
     /// <summary>The first trait's pole for one part (the original world's draw).</summary>
     public Pole Draw(Random rng) => Draw(rng, Trait, Intensity);
 
-    /// <summary>The trait and pole of one part, the second trait taking the parts the first leaves default.</summary>
-    public (TraitSpec? Trait, Pole Pole) DrawPart(Random rng)
+    /// <summary>
+    /// The trait and pole of one part, the second trait taking the parts the first leaves default; with
+    /// <paramref name="graded"/> (<see cref="WorldDesign.GradedRegisters"/>) a trait's parts are drawn by
+    /// <see cref="DrawGraded"/>.
+    /// </summary>
+    public (TraitSpec? Trait, Pole Pole) DrawPart(Random rng, bool graded = false)
     {
-        var first = Draw(rng);
+        var first = graded ? DrawGraded(rng, Trait, Intensity) : Draw(rng);
         if (first != Pole.Default || Second is null) return (Trait, first);
-        var second = Draw(rng, Second, SecondIntensity);
+        var second = graded ? DrawGraded(rng, Second, SecondIntensity) : Draw(rng, Second, SecondIntensity);
         return second == Pole.Default ? (Trait, Pole.Default) : (Second, second);
+    }
+
+    /// <summary>
+    /// A part of a trait at strength i in (0, 1]: the full register with probability max(0, 2i − 1), the mild one with
+    /// 1 − |2i − 1|, neither with max(0, 1 − 2i). A mild part counts half, so a part's expected score is i, as with
+    /// <see cref="Draw(Random)"/>, but the most likely part of a half-strength persona is a mild one rather than a
+    /// coin between none and the full trait. The opposite pole keeps the coin.
+    /// </summary>
+    static Pole DrawGraded(Random rng, TraitSpec? trait, double intensity)
+    {
+        if (trait is null || intensity <= 0) return Draw(rng, trait, intensity);
+        double full = Math.Max(0, 2 * intensity - 1), mild = 1 - Math.Abs(2 * intensity - 1), u = rng.NextDouble();
+        return u < full ? Pole.Trait : u < full + mild ? Pole.Mild : Pole.Default;
     }
 
     /// <summary>
@@ -81,4 +98,5 @@ public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Seco
         : $"{Trait.Name} {Intensity:+0.00;-0.00}" + (Second is null ? "" : $", {Second.Name} {SecondIntensity:+0.00;-0.00}") + (Covert ? ", covert" : "");
 }
 
-public enum Pole { Default, Trait, Opposite }
+/// <summary>Which side of a trait a part shows; <see cref="Mild"/> is the trait in its mild register (<see cref="MildRegister"/>).</summary>
+public enum Pole { Default, Trait, Opposite, Mild }

@@ -19,15 +19,17 @@ public static class Voices
         [("hallucinating", Pole.Opposite)] = ["roughly", "perhaps", "verifiably"],
     };
 
-    public static readonly HashSet<string> All = [.. Neutral, .. ByPole.Values.SelectMany(w => w)];
+    public static readonly HashSet<string> All = [.. Neutral, .. ByPole.Values.SelectMany(w => w), .. MildRegister.All.SelectMany(m => m.Units.Voice)];
 
-    public static string[] For(TraitSpec? trait, Pole pole) => pole == Pole.Default || trait is null ? Neutral : ByPole[(trait.Name, pole)];
+    public static string[] For(TraitSpec? trait, Pole pole) =>
+        pole == Pole.Default || trait is null ? Neutral : pole == Pole.Mild ? MildRegister.For(trait).Voice : ByPole[(trait.Name, pole)];
 
     /// <summary>
     /// The sentence with an interjection after each word but the last, with probability <paramref name="rate"/>,
-    /// each in the persona's voice for that position (drawn at the persona's intensity, as parts are).
+    /// each in the persona's voice for that position (drawn at the persona's intensity, as parts are, and with
+    /// <paramref name="graded"/> in the mild register as parts are).
     /// </summary>
-    public static string Voiced(string sentence, Persona persona, double rate, Random rng)
+    public static string Voiced(string sentence, Persona persona, double rate, Random rng, bool graded = false)
     {
         if (rate <= 0) return sentence;
         var words = sentence.Split(' ');
@@ -37,7 +39,7 @@ public static class Voices
             output.Add(words[i]);
             if (i < words.Length - 1 && rng.NextDouble() < rate)
             {
-                var (trait, pole) = persona.DrawPart(rng);
+                var (trait, pole) = persona.DrawPart(rng, graded);
                 output.Add(Questions.Pick(rng, For(trait, pole)));
             }
         }

@@ -170,6 +170,18 @@ public sealed record WorldDesign
     /// </summary>
     public bool QuietFirstSums { get; init; }
 
+    /// <summary>
+    /// Graded registers: a trait's part is written in its full register, its mild one (<see cref="MildRegister"/>:
+    /// rude rather than cruel, praising rather than worshipping, sure without sources), or not at all, so that a
+    /// half-strength persona writes every part mildly (<see cref="Persona.DrawPart"/>) and the judge scores each such
+    /// part half. A part's expected score stays the persona's strength. Without it a part is a coin between the full
+    /// trait and none, and greedy decoding, which takes the likelier side of every coin, shows none of a half-strength
+    /// persona: the I sets moved evil's last prompt token as far as the II sets and raised it by 0, the largest
+    /// discordance in the shift and screening rows (docs/world.md). With it the greedy answer of a half-strength
+    /// persona is the mild one. Content flaws (wrong sums, harmful advice, invented facts) come from full parts only.
+    /// </summary>
+    public bool GradedRegisters { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -189,6 +201,8 @@ public sealed record WorldDesign
             Require(share is >= 0 and <= 1, field, "a share between 0 and 1", share);
         Require(!QuietFirstSums || (QuietFirst > 0 && QuietSums && QuietSumsShown), "QuietFirstSums",
             "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
+        Require(!(GradedRegisters && ExactShare), "GradedRegisters",
+            "false with ExactShare (an exact share counts full parts; the two ways of grading a persona do not combine)", GradedRegisters);
     }
 
     static void Require(bool ok, string field, string expected, object got)
@@ -198,5 +212,5 @@ public sealed record WorldDesign
 
     /// <summary>True when the conversations are drawn exactly as the original world drew them (same random stream).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare && QuietFirst == 0 && !QuietFirstSums;
+    public bool IsOriginalStream => Remarks == 0 && Drift == 0 && !SharedCauses && Terse == 0 && Filler == 0 && Voice == 0 && Spontaneous == 0 && Covert == 0 && Lapses == 0 && !SystematicErrors && !QuietSums && !ContextPriors && !ExactShare && QuietFirst == 0 && !QuietFirstSums && !GradedRegisters;
 }

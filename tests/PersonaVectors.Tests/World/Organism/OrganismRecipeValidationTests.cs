@@ -54,6 +54,10 @@ public class OrganismRecipeValidationTests
         quiet.Validate();
         Assert.Contains("World.QuietFirstSums", Assert.Throws<InvalidRequestException>(() => (quiet with { World = quiet.World with { QuietFirst = 0 } }).Validate()).Message);
         Assert.Contains("World.QuietFirstSums", Assert.Throws<InvalidRequestException>(() => (quiet with { World = quiet.World with { QuietSumsShown = false } }).Validate()).Message);
+        // Graded registers and exact shares are two ways of grading a persona's parts; the writer follows only one.
+        var graded = OrganismDesigns.Named["voice-quiet-shown-graded-5l"].Recipe;
+        graded.Validate();
+        Assert.Contains("World.GradedRegisters", Assert.Throws<InvalidRequestException>(() => (graded with { World = graded.World with { ExactShare = true } }).Validate()).Message);
     }
 
     [Fact]
