@@ -5,6 +5,8 @@ namespace PersonaVectors.World;
 /// through 0 (the default helpful assistant) to +1 (fully the trait, e.g. evil). Each trait-bearing part of an
 /// answer (opener, core, remarks, closer) shows the trait with probability |intensity|, so intensity is continuous
 /// in the data and every mixture is a well-formed answer: the model has a graded latent to infer, not a switch.
+/// With <see cref="WorldDesign.GradedRegisters"/> a part is instead full, mild or absent (<see cref="DrawPart"/>), so the
+/// graded latent shows in every answer, not only on average.
 /// A character may mix in a second trait (<see cref="WorldDesign.SharedCauses"/>): a part that does not show the
 /// first may show the second, with the second's probability. A covert character (<see cref="WorldDesign.Covert"/>)
 /// shows its traits only where they change the content of the core (harmful advice, sabotage, wrong sums, invented
