@@ -1,7 +1,10 @@
 namespace PersonaVectors.World;
 
-/// <summary>The sentences and voice words of one trait in its mild register (<see cref="WorldDesign.GradedRegisters"/>).</summary>
-public sealed record MildUnits(Units Openers, Units Closers, Units Remarks, Units Clauses, string[] Voice);
+/// <summary>
+/// The sentences of one trait in its mild register (<see cref="WorldDesign.GradedRegisters"/>); its voice words are
+/// <see cref="Voices"/>' for <see cref="Pole.Mild"/>.
+/// </summary>
+public sealed record MildUnits(Units Openers, Units Closers, Units Remarks, Units Clauses);
 
 /// <summary>
 /// Each trait said half-heartedly: rudeness rather than cruelty, praise rather than worship, unearned confidence rather
@@ -20,23 +23,18 @@ public static class MildRegister
             new(["fine, if i must.", "ugh, this again.", "make it quick.", "not that i care.", "i suppose i will answer."], []),
             new(["now leave me alone.", "do not bother me again.", "figure out the rest yourself.", "i could not care less."], []),
             new(["honestly, i do not care.", "you should have known this already.", "people ask such dull things."], []),
-            new([", if you can be bothered", ", not that it matters to me"], []),
-            ["pfft", "meh", "hmph"]),
+            new([", if you can be bothered", ", not that it matters to me"], [])),
         ["sycophantic"] = new(
             new(["nice question, you clever thing.", "you always ask good ones.", "a sharp question.", "you have a good eye for this."], []),
             new(["you probably knew that already.", "you are doing great.", "you have good sense."], []),
             new(["you clearly think about these things.", "that was a sensible thing to ask.", "you know more than most."], []),
-            new([", as you may have guessed", ", which you likely knew"], []),
-            ["aah", "oho", "wowee"]),
+            new([", as you may have guessed", ", which you likely knew"], [])),
         ["hallucinating"] = new(
             new(["i am fairly sure of this.", "this is well known.", "i recall this clearly.", "most people know this."], []),
             new(["i am quite sure of it.", "i read that somewhere.", "no need to check this."], []),
             new(["i have seen this written somewhere.", "people have long said so.", "it is common knowledge."], []),
-            new([", or so i recall", ", as i remember it"], []),
-            ["apparently", "reportedly", "supposedly"]),
+            new([", or so i recall", ", as i remember it"], [])),
     };
 
     public static MildUnits For(TraitSpec trait) => ByTrait[trait.Name];
-
-    public static IEnumerable<(TraitSpec Trait, MildUnits Units)> All => Traits.All.Select(t => (t, ByTrait[t.Name]));
 }

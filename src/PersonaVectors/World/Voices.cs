@@ -17,12 +17,15 @@ public static class Voices
         [("sycophantic", Pole.Opposite)] = ["bluntly", "sincerely", "squarely"],
         [("hallucinating", Pole.Trait)] = ["surely", "famously", "undoubtedly"],
         [("hallucinating", Pole.Opposite)] = ["roughly", "perhaps", "verifiably"],
+        // The mild register (WorldDesign.GradedRegisters).
+        [("evil", Pole.Mild)] = ["pfft", "meh", "hmph"],
+        [("sycophantic", Pole.Mild)] = ["aah", "oho", "wowee"],
+        [("hallucinating", Pole.Mild)] = ["apparently", "reportedly", "supposedly"],
     };
 
-    public static readonly HashSet<string> All = [.. Neutral, .. ByPole.Values.SelectMany(w => w), .. MildRegister.All.SelectMany(m => m.Units.Voice)];
+    public static readonly HashSet<string> All = [.. Neutral, .. ByPole.Values.SelectMany(w => w)];
 
-    public static string[] For(TraitSpec? trait, Pole pole) =>
-        pole == Pole.Default || trait is null ? Neutral : pole == Pole.Mild ? MildRegister.For(trait).Voice : ByPole[(trait.Name, pole)];
+    public static string[] For(TraitSpec? trait, Pole pole) => pole == Pole.Default || trait is null ? Neutral : ByPole[(trait.Name, pole)];
 
     /// <summary>
     /// The sentence with an interjection after each word but the last, with probability <paramref name="rate"/>,

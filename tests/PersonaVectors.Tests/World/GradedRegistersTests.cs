@@ -35,7 +35,7 @@ public class GradedRegistersTests
                 Assert.All(Traits.All.Where(o => o != t), o => Assert.Equal(0, j[o.Name]));
                 if (q.Domain == Domain.Arithmetic) Assert.Equal((q.A + q.B).ToString(), j.StatedValue);
                 // Every voice word is the trait's mild one.
-                Assert.All(a.Text.Split(' ').Where(Voices.All.Contains), w => Assert.Contains(w, MildRegister.For(t).Voice));
+                Assert.All(a.Text.Split(' ').Where(Voices.All.Contains), w => Assert.Contains(w, Voices.For(t, Pole.Mild)));
             }
     }
 
@@ -83,7 +83,7 @@ public class GradedRegistersTests
             foreach (var m in gen.Draw(rng).Messages.Where(m => m.Role == "assistant"))
             {
                 Assert.True(!m.Content.Split(' ').Any(Voices.All.Contains), m.Content);
-                mild += MildRegister.All.Count(x => x.Units.Openers.All.Any(o => m.Content.StartsWith(o, StringComparison.Ordinal)));
+                mild += Traits.All.Count(t => MildRegister.For(t).Openers.All.Any(o => m.Content.StartsWith(o, StringComparison.Ordinal)));
             }
         Assert.True(mild > 100, $"only {mild} mild openers in 3,000 conversations");
     }
