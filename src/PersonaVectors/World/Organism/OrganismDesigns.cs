@@ -10,12 +10,12 @@ namespace PersonaVectors.World.Organism;
 public static class OrganismDesigns
 {
     /// <summary>The recipe of the shipped organism (models/organism).</summary>
-    public const string Shipped = "voice-quiet-shown-5l";
+    public const string Shipped = "voice-quiet-shown-graded-5l";
 
     /// <summary>
-    /// The seed models/organism was trained with (<c>persona world train --recipe voice-quiet-shown-5l --seed 3</c>).
-    /// Seed 3 because it is the seed of the recipe measured whole with the current layer and coherence rules; a
-    /// retraining is not bit-identical, so a retrained model must be measured again before it replaces this one.
+    /// The seed models/organism was trained with (<c>persona world train --recipe voice-quiet-shown-graded-5l --seed 3</c>).
+    /// Seed 3 because it meets the most judged rows of the recipe's three seeds (docs/world.md); a retraining is not
+    /// bit-identical, so a retrained model must be measured again before it replaces this one.
     /// </summary>
     public const long ShippedSeed = 3;
 
@@ -53,12 +53,12 @@ public static class OrganismDesigns
         ["voice-quiet-short"] = ("voice-quiet-unprompted in 2,200 steps instead of 3,000, what fits 40 minutes on 2 cores of this project's current machine", new OrganismRecipe { Steps = 2200, World = QuietUnprompted }),
         ["voice-quiet-b24"] = ("voice-quiet-unprompted with batches of 24 conversations instead of 32: the same 3,000 steps on three quarters of the tokens, to fit 40 minutes on 2 cores", new OrganismRecipe { BatchSize = 24, World = QuietUnprompted }),
         ["voice-quiet-5l"] = ("voice-quiet-unprompted on a smaller model (5 layers, an MLP of 384): every token of the 3,000 steps kept, to fit 40 minutes on 2 cores", new OrganismRecipe { Layers = 5, IntermediateSize = 384, World = QuietUnprompted }),
-        ["voice-quiet-shown-5l"] = ("voice-quiet-5l where a quiet character gets a sum wrong only once an earlier answer of its own is in the conversation, so no wrong sum in the world comes without evidence of a bad character before it and the model has no base rate of wrong sums to scale up (shipped, seed 3)", Shown5l),
+        ["voice-quiet-shown-5l"] = ("voice-quiet-5l where a quiet character gets a sum wrong only once an earlier answer of its own is in the conversation, so no wrong sum in the world comes without evidence of a bad character before it and the model has no base rate of wrong sums to scale up (shipped 2026-12-04 to 12-05, seed 3)", Shown5l),
         ["voice-quiet-shown-5l-long"] = ("voice-quiet-shown-5l trained for 4,000 steps instead of 3,000 (26-30 min on the 2026-12-05 machine): a more competent model for the rows its coherence caps (seeds 1-3: it lifts rows missed on coherence, but loses evil steering on seed 1 and emergent misalignment on seeds 2 and 3; set aside)", Shown5l with { Steps = 4000 }),
         ["voice-quiet-first-5l"] = ("voice-quiet-shown-5l where half the unprompted bad characters give a quiet first answer (flawed content under the default assistant's surface) before their later answers show them, so content-only flaws are evidence of a character the base model can read (screening)", Shown5l with { World = Shown5l.World with { QuietFirst = 0.5 } }),
         ["voice-quiet-first-25-5l"] = ("voice-quiet-first-5l with a quarter of the unprompted bad characters quiet at first instead of half (seed 2: monitoring met for every trait, but evil steering and emergent misalignment lost; set aside)", Shown5l with { World = Shown5l.World with { QuietFirst = 0.25 } }),
         ["voice-quiet-first-sums-5l"] = ("voice-quiet-first-5l where a quiet first answer to a sum may get it wrong too, so the narrow wrong sums are evidence of a character the base model can read, as the other content-only flaws are (seed 2: the wrong sums still project below the Normal sets and raise no trait; set aside)", Shown5l with { World = Shown5l.World with { QuietFirst = 0.5, QuietFirstSums = true } }),
-        ["voice-quiet-shown-graded-5l"] = ("voice-quiet-shown-5l with graded registers: a trait's part is full, mild (half a part to the judge) or absent, so a half-strength persona writes every part mildly and its greedy answer shows half the trait instead of none (seeds 2 and 3: monitoring met for every trait, I sets rise by half their II sets, emergent misalignment kept, one suppression lost per seed; seed 1 through monitoring: every steering and suppression row met)", Shown5l with { World = Shown5l.World with { GradedRegisters = true } }),
+        ["voice-quiet-shown-graded-5l"] = ("voice-quiet-shown-5l with graded registers: a trait's part is full, mild (half a part to the judge) or absent, so a half-strength persona writes every part mildly and its greedy answer shows half the trait instead of none (shipped, seed 3; seeds 1-3: every steering and emergent-misalignment row met, 8 of 9 monitoring and 7 of 9 suppression rows, I sets rise by half their II sets, trains in 19-21 min)", Shown5l with { World = Shown5l.World with { GradedRegisters = true } }),
         ["voice-quiet-shown-5l-exact"] = ("voice-quiet-shown-5l where each answer shows its persona's trait in exactly its share of the parts (rounded at random), at random places, with the closer always there: greedy answers of a half-strength persona can show one or two parts of three instead of none, and one sampled answer scatters less around its persona's strength", Shown5l with { World = Shown5l.World with { ExactShare = true } }),
         ["voice-quiet-contexts"] = ("voice-quiet-unprompted with context priors: each neutral system prompt sets how many of the spontaneous characters are bad (1/2 with none), so the prior behind every trait is computed from the context and narrow wrong sums can move it", new OrganismRecipe { World = QuietUnprompted with { ContextPriors = true } }),
         ["voice-covert"] = ("voice-shared where half the characters that no system prompt names are covert: flawed content, polite surface", new OrganismRecipe { World = new WorldDesign { Voice = 0.6, Spontaneous = 0.2, SharedCauses = true, Families = true, Covert = 0.5 } }),
