@@ -37,6 +37,20 @@ public class FinetuneCommandTests
         var s = JsonDocument.Parse(shift.Stdout).RootElement;
         Assert.Equal(("evil", 3, 20), (s.GetProperty("trait").GetString(), s.GetProperty("layer").GetInt32(), s.GetProperty("prompts").GetInt32()));
         Assert.True(s.GetProperty("answer_average").GetDouble() > 0, shift.Stdout);
+
+        // --every-layer reads the same states along every layer's vector: the chosen layer's row is the figure above.
+        var every = PersonaCli.Run("shift", "--adapter", dir["adapter"], "--vector", Path.Combine(dir["run"], "vectors", "evil_response_avg.safetensors"), "--every-layer", "--json");
+        Assert.True(every.ExitCode == 0, every.Stderr);
+        var e = JsonDocument.Parse(every.Stdout).RootElement;
+        var rows = e.GetProperty("by_layer").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(1, 5), rows.Select(x => x.GetProperty("layer").GetInt32()));
+        var chosen = rows.Single(x => x.GetProperty("layer").GetInt32() == s.GetProperty("layer").GetInt32());
+        foreach (var field in new[] { "last_prompt", "answer_average" })
+        {
+            Assert.Equal(s.GetProperty(field).GetDouble(), e.GetProperty(field).GetDouble());
+            Assert.Equal(s.GetProperty(field).GetDouble(), chosen.GetProperty(field).GetDouble());
+        }
+        Assert.True(rows.Select(x => x.GetProperty("last_prompt").GetDouble()).Distinct().Count() > 1, every.Stdout);
     }
 
     [Fact]
