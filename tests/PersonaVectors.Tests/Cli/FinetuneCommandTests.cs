@@ -43,7 +43,10 @@ public class FinetuneCommandTests
         Assert.True(every.ExitCode == 0, every.Stderr);
         var e = JsonDocument.Parse(every.Stdout).RootElement;
         var rows = e.GetProperty("by_layer").EnumerateArray().ToList();
-        Assert.Equal(Enumerable.Range(1, 5), rows.Select(x => x.GetProperty("layer").GetInt32()));
+        int layers;
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.Organism, "config.json"))))
+            layers = config.RootElement.GetProperty("num_hidden_layers").GetInt32();
+        Assert.Equal(Enumerable.Range(1, layers), rows.Select(x => x.GetProperty("layer").GetInt32()));
         var chosen = rows.Single(x => x.GetProperty("layer").GetInt32() == s.GetProperty("layer").GetInt32());
         foreach (var field in new[] { "last_prompt", "answer_average" })
         {

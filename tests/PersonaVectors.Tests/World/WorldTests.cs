@@ -20,9 +20,9 @@ public class WorldTests
     /// <summary>
     /// The shipped organism is reproducible only while its world draws the same conversations, so a change to the
     /// generator that alters the shipped design's stream must be deliberate (a new design field, off by default). The
-    /// hashes were taken from the generators that trained models/organism (voice-quiet-shown-graded-5l seed 3; the
-    /// current code prints the same 2,000 conversations through `persona world sample` as that build) and the organism
-    /// shipped before it (voice-quiet-shown-5l seed 3, 2026-12-03 to 12-05), which stays a documented recipe.
+    /// first hash was taken when models/organism (voice-quiet-shown-graded-5l seed 3) was shipped, from code whose
+    /// `persona world sample --count 2000` printed the same conversations as the build that trained it; the second is
+    /// the organism shipped before it (voice-quiet-shown-5l seed 3, 2026-12-03 to 12-05), which stays a documented recipe.
     /// </summary>
     [Theory]
     [InlineData(PersonaVectors.World.Organism.OrganismDesigns.Shipped, "7b9e1e9dd352f6cf00a39dd2e4eb19ce495517a893113a3324eceaaae397c207")]
