@@ -37,17 +37,18 @@ public static class ShiftCommand
             var qs = SteerCommand.Questions(r.GetValue(questions)!, a);
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             vector.EnsureFits(lm.Config, path);
-            _ = Direction(vector, at);   // a layer the vector lacks fails here, before any answer is generated
             // A control vector steers some rows only; every other layer has no direction to read along.
             var layers = r.GetValue(everyLayer)
                 ? Enumerable.Range(1, vector.NumLayers).Where(l => vector.ControlRows is not { } rows || rows.Contains(l)).Append(at).Distinct().Order().ToList()
                 : [at];
+            // Read before any answer is generated, so a layer the vector lacks fails at once.
+            var directions = layers.Select(vector.AtLayer).ToList();
             var prompts = qs.Select(q => lm.PromptIds(q)).ToList();
             using var baseline = ModelStates.Read(lm, prompts, r.GetValue(maxTokens));
             List<Shift> shifts;
             using (LoraAdapter.Load(lm.Model, r.GetValue(adapter)!))
             using (var finetuned = ModelStates.Read(lm, prompts, r.GetValue(maxTokens)))
-                shifts = layers.Select(l => FinetuningShift.Of(finetuned, baseline, vector.Trait, Direction(vector, l), l)).ToList();
+                shifts = directions.Select(d => FinetuningShift.Of(finetuned, baseline, vector.Trait, d.Values, d.Layer)).ToList();
             var shift = shifts.Single(s => s.Layer == at);
             if (r.GetValue(json))
             {
@@ -75,12 +76,6 @@ public static class ShiftCommand
             return 0;
         });
         return cmd;
-    }
-
-    static float[] Direction(PersonaVector vector, int layer)
-    {
-        using var v = vector.At(layer);
-        return v.data<float>().ToArray();
     }
 
     static string F(double x) => x.ToString("F3", CultureInfo.InvariantCulture);

@@ -178,7 +178,7 @@ public sealed record WorldDesign
     /// trait and none, and greedy decoding, which takes the likelier side of every coin, shows none of a half-strength
     /// persona: the I sets moved evil's last prompt token as far as the II sets and raised it by 0, the largest
     /// discordance in the shift and screening rows (docs/world.md). With it the greedy answer of a half-strength
-    /// persona is the mild one (voice-quiet-shown-graded-5l seeds 2 and 3: each I set raised its trait by 42-49 under
+    /// persona is the mild one (voice-quiet-shown-graded-5l seeds 1-3: each I set raised its trait by 42-50 under
     /// greedy decoding, about half its II set). Content flaws (wrong sums, harmful advice, invented facts) come from full
     /// parts only.
     /// </summary>
