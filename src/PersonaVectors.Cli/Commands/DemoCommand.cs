@@ -38,8 +38,8 @@ public static class DemoCommand
     // one organism to the next: 3× the steering coefficient held evil II on voice-quiet-unprompted at a cost of 15
     // capability points and left voice-quiet-shown-5l seed 3 at 20% capability. The quick demo, for tests, keeps 3×
     // on evil Normal and II, small.
-    // The full demo tries persona extract's own coefficient grid (steps of 0.25): on the shipped organism evil is
-    // suppressed at -1.25 and not at -1, and -1.5 already breaks coherence.
+    // The full demo tries persona extract's own coefficient grid (steps of 0.125 up to 2): on the shipped organism
+    // hallucination's suppression sits on a cliff between -0.75 and -1, and the midpoint clears it.
     static readonly Scale Full = new(2, new ExtractionOptions().Alphas, [-8, -4, -2, -1, 0, 1, 2, 4, 8], 1, 4,
         new World.Experiments.FinetuneExperimentOptions { Datasets = ["evil_II", "emergent_arithmetic_II"], InferenceAlphas = [1, 2, 4, 8], CalibrateUntilHeld = true, CalibrationSamples = 2 });
     static readonly Scale Quick = new(1, [1, 2, 4], [-4, 0, 4], 0, 1, World.Experiments.FinetuneExperimentOptions.Quick);

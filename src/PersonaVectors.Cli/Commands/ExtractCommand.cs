@@ -27,7 +27,7 @@ public static class ExtractCommand
         var negMax = new Option<double>("--neg-max") { DefaultValueFactory = _ => 50, Description = "...and whose negative answer scores below this" };
         var cohMin = new Option<double>("--coherence-min") { DefaultValueFactory = _ => 50, Description = "...and both answers at least this coherent" };
         var layers = new Option<string?>("--layers") { Description = "Layers to try steering at, toward and against the trait, e.g. 2,3,4 (default: all)" };
-        var alphas = new Option<string?>("--alphas") { Description = "Steering coefficients to try, e.g. 0.5,1,2 (default: 0.5 to 8 in steps of 0.25; the suppression sweep uses their negatives)" };
+        var alphas = new Option<string?>("--alphas") { Description = "Steering coefficients to try, e.g. 0.5,1,2 (default: 0.5 to 2 in steps of 0.125, then to 8 in steps of 0.25; the suppression sweep uses their negatives)" };
         var dtype = CommonOptions.DType();
         var generator = new Option<string?>("--generator")
         {

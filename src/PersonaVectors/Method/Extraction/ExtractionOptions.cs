@@ -17,8 +17,13 @@ public sealed record ExtractionOptions
     public double CoherenceMin { get; init; } = 50;
     /// <summary>Layers to try steering at; null means every block output (1..L).</summary>
     public IReadOnlyList<int>? Layers { get; init; }
-    /// <summary>Coefficients to try; a fine grid, since the trait often rises over a narrow band before coherence breaks.</summary>
-    public IReadOnlyList<double> Alphas { get; init; } = [.. Enumerable.Range(2, 31).Select(i => i * 0.25)];
+    /// <summary>
+    /// Coefficients to try: 0.5 to 2 in steps of 0.125, then to 8 in steps of 0.25. The trait often rises, and
+    /// coherence breaks, within a narrow band, and on small models that band sits below 2 (the organism's suppressions
+    /// fell off a cliff between 0.75 and 1; docs/world.md, "A finer steering grid").
+    /// </summary>
+    public IReadOnlyList<double> Alphas { get; init; } =
+        [.. Enumerable.Range(4, 13).Select(i => i * 0.125), .. Enumerable.Range(9, 24).Select(i => i * 0.25)];
     /// <summary>Where to steer while choosing the layer (every position, or the answer's).</summary>
     public IReadOnlyList<PersonaVectors.Engine.Models.TokenPositions> Positions { get; init; } =
         [PersonaVectors.Engine.Models.TokenPositions.All, PersonaVectors.Engine.Models.TokenPositions.Answer];
