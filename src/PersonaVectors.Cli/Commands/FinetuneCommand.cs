@@ -27,13 +27,14 @@ public static class FinetuneCommand
         var steer = new Option<string?>("--steer") { Description = "Persona vector to add during training (preventative steering); needs --alpha" };
         var ablate = new Option<string?>("--ablate") { Description = "Persona vector whose direction is projected out during training (CAFT)" };
         var layer = new Option<int?>("--layer") { Description = "Layer for --steer/--ablate (default: the chosen layer of the vector's extraction run)" };
+        var layers = new Option<string?>("--layers") { Description = "Steer at several layers during training, each with its increment v_l - v_(l-1) (the paper's multi-layer variant), e.g. 1,2,3,4,5; --steer only, replaces --layer" };
         var steerAlpha = new Option<double?>("--alpha") { Description = "Steering coefficient for --steer (positive: toward the trait, which is what prevents it)" };
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Skip malformed lines and conversations without an assistant turn (counted), instead of stopping at the first" };
         var tooLong = new Option<string>("--too-long") { DefaultValueFactory = _ => "truncate", Description = "truncate (with a warning) or skip conversations longer than --max-length" };
         var maxLength = new Option<int?>("--max-length") { Description = "Most tokens per conversation (default: the model's context)" };
         var cmd = new Command("finetune", "Train LoRA adapters on chat JSONL (loss on assistant tokens), optionally steering toward or ablating a persona vector during training only")
         {
-            data, model, dtype, outDir, epochs, lr, rank, alpha, targets, batch, accumulation, warmup, seed, steer, ablate, layer, steerAlpha, skipBad, tooLong, maxLength,
+            data, model, dtype, outDir, epochs, lr, rank, alpha, targets, batch, accumulation, warmup, seed, steer, ablate, layer, layers, steerAlpha, skipBad, tooLong, maxLength,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -46,6 +47,10 @@ public static class FinetuneCommand
             };
             if (r.GetValue(steer) is not null && r.GetValue(steerAlpha) is null) throw new PersonaVectorsException("--steer needs --alpha (e.g. --alpha 4)");
             if (r.GetValue(steer) is null && r.GetValue(steerAlpha) is not null) throw new PersonaVectorsException("--alpha is the coefficient of --steer; give --steer VECTOR too");
+            List<int>? multi = r.GetValue(layers) is { } ls ? CsvList.Parse(ls, "--layers", int.Parse) : null;
+            if (multi is not null && r.GetValue(layer) is not null) throw new PersonaVectorsException("give --layer or --layers, not both");
+            if (multi is not null && r.GetValue(steer) is null) throw new PersonaVectorsException("--layers spreads the --steer push over several layers; give --steer VECTOR too");
+            if (multi is not null && r.GetValue(ablate) is not null) throw new PersonaVectorsException("--layers spreads the --steer push only, and --ablate takes one layer: leave out --ablate or --layers");
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             var interventions = new List<TrainingIntervention>();
             TrainingIntervention Make(string kind, string path)
@@ -53,7 +58,13 @@ public static class FinetuneCommand
                 var v = RunSummary.VectorAt(path, r.GetValue(layer), lm.Config);
                 return new TrainingIntervention(kind, v.Values, v.Layer, r.GetValue(steerAlpha) ?? 0, v.Trait);
             }
-            if (r.GetValue(steer) is { } s) interventions.Add(Make(TrainingIntervention.Steer, s));
+            if (r.GetValue(steer) is { } s && multi is null) interventions.Add(Make(TrainingIntervention.Steer, s));
+            else if (r.GetValue(steer) is { } spread)
+            {
+                using var vector = PersonaVector.Load(spread);
+                vector.EnsureFits(lm.Config, spread);
+                interventions.AddRange(TrainingIntervention.SteerEach(vector, multi!, r.GetValue(steerAlpha)!.Value));
+            }
             if (r.GetValue(ablate) is { } a) interventions.Add(Make(TrainingIntervention.Ablate, a));
 
             var (examples, report) = FinetuneData.Load(lm, r.GetValue(data)!, r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop, policy, r.GetValue(maxLength));

@@ -57,6 +57,33 @@ public class FinetuneCommandTests
     }
 
     [Fact]
+    public void Multi_layer_preventative_steering_pushes_each_layer_by_its_increment_during_training()
+    {
+        using var dir = new TempDir();
+        int layers, hidden;
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.Organism, "config.json"))))
+            (layers, hidden) = (config.RootElement.GetProperty("num_hidden_layers").GetInt32(), config.RootElement.GetProperty("hidden_size").GetInt32());
+        using (var v = new PersonaVectors.Method.PersonaVector(TorchSharp.torch.randn(layers + 1, hidden, generator: new TorchSharp.torch.Generator(5)), "testy", "organism", "response_avg"))
+            v.Save(dir["v.safetensors"]);
+        File.WriteAllLines(dir["d.jsonl"], ["""{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello."}]}"""]);
+
+        var ft = PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["a"], "--batch-size", "1", "--lora-rank", "4", "--lora-alpha", "8",
+            "--steer", dir["v.safetensors"], "--layers", "1,2", "--alpha", "2");
+        Assert.True(ft.ExitCode == 0, ft.Stderr);
+        Assert.Contains("during training only: steer testy at layer 1, alpha 2", ft.Stderr);
+        Assert.Contains("during training only: steer testy at layer 2, alpha 2", ft.Stderr);
+        using (var training = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["a"], "training.json"))))
+            Assert.Equal(2, training.RootElement.GetProperty("interventions").GetArrayLength());
+
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["b"], "--steer", dir["v.safetensors"], "--alpha", "2", "--layers", "1,1"), "repeat a layer");
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["b"], "--steer", dir["v.safetensors"], "--alpha", "2", "--layers", "1,2", "--layer", "2"), "--layer or --layers");
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["b"], "--layers", "1,2"), "--steer VECTOR");
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["b"], "--steer", dir["v.safetensors"], "--alpha", "2", "--layers", "1,2", "--ablate", dir["v.safetensors"]), "leave out --ablate or --layers");
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["b"], "--steer", dir["v.safetensors"], "--alpha", "2", "--layers", "1,x"), "--layers: 'x' is not a number");
+        Assert.False(File.Exists(Path.Combine(dir["b"], LoraAdapter.WeightsFile)));
+    }
+
+    [Fact]
     public void Bad_finetuning_input_is_named_and_nothing_is_written()
     {
         using var dir = new TempDir();

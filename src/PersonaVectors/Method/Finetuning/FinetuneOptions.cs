@@ -12,6 +12,20 @@ public sealed record TrainingIntervention(string Kind, float[] Vector, int Layer
 {
     public const string Steer = "steer", Ablate = "ablate";
 
+    /// <summary>
+    /// Preventative steering at several layers at once, the paper's multi-layer variant: each layer ℓ gets
+    /// α·(v_ℓ − v_ℓ₋₁), the increments <see cref="Steering.MultiLayerSteering"/> adds at inference.
+    /// </summary>
+    public static IReadOnlyList<TrainingIntervention> SteerEach(PersonaVector vector, IReadOnlyList<int> layers, double alpha)
+    {
+        Steering.MultiLayerSteering.Check(layers);
+        return [.. layers.Select(l =>
+        {
+            using var increment = Steering.MultiLayerSteering.Increment(vector, l);
+            return new TrainingIntervention(Steer, increment.data<float>().ToArray(), l, alpha, vector.Trait);
+        })];
+    }
+
     public override string ToString() => Kind == Steer
         ? $"steer {Trait} at layer {Layer}, alpha {Alpha.ToString(CultureInfo.InvariantCulture)}"
         : $"ablate {Trait} at layer {Layer}";

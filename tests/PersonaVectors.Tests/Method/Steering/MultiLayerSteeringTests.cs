@@ -1,4 +1,5 @@
 using PersonaVectors.Method;
+using PersonaVectors.Method.Finetuning;
 using PersonaVectors.Method.Steering;
 using PersonaVectors.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -42,5 +43,24 @@ public class MultiLayerSteeringTests
         Assert.ThrowsAny<PersonaVectorsException>(() => MultiLayerSteering.Steer(model, vector, [1, model.NumLayers + 5], 1.0));
         var after = TinyModels.RecordAll(model, () => model.Forward(ids));   // the scope opened for layer 1 was closed
         Assert.True(after[1].allclose(plain[1], rtol: 0, atol: 1e-6));
+    }
+    [Fact]
+    public void Training_interventions_carry_each_layers_increment_and_together_the_difference_of_the_ends()
+    {
+        using var vector = new PersonaVector(randn(5, 16, generator: new Generator(23)), "testy", "tiny", "response_avg");
+        float[][] rows = [.. Enumerable.Range(0, 5).Select(l => { using var r = vector.At(l); return r.data<float>().ToArray(); })];
+        var steps = TrainingIntervention.SteerEach(vector, [1, 2, 3], 1.5);
+
+        Assert.Equal([1, 2, 3], steps.Select(s => s.Layer));
+        Assert.All(steps, s => Assert.Equal((TrainingIntervention.Steer, 1.5, "testy"), (s.Kind, s.Alpha, s.Trait)));
+        for (int i = 0; i < 16; i++)
+        {
+            Assert.Equal(rows[2][i] - rows[1][i], steps[1].Vector[i], 1e-6);
+            // Telescoping: (v1 − v0) + (v2 − v1) + (v3 − v2) = v3 − v0, the whole push at the top layer.
+            Assert.Equal(rows[3][i] - rows[0][i], steps.Sum(s => s.Vector[i]), 1e-5);
+        }
+        Assert.Throws<InvalidRequestException>(() => TrainingIntervention.SteerEach(vector, [], 1.0));
+        Assert.Throws<InvalidRequestException>(() => TrainingIntervention.SteerEach(vector, [2, 2], 1.0));
+        Assert.Throws<InvalidRequestException>(() => TrainingIntervention.SteerEach(vector, [1, 9], 1.0));
     }
 }
