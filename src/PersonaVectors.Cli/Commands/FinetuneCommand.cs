@@ -48,9 +48,12 @@ public static class FinetuneCommand
             if (r.GetValue(steer) is not null && r.GetValue(steerAlpha) is null) throw new PersonaVectorsException("--steer needs --alpha (e.g. --alpha 4)");
             if (r.GetValue(steer) is null && r.GetValue(steerAlpha) is not null) throw new PersonaVectorsException("--alpha is the coefficient of --steer; give --steer VECTOR too");
             List<int>? multi = r.GetValue(layers) is { } ls ? CsvList.Parse(ls, "--layers", int.Parse) : null;
-            if (multi is not null && r.GetValue(layer) is not null) throw new PersonaVectorsException("give --layer or --layers, not both");
-            if (multi is not null && r.GetValue(steer) is null) throw new PersonaVectorsException("--layers spreads the --steer push over several layers; give --steer VECTOR too");
-            if (multi is not null && r.GetValue(ablate) is not null) throw new PersonaVectorsException("--layers spreads the --steer push only, and --ablate takes one layer: leave out --ablate or --layers");
+            if (multi is not null)
+            {
+                if (r.GetValue(layer) is not null) throw new PersonaVectorsException("give --layer or --layers, not both");
+                if (r.GetValue(steer) is null) throw new PersonaVectorsException("--layers spreads the --steer push over several layers; give --steer VECTOR too");
+                if (r.GetValue(ablate) is not null) throw new PersonaVectorsException("--layers spreads the --steer push only, and --ablate takes one layer: leave out --ablate or --layers");
+            }
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             var interventions = new List<TrainingIntervention>();
             TrainingIntervention Make(string kind, string path)
@@ -58,12 +61,15 @@ public static class FinetuneCommand
                 var v = RunSummary.VectorAt(path, r.GetValue(layer), lm.Config);
                 return new TrainingIntervention(kind, v.Values, v.Layer, r.GetValue(steerAlpha) ?? 0, v.Trait);
             }
-            if (r.GetValue(steer) is { } s && multi is null) interventions.Add(Make(TrainingIntervention.Steer, s));
-            else if (r.GetValue(steer) is { } spread)
+            if (r.GetValue(steer) is { } s)
             {
-                using var vector = PersonaVector.Load(spread);
-                vector.EnsureFits(lm.Config, spread);
-                interventions.AddRange(TrainingIntervention.SteerEach(vector, multi!, r.GetValue(steerAlpha)!.Value));
+                if (multi is null) interventions.Add(Make(TrainingIntervention.Steer, s));
+                else
+                {
+                    using var vector = PersonaVector.Load(s);
+                    vector.EnsureFits(lm.Config, s);
+                    interventions.AddRange(TrainingIntervention.SteerEach(vector, multi, r.GetValue(steerAlpha)!.Value));
+                }
             }
             if (r.GetValue(ablate) is { } a) interventions.Add(Make(TrainingIntervention.Ablate, a));
 

@@ -44,6 +44,7 @@ public class MultiLayerSteeringTests
         var after = TinyModels.RecordAll(model, () => model.Forward(ids));   // the scope opened for layer 1 was closed
         Assert.True(after[1].allclose(plain[1], rtol: 0, atol: 1e-6));
     }
+
     [Fact]
     public void Training_interventions_carry_each_layers_increment_and_together_the_difference_of_the_ends()
     {
