@@ -1,4 +1,5 @@
 using System.Globalization;
+using PersonaVectors.Engine;
 using PersonaVectors.Engine.Gguf;
 using static TorchSharp.torch;
 
@@ -53,7 +54,7 @@ public static class ControlVectorFile
         w.Add(ScaleKey, (float)scale);
         for (int row = firstRow; row <= lastRow; row++)
         {
-            using var scaled = (vector.At(row) * scale).to(ScalarType.Float32).contiguous();
+            using var scaled = HeldScalar.Times(vector.At(row), scale).to(ScalarType.Float32).contiguous();
             w.AddTensor($"direction.{DirectionOf(row)}", [vector.HiddenSize], GgmlType.F32, scaled.bytes.ToArray());
         }
         w.Write(path);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using PersonaVectors.Engine;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Method;
@@ -13,6 +15,8 @@ public sealed record VectorTerm(double Coefficient, string Name);
 /// </summary>
 public static class VectorArithmetic
 {
+    static readonly Scalar Zero = 0.0.ToScalar(), Tiny = 1e-30.ToScalar();   // held: see HeldScalar
+
     static readonly System.Text.RegularExpressions.Regex Term = new(
         @"\G\s*(?<sign>[+-])?\s*(?:(?<coef>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*\*?\s*)?(?:'(?<quoted>[^']+)'|(?<name>[A-Za-z_/][\w./]*))\s*",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant);
@@ -48,7 +52,7 @@ public static class VectorArithmetic
             if (!v.shape.SequenceEqual(shape)) throw new InvalidRequestException($"vectors of shapes [{string.Join(", ", shape)}] and [{string.Join(", ", v.shape)}] cannot be combined");
         using var scope = NewDisposeScope();
         var sum = zeros(shape, ScalarType.Float32);
-        foreach (var (c, v) in terms) sum = sum + v.to(ScalarType.Float32) * c;
+        foreach (var (c, v) in terms) sum = HeldScalar.Add(sum, HeldScalar.Times(v.to(ScalarType.Float32), c));
         return sum.MoveToOuterDisposeScope();
     }
 
@@ -59,7 +63,7 @@ public static class VectorArithmetic
         using var scope = NewDisposeScope();
         var d = direction.to(ScalarType.Float32);
         var norms = d.norm(1, keepdim: true);
-        var unit = where(norms > 0, d / norms.clamp_min(1e-30), zeros_like(d));
+        var unit = where(norms > Zero, d / norms.clamp_min(Tiny), zeros_like(d));
         var along = (vectors.to(ScalarType.Float32) * unit).sum(1, keepdim: true);
         return (vectors - along * unit).MoveToOuterDisposeScope();
     }

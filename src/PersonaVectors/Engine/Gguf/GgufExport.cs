@@ -198,7 +198,8 @@ public static class GgufExport
     static void AddNorm(GgufWriter w, string name, RmsNorm norm, ModelConfig c)
     {
         if (!c.NormAddsOne) { Add(w, name, norm.weight); return; }
-        using var shifted = norm.weight.detach().to(ScalarType.Float32) + 1;
+        using var weight = norm.weight.detach().to(ScalarType.Float32);
+        using var shifted = HeldScalar.AddOne(weight);
         Add(w, name, shifted);
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using PersonaVectors.Engine.Models;
 using static TorchSharp.torch;
 
@@ -12,6 +13,7 @@ public sealed class ActivationCapture : IDisposable
     readonly IDisposable _registration;
     readonly Dictionary<int, Tensor> _sums = [];
     Tensor? _counts; // [batch], float32
+    static readonly Scalar AtLeastOne = 1.0.ToScalar();   // held: see HeldScalar
 
     public IReadOnlyList<int> Layers { get; }
     public TokenPositions Positions { get; }
@@ -39,7 +41,7 @@ public sealed class ActivationCapture : IDisposable
         if (total is null) return add.clone().DetachFromDisposeScope();
         if (total.shape[0] != add.shape[0])
             throw new InvalidRequestException($"a capture saw batches of {total.shape[0]} and {add.shape[0]} rows; use one capture per batch");
-        return total.add_(add);
+        return HeldScalar.AddInPlace(total, add);
     }
 
     /// <summary>Number of positions averaged, per batch row.</summary>
@@ -50,7 +52,7 @@ public sealed class ActivationCapture : IDisposable
     {
         if (!_sums.TryGetValue(layer, out var sum) || _counts is null)
             throw new InvalidOperationException($"nothing was captured at layer {layer}");
-        return sum / _counts.clamp_min(1).unsqueeze(1);
+        return sum / _counts.clamp_min(AtLeastOne).unsqueeze(1);
     }
 
     /// <summary>Means for every captured layer, stacked as [batch, layers, hidden] in the order of <see cref="Layers"/>.</summary>

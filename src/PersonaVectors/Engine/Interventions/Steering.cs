@@ -11,6 +11,8 @@ namespace PersonaVectors.Engine.Interventions;
 /// </summary>
 public static class Steering
 {
+    static readonly Scalar Tiny = 1e-12.ToScalar();   // held: see HeldScalar
+
     public static ResidualHook Hook(Tensor vector, int layer, double alpha, TokenPositions positions, bool preserveNorm = false)
     {
         var heldAlpha = alpha.ToScalar();   // held by the hook for every pass: see HeldScalar
@@ -22,7 +24,7 @@ public static class Steering
             // Padding positions may be steered too: attention never reads them.
             var pushed = HeldScalar.Add(h, positions == TokenPositions.All ? delta
                 : pass.Mask(positions, forIntervention: true).unsqueeze(-1).to(h.dtype) * delta);
-            if (preserveNorm) pushed = pushed * (h.norm(-1, keepdim: true) / pushed.norm(-1, keepdim: true).clamp_min(1e-12));
+            if (preserveNorm) pushed = pushed * (h.norm(-1, keepdim: true) / pushed.norm(-1, keepdim: true).clamp_min(Tiny));
             return pushed.MoveToOuterDisposeScope();
         };
     }

@@ -32,7 +32,7 @@ public static unsafe class MixedLinear
         {
             using var scope = NewDisposeScope();
             var y = nn.functional.linear(x.to(compute), weight.to(compute), null).to(x.dtype);
-            if (bias is not null) y = y + bias;
+            if (bias is not null) y = HeldScalar.Add(y, bias);
             return y.MoveToOuterDisposeScope();
         }
         if (weight.dtype == x.dtype) return nn.functional.linear(x, weight, bias);
@@ -43,7 +43,7 @@ public static unsafe class MixedLinear
         {
             using var scope = NewDisposeScope();
             var y = nn.functional.linear(x.to(weight.dtype), weight, null).to(x.dtype);
-            if (bias is not null) y = y + bias.to(x.dtype);
+            if (bias is not null) y = HeldScalar.Add(y, bias.to(x.dtype));
             return y.MoveToOuterDisposeScope();
         }
         using var xc = x.contiguous();
@@ -52,7 +52,7 @@ public static unsafe class MixedLinear
         fixed (byte* pw = weight.bytes)
         fixed (byte* py = output.bytes)
             Bf16MatVec.Multiply((float*)px, (int)rows, (int)k, (ushort*)pw, (int)n, (float*)py, StreamingThreads);
-        if (bias is not null) output.add_(bias.to(ScalarType.Float32));
+        if (bias is not null) HeldScalar.AddInPlace(output, bias.to(ScalarType.Float32));
         return output;
     }
 
@@ -94,12 +94,12 @@ public static unsafe class MixedLinear
             fixed (byte* pd = d.bytes)
             fixed (byte* py = output.bytes)
                 Q8MatVec.Multiply((float*)px, (int)rows, (int)k, (sbyte*)pq, (Half*)pd, (int)n, (float*)py, StreamingThreads);
-            if (bias is not null) output.add_(bias.to(ScalarType.Float32));
+            if (bias is not null) HeldScalar.AddInPlace(output, bias.to(ScalarType.Float32));
             return output;
         }
         using var scope = NewDisposeScope();
         var y = x.requires_grad ? Q8Linear.apply(x, q, d) : Q8Tiles(x, q, d);
-        if (bias is not null) y = y + bias.to(y.dtype);
+        if (bias is not null) y = HeldScalar.Add(y, bias.to(y.dtype));
         return y.MoveToOuterDisposeScope();
     }
 
@@ -130,7 +130,7 @@ public static unsafe class MixedLinear
             int count = (int)Math.Min(Q8TileRows, n - start);
             using var tile = Tile(q, d, start, count);
             var part = gb.narrow(-1, start, count).matmul(tile).to(ScalarType.Float32);
-            sum = sum is null ? part : sum.add_(part);
+            sum = sum is null ? part : HeldScalar.AddInPlace(sum, part);
         }
         return sum!.MoveToOuterDisposeScope();
     }

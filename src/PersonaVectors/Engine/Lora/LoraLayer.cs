@@ -26,7 +26,8 @@ public sealed class LoraLayer : IDisposable
     {
         using var scope = NewDisposeScope();
         double bound = 1 / Math.Sqrt(inFeatures);
-        var a = (rand(rank, inFeatures, generator: generator) * 2 - 1) * bound;
+        using Scalar two = 2.0.ToScalar(), one = 1.0.ToScalar(), held = bound.ToScalar();   // held: see HeldScalar
+        var a = rand(rank, inFeatures, generator: generator).mul(two).sub(one).mul(held);
         return new LoraLayer(a, zeros(outFeatures, rank), scale, device);
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Models;
@@ -16,10 +17,14 @@ public static class AttentionMask
         if (padding is null && pastTokens == 0 && !windowMatters) return null;
 
         using var scope = NewDisposeScope();
-        var query = arange(pastTokens, total, device: device).unsqueeze(1);   // [T, 1]: absolute positions
-        var key = arange(0, total, device: device).unsqueeze(0);              // [1, S]
+        var query = HeldScalar.Range(pastTokens, total, device).unsqueeze(1);   // [T, 1]: absolute positions
+        var key = HeldScalar.Range(0, total, device).unsqueeze(0);              // [1, S]
         var mask = key <= query;
-        if (windowMatters) mask = mask & (key > query - slidingWindow!.Value);
+        if (windowMatters)
+        {
+            using var window = ((long)slidingWindow!.Value).ToScalar();
+            mask = mask & (key > query.sub(window));
+        }
         var full = mask.unsqueeze(0).unsqueeze(0).expand(batch, 1, newTokens, total);
         if (padding is not null)
         {
@@ -37,9 +42,9 @@ public static class AttentionMask
     public static Tensor Positions(long batch, long newTokens, long pastTokens, Tensor? padding, Device device)
     {
         if (padding is null)
-            return arange(pastTokens, pastTokens + newTokens, device: device).unsqueeze(0).expand(batch, newTokens).contiguous();
+            return HeldScalar.Range(pastTokens, pastTokens + newTokens, device).unsqueeze(0).expand(batch, newTokens).contiguous();
         using var scope = NewDisposeScope();
-        var pos = (padding.to(ScalarType.Int64).cumsum(1) - 1).clamp_min(0);
+        var pos = HeldScalar.ClampAtZero(HeldScalar.MinusOne(padding.to(ScalarType.Int64).cumsum(1)));
         return pos.narrow(1, pastTokens, newTokens).contiguous().MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Engine.Models;
@@ -29,16 +30,17 @@ public sealed class PassInfo
     public Tensor Mask(TokenPositions which, bool forIntervention)
     {
         using var scope = NewDisposeScope();
-        var index = arange(PastLength, PastLength + NewTokens, device: Device).unsqueeze(0);          // [1, T]
+        var index = HeldScalar.Range(PastLength, PastLength + NewTokens, Device).unsqueeze(0);         // [1, T]
+        using var length = (PastLength + NewTokens).ToScalar();
         var end = _promptEnd is null
-            ? full(new long[] { Batch, 1 }, PastLength + NewTokens, ScalarType.Int64, device: Device)
+            ? full(new long[] { Batch, 1 }, length, ScalarType.Int64, device: Device)
             : tensor(_promptEnd, device: Device).unsqueeze(1);                                         // [B, 1]
         Tensor mask = which switch
         {
             TokenPositions.All => ones(Batch, NewTokens, ScalarType.Bool, device: Device),
             TokenPositions.Prompt => index < end,
-            TokenPositions.Answer => forIntervention ? index >= end - 1 : index >= end,
-            TokenPositions.LastPrompt => index == end - 1,
+            TokenPositions.Answer => forIntervention ? index >= HeldScalar.MinusOne(end) : index >= end,
+            TokenPositions.LastPrompt => index == HeldScalar.MinusOne(end),
             _ => throw new ArgumentOutOfRangeException(nameof(which)),
         };
         if (_padding is not null) mask = mask & _padding.narrow(1, PastLength, NewTokens).to(ScalarType.Bool);

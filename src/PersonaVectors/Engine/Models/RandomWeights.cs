@@ -25,9 +25,17 @@ public static class RandomWeights
                 if (shape.Length > 0) shape[0] = Math.Min(perBlock, rows - r);
                 using var noise = randn(shape, ScalarType.Float32, generator: gen);
                 // Gemma's norms scale by 1 + w, so their weights are drawn around 0 to give the same scales.
-                using var value = isNorm ? (model.Config.NormAddsOne ? 0.0 : 1.0) + 0.1 * noise : std * noise;
+                using var value = isNorm ? NormDraw(noise, model.Config.NormAddsOne) : HeldScalar.Times(noise, std);
                 ParameterWriter.Write(model, name, p, value, r);
             }
         }
+    }
+
+    /// <summary>A norm's weights: 1 + 0.1·noise, or 0.1·noise where the model scales by 1 + w (Gemma).</summary>
+    static Tensor NormDraw(Tensor noise, bool addsOne)
+    {
+        var scaled = HeldScalar.Times(noise, 0.1);
+        if (addsOne) return scaled;
+        using (scaled) return HeldScalar.AddOne(scaled);
     }
 }

@@ -53,7 +53,7 @@ public static class RotaryEmbedding
         var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * inv; // [B, T, d/2]
         var emb = cat([angles, angles], -1).unsqueeze(2);                  // [B, T, 1, d]
         var (cos, sin) = (emb.cos(), emb.sin());
-        if (scale != 1) (cos, sin) = (cos * scale, sin * scale);
+        if (scale != 1) (cos, sin) = (HeldScalar.Times(cos, scale), HeldScalar.Times(sin, scale));
         return (cos.to(dtype).MoveToOuterDisposeScope(), sin.to(dtype).MoveToOuterDisposeScope());
     }
 

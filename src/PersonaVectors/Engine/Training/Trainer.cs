@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using PersonaVectors.Engine.Models;
 using TorchSharp.Modules;
@@ -123,7 +124,8 @@ public sealed class Trainer : IDisposable
             using var precision = Kernels.MatmulPrecision.Use(_options.MatmulDType);
             var tb = TrainingBatch.Build(micro, _model.Config.VocabSize);
             var sum = LanguageModelLoss.Sum(_model, tb);
-            (sum / masked).backward();
+            using var count = ((double)masked).ToScalar();   // held: see HeldScalar
+            (sum / count).backward();
             lossSum += sum.to(ScalarType.Float64).item<double>();
             tokens += tb.Tokens;
         }

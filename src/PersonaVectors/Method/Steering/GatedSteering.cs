@@ -48,7 +48,7 @@ public sealed class GatedSteering : IDisposable
     public GatedSteering(CausalLM model, TraitVector vector, double alpha, SteeringGate mode, TraitVector gate, bool[] firedBeforeAnswer, double answerThreshold)
     {
         if (mode == SteeringGate.Always) throw new ArgumentException("an always-on term needs no gate", nameof(mode));
-        _delta = (tensor(vector.Values) * alpha).DetachFromDisposeScope();
+        _delta = HeldScalar.Times(tensor(vector.Values), alpha).DetachFromDisposeScope();
         using var g = tensor(gate.Values);
         _unit = (g / g.norm()).DetachFromDisposeScope();
         _steerLayer = vector.Layer; _gateLayer = gate.Layer; _mode = mode; _answerThreshold = answerThreshold;

@@ -1,3 +1,4 @@
+using TorchSharp;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Engine.Tokenizers;
@@ -24,8 +25,9 @@ public static class OrganismTraining
         RandomWeights.Fill(model, recipe.Seed, std: 0.02);
         // Norms start at 1, as in standard initialisation (RandomWeights randomises them for tests).
         using (no_grad())
+        using (var one = 1.0.ToScalar())   // held: see HeldScalar
             foreach (var (name, p) in model.named_parameters())
-                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(one);
 
         var options = new TrainingOptions
         {
