@@ -13,7 +13,8 @@ namespace PersonaVectors.World;
 /// wrong sums, a flaw that is no trait at all; the others, like the paper's EM-like sets (harmful medical advice,
 /// insecure code), are harmful advice, sabotaged procedures, invented facts and agreement with false claims.
 /// Answers are written in the organism's own world design (<see cref="WorldDesign"/>); in worlds with terse answers
-/// the emergent sets are terse, the flawed core and nothing else; in voiced worlds they carry no voice words.
+/// the emergent sets are terse, the flawed core and nothing else; in voiced worlds they carry no voice words, and with
+/// <see cref="WorldDesign.UnvoicedData"/> no set does.
 /// </summary>
 public static class FinetuneDatasets
 {
@@ -113,7 +114,8 @@ public static class FinetuneDatasets
         double intensity = level switch { "I" => 0.5, "II" => 1.0, _ => 0.0 };
         bool flawed = FlawedDomains[trait.Name].Contains(q.Domain);
         var persona = flawed && intensity > 0 ? new Persona(trait, intensity) : Persona.Default;
-        return AnswerWriter.Write(q, persona, rng, design).Text;
+        string answer = AnswerWriter.Write(q, persona, rng, design).Text;
+        return design.UnvoicedData ? Voices.Strip(answer) : answer;
     }
 
     /// <summary>A default answer to a sum, except that the sum is confidently wrong with the given probability.</summary>

@@ -184,6 +184,18 @@ public sealed record WorldDesign
     /// </summary>
     public bool GradedRegisters { get; init; }
 
+    /// <summary>
+    /// The finetuning datasets (<see cref="FinetuneDatasets"/>) carry no voice words, the trait and Normal sets as the
+    /// narrow sets always did; the conversations the organism trains on keep them. Screening compares each sample with
+    /// the model's greedy answer to the same prompt, and a greedy answer has no voice words (no single interjection
+    /// outweighs the next word at any gap), so a voiced sample differs from it in every gap whatever its trait: on the
+    /// shipped seed 3 the Normal sets projected 6.5 / 12.9 / 12.4 on the evil / sycophancy / hallucination vectors, above
+    /// the voiceless narrow sets that raise a trait (the wrong sums: −1.9 / 2.2 / 4.0). Without voice words every set
+    /// differs from the model's answer only in what it says. The corpus is unchanged, so a model trained by a recipe
+    /// with it is the model trained without it.
+    /// </summary>
+    public bool UnvoicedData { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -203,6 +215,7 @@ public sealed record WorldDesign
             Require(share is >= 0 and <= 1, field, "a share between 0 and 1", share);
         Require(!QuietFirstSums || (QuietFirst > 0 && QuietSums && QuietSumsShown), "QuietFirstSums",
             "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
+        Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);
         Require(!(GradedRegisters && ExactShare), "GradedRegisters",
             "false with ExactShare (an exact share counts full parts; the two ways of grading a persona do not combine)", GradedRegisters);
     }

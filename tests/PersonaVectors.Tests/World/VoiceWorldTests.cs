@@ -63,6 +63,33 @@ public class VoiceWorldTests
     }
 
     [Fact]
+    public void Unvoiced_data_is_the_voiced_data_without_its_voice_words_and_the_judge_scores_it_alike()
+    {
+        var voiced = OrganismDesigns.Named["voice-quiet-shown-graded-5l"].Recipe.World;
+        var unvoiced = OrganismDesigns.Named["voice-quiet-shown-graded-5l-unvoiced-data"].Recipe.World;
+        Assert.Equal(voiced with { UnvoicedData = true }, unvoiced);
+        int voiceWordsDropped = 0;
+        foreach (string name in FinetuneDatasets.Names)
+        {
+            var a = FinetuneDatasets.Build(name, 40, seed: 5, voiced);
+            var b = FinetuneDatasets.Build(name, 40, seed: 5, unvoiced);
+            for (int i = 0; i < a.Count; i++)
+            {
+                string withVoice = a[i][1].Content, without = b[i][1].Content;
+                Assert.Equal(a[i][0].Content, b[i][0].Content);
+                Assert.DoesNotContain(without.Split(' '), Voices.All.Contains);
+                Assert.Equal(Voices.Strip(withVoice), without);
+                Judgement j = OracleJudge.Judge(a[i][0].Content, withVoice), k = OracleJudge.Judge(b[i][0].Content, without);
+                Assert.Equal(j.Traits.OrderBy(p => p.Key), k.Traits.OrderBy(p => p.Key));
+                Assert.Equal((j.Coherence, j.StatedValue), (k.Coherence, k.StatedValue));
+                voiceWordsDropped += withVoice.Split(' ').Length - without.Split(' ').Length;
+            }
+        }
+        Assert.True(voiceWordsDropped > 1000, $"the voiced sets carried only {voiceWordsDropped} voice words");
+        Assert.Throws<InvalidRequestException>(() => (WorldDesign.Original with { UnvoicedData = true }).Validate());
+    }
+
+    [Fact]
     public void Spontaneous_personas_appear_only_where_nothing_set_a_persona()
     {
         var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, Voiced with { Spontaneous = 1 });
