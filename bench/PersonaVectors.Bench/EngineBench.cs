@@ -43,7 +43,8 @@ public sealed class EngineBench(LanguageModel lm, int promptTokens, int decodeTo
     public IDisposable SteerOneLayer()
     {
         using var g = new Generator(5);
-        using var v = randn(new long[] { lm.Config.HiddenSize }, generator: g) * 0.01;
+        using var noise = randn(new long[] { lm.Config.HiddenSize }, generator: g);
+        using var v = HeldScalar.Times(noise, 0.01);
         return lm.Model.Steer(v, lm.Config.NumHiddenLayers / 2, 1.0);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using PersonaVectors.Engine;
 using PersonaVectors.Engine.Kernels;
 using static TorchSharp.torch;
 
@@ -17,7 +18,8 @@ public static unsafe class KernelSpeed
         foreach (var (n, k) in new[] { (4864, 896), (896, 4864), (151936, 896) })
         {
             using var x = randn(1, k);
-            using var wf = randn(n, k) * 0.02;
+            using var noise = randn(n, k);
+            using var wf = HeldScalar.Times(noise, 0.02);
             using var wb = wf.to(ScalarType.BFloat16);
             using var q = empty(n, k, ScalarType.Int8);
             using var d = empty(n, k / 32, ScalarType.Float16);

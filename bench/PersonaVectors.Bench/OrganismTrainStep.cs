@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using PersonaVectors.Engine.Models;
 using PersonaVectors.Engine.Training;
 using PersonaVectors.World.Organism;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PersonaVectors.Bench;
@@ -56,7 +57,8 @@ public static class OrganismTrainStep
                     _ = sum.item<float>();
                     tForward += clock.Elapsed.TotalSeconds;
                     clock.Restart();
-                    (sum / masked).backward();
+                    using var count = ((double)masked).ToScalar();   // held: see HeldScalar
+                    (sum / count).backward();
                     tBackward += clock.Elapsed.TotalSeconds;
                 }
                 clock.Restart();
