@@ -57,7 +57,7 @@ public static class OrganismTrainStep
                     _ = sum.item<float>();
                     tForward += clock.Elapsed.TotalSeconds;
                     clock.Restart();
-                    using var count = ((double)masked).ToScalar();   // held: see HeldScalar
+                    using var count = masked.ToScalar();   // held: see HeldScalar
                     (sum / count).backward();
                     tBackward += clock.Elapsed.TotalSeconds;
                 }

@@ -36,6 +36,9 @@ public static class HeldScalar
     /// <summary>a += b in place; TorchSharp's one-argument <c>add_</c> passes an implicit factor 1.</summary>
     public static Tensor AddInPlace(Tensor a, Tensor b) => a.add_(b, One);
 
+    /// <summary>a += b in place for a held number b.</summary>
+    public static Tensor AddInPlace(Tensor a, Scalar b) => a.add_(b, One);
+
     /// <summary>a · b for a number b, held for the call.</summary>
     public static Tensor Times(Tensor a, double b)
     {

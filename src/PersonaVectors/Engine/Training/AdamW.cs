@@ -77,7 +77,7 @@ public sealed class AdamW : IDisposable
         using var root2 = Math.Sqrt(biasCorrection2).ToScalar();
         using var epsilon = eps.ToScalar();
         using var stepSize = (-lr / biasCorrection1).ToScalar();
-        var denom = HeldScalar.Add(expAvgSq.sqrt() / root2, epsilon);
+        var denom = HeldScalar.AddInPlace(expAvgSq.sqrt() / root2, epsilon);
         param.addcdiv_(expAvg, denom, value: stepSize);
     }
 

@@ -124,7 +124,7 @@ public sealed class Trainer : IDisposable
             using var precision = Kernels.MatmulPrecision.Use(_options.MatmulDType);
             var tb = TrainingBatch.Build(micro, _model.Config.VocabSize);
             var sum = LanguageModelLoss.Sum(_model, tb);
-            using var count = ((double)masked).ToScalar();   // held: see HeldScalar
+            using var count = masked.ToScalar();   // held: see HeldScalar
             (sum / count).backward();
             lossSum += sum.to(ScalarType.Float64).item<double>();
             tokens += tb.Tokens;
