@@ -46,6 +46,7 @@ public static class OrganismTrainStep
                 var batch = OrganismTraining.Batch(recipe, generator, encoder, step);
                 double tData = clock.Elapsed.TotalSeconds, tForward = 0, tBackward = 0;
                 long masked = batch.Sum(e => (long)e.LossMask.Count(m => m)), stepTokens = 0;
+                using var count = masked.ToScalar();   // held: see HeldScalar
                 foreach (var micro in Trainer.MicroBatches(batch, recipe.MicroBatches))
                 {
                     using var scope = NewDisposeScope();
@@ -57,7 +58,6 @@ public static class OrganismTrainStep
                     _ = sum.item<float>();
                     tForward += clock.Elapsed.TotalSeconds;
                     clock.Restart();
-                    using var count = masked.ToScalar();   // held: see HeldScalar
                     (sum / count).backward();
                     tBackward += clock.Elapsed.TotalSeconds;
                 }

@@ -31,10 +31,7 @@ public sealed class PassInfo
     {
         using var scope = NewDisposeScope();
         var index = HeldScalar.Range(PastLength, PastLength + NewTokens, Device).unsqueeze(0);         // [1, T]
-        using var length = (PastLength + NewTokens).ToScalar();
-        var end = _promptEnd is null
-            ? full(new long[] { Batch, 1 }, length, ScalarType.Int64, device: Device)
-            : tensor(_promptEnd, device: Device).unsqueeze(1);                                         // [B, 1]
+        var end = _promptEnd is null ? EveryTokenIsPrompt() : tensor(_promptEnd, device: Device).unsqueeze(1);   // [B, 1]
         Tensor mask = which switch
         {
             TokenPositions.All => ones(Batch, NewTokens, ScalarType.Bool, device: Device),
@@ -45,5 +42,12 @@ public sealed class PassInfo
         };
         if (_padding is not null) mask = mask & _padding.narrow(1, PastLength, NewTokens).to(ScalarType.Bool);
         return mask.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Without prompt ends every row's prompt runs to the last new token: [B, 1] filled with that length.</summary>
+    Tensor EveryTokenIsPrompt()
+    {
+        using var length = (PastLength + NewTokens).ToScalar();   // held: see HeldScalar
+        return full(new long[] { Batch, 1 }, length, ScalarType.Int64, device: Device);
     }
 }

@@ -116,6 +116,7 @@ public sealed class Trainer : IDisposable
         // One denominator for the whole batch: every masked token weighs the same, however the batch is split.
         long masked = batch.Sum(e => (long)(e.LossMask?.Count(m => m) ?? 0));
         if (masked == 0) throw new InvalidRequestException($"batch {_step} has no masked token, so there is nothing to learn from");
+        using var count = masked.ToScalar();   // held: see HeldScalar
         double lossSum = 0;
         long tokens = 0;
         foreach (var micro in MicroBatches(batch, _options.GradientAccumulation))
@@ -124,7 +125,6 @@ public sealed class Trainer : IDisposable
             using var precision = Kernels.MatmulPrecision.Use(_options.MatmulDType);
             var tb = TrainingBatch.Build(micro, _model.Config.VocabSize);
             var sum = LanguageModelLoss.Sum(_model, tb);
-            using var count = masked.ToScalar();   // held: see HeldScalar
             (sum / count).backward();
             lossSum += sum.to(ScalarType.Float64).item<double>();
             tokens += tb.Tokens;
