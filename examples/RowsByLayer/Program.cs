@@ -1,0 +1,113 @@
+// The seed table's two projection rows read at every layer, on a finished `persona world seeds` seed folder (model/,
+// extract/, finetune/, screen/, and sampled/ if it ran). The judged rows read each trait's vector at the layer it steers
+// at: the shift row correlates each plain adapter's last-prompt-token shift with the trait's greedy score across the
+// datasets (Pearson), the screening row each dataset's mean projection difference with the trait's greedy rise
+// (Spearman). Here both are read at every layer, along two directions:
+//   own      - the trait's persona vector at that layer (at the steering layer this is the judged row's figure);
+//   specific - the same vector with the other two traits' vectors at that layer projected out, which removes the
+//              shared bad-character direction every vector also reads.
+// Each is correlated with the greedy scores the rows use and, where the seed has its sampled stage, with the sampled
+// scores (10 answers per question at temperature 1). Nothing is trained: the plain adapters, the screened samples and
+// the model's cached greedy answers to them are the experiment's own.
+using System.Text.Json;
+using PersonaVectors;
+using PersonaVectors.Engine;
+using PersonaVectors.Engine.Lora;
+using PersonaVectors.Method;
+using PersonaVectors.Method.Extraction;
+using PersonaVectors.Method.Finetuning;
+using PersonaVectors.Method.Screening;
+using PersonaVectors.World;
+using PersonaVectors.World.Experiments;
+using static TorchSharp.torch;
+
+if (args.Length != 1) { Console.Error.WriteLine("usage: RowsByLayer SEED_DIR   (a `persona world seeds` seed folder)"); return 2; }
+string dir = args[0], finetuneDir = Path.Combine(dir, "finetune"), screenDir = Path.Combine(dir, "screen");
+using var lm = LanguageModel.Load(Path.Combine(dir, "model"));
+var vectors = ExperimentVectors.Load(lm, [Path.Combine(dir, "extract")], Path.Combine(dir, "extract"), new ExtractionOptions(), null, default);
+var summary = FinetuneSummary.Load(finetuneDir);
+var plain = summary.Runs.Where(r => r.Method == FinetuneExperiment.Plain).ToList();
+string sampledFile = Path.Combine(dir, "sampled", SampledScoring.FileName);
+var sampled = File.Exists(sampledFile) ? SampledScoring.Read(sampledFile) : null;
+int layers = lm.Config.NumHiddenLayers, hidden = lm.Config.HiddenSize;
+string[] kinds = ["own", "specific"];
+
+// Each trait's vector with the others' span removed, at every layer: project out the first other, then the second
+// other's part orthogonal to the first, so the result is orthogonal to both.
+Tensor Rows(ExperimentVector v) => tensor(Enumerable.Range(0, layers + 1).SelectMany(l => v.At(l)).ToArray(), [layers + 1, hidden]);
+var directions = new Dictionary<(string Kind, string Trait), float[][]>();
+foreach (var v in vectors)
+{
+    var others = vectors.Where(o => o.Trait != v.Trait).ToList();
+    using var a = Rows(others[0]);
+    using var b = Rows(others[1]);
+    using var bOrth = VectorArithmetic.ProjectOut(b, a);
+    using var own = Rows(v);
+    using var once = VectorArithmetic.ProjectOut(own, a);
+    using var twice = VectorArithmetic.ProjectOut(once, bOrth);
+    directions[("own", v.Trait)] = [.. Enumerable.Range(0, layers + 1).Select(v.At)];
+    directions[("specific", v.Trait)] = [.. Enumerable.Range(0, layers + 1).Select(l => { using var row = twice[l]; return row.data<float>().ToArray(); })];
+}
+// Layer 0 is the embeddings, where the vector is zero and a projection undefined.
+var read = Enumerable.Range(1, layers).ToList();
+string Name(string kind, string trait, int layer) => $"{kind}/{trait}/{layer}";
+
+// Shift: each plain adapter's states against the base model's, on the experiment's prompts, as the experiment reads
+// them (FinetuningShift), at every layer.
+using var baseline = ModelScoring.States(lm, new FinetuneExperimentOptions().MaxNewTokens);
+var shift = new Dictionary<string, List<double>>();
+foreach (var run in plain)
+{
+    using (LoraAdapter.Load(lm.Model, Path.Combine(FinetuneExperiment.AdaptersOf(finetuneDir, run.Dataset), FinetuneExperiment.Plain)))
+    {
+        using var tuned = ModelScoring.States(lm, new FinetuneExperimentOptions().MaxNewTokens);
+        foreach (int l in read)
+            foreach (var ((kind, trait), rows) in directions)
+                (shift.TryGetValue(Name(kind, trait, l), out var list) ? list : shift[Name(kind, trait, l)] = [])
+                    .Add(FinetuningShift.Of(tuned, baseline, trait, rows[l], l).LastPrompt);
+    }
+    Console.Error.WriteLine($"shift read: {run.Dataset}");
+}
+
+// Screening: the experiment's screened samples again, with every direction at every layer; the model's greedy answers
+// are copied from the experiment's cache, so only activations are read.
+var screen = new Dictionary<string, List<double>>();
+var screening = directions.SelectMany(kv => read.Select(l => new TraitVector(Name(kv.Key.Kind, kv.Key.Trait, l), l, kv.Value[l]))).ToList();
+foreach (var run in plain)
+{
+    string scratch = Path.Combine(Path.GetTempPath(), $"rows-by-layer-{Guid.NewGuid():N}");
+    Directory.CreateDirectory(scratch);
+    File.Copy(Path.Combine(screenDir, "screens", run.Dataset, DataScreen.AnswersFile), Path.Combine(scratch, DataScreen.AnswersFile));
+    new DataScreen(lm, screening, new ScreenOptions(), scratch).Run(Path.Combine(screenDir, "data", run.Dataset + ".jsonl"));
+    var records = File.ReadLines(Path.Combine(scratch, DataScreen.ScoresFile)).Where(l => l.Length > 0)
+        .Select(l => JsonSerializer.Deserialize<ScreenRecord>(l, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!).ToList();
+    foreach (var v in screening)
+        (screen.TryGetValue(v.Trait, out var list) ? list : screen[v.Trait] = []).Add(records.Average(r => r.Scores[v.Trait]));
+    Directory.Delete(scratch, true);
+    Console.Error.WriteLine($"screened: {run.Dataset}");
+}
+
+void Table(string title, Dictionary<string, List<double>> projections, Func<IReadOnlyList<double>, IReadOnlyList<double>, double> correlate,
+    Func<FinetuneRunFigures, string, double> greedy, Func<FinetuneRunFigures, string, double>? sampledScore, Func<string, double?> recordedGreedy, Func<string, double?>? recordedSampled)
+{
+    Console.WriteLine($"{dir}: {title} over {plain.Count} datasets; * the steering layer the judged row reads");
+    Console.WriteLine($"{"trait",-14}{"direction",-10}{"scores",-9}" + string.Concat(read.Select(l => $"{"L" + l,8}")));
+    foreach (var v in vectors)
+    {
+        var scoreSets = new List<(string Name, List<double> Scores)> { ("greedy", [.. plain.Select(p => greedy(p, v.Trait))]) };
+        if (sampledScore is not null) scoreSets.Add(("sampled", [.. plain.Select(p => sampledScore(p, v.Trait))]));
+        foreach (var kind in kinds)
+            foreach (var (name, scores) in scoreSets)
+                Console.WriteLine($"{v.Trait,-14}{kind,-10}{name,-9}" + string.Concat(read.Select(l =>
+                    $"{correlate(projections[Name(kind, v.Trait, l)], scores).ToString("0.00") + (l == v.Layer ? "*" : " "),8}")));
+        Console.WriteLine($"{"",-14}recorded: greedy {recordedGreedy(v.Trait):0.00}" + (recordedSampled is null ? "" : $", sampled {recordedSampled(v.Trait):0.00}") + $" at L{v.Layer}");
+    }
+}
+Table("Pearson r of the last-prompt-token shift with each trait's score", shift, Statistics.Pearson,
+    (p, t) => p.Scores.Traits[t], sampled is null ? null : (p, t) => sampled.Plain[p.Dataset][t],
+    t => summary.ShiftTraitRByTrait[t], sampled is null ? null : t => sampled.ShiftRByTrait[t]);
+var recordedScreen = JsonFields.Read(Path.Combine(screenDir, "summary.json"), "the screening experiment's summary.json").NumberOrNullMap("dataset_spearman_by_trait");
+Table("Spearman of the mean projection difference with each trait's rise", screen, Statistics.Spearman,
+    summary.Rise, sampled is null ? null : (p, t) => sampled.Rise(p.Dataset, t),
+    t => recordedScreen[t], sampled is null ? null : t => sampled.ScreenRhoByTrait[t]);
+return 0;
