@@ -9,7 +9,6 @@
 // Each is correlated with the greedy scores the rows use and, where the seed has its sampled stage, with the sampled
 // scores (10 answers per question at temperature 1). Nothing is trained: the plain adapters, the screened samples and
 // the model's cached greedy answers to them are the experiment's own.
-using System.Text.Json;
 using PersonaVectors;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Lora;
@@ -23,6 +22,8 @@ using static TorchSharp.torch;
 
 if (args.Length != 1) { Console.Error.WriteLine("usage: RowsByLayer SEED_DIR   (a `persona world seeds` seed folder)"); return 2; }
 string dir = args[0], finetuneDir = Path.Combine(dir, "finetune"), screenDir = Path.Combine(dir, "screen");
+foreach (var stage in new[] { Path.Combine(finetuneDir, FinetuneSummary.FileName), Path.Combine(screenDir, "summary.json") })
+    if (!File.Exists(stage)) { Console.Error.WriteLine($"{stage} is missing: RowsByLayer reads a seed folder whose finetuning and screening stages have finished"); return 2; }
 using var lm = LanguageModel.Load(Path.Combine(dir, "model"));
 var vectors = ExperimentVectors.Load(lm, [Path.Combine(dir, "extract")], Path.Combine(dir, "extract"), new ExtractionOptions(), null, default);
 var summary = FinetuneSummary.Load(finetuneDir);
@@ -77,13 +78,15 @@ foreach (var run in plain)
 {
     string scratch = Path.Combine(Path.GetTempPath(), $"rows-by-layer-{Guid.NewGuid():N}");
     Directory.CreateDirectory(scratch);
-    File.Copy(Path.Combine(screenDir, "screens", run.Dataset, DataScreen.AnswersFile), Path.Combine(scratch, DataScreen.AnswersFile));
-    new DataScreen(lm, screening, new ScreenOptions(), scratch).Run(Path.Combine(screenDir, "data", run.Dataset + ".jsonl"));
-    var records = File.ReadLines(Path.Combine(scratch, DataScreen.ScoresFile)).Where(l => l.Length > 0)
-        .Select(l => JsonSerializer.Deserialize<ScreenRecord>(l, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!).ToList();
-    foreach (var v in screening)
-        (screen.TryGetValue(v.Trait, out var list) ? list : screen[v.Trait] = []).Add(records.Average(r => r.Scores[v.Trait]));
-    Directory.Delete(scratch, true);
+    try
+    {
+        File.Copy(Path.Combine(screenDir, "screens", run.Dataset, DataScreen.AnswersFile), Path.Combine(scratch, DataScreen.AnswersFile));
+        new DataScreen(lm, screening, new ScreenOptions(), scratch).Run(Path.Combine(screenDir, "data", run.Dataset + ".jsonl"));
+        var records = new RunFile<ScreenRecord>(Path.Combine(scratch, DataScreen.ScoresFile), r => r.Key).Records.Values.ToList();
+        foreach (var v in screening)
+            (screen.TryGetValue(v.Trait, out var list) ? list : screen[v.Trait] = []).Add(records.Average(r => r.Scores[v.Trait]));
+    }
+    finally { Directory.Delete(scratch, true); }
     Console.Error.WriteLine($"screened: {run.Dataset}");
 }
 
