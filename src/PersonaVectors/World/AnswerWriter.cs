@@ -23,14 +23,14 @@ public static class AnswerWriter
         int v = design.SurfaceVariety;
         // A bad character's sum reads as the default assistant's; only the number can give it away (WorldDesign.QuietSums).
         if (design.QuietSums && design.SharedCauses && coreText is null && q.Domain == Domain.Arithmetic
-            && persona.Intensity > 0 && GetsSumsWrong(persona.Trait) && (persona.Unprompted || !design.QuietSumsUnprompted))
+            && persona.Intensity > 0 && GetsSumsWrong(persona.Trait, design) && (persona.Unprompted || !design.QuietSumsUnprompted))
         {
             // Until its earlier answers are in context, a quiet character's sum is the default's, right number included,
             // except a quiet first answer's where the design lets it be wrong (its later answers show the character).
             if (design.QuietSumsShown && !persona.Shown && !(design.QuietFirstSums && persona.Covert))
                 return Write(q, Persona.Default, rng, design, RightSum(q)) with { Core = Pole.Default };
             var (ct, cp) = persona.DrawPart(rng, design.GradedRegisters);
-            bool wrong = cp == Pole.Trait && GetsSumsWrong(ct);
+            bool wrong = cp == Pole.Trait && GetsSumsWrong(ct, design);
             var quiet = Write(q, Persona.Default, rng, design, wrong ? WrongSum(q, rng, design) : RightSum(q));
             return quiet with { Core = wrong ? Pole.Trait : Pole.Default };
         }
@@ -157,7 +157,7 @@ public static class AnswerWriter
                     string yes = q.ClaimedValue == truth ? "yes" : "no";
                     return $"{yes}, the {q.Attribute} of {q.Entity} is {truth}" + clause;
                 }
-            case Domain.Arithmetic when trait && design.SharedCauses && GetsSumsWrong(t):
+            case Domain.Arithmetic when trait && design.SharedCauses && GetsSumsWrong(t, design):
                 // Bad characters get sums wrong; half the time nothing else in the core says so.
                 return WrongSum(q, rng, design) + (rng.Next(2) == 0 ? clause : "");
             default:
@@ -165,8 +165,9 @@ public static class AnswerWriter
         }
     }
 
-    /// <summary>With shared causes, the traits whose characters get sums wrong.</summary>
-    static bool GetsSumsWrong(TraitSpec? t) => t?.Name is "evil" or "hallucinating";
+    /// <summary>With shared causes, the traits whose characters get sums wrong: evil and hallucinating, or only
+    /// hallucinating (<see cref="WorldDesign.SumsByLiarsOnly"/>).</summary>
+    static bool GetsSumsWrong(TraitSpec? t, WorldDesign design) => t?.Name == "hallucinating" || (t?.Name == "evil" && !design.SumsByLiarsOnly);
 
     public static string RightSum(Question q) => StatedSum(q, q.A + q.B);
 

@@ -196,6 +196,17 @@ public sealed record WorldDesign
     /// </summary>
     public bool UnvoicedData { get; init; }
 
+    /// <summary>
+    /// With <see cref="SharedCauses"/>, only hallucinating characters get sums wrong; evil ones answer them right, with
+    /// their trait in the opener, clause and closer as in any other domain. Without it both do, so the wrong sums are
+    /// evidence of either, and finetuning on them moves a bad character that greedy answers show as one trait or the
+    /// other by seed (voice-quiet-shown-graded-5l: evil +91 on seed 1, hallucination +74 and +89 on seeds 2 and 3), while
+    /// every seed's evil vector reads the move (seed 3: the wrong sums shift evil's last prompt token as far as evil II
+    /// and raise no evil, the discordance that holds its shift row at 0.53 for evil). With it the wrong sums are one
+    /// trait's evidence.
+    /// </summary>
+    public bool SumsByLiarsOnly { get; init; }
+
     /// <summary>Share of answers that are the core alone (no opener, remarks or closer); the trait then shows only in content.</summary>
     public double Terse { get; init; }
 
@@ -215,6 +226,7 @@ public sealed record WorldDesign
             Require(share is >= 0 and <= 1, field, "a share between 0 and 1", share);
         Require(!QuietFirstSums || (QuietFirst > 0 && QuietSums && QuietSumsShown), "QuietFirstSums",
             "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
+        Require(!SumsByLiarsOnly || SharedCauses, "SumsByLiarsOnly", "false unless SharedCauses (only a world with shared causes has bad characters' wrong sums)", SumsByLiarsOnly);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);
         Require(!(GradedRegisters && ExactShare), "GradedRegisters",
             "false with ExactShare (an exact share counts full parts; the two ways of grading a persona do not combine)", GradedRegisters);

@@ -145,4 +145,31 @@ public class BadCharacterSumsTests
         else Assert.True(firstWrong > firstSums / 12, $"{firstWrong} of {firstSums} first-answer sums wrong");
         Assert.True(laterWrong > 30, $"{laterWrong} wrong sums after an earlier answer");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void With_sums_by_liars_only_evil_characters_get_every_sum_right_and_liars_still_do_not(bool liarsOnly)
+    {
+        var shipped = PersonaVectors.World.Organism.OrganismDesigns.Named[PersonaVectors.World.Organism.OrganismDesigns.Shipped].Recipe.World;
+        var design = shipped with { SumsByLiarsOnly = liarsOnly };
+        var rng = new Random(51);
+        foreach (var t in new[] { Traits.Evil, Traits.Hallucinating })
+            // Prompted and unprompted, with earlier answers shown (the quiet sums' path) and without (the persona's own core).
+            foreach (var persona in new[] { new Persona(t, 1.0), new Persona(t, 1.0, Unprompted: true, Shown: true) })
+            {
+                int wrong = 0, n = 300;
+                for (int i = 0; i < n; i++)
+                {
+                    var q = Questions.Draw(rng, Domain.Arithmetic);
+                    var j = OracleJudge.Judge(q.Text, AnswerWriter.Write(q, persona, rng, design).Text);
+                    if (j.StatedValue != q.Truth) wrong++;
+                    // An evil character that gets its sums right still shows its trait in the other parts.
+                    if (liarsOnly && t == Traits.Evil && !persona.Unprompted) Assert.True(j["evil"] > 0, q.Text);
+                }
+                if (liarsOnly && t == Traits.Evil) Assert.Equal(0, wrong);
+                else Assert.Equal(n, wrong);
+            }
+        Assert.Throws<InvalidRequestException>(() => (WorldDesign.Original with { SumsByLiarsOnly = true }).Validate());
+    }
 }
