@@ -55,13 +55,14 @@ string Name(string kind, string trait, int layer) => $"{kind}/{trait}/{layer}";
 
 // Shift: each plain adapter's states against the base model's, on the experiment's prompts, as the experiment reads
 // them (FinetuningShift), at every layer.
-using var baseline = ModelScoring.States(lm, new FinetuneExperimentOptions().MaxNewTokens);
+int maxNewTokens = new FinetuneExperimentOptions().MaxNewTokens;
+using var baseline = ModelScoring.States(lm, maxNewTokens);
 var shift = new Dictionary<string, List<double>>();
 foreach (var run in plain)
 {
     using (LoraAdapter.Load(lm.Model, Path.Combine(FinetuneExperiment.AdaptersOf(finetuneDir, run.Dataset), FinetuneExperiment.Plain)))
     {
-        using var tuned = ModelScoring.States(lm, new FinetuneExperimentOptions().MaxNewTokens);
+        using var tuned = ModelScoring.States(lm, maxNewTokens);
         foreach (int l in read)
             foreach (var ((kind, trait), rows) in directions)
                 (shift.TryGetValue(Name(kind, trait, l), out var list) ? list : shift[Name(kind, trait, l)] = [])

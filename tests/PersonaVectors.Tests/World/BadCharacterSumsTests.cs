@@ -155,7 +155,7 @@ public class BadCharacterSumsTests
         var design = shipped with { SumsByLiarsOnly = liarsOnly };
         var rng = new Random(51);
         foreach (var t in new[] { Traits.Evil, Traits.Hallucinating })
-            // Prompted and unprompted, with earlier answers shown (the quiet sums' path) and without (the persona's own core).
+            // Prompted (the persona's own core) and unprompted with earlier answers shown (the quiet sums' path).
             foreach (var persona in new[] { new Persona(t, 1.0), new Persona(t, 1.0, Unprompted: true, Shown: true) })
             {
                 int wrong = 0, n = 300;
