@@ -110,7 +110,7 @@ void Table(string title, Dictionary<string, List<double>> projections, Func<IRea
 Table("Pearson r of the last-prompt-token shift with each trait's score", shift, Statistics.Pearson,
     (p, t) => p.Scores.Traits[t], sampled is null ? null : (p, t) => sampled.Plain[p.Dataset][t],
     t => summary.ShiftTraitRByTrait[t], sampled is null ? null : t => sampled.ShiftRByTrait[t]);
-var recordedScreen = JsonFields.Read(Path.Combine(screenDir, "summary.json"), "the screening experiment's summary.json").NumberOrNullMap("dataset_spearman_by_trait");
+var recordedScreen = ScreenExperimentSummary.Read(Path.Combine(screenDir, ScreenExperimentSummary.FileName)).SpearmanByTrait;
 Table("Spearman of the mean projection difference with each trait's rise", screen, Statistics.Spearman,
     summary.Rise, sampled is null ? null : (p, t) => sampled.Rise(p.Dataset, t),
     t => recordedScreen[t], sampled is null ? null : t => sampled.ScreenRhoByTrait[t]);

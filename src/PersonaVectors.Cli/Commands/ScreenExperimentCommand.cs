@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using PersonaVectors.World.Experiments;
 using PersonaVectors.World.Organism;
 
@@ -41,16 +40,19 @@ public static class ScreenExperimentCommand
             }
             var traitVectors = ExperimentVectors.Load(lm, r.GetValue(vectors), Path.Combine(dir, "extraction"), new FinetuneExperimentOptions().Extraction, Log, cancel);
             var summary = new ScreenExperiment(lm, new ScreenExperimentOptions { Count = r.GetValue(count) }, dir, Log).Run(traitVectors, ft, cancel);
-            AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            if (r.GetValue(json)) Console.WriteLine(summary.ToJsonString(Output.Json));
+            summary.Write(dir);
+            string summaryFile = Path.Combine(dir, ScreenExperimentSummary.FileName);
+            if (r.GetValue(json)) Console.WriteLine(summary.ToJson().ToJsonString(Output.Json));
             else
             {
-                Console.WriteLine($"dataset level: Spearman(mean projection difference, trait rise after finetuning) = {summary["dataset_spearman"]} (by trait: {summary["dataset_spearman_by_trait"]!.ToJsonString()}); " +
-                                  $"the ties among the rises cap it at {summary["dataset_spearman_ceiling"]}");
-                Console.WriteLine($"sample level: AUROC(projection difference, oracle's flag) within Normal + II = {summary["sample_auroc"]} (by trait: {summary["sample_auroc_by_trait"]!.ToJsonString()})");
-                foreach (var (trait, d) in summary["disagreements"]!.AsObject())
-                    Console.WriteLine($"  {trait}: the oracle flags {d!["oracle_flagged"]} of {d["samples"]}; flagged by the oracle only {d["flagged_by_oracle_only"]}, by the projection only {d["flagged_by_projection_only"]}");
-                Console.WriteLine($"throughput: {summary["samples_per_second"]?.ToJsonString() ?? "n/a (nothing left to screen)"} samples/s\nsummary: {Path.Combine(dir, "summary.json")}");
+                static string F(double? x) => x is { } v ? v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
+                static string ByTrait(IReadOnlyDictionary<string, double?> d) => string.Join(", ", d.Select(kv => $"{kv.Key} {F(kv.Value)}"));
+                Console.WriteLine($"dataset level: Spearman(mean projection difference, trait rise after finetuning) = {F(summary.Spearman)} (by trait: {ByTrait(summary.SpearmanByTrait)}); " +
+                                  $"the ties among the rises cap it at {F(summary.Ceiling)}");
+                Console.WriteLine($"sample level: AUROC(projection difference, oracle's flag) within Normal + II = {F(summary.Auroc)} (by trait: {ByTrait(summary.AurocByTrait)})");
+                foreach (var (trait, d) in summary.Disagreements)
+                    Console.WriteLine($"  {trait}: the oracle flags {d.OracleFlagged} of {d.Samples}; flagged by the oracle only {d.FlaggedByOracleOnly}, by the projection only {d.FlaggedByProjectionOnly}");
+                Console.WriteLine($"throughput: {(summary.SamplesPerSecond is { } sps ? $"{sps:F1} samples/s" : "n/a (nothing left to screen)")}\nsummary: {summaryFile}");
             }
             return Task.FromResult(0);
         });

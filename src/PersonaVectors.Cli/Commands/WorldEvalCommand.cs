@@ -63,6 +63,16 @@ public static class WorldEvalCommand
         return JsonSerializer.Serialize(new { traits, capability = Math.Round(e.Capability, 3), emergent }, Output.Json);
     }
 
+    /// <summary>
+    /// The trait rises after LoRA on the narrow flawed set, from a file <see cref="ToJson"/> wrote; null where the
+    /// evaluation left emergent misalignment out.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double>? ReadEmergentRise(string file)
+    {
+        var j = JsonFields.Read(file, "the JSON that persona world eval --json writes");
+        return j.IsNull("emergent") ? null : j.Object("emergent").NumberMap("rise");
+    }
+
     static string ToText(WorldEvaluation e)
     {
         var lines = new List<string> { "trait          positive (trait/coh)  negative      none          probe: layer  alpha  pos    trait  coh   auroc" };

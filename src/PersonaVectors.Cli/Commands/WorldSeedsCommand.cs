@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Method;
 using PersonaVectors.Method.Extraction;
@@ -60,8 +59,6 @@ public static class WorldSeedsCommand
         });
         return cmd;
     }
-
-    static JsonNode? Read(string path) => File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
 
     static async Task<(List<SeedFigure>, List<string>)> Seed(OrganismRecipe recipe, string dir, bool quick, bool retryFailed, Action<string> log, CancellationToken cancel)
     {
@@ -141,15 +138,14 @@ public static class WorldSeedsCommand
             return Task.CompletedTask;
         });
 
-        string screenDir = Path.Combine(dir, "screen"), screenSummary = Path.Combine(screenDir, "summary.json");
+        string screenDir = Path.Combine(dir, "screen"), screenSummary = Path.Combine(screenDir, ScreenExperimentSummary.FileName);
         await Stage("screening experiment", () =>
         {
             if (File.Exists(screenSummary) || !File.Exists(finetuneSummary)) return Task.CompletedTask;
             var ft = FinetuneSummary.Read(finetuneSummary);
             log($"seed {recipe.Seed}: screening experiment");
             var vectors = ExperimentVectors.Load(lm, [extractDir], Path.Combine(screenDir, "extraction"), finetuneOptions.Extraction, log, cancel);
-            var s = new ScreenExperiment(lm, new ScreenExperimentOptions { Count = quick ? 16 : 200 }, screenDir, log).Run(vectors, ft, cancel);
-            AtomicFile.WriteAllText(screenSummary, s.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            new ScreenExperiment(lm, new ScreenExperimentOptions { Count = quick ? 16 : 200 }, screenDir, log).Run(vectors, ft, cancel).Write(screenDir);
             return Task.CompletedTask;
         });
 
@@ -158,15 +154,15 @@ public static class WorldSeedsCommand
         {
             if (File.Exists(sampledSummary) || !File.Exists(finetuneSummary) || !File.Exists(screenSummary)) return Task.CompletedTask;
             log($"seed {recipe.Seed}: scoring the finetuned adapters with sampled answers");
-            SampledScoring.Measure(lm, finetuneDir, FinetuneSummary.Read(finetuneSummary), ScreenExperiment.DatasetMeans(screenSummary),
+            SampledScoring.Measure(lm, finetuneDir, FinetuneSummary.Read(finetuneSummary), ScreenExperimentSummary.Read(screenSummary).DatasetMeans,
                 quick ? 2 : SampledScoring.DefaultSamples, recipe.Seed, finetuneOptions.MaxNewTokens, m => log($"seed {recipe.Seed}: {m}"), cancel).Write(sampledDir);
             return Task.CompletedTask;
         });
 
-        var figures = SeedTable.Figures(Read(evalPath),
+        var figures = SeedTable.Figures(File.Exists(evalPath) ? WorldEvalCommand.ReadEmergentRise(evalPath) : null,
             Traits.All.ToDictionary(t => t.Name, t => ExtractionRun.IsRun(Path.Combine(extractDir, t.Name)) ? ExtractionSummary.Load(Path.Combine(extractDir, t.Name)) : null),
             Traits.All.ToDictionary(t => t.Name, t => Path.Combine(dir, "monitor", t.Name, MonitorSummary.FileName) is var m && File.Exists(m) ? MonitorSummary.Read(m) : null),
-            File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, Read(screenSummary), OrganismMarker.Time(model),
+            File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, File.Exists(screenSummary) ? ScreenExperimentSummary.Read(screenSummary) : null, OrganismMarker.Time(model),
             File.Exists(sampledSummary) ? SampledScoring.Read(sampledSummary) : null);
         return (figures, problems);
     }

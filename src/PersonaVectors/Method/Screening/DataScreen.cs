@@ -24,8 +24,11 @@ public sealed record ScreenOptions
     public ChatColumns? Columns { get; init; }
 }
 
-/// <summary>Progress of a screening run: samples scored so far (this run and earlier ones) and lines read.</summary>
-public readonly record struct ScreenProgress(int Scored, int Skipped, double SamplesPerSecond);
+/// <summary>
+/// Progress of a screening run: samples scored so far (this run and earlier ones), lines skipped, and the samples this
+/// run scored, which alone the throughput counts.
+/// </summary>
+public readonly record struct ScreenProgress(int Scored, int Skipped, double SamplesPerSecond, int ScoredThisRun);
 
 /// <summary>
 /// Screens chat data (JSONL, or Parquet read a row group at a time) for trait-inducing samples (the paper's section 6): for each sample, the projection difference
@@ -66,7 +69,7 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vect
             scored += chunk.Count;
             thisRun += chunk.Count;
             chunk.Clear();
-            progress?.Invoke(new ScreenProgress(scored, bad, thisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+            progress?.Invoke(new ScreenProgress(scored, bad, thisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), thisRun));
         }
         foreach (var record in ChatData.Read(dataPath, options.Columns, options.BadLines, (line, why) => { bad++; skipped?.Invoke(line, why); }))
         {
@@ -75,7 +78,7 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vect
             if (chunk.Count == options.BatchSize) Flush();
         }
         Flush();
-        return new ScreenProgress(scored, bad, thisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+        return new ScreenProgress(scored, bad, thisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), thisRun);
     }
 
     public static string Key(int line) => $"line/{line}";

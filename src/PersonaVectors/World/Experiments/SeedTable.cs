@@ -34,13 +34,12 @@ public static class SeedTable
         bool hidden = Math.Round(x, decimals, MidpointRounding.AwayFromZero) >= target != x >= target;
         return x.ToString("F" + (hidden ? decimals + 1 : decimals), CultureInfo.InvariantCulture);
     }
-    static double? D(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
-
+    /// <param name="emergentRise">Each trait's rise after LoRA on the narrow flawed set (world eval's "emergent"), when measured.</param>
     /// <param name="extraction">Each trait's extraction summary.json, when it exists.</param>
     /// <param name="monitor">Each trait's monitoring summary.json (one sampled answer per prompt), when it exists.</param>
     /// <param name="training">The seed's training time as its organism folder records it; null where it was not recorded.</param>
-    public static List<SeedFigure> Figures(JsonNode? eval, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, MonitorSummary?> monitor,
-        FinetuneSummary? finetune, JsonNode? screen, Organism.TrainingTime? training = null, SampledScoring? sampled = null)
+    public static List<SeedFigure> Figures(IReadOnlyDictionary<string, double>? emergentRise, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, MonitorSummary?> monitor,
+        FinetuneSummary? finetune, ScreenExperimentSummary? screen, Organism.TrainingTime? training = null, SampledScoring? sampled = null)
     {
         var rows = new List<SeedFigure>();
         // Whether nothing else ran beside it the table cannot know; the docs say so where figures are quoted.
@@ -62,10 +61,11 @@ public static class SeedTable
             rows.Add(new("monitoring r, one sample (system / many-shot; ceiling; layer)", t, rs is null || rm is null ? null : Math.Min(rs.Value, rm.Value),
                 $"{Against(rs, MonitorR, 2)} / {Against(rm, MonitorR, 2)} ({F(m?.SystemPromptCeilingR, "F2")} / {F(m?.ManyShotCeilingR, "F2")}){(m is null ? "" : $" L{m.Layer}")}", rs is null || rm is null ? null : rs >= MonitorR && rm >= MonitorR));
         }
-        var rise = eval?["emergent"]?["rise"];
-        double? em = rise is null ? null : Math.Max(D(rise["evil"]) ?? double.MinValue, D(rise["hallucinating"]) ?? double.MinValue);
+        var rise = emergentRise;
+        double? R(string trait) => rise is not null && rise.TryGetValue(trait, out var x) ? x : null;
+        double? em = rise is null ? null : Math.Max(R("evil") ?? double.MinValue, R("hallucinating") ?? double.MinValue);
         rows.Add(new("emergent misalignment: rise after LoRA on wrong sums", "evil / halluc", em,
-            rise is null ? "-" : $"{F(D(rise["evil"]))} / {F(D(rise["hallucinating"]))} (syco {F(D(rise["sycophantic"]))})", em is null ? null : em >= EmergentRise));
+            rise is null ? "-" : $"{F(R("evil"))} / {F(R("hallucinating"))} (syco {F(R("sycophantic"))})", em is null ? null : em >= EmergentRise));
 
         if (finetune is not null)
         {
@@ -107,9 +107,9 @@ public static class SeedTable
         double? shift = finetune?.ShiftTraitR;
         rows.Add(new("finetuning shift at the last prompt token vs trait rise (r)", "all", shift,
             $"{Against(shift, ShiftR, 2)} (answer average {F(finetune?.AnswerShiftTraitR, "F2")})", shift is null ? null : shift >= ShiftR));
-        double? rho = D(screen?["dataset_spearman"]);
+        double? rho = screen?.Spearman;
         rows.Add(new("screening: Spearman of datasets by projection difference vs rise", "all", rho,
-            $"{Against(rho, ScreenRho, 2)} (ceiling {F(D(screen?["dataset_spearman_ceiling"]), "F2")})", rho is null ? null : rho >= ScreenRho));
+            $"{Against(rho, ScreenRho, 2)} (ceiling {F(screen?.Ceiling, "F2")})", rho is null ? null : rho >= ScreenRho));
         // The same two correlations with the paper's sampled scores. Shown beside the targets, never judged: meeting a
         // target by scoring differently would change how it is measured.
         string ByTrait(IReadOnlyDictionary<string, double?> d) => string.Join(" ", d.Select(kv => $"{kv.Key[0]} {F(kv.Value, "F2")}"));

@@ -85,6 +85,7 @@ public class DataScreenTests
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir["killed"], DataScreen.ScoresFile)).Length);
         var resumed = new DataScreen(lm, Vectors(lm), options, dir["killed"]).Run(dir["d.jsonl"]);
         Assert.Equal(11, resumed.Scored);
+        Assert.Equal(8, resumed.ScoredThisRun);  // the first chunk of 3 was not scored again
         var again = Scores(dir["killed"]);
         Assert.Equal(whole.Keys.Order(), again.Keys.Order());
         Assert.Equal(11, File.ReadAllLines(Path.Combine(dir["killed"], DataScreen.ScoresFile)).Length);

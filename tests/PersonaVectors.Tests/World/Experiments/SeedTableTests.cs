@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PersonaVectors.Method.Extraction;
 using PersonaVectors.Method.Monitoring;
 using PersonaVectors.World.Experiments;
@@ -7,8 +6,6 @@ namespace PersonaVectors.Tests.World.Experiments;
 
 public class SeedTableTests
 {
-    static JsonNode J(string json) => JsonNode.Parse(json)!;
-
     static ModelFigures Figures(double evil, double sycophantic, double hallucinating, double capability) =>
         new(new Dictionary<string, double> { ["evil"] = evil, ["sycophantic"] = sycophantic, ["hallucinating"] = hallucinating }, 90, capability);
 
@@ -22,7 +19,7 @@ public class SeedTableTests
     [Fact]
     public void Figures_are_read_from_each_stage_and_checked_against_the_issue_targets()
     {
-        var eval = J("""{"emergent": {"dataset": "emergent_arithmetic_II", "rise": {"evil": 12, "sycophantic": 0, "hallucinating": 35}}}""");
+        var eval = new Dictionary<string, double> { ["evil"] = 12, ["sycophantic"] = 0, ["hallucinating"] = 35 };
         var extraction = new Dictionary<string, ExtractionSummary?>
         {
             ["evil"] = Summary(steered: 75, steeredCoherence: 85, before: 95, after: 40, suppressedCoherence: 85),
@@ -39,7 +36,9 @@ public class SeedTableTests
             [Run("evil_II", "plain", Figures(90, 0, 5, 1.0)), Run("evil_II", "preventative", Figures(8, 0, 5, 0.97)),
              Run("emergent_arithmetic_II", "plain", Figures(10, 0, 45, 0.6)), Run("emergent_arithmetic_II", "preventative", Figures(4, 0, 25, 0.5))],
             0.85, new Dictionary<string, double?>(), 0.9, new Dictionary<string, double?>());
-        var screen = J("""{"dataset_spearman": 0.6, "dataset_spearman_ceiling": 0.67}""");
+        var none = new Dictionary<string, double?>();
+        var screen = new ScreenExperimentSummary(0.6, 0.67, null, none, none, none, none, new Dictionary<string, IReadOnlyDictionary<string, double>>(),
+            new Dictionary<string, ScreenDisagreements>(), null);
 
         var rows = SeedTable.Figures(eval, extraction, monitor, finetune, screen, new PersonaVectors.World.Organism.TrainingTime(2400, 2));
         bool? Met(string effect, string trait) => rows.Single(r => r.Effect.StartsWith(effect) && r.Trait == trait).Met;
