@@ -56,7 +56,6 @@ public sealed record ScreenExperimentSummary(
         {
             ["dataset_spearman"] = R(Spearman),
             ["sample_auroc"] = R(Auroc),
-            // Measured on what this run screened; a rerun that found everything done has nothing to time.
             ["samples_per_second"] = R(SamplesPerSecond, 1),
             ["dataset_spearman_by_trait"] = Map(SpearmanByTrait),
             ["dataset_spearman_ceiling"] = R(Ceiling),
