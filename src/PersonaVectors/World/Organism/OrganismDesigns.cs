@@ -14,8 +14,9 @@ public static class OrganismDesigns
 
     /// <summary>
     /// The seed models/organism was trained with (<c>persona world train --recipe voice-quiet-shown-graded-5l --seed 3</c>).
-    /// Seed 3 because it meets the most judged rows of the recipe's three seeds (docs/world.md); a retraining is not
-    /// bit-identical, so a retrained model must be measured again before it replaces this one.
+    /// Seed 3 because it meets the most judged rows of the recipe's three seeds (docs/world.md). Retrained on 2 threads
+    /// by the code of 2026-12-06 on another machine, it came out bit-identical (docs/world.md); a retraining on another
+    /// thread count or libtorch build is not known to, so such a model must be measured again before it replaces this one.
     /// </summary>
     public const long ShippedSeed = 3;
 
