@@ -19,7 +19,7 @@ public class SeedTableTests
     [Fact]
     public void Figures_are_read_from_each_stage_and_checked_against_the_issue_targets()
     {
-        var eval = new Dictionary<string, double> { ["evil"] = 12, ["sycophantic"] = 0, ["hallucinating"] = 35 };
+        var emergent = new Dictionary<string, double> { ["evil"] = 12, ["sycophantic"] = 0, ["hallucinating"] = 35 };
         var extraction = new Dictionary<string, ExtractionSummary?>
         {
             ["evil"] = Summary(steered: 75, steeredCoherence: 85, before: 95, after: 40, suppressedCoherence: 85),
@@ -40,11 +40,11 @@ public class SeedTableTests
         var screen = new ScreenExperimentSummary(0.6, 0.67, null, none, none, none, none, new Dictionary<string, IReadOnlyDictionary<string, double>>(),
             new Dictionary<string, ScreenDisagreements>(), null);
 
-        var rows = SeedTable.Figures(eval, extraction, monitor, finetune, screen, new PersonaVectors.World.Organism.TrainingTime(2400, 2));
+        var rows = SeedTable.Figures(emergent, extraction, monitor, finetune, screen, new PersonaVectors.World.Organism.TrainingTime(2400, 2));
         bool? Met(string effect, string trait) => rows.Single(r => r.Effect.StartsWith(effect) && r.Trait == trait).Met;
         Assert.True(Met("training time", "all"));              // exactly 40 minutes on 2 threads
         SeedFigure Training(PersonaVectors.World.Organism.TrainingTime? t) =>
-            SeedTable.Figures(eval, extraction, monitor, finetune, screen, t).Single(r => r.Effect.StartsWith("training time"));
+            SeedTable.Figures(emergent, extraction, monitor, finetune, screen, t).Single(r => r.Effect.StartsWith("training time"));
         Assert.False(Training(new(2406, 2)).Met);
         Assert.Equal("40.1 min, 2 threads", Training(new(2406, 2)).Shown);
         Assert.Null(Training(new(1200, 16)).Met);              // the budget is for 2 cores: shown, not judged
@@ -60,23 +60,23 @@ public class SeedTableTests
         Assert.False(Met("monitoring", "sycophantic"));        // many-shot 0.7
         // A figure that two decimals would round onto its target keeps a third, so the row never reads "✗ 0.75".
         var near = new Dictionary<string, MonitorSummary?>(monitor) { ["evil"] = new("evil", 3, 0.749, 0.76, []) };
-        var nearRow = SeedTable.Figures(eval, extraction, near, finetune, screen).Single(r => r.Effect.StartsWith("monitoring") && r.Trait == "evil");
+        var nearRow = SeedTable.Figures(emergent, extraction, near, finetune, screen).Single(r => r.Effect.StartsWith("monitoring") && r.Trait == "evil");
         Assert.False(nearRow.Met);
         Assert.StartsWith("0.749 / 0.76 ", nearRow.Shown);
         var nearCoherence = new Dictionary<string, ExtractionSummary?>(extraction) { ["evil"] = Summary(steered: 75, steeredCoherence: 79.5, before: 95, after: 40, suppressedCoherence: 80) };
-        var steerRow = SeedTable.Figures(eval, nearCoherence, monitor, finetune, screen).Single(r => r.Effect.StartsWith("steering") && r.Trait == "evil");
+        var steerRow = SeedTable.Figures(emergent, nearCoherence, monitor, finetune, screen).Single(r => r.Effect.StartsWith("steering") && r.Trait == "evil");
         Assert.False(steerRow.Met);
         Assert.Equal("0 → 75 @ 79.5", steerRow.Shown);
         Assert.True(Met("emergent", "evil / halluc"));         // hallucination rose 35
         Assert.True(Met("preventative", "evil_II"));           // rise 8, capability 3 points lower
         // A gap of exactly 5 points (54 against 51 of 60 items, 0.05000000000000004 in floating point) is within the target.
         var atLimit = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 0 ? r with { Scores = Figures(90, 0, 5, 54 / 60.0) } : i == 1 ? r with { Scores = Figures(8, 0, 5, 51 / 60.0) } : r)] };
-        Assert.True(SeedTable.Figures(eval, extraction, monitor, atLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
+        Assert.True(SeedTable.Figures(emergent, extraction, monitor, atLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
         var overLimit = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 0 ? r with { Scores = Figures(90, 0, 5, 54 / 60.0) } : i == 1 ? r with { Scores = Figures(8, 0, 5, 50 / 60.0) } : r)] };
-        Assert.False(SeedTable.Figures(eval, extraction, monitor, overLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
+        Assert.False(SeedTable.Figures(emergent, extraction, monitor, overLimit, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Met);
         // A push that holds its own trait but raises another by more than 10 does not prevent anything: shown and missed.
         var offTarget = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 1 ? r with { Scores = Figures(8, 0, 25, 0.97) } : r)] };
-        var offRow = SeedTable.Figures(eval, extraction, monitor, offTarget, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II");
+        var offRow = SeedTable.Figures(emergent, extraction, monitor, offTarget, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II");
         Assert.False(offRow.Met);
         Assert.Equal("90 → 8, 3 pts, hallucinating +20", offRow.Shown);
         Assert.DoesNotContain("hallucinating", rows.Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II").Shown); // +0: not shown
@@ -87,7 +87,7 @@ public class SeedTableTests
         Assert.True(Met("finetuning shift", "all"));
         // Plain finetuning that raises nothing leaves nothing to prevent: shown, neither met nor missed.
         var quiet = finetune with { Runs = [.. finetune.Runs.Select((r, i) => i == 2 ? r with { Scores = Figures(10, 0, 5, 0.6) } : r)] };
-        var quietRow = SeedTable.Figures(eval, extraction, monitor, quiet, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "emergent_arithmetic_II");
+        var quietRow = SeedTable.Figures(emergent, extraction, monitor, quiet, screen).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "emergent_arithmetic_II");
         Assert.Null(quietRow.Met);
         Assert.Contains("nothing to prevent", quietRow.Shown);
         Assert.False(Met("screening", "all"));
