@@ -83,7 +83,7 @@ public static class ScreenCommand
     static JsonObject Summarise(string dir, double threshold, int top)
     {
         var summary = ScreenSummary.FromScores(Path.Combine(dir, DataScreen.ScoresFile), threshold, top);
-        AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteJson(Path.Combine(dir, "summary.json"), summary);
         Plots.ScreenPlot.Save(Path.Combine(dir, DataScreen.ScoresFile), summary, Path.Combine(dir, "histogram.png"));
         return summary;
     }

@@ -116,7 +116,7 @@ public sealed class LoraAdapter : IDisposable
             ["bias"] = "none", ["fan_in_fan_out"] = false, ["use_rslora"] = false, ["inference_mode"] = true,
             ["modules_to_save"] = null,
         };
-        AtomicFile.WriteAllText(Path.Combine(folder, ConfigFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteJson(Path.Combine(folder, ConfigFile), json);
     }
 
     static LoraConfig ReadConfig(string path)

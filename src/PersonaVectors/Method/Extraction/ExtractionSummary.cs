@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace PersonaVectors.Method.Extraction;
@@ -100,7 +99,7 @@ public sealed record ExtractionSummary(
     };
 
     /// <summary>Writes RUN/summary.json atomically; the pipeline writes it last, so its presence marks a finished run.</summary>
-    public void Write(string runDir) => AtomicFile.WriteAllText(PathIn(runDir), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    public void Write(string runDir) => AtomicFile.WriteJson(PathIn(runDir), ToJson());
 
     static double R(double x) => Math.Round(x, 2);
 }

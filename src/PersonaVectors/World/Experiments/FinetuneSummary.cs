@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace PersonaVectors.World.Experiments;
@@ -133,6 +132,6 @@ public sealed record FinetuneSummary(ModelFigures Base, IReadOnlyDictionary<stri
     public void Write(string dir)
     {
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, FileName), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteJson(Path.Combine(dir, FileName), ToJson());
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
@@ -84,7 +83,7 @@ public sealed class GatedExperiment(LanguageModel lm, string dir, Action<string>
             traits[trait.Name] = perTrait;
         }
         var result = new JsonObject { ["traits"] = traits, ["alpha"] = alphas };
-        AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteJson(Path.Combine(dir, "summary.json"), result);
         return result;
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Lora;
@@ -95,7 +94,7 @@ public sealed record SampledScoring(int Samples, IReadOnlyDictionary<string, dou
     public void Write(string dir)
     {
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, FileName), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteJson(Path.Combine(dir, FileName), ToJson());
     }
 
     public static SampledScoring Read(string file)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace PersonaVectors.World.Experiments;
@@ -76,7 +75,7 @@ public sealed record ScreenExperimentSummary(
     public void Write(string dir)
     {
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, FileName), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteJson(Path.Combine(dir, FileName), ToJson());
     }
 
     public static ScreenExperimentSummary Read(string file)
