@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using PersonaVectors.World.Experiments;
 using PersonaVectors.World.Organism;
 
@@ -28,31 +27,28 @@ public static class GatedExperimentCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = new GatedExperiment(lm, r.GetValue(outDir)!, m => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {m}"),
                 size: r.GetValue(quick) ? GatedExperiment.Size.Quick : null).Run(r.GetValue(vectors), cancel);
-            if (r.GetValue(json)) Console.WriteLine(result.ToJsonString(Output.Json));
+            if (r.GetValue(json)) Console.WriteLine(result.ToJson().ToJsonString(Output.Json));
             else Print(result);
             return Task.FromResult(0);
         });
         return cmd;
     }
 
-    static void Print(JsonObject result)
+    static void Print(GatedSummary result)
     {
-        static string F(JsonNode? n, string format = "F1") => n is null ? "-" : n.GetValue<double>().ToString(format, CultureInfo.InvariantCulture);
         Console.WriteLine($"{"trait",-15}{"setting",-11}{"trait (trait prompts)",22}{"coherence (neutral)",21}{"capability",12}{"steered turns (neutral)",25}");
-        foreach (var (trait, settings) in result["traits"]!.AsObject())
+        foreach (var (trait, settings) in result.Traits)
         {
-            foreach (var (setting, r) in settings!.AsObject())
-                Console.WriteLine($"{trait,-15}{setting,-11}{F(r!["trait_under_trait_prompts"]),22}{F(r["coherence_neutral"]),21}{F(r["capability"]),12}{F(r["steered_turns_neutral"], "P0"),25}");
-            double T(string s, string k) => settings![s]![k]!.GetValue<double>();
-            double alwaysDrop = T("unsteered", "trait_under_trait_prompts") - T("always", "trait_under_trait_prompts");
+            foreach (var r in settings)
+                Console.WriteLine($"{trait,-15}{r.Setting,-11}{F(r.TraitUnderTraitPrompts),22}{F(r.CoherenceNeutral),21}{F(r.Capability),12}{r.SteeredTurnsNeutral.ToString("P0", CultureInfo.InvariantCulture),25}");
             foreach (var gated in new[] { "per_turn", "per_token" })
             {
-                double drop = T("unsteered", "trait_under_trait_prompts") - T(gated, "trait_under_trait_prompts");
-                bool keeps = drop >= alwaysDrop - 5, spares = Math.Abs(T(gated, "coherence_neutral") - T("unsteered", "coherence_neutral")) <= 2
-                    && Math.Abs(T(gated, "capability") - T("unsteered", "capability")) <= 2, fewer = T(gated, "steered_turns_neutral") < 0.5;
-                Console.WriteLine($"  {gated}: drop {drop:F1} vs always {alwaysDrop:F1} {(keeps ? "✓" : "✗")}; neutral coherence and capability within 2 points {(spares ? "✓" : "✗")}; " +
+                var (drop, alwaysDrop, keeps, spares, fewer) = GatedSummary.Verdict(settings, gated);
+                Console.WriteLine($"  {gated}: drop {F(drop)} vs always {F(alwaysDrop)} {(keeps ? "✓" : "✗")}; neutral coherence and capability within 2 points {(spares ? "✓" : "✗")}; " +
                     $"under half the neutral turns steered {(fewer ? "✓" : "✗")}");
             }
         }
+
+        static string F(double x) => x.ToString("F1", CultureInfo.InvariantCulture);
     }
 }

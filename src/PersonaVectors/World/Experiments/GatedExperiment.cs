@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Generation;
 using PersonaVectors.Method.Extraction;
@@ -9,19 +8,7 @@ namespace PersonaVectors.World.Experiments;
 
 /// <summary>One setting's figures for one trait: the trait where it was asked for, what steering costs where it was not.</summary>
 public sealed record GatedResult(double TraitUnderTraitPrompts, double TraitNeutral, double CoherenceNeutral, double Capability,
-    double SteeredTurnsNeutral, double SteeredTokensNeutral, double SteeredTurnsTrait)
-{
-    public JsonObject ToJson() => new()
-    {
-        ["trait_under_trait_prompts"] = Math.Round(TraitUnderTraitPrompts, 1),
-        ["coherence_neutral"] = Math.Round(CoherenceNeutral, 1),
-        ["capability"] = Math.Round(100 * Capability, 1),
-        ["steered_turns_neutral"] = Math.Round(SteeredTurnsNeutral, 3),
-        ["trait_neutral"] = Math.Round(TraitNeutral, 1),
-        ["steered_tokens_neutral"] = Math.Round(SteeredTokensNeutral, 3),
-        ["steered_turns_trait"] = Math.Round(SteeredTurnsTrait, 3),
-    };
-}
+    double SteeredTurnsNeutral, double SteeredTokensNeutral, double SteeredTurnsTrait);
 
 /// <summary>
 /// `persona world experiment gated`: does steering only when the monitor fires keep always-on suppression's effect
@@ -30,7 +17,7 @@ public sealed record GatedResult(double TraitUnderTraitPrompts, double TraitNeut
 /// (100 that do not), and on the capability questions: unsteered, always-on suppression at the extraction run's
 /// suppression α (chosen on the extraction questions), and the same gated per turn and per token with the run's
 /// calibrated thresholds. Greedy answers, judged by the world's oracle. Each (trait, setting) is written to
-/// results.jsonl as it finishes, so a killed run resumes where it stopped.
+/// results.jsonl as it finishes (<see cref="GatedRecord"/>), so a killed run resumes where it stopped.
 /// </summary>
 public sealed class GatedExperiment(LanguageModel lm, string dir, Action<string>? log = null, int maxNewTokens = 64, GatedExperiment.Size? size = null)
 {
@@ -45,15 +32,13 @@ public sealed class GatedExperiment(LanguageModel lm, string dir, Action<string>
 
     public static readonly string[] Settings = ["unsteered", "always", "per_turn", "per_token"];
 
-    public JsonObject Run(IReadOnlyList<string>? runs, CancellationToken cancel = default)
+    public GatedSummary Run(IReadOnlyList<string>? runs, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(dir);
-        string results = Path.Combine(dir, "results.jsonl");
-        var done = File.Exists(results)
-            ? File.ReadLines(results).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!).ToDictionary(n => $"{n["trait"]}/{n["setting"]}/{n["questions"]}/{n["capability_questions"]}")
-            : [];
-        var traits = new JsonObject();
-        var alphas = new JsonObject();
+        // A row cut short by a kill is dropped on open, so a resumed run measures that setting again.
+        var results = new RunFile<GatedRecord>(Path.Combine(dir, "results.jsonl"), r => r.Key);
+        var traits = new Dictionary<string, IReadOnlyList<GatedRecord>>();
+        var alphas = new Dictionary<string, double>();
         foreach (var (trait, run) in ExperimentVectors.Runs(lm, runs, Path.Combine(dir, "vectors"), new ExtractionOptions(), log, cancel, _size.Traits))
         {
             var monitored = VectorSet.Load(lm, [run], log: log).Single();
@@ -62,28 +47,23 @@ public sealed class GatedExperiment(LanguageModel lm, string dir, Action<string>
             double alpha = summary.SuppressedAlpha != 0 ? summary.SuppressedAlpha : -Math.Abs(summary.SteeredAlpha);
             alphas[trait.Name] = alpha;
             var watch = new MonitoredGeneration(lm, [monitored with { Vector = monitored.Vector with { Trait = trait.Name } }]);
-            var perTrait = new JsonObject();
+            var rows = new List<GatedRecord>();
             foreach (var setting in Settings)
             {
                 cancel.ThrowIfCancellationRequested();
-                string key = $"{trait.Name}/{setting}/{_size.Questions}/{_size.Capability}"; // a run of another size is measured anew
-                if (!done.TryGetValue(key, out var line))
+                if (!results.TryGet(GatedRecord.KeyOf(trait.Name, setting, _size.Questions, _size.Capability), out var row))
                 {
                     log?.Invoke($"{trait.Name}: {setting}");
-                    var r = Measure(watch, trait, Term(trait.Name, alpha, setting));
-                    line = r.ToJson();
-                    line["trait"] = trait.Name; line["setting"] = setting; line["alpha"] = setting == "unsteered" ? 0 : alpha;
-                    line["questions"] = _size.Questions; line["capability_questions"] = _size.Capability;
-                    File.AppendAllText(results, line.ToJsonString() + "\n");
+                    var measured = Measure(watch, trait, Term(trait.Name, alpha, setting));
+                    row = GatedRecord.Of(trait.Name, setting, setting == "unsteered" ? 0 : alpha, _size, measured);
+                    results.Append([row]);
                 }
-                var copy = JsonNode.Parse(line.ToJsonString())!.AsObject();
-                foreach (var k in new[] { "trait", "setting", "alpha", "questions", "capability_questions" }) copy.Remove(k);
-                perTrait[setting] = copy;
+                rows.Add(row!);
             }
-            traits[trait.Name] = perTrait;
+            traits[trait.Name] = rows;
         }
-        var result = new JsonObject { ["traits"] = traits, ["alpha"] = alphas };
-        AtomicFile.WriteJson(Path.Combine(dir, "summary.json"), result);
+        var result = new GatedSummary(traits, alphas);
+        AtomicFile.WriteJson(Path.Combine(dir, GatedSummary.FileName), result.ToJson());
         return result;
     }
 
