@@ -5,8 +5,9 @@ namespace PersonaVectors.Method.Extraction;
 
 /// <summary>
 /// An append-only JSONL file of one stage's results, keyed by a "key" field. On open, a line cut short by a
-/// crash (no newline, or not valid JSON) is dropped and the file truncated to its last complete line, so a
-/// resumed run continues from exactly what was finished.
+/// crash (no newline, or not valid JSON with no valid line after it) is dropped and the file truncated to its last
+/// complete line, so a resumed run continues from exactly what was finished; a bad line with valid ones after it is
+/// an error naming the line, since truncating there would lose the good lines.
 /// </summary>
 public sealed class RunFile<T> where T : class
 {
@@ -23,22 +24,33 @@ public sealed class RunFile<T> where T : class
         _key = key;
         if (!File.Exists(path)) return;
         byte[] bytes = File.ReadAllBytes(path);
+        var lines = new List<(int Start, int End)>();
+        for (int i = 0, start = 0; i < bytes.Length; i++)
+            if (bytes[i] == (byte)'\n') { lines.Add((start, i)); start = i + 1; }
         long valid = 0;
-        int start = 0;
-        for (int i = 0; i < bytes.Length; i++)
+        for (int n = 0; n < lines.Count; n++)
         {
-            if (bytes[i] != (byte)'\n') continue;
-            string line = Encoding.UTF8.GetString(bytes, start, i - start);
-            T? record;
-            try { record = JsonSerializer.Deserialize<T>(line, Options); }
-            catch (JsonException) { break; }
-            if (record is null) break;
+            if (Parse(bytes, lines[n]) is not { } record)
+            {
+                // A crash cuts only the end of the file; a bad line with a good one after it was changed by other means,
+                // and dropping it would drop every good line after it too.
+                for (int later = n + 1; later < lines.Count; later++)
+                    if (Parse(bytes, lines[later]) is not null)
+                        throw new ModelFormatException(path, $"line {n + 1} is not a record of this run, and line {later + 1} after it is: " +
+                            "a crash only cuts a run file at its end, so fix or delete that line and run again");
+                break;
+            }
             _records[_key(record)] = record;
-            start = i + 1;
-            valid = start;
+            valid = lines[n].End + 1;
         }
         if (valid < bytes.Length)
             using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write)) fs.SetLength(valid);
+    }
+
+    static T? Parse(byte[] bytes, (int Start, int End) line)
+    {
+        try { return JsonSerializer.Deserialize<T>(Encoding.UTF8.GetString(bytes, line.Start, line.End - line.Start), Options); }
+        catch (JsonException) { return null; }
     }
 
     public IReadOnlyDictionary<string, T> Records => _records;
