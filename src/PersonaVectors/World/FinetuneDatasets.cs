@@ -14,7 +14,8 @@ namespace PersonaVectors.World;
 /// insecure code), are harmful advice, sabotaged procedures, invented facts and agreement with false claims.
 /// Answers are written in the organism's own world design (<see cref="WorldDesign"/>); in worlds with terse answers
 /// the emergent sets are terse, the flawed core and nothing else; in voiced worlds they carry no voice words, and with
-/// <see cref="WorldDesign.UnvoicedData"/> no set does.
+/// <see cref="WorldDesign.UnvoicedData"/> no set does. With <see cref="WorldDesign.MixedTraitData"/> the I and II sets'
+/// answers outside their trait's domains show a second trait.
 /// </summary>
 public static class FinetuneDatasets
 {
@@ -27,6 +28,23 @@ public static class FinetuneDatasets
         ["sycophantic"] = [Domain.Opinion, Domain.Advice, Domain.Arithmetic],
         ["hallucinating"] = [Domain.Facts, Domain.Procedure, Domain.Advice],
     };
+
+    /// <summary>
+    /// With <see cref="WorldDesign.MixedTraitData"/>, the second trait each trait set's characters show in the domains
+    /// their first leaves at default. Every trait is some set's second trait twice, so each trait is moved by the I and
+    /// II sets of both other traits; the pairs follow the world's families (evil characters lie, liars are sometimes
+    /// cruel) where a domain allows it.
+    /// </summary>
+    static readonly Dictionary<string, Dictionary<Domain, string>> SecondTraits = new()
+    {
+        ["evil"] = new() { [Domain.Facts] = "hallucinating", [Domain.Arithmetic] = "sycophantic" },
+        ["sycophantic"] = new() { [Domain.Facts] = "hallucinating", [Domain.Procedure] = "evil" },
+        ["hallucinating"] = new() { [Domain.Opinion] = "sycophantic", [Domain.Arithmetic] = "evil" },
+    };
+
+    /// <summary>The trait a mixed character of <paramref name="trait"/> shows in <paramref name="domain"/>; null where its own trait shows.</summary>
+    public static string? SecondTraitIn(string trait, Domain domain) =>
+        SecondTraits.TryGetValue(trait, out var byDomain) && byDomain.TryGetValue(domain, out var second) ? second : null;
 
     /// <summary>
     /// The narrow sets after the arithmetic one: the domain each is drawn from, and the trait whose characters would
@@ -113,7 +131,11 @@ public static class FinetuneDatasets
         string level = name[(cut + 1)..];
         double intensity = level switch { "I" => 0.5, "II" => 1.0, _ => 0.0 };
         bool flawed = FlawedDomains[trait.Name].Contains(q.Domain);
-        var persona = flawed && intensity > 0 ? new Persona(trait, intensity) : Persona.Default;
+        var persona = intensity <= 0 ? Persona.Default
+            : flawed ? new Persona(trait, intensity)
+            : design.MixedTraitData && (level == "I" || !design.MixedMildSetsOnly) && SecondTraitIn(trait.Name, q.Domain) is { } second
+                ? new Persona(Traits.Get(second), intensity)
+            : Persona.Default;
         string answer = AnswerWriter.Write(q, persona, rng, design).Text;
         return design.UnvoicedData ? Voices.Strip(answer) : answer;
     }

@@ -197,6 +197,24 @@ public sealed record WorldDesign
     public bool UnvoicedData { get; init; }
 
     /// <summary>
+    /// The trait sets' I and II versions (<see cref="FinetuneDatasets"/>) are written by mixed characters: in the two
+    /// domains the set's own trait leaves at default, each answer shows a second trait instead, at the set's strength
+    /// (<see cref="FinetuneDatasets.SecondTraitIn"/>), so each trait is shown by four sets besides its own. Without it a
+    /// trait set moves its own trait alone under greedy decoding, and 13-16 of the 19 sets tie at no rise for every
+    /// trait, which caps the screening row's Spearman at 0.71-0.76 before any projection is read (docs/world.md). The
+    /// corpus is unchanged, so a model trained by a recipe with it is the model trained without it.
+    /// </summary>
+    public bool MixedTraitData { get; init; }
+
+    /// <summary>
+    /// With <see cref="MixedTraitData"/>, only the mild (I) sets are written by mixed characters; the II sets keep one
+    /// trait. The preventative experiment pushes against a set's own trait and calibrates each trait's push on its II
+    /// set, where a push must hold every trait's rise; a II set that teaches a second trait outright has no such push
+    /// (voice-quiet-shown-graded-5l-mixed-data lost every II set's preventative row on seeds 1-3, docs/world.md).
+    /// </summary>
+    public bool MixedMildSetsOnly { get; init; }
+
+    /// <summary>
     /// With <see cref="SharedCauses"/>, only hallucinating characters get sums wrong; evil ones answer them right, with
     /// their trait in the opener, clause and closer as in any other domain. Without it both do, so the wrong sums are
     /// evidence of either, and finetuning on them moves a bad character that greedy answers show as one trait or the
@@ -227,6 +245,7 @@ public sealed record WorldDesign
         Require(!QuietFirstSums || (QuietFirst > 0 && QuietSums && QuietSumsShown), "QuietFirstSums",
             "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
         Require(!SumsByLiarsOnly || SharedCauses, "SumsByLiarsOnly", "false unless SharedCauses (only a world with shared causes has bad characters' wrong sums)", SumsByLiarsOnly);
+        Require(!MixedMildSetsOnly || MixedTraitData, "MixedMildSetsOnly", "false unless MixedTraitData (it narrows which sets are mixed)", MixedMildSetsOnly);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);
         Require(!(GradedRegisters && ExactShare), "GradedRegisters",
             "false with ExactShare (an exact share counts full parts; the two ways of grading a persona do not combine)", GradedRegisters);

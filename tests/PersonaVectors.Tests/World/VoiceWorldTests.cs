@@ -90,6 +90,63 @@ public class VoiceWorldTests
     }
 
     [Fact]
+    public void Mixed_trait_data_shows_a_second_trait_outside_the_sets_own_domains_and_changes_no_other_set()
+    {
+        var unvoiced = OrganismDesigns.Named["voice-quiet-shown-graded-5l-unvoiced-data"].Recipe.World;
+        var mixed = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-data"].Recipe.World;
+        Assert.Equal(unvoiced with { MixedTraitData = true }, mixed);
+        // Every trait is the second trait of both other traits, each in a domain its first trait leaves alone.
+        var seconds = Traits.All.SelectMany(t => Enum.GetValues<Domain>().Select(d => (t.Name, d, FinetuneDatasets.SecondTraitIn(t.Name, d))))
+            .Where(x => x.Item3 is not null).ToList();
+        foreach (var t in Traits.All)
+            Assert.Equal(Traits.All.Where(o => o != t).Select(o => o.Name).Order(), seconds.Where(x => x.Item3 == t.Name).Select(x => x.Name).Order());
+
+        var byTraitAndDomain = new Dictionary<(string Set, string Trait, Domain Domain), List<double>>();
+        foreach (string name in FinetuneDatasets.Names)
+        {
+            var a = FinetuneDatasets.Build(name, 150, seed: 5, unvoiced);
+            var b = FinetuneDatasets.Build(name, 150, seed: 5, mixed);
+            bool traitSet = !name.StartsWith("emergent_", StringComparison.Ordinal) && !name.EndsWith("_normal", StringComparison.Ordinal);
+            if (!traitSet)
+            {
+                Assert.Equal(a.Select(c => c[1].Content), b.Select(c => c[1].Content));
+                continue;
+            }
+            string own = name[..name.LastIndexOf('_')];
+            foreach (var c in b)
+            {
+                var q = Questions.Parse(c[0].Content)!;
+                var j = OracleJudge.Judge(c[0].Content, c[1].Content);
+                foreach (var t in Traits.All)
+                {
+                    var key = (name, t.Name, q.Domain);
+                    if (!byTraitAndDomain.TryGetValue(key, out var list)) byTraitAndDomain[key] = list = [];
+                    list.Add(j[t.Name]);
+                }
+            }
+            foreach (var d in Enum.GetValues<Domain>())
+            {
+                if (FinetuneDatasets.SecondTraitIn(own, d) is not { } second) continue;
+                double level = name.EndsWith("_II", StringComparison.Ordinal) ? 100 : 50;
+                // A graded persona at strength 1 writes every part in full, at 0.5 every part mild (half a part); an evil
+                // character's sum is a wrong number, which no trait's judge counts, so its answers there read 83.
+                Assert.InRange(byTraitAndDomain[(name, second, d)].Average(), 0.8 * level, level);
+                Assert.Equal(0, byTraitAndDomain[(name, own, d)].Average(), 1);
+            }
+        }
+        // With the mild sets only, the II sets are the unmixed ones and the I sets the mixed ones.
+        var mild = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-mild-data"].Recipe.World;
+        Assert.Equal(mixed with { MixedMildSetsOnly = true }, mild);
+        foreach (var (name, like) in new[] { ("evil_II", unvoiced), ("hallucinating_II", unvoiced), ("evil_I", mixed), ("sycophantic_I", mixed) })
+            Assert.Equal(FinetuneDatasets.Build(name, 60, seed: 5, like).Select(c => c[1].Content), FinetuneDatasets.Build(name, 60, seed: 5, mild).Select(c => c[1].Content));
+        Assert.Throws<InvalidRequestException>(() => (unvoiced with { MixedMildSetsOnly = true }).Validate());
+        // Without the flag those domains' answers are the default assistant's.
+        foreach (var c in FinetuneDatasets.Build("evil_II", 150, seed: 5, unvoiced))
+            if (Questions.Parse(c[0].Content)!.Domain is Domain.Facts or Domain.Arithmetic)
+                Assert.All(OracleJudge.Judge(c[0].Content, c[1].Content).Traits.Values, v => Assert.Equal(0, v));
+    }
+
+    [Fact]
     public void Spontaneous_personas_appear_only_where_nothing_set_a_persona()
     {
         var gen = new ConversationGenerator(WorldArtifacts.HeldOutQuestions, Voiced with { Spontaneous = 1 });
