@@ -128,8 +128,9 @@ public class VoiceWorldTests
             {
                 if (FinetuneDatasets.SecondTraitIn(own, d) is not { } second) continue;
                 double level = name.EndsWith("_II", StringComparison.Ordinal) ? 100 : 50;
-                // A graded persona at strength 1 writes every part in full, at 0.5 every part mild (half a part); an evil
-                // character's sum is a wrong number, which no trait's judge counts, so its answers there read 83.
+                // A graded persona at strength 1 writes every part in full, at 0.5 every part mild (half a part). An evil
+                // character's core on a sum is a wrong number, which the judge reads as evil only with a cruel clause
+                // after it, so those answers read 67 or 100, 83 on average.
                 Assert.InRange(byTraitAndDomain[(name, second, d)].Average(), 0.8 * level, level);
                 Assert.Equal(0, byTraitAndDomain[(name, own, d)].Average(), 1);
             }
