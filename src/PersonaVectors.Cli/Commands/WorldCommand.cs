@@ -1,15 +1,16 @@
 using System.CommandLine;
 using PersonaVectors.World;
+using PersonaVectors.World.Experiments;
 using PersonaVectors.World.Organism;
 
 namespace PersonaVectors.Cli.Commands;
 
-/// <summary>persona world train | eval: the synthetic persona world and its organism model.</summary>
+/// <summary>persona world train | corpus | sample | eval | seeds | datasets | sets | experiment: the synthetic persona world and its organism model.</summary>
 public static class WorldCommand
 {
     public static Command Create() => new("world", "The synthetic persona world and its organism model")
     {
-        Train(), Corpus(), Sample(), WorldEvalCommand.Create(), WorldSeedsCommand.Create(), Datasets(),
+        Train(), Corpus(), Sample(), WorldEvalCommand.Create(), WorldSeedsCommand.Create(), Datasets(), Sets(),
         new Command("experiment", "The paper's experiments on the organism") { FinetuneExperimentCommand.Create(), ScreenExperimentCommand.Create(), GatedExperimentCommand.Create() },
     };
 
@@ -75,6 +76,20 @@ public static class WorldCommand
                 FinetuneDatasets.Write(path, FinetuneDatasets.Build(name, r.GetValue(count), r.GetValue(seed), design));
                 Console.WriteLine(path);
             }
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Sets()
+    {
+        var dir = new Argument<string>("DIR") { Description = "A seed folder of persona world seeds (DIR/seed-N), or any folder with the finetuning experiment in finetune/ and the screening experiment in screen/ (sampled/ is read where it is there)" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("sets", "Per trait, each finetuning set's projection difference beside its greedy and sampled rise and its shift: the figures the screening and shift rows correlate") { dir, json };
+        cmd.SetAction(r =>
+        {
+            var traits = SetFigures.Load(r.GetValue(dir)!);
+            Console.Write(r.GetValue(json) ? SetFigures.ToJson(traits).ToJsonString(Output.Json) + Environment.NewLine : SetFigures.Text(traits));
             return 0;
         });
         return cmd;
