@@ -4,19 +4,15 @@ using PersonaVectors.Engine.Lora;
 using PersonaVectors.Method.Finetuning;
 using PersonaVectors.Tests.Fixtures;
 using PersonaVectors.World.Experiments;
+using static PersonaVectors.Tests.Fixtures.TraitMaps;
 
 namespace PersonaVectors.Tests.World.Experiments;
 
 public class SampledScoringTests
 {
-    static readonly string[] TraitNames = ["evil", "sycophantic", "hallucinating"];
-
-    static Dictionary<string, double> T(double evil, double sycophantic, double hallucinating) =>
-        new() { ["evil"] = evil, ["sycophantic"] = sycophantic, ["hallucinating"] = hallucinating };
-
     // Three plain adapters whose evil shifts are 1, 2, 3; the other traits do not move.
     static FinetuneSummary Finetune() => new(new ModelFigures(T(0, 0, 0), 100, 1),
-        TraitNames.ToDictionary(t => t, _ => new VectorUse(2, null)),
+        TraitMaps.Names.ToDictionary(t => t, _ => new VectorUse(2, null)),
         [.. new[] { ("a", 1.0), ("b", 2.0), ("c", 3.0) }.Select(x => new FinetuneRunFigures(x.Item1, FinetuneExperiment.Plain, null,
             new ModelFigures(T(0, 0, 0), 100, 1), T(x.Item2, 0, 0), T(0, 0, 0)))],
         null, new Dictionary<string, double?>(), null, new Dictionary<string, double?>());

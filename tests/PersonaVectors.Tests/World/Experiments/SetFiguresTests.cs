@@ -1,22 +1,15 @@
 using PersonaVectors.Tests.Fixtures;
 using PersonaVectors.World.Experiments;
+using static PersonaVectors.Tests.Fixtures.TraitMaps;
 
 namespace PersonaVectors.Tests.World.Experiments;
 
 public class SetFiguresTests
 {
-    static readonly string[] TraitNames = ["evil", "sycophantic", "hallucinating"];
-
-    static Dictionary<string, double> T(double evil, double sycophantic, double hallucinating) =>
-        new() { ["evil"] = evil, ["sycophantic"] = sycophantic, ["hallucinating"] = hallucinating };
-
-    static Dictionary<string, double?> N(double? evil, double? sycophantic, double? hallucinating) =>
-        new() { ["evil"] = evil, ["sycophantic"] = sycophantic, ["hallucinating"] = hallucinating };
-
     // Base evil 10. Plain adapters: a raises evil to 50, b leaves it at 10, c lowers it to 5; d was finetuned but not
     // screened. A preventative run of a must not count.
     static FinetuneSummary Finetune() => new(new ModelFigures(T(10, 0, 0), 100, 1),
-        TraitNames.ToDictionary(t => t, _ => new VectorUse(2, null)),
+        TraitMaps.Names.ToDictionary(t => t, _ => new VectorUse(2, null)),
         [
             new("a", FinetuneExperiment.Plain, null, new ModelFigures(T(50, 0, 0), 90, 1), T(4, 1, 0), T(0, 0, 0)),
             new("a", FinetuneExperiment.Preventative, 1, new ModelFigures(T(12, 0, 0), 90, 1), T(0, 0, 0), T(0, 0, 0)),
