@@ -71,6 +71,9 @@ public static class WorldSeedsCommand
             OrganismTraining.Train(model, recipe, p => bar.Report(p.Step, p.Steps, $"loss {p.Loss:F3}"), cancel);
             bar.Done();
         }
+        if (OrganismMarker.RecipeDifference(model, recipe) is { } difference)
+            throw new InvalidRequestException($"{Path.Combine(model, OrganismMarker.FileName)} records another recipe than --recipe gives for seed {recipe.Seed}: " +
+                $"{difference}. Its datasets would follow the recorded one; use that recipe, or another --out");
         using var lm = LanguageModel.Load(model);
 
         // A stage that fails (say, no steering setting stays coherent on a barely trained model) is reported in the

@@ -76,6 +76,15 @@ public class WorldSeedsCommandTests
         PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", bad, "--out", dir["m"]), bad, "num_attention_heads (5)", "num_key_value_heads (2)");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "train", "--recipe", "design1", "--steps", "0", "--out", dir["m"]), "Steps", "at least 1", "got 0");
         PersonaCli.AssertUserError(PersonaCli.Run("world", "seeds", "--recipe", "design1", "--seeds", "1,x", "--out", dir["s"]), "--seeds");
+        // A seed folder whose model records another recipe is refused before anything is loaded or written.
+        string model = Path.Combine(dir["other"], "seed-1", "model");
+        Directory.CreateDirectory(model);
+        File.WriteAllBytes(Path.Combine(model, "model.safetensors"), []);
+        var design2 = PersonaVectors.World.Organism.OrganismDesigns.Named["design2"].Recipe;
+        PersonaVectors.World.Organism.OrganismMarker.Write(model, design2, null);
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "seeds", "--recipe", "design1", "--seeds", "1", "--out", dir["other"]),
+            Path.Combine(model, "persona_world.json"), "World.OpinionWeight (2 recorded, 1 wanted)");
+        Assert.Equal(["model"], Directory.GetFileSystemEntries(Path.Combine(dir["other"], "seed-1")).Select(Path.GetFileName));
         Assert.False(Directory.Exists(dir["m"]) && Directory.EnumerateFileSystemEntries(dir["m"]).Any());
     }
 

@@ -54,6 +54,33 @@ public static class OrganismMarker
     /// <summary>The recipe an organism records, or null for a folder without one.</summary>
     public static OrganismRecipe? Recipe(string folder) => Read(folder, marker => marker?["recipe"]?.Deserialize<OrganismRecipe>());
 
+    /// <summary>
+    /// The first recipe field where the organism's record differs from <paramref name="wanted"/>, as
+    /// "World.Voice (0.3 recorded, 0.6 wanted)"; null when they agree or the folder records no recipe. The finetuning
+    /// datasets follow the recorded world design, so a folder measured under another recipe's name would be measured on
+    /// the data of its own. A field the record lacks (added after it was written) is read at its default, as every
+    /// command reads it, and the world design as <see cref="Design"/> reads it.
+    /// </summary>
+    public static string? RecipeDifference(string folder, OrganismRecipe wanted) =>
+        Recipe(folder) is { } recorded
+            ? FirstDifference(JsonSerializer.SerializeToNode(recorded with { World = Design(folder) })!.AsObject(), JsonSerializer.SerializeToNode(wanted)!.AsObject(), "")
+            : null;
+
+    static string? FirstDifference(JsonObject recorded, JsonObject wanted, string prefix)
+    {
+        foreach (var (name, value) in recorded)
+        {
+            var other = wanted[name];
+            if (value is JsonObject inner && other is JsonObject otherInner)
+            {
+                if (FirstDifference(inner, otherInner, $"{prefix}{name}.") is { } d) return d;
+            }
+            else if (!JsonNode.DeepEquals(value, other))
+                return $"{prefix}{name} ({value?.ToJsonString() ?? "null"} recorded, {other?.ToJsonString() ?? "null"} wanted)";
+        }
+        return null;
+    }
+
     /// <summary>Throws unless the folder holds an organism of this world's version.</summary>
     public static void Require(string folder)
     {
