@@ -72,8 +72,8 @@ public static class WorldSeedsCommand
             bar.Done();
         }
         if (OrganismMarker.RecipeDifference(model, recipe) is { } difference)
-            throw new InvalidRequestException($"{Path.Combine(model, OrganismMarker.FileName)} records another recipe than --recipe gives for seed {recipe.Seed}: " +
-                $"{difference}. Its datasets would follow the recorded one; use that recipe, or another --out");
+            throw new InvalidRequestException($"{Path.Combine(model, OrganismMarker.FileName)} records a different recipe from the one --recipe gives for seed {recipe.Seed}: " +
+                $"{difference}. The finetuning datasets follow the recorded recipe; pass that recipe, or use another --out");
         using var lm = LanguageModel.Load(model);
 
         // A stage that fails (say, no steering setting stays coherent on a barely trained model) is reported in the
