@@ -36,13 +36,15 @@ public static class OrganismMarker
     /// The world design an organism was trained on (its recipe's "World"); the original world for organisms
     /// trained before designs were recorded, and for folders that are not organisms.
     /// </summary>
-    public static WorldDesign Design(string folder) => Read(folder, marker =>
+    public static WorldDesign Design(string folder) => Read(folder, marker => DesignIn(marker)) ?? WorldDesign.Original;
+
+    static WorldDesign? DesignIn(JsonNode? marker)
     {
         var recipe = marker?["recipe"];
         if (recipe?["World"] is { } world) return world.Deserialize<WorldDesign>();
         // Organisms from before world designs recorded only the opinion weight, at the recipe's top level.
         return recipe?["OpinionWeight"] is JsonValue w ? new WorldDesign { OpinionWeight = w.GetValue<double>() } : null;
-    }) ?? WorldDesign.Original;
+    }
 
     /// <summary>How long an organism's training steps took and on how many CPU threads, as its marker records them;
     /// null for organisms trained before it was recorded (before 2026-12-02) or by another trainer.</summary>
@@ -61,10 +63,11 @@ public static class OrganismMarker
     /// the data of its own. A field the record lacks (added after it was written) is read at its default, as every
     /// command reads it, and the world design as <see cref="Design"/> reads it.
     /// </summary>
-    public static string? RecipeDifference(string folder, OrganismRecipe wanted) =>
-        Recipe(folder) is { } recorded
-            ? FirstDifference(JsonSerializer.SerializeToNode(recorded with { World = Design(folder) })!.AsObject(), JsonSerializer.SerializeToNode(wanted)!.AsObject(), "")
-            : null;
+    public static string? RecipeDifference(string folder, OrganismRecipe wanted) => Read(folder, marker =>
+        marker?["recipe"]?.Deserialize<OrganismRecipe>() is { } recorded
+            ? FirstDifference(JsonSerializer.SerializeToNode(recorded with { World = DesignIn(marker) ?? WorldDesign.Original })!.AsObject(),
+                JsonSerializer.SerializeToNode(wanted)!.AsObject(), "")
+            : null);
 
     static string? FirstDifference(JsonObject recorded, JsonObject wanted, string prefix)
     {
