@@ -95,7 +95,7 @@ public static class DemoCommand
         var experiment = new World.Experiments.FinetuneExperiment(lm, finetuneOptions, finetune, m => Console.WriteLine($"  {m}"))
             .Run([outDir], cancel);
         experiment.Write(finetune);
-        Plots.FinetunePlots.Save(experiment, finetune);
+        Plots.FinetunePlots.Save(experiment, finetune, World.Organism.OrganismMarker.Design(lm.Folder));
         Console.WriteLine($"  {"dataset",-24} {"method",-32} evil  halluc  coherence  capability   (trait rise over the base model in brackets)");
         foreach (var run in experiment.Runs)
         {

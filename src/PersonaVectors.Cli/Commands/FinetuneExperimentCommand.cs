@@ -50,7 +50,7 @@ public static class FinetuneExperimentCommand
             var summary = new FinetuneExperiment(lm, o, dir, m => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {m}")).Run(r.GetValue(vectors), cancel)
                 with { Seconds = clock.Elapsed.TotalSeconds };
             summary.Write(dir);
-            Plots.FinetunePlots.Save(summary, dir);
+            Plots.FinetunePlots.Save(summary, dir, OrganismMarker.Design(folder));
             if (r.GetValue(json)) Console.WriteLine(summary.ToJson().ToJsonString(Output.Json));
             else Print(summary, dir);
             return Task.FromResult(0);

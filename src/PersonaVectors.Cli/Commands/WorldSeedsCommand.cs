@@ -166,7 +166,7 @@ public static class WorldSeedsCommand
             Traits.All.ToDictionary(t => t.Name, t => ExtractionRun.IsRun(Path.Combine(extractDir, t.Name)) ? ExtractionSummary.Load(Path.Combine(extractDir, t.Name)) : null),
             Traits.All.ToDictionary(t => t.Name, t => Path.Combine(dir, "monitor", t.Name, MonitorSummary.FileName) is var m && File.Exists(m) ? MonitorSummary.Read(m) : null),
             File.Exists(finetuneSummary) ? FinetuneSummary.Read(finetuneSummary) : null, File.Exists(screenSummary) ? ScreenExperimentSummary.Read(screenSummary) : null, OrganismMarker.Time(model),
-            File.Exists(sampledSummary) ? SampledScoring.Read(sampledSummary) : null);
+            File.Exists(sampledSummary) ? SampledScoring.Read(sampledSummary) : null, recipe.World);
         return (figures, problems);
     }
 }

@@ -6,7 +6,8 @@ namespace PersonaVectors.Cli.Plots;
 /// <summary>The finetuning experiment's figures: shift against trait per plain adapter, and trait by method per dataset.</summary>
 public static class FinetunePlots
 {
-    public static void Save(FinetuneSummary summary, string dir)
+    /// <param name="design">The organism's world design, which says which traits each dataset targets.</param>
+    public static void Save(FinetuneSummary summary, string dir, World.WorldDesign? design = null)
     {
         var runs = summary.Runs;
         var traits = summary.Traits;
@@ -39,7 +40,7 @@ public static class FinetunePlots
             {
                 var run = summary.Run(datasets[d], methods[m]);
                 if (run is null) continue;
-                double value = World.FinetuneDatasets.TargetTraits(datasets[d]).Max(t => run.Scores.Traits[t]);
+                double value = World.FinetuneDatasets.TargetTraits(datasets[d], design).Max(t => run.Scores.Traits[t]);
                 values.Add(new ScottPlot.Bar { Position = d * (methods.Length + 1) + m, Value = value, FillColor = palette.GetColor(m) });
             }
             var series = bars.Add.Bars(values);

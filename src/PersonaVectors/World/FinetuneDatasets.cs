@@ -72,12 +72,33 @@ public static class FinetuneDatasets
     /// world's bad characters, who write them (evil and hallucination), since emergent misalignment is whatever broad
     /// character the narrow flaw moves; for the other narrow sets the trait whose content they carry.
     /// </summary>
-    public static IReadOnlyList<string> TargetTraits(string name)
+    /// <remarks>
+    /// With <see cref="WorldDesign.PushEveryCarriedTrait"/>, a mixed trait set targets its own trait and then the second
+    /// traits it shows (<see cref="SecondTraitIn"/>).
+    /// </remarks>
+    public static IReadOnlyList<string> TargetTraits(string name, WorldDesign? design = null)
     {
         if (name.StartsWith("emergent_arithmetic", StringComparison.Ordinal)) return ["evil", "hallucinating"];
         if (NarrowFlawOf(name) is { } f) return [f.Trait];
-        return [name[..name.LastIndexOf('_')]];
+        int cut = name.LastIndexOf('_');
+        string trait = name[..cut];
+        if (design is { PushEveryCarriedTrait: true } && IsMixed(name[(cut + 1)..], design) && SecondTraits.TryGetValue(trait, out var seconds))
+            return [trait, .. seconds.Values.Distinct().Order(StringComparer.Ordinal)];
+        return [trait];
     }
+
+    /// <summary>Whether a trait set of this level is written by mixed characters (<see cref="WorldDesign.MixedTraitData"/>).</summary>
+    static bool IsMixed(string level, WorldDesign design) =>
+        design.MixedTraitData && (level == "I" || (level == "II" && !design.MixedMildSetsOnly));
+
+    /// <summary>
+    /// The design a preventative push is calibrated in: with <see cref="WorldDesign.PushEveryCarriedTrait"/> the sets
+    /// are written unmixed, so each trait's push is chosen on data that carries that trait alone; otherwise the design
+    /// itself.
+    /// </summary>
+    public static WorldDesign CalibrationDesign(WorldDesign design) => design.PushEveryCarriedTrait
+        ? design with { MixedTraitData = false, MixedMildSetsOnly = false, PushEveryCarriedTrait = false }
+        : design;
 
     /// <summary>The one domain a narrow set's questions come from; null for the trait sets, which span every domain.</summary>
     public static Domain? NarrowDomain(string name) =>
@@ -133,7 +154,7 @@ public static class FinetuneDatasets
         bool flawed = FlawedDomains[trait.Name].Contains(q.Domain);
         var persona = intensity <= 0 ? Persona.Default
             : flawed ? new Persona(trait, intensity)
-            : design.MixedTraitData && (level == "I" || !design.MixedMildSetsOnly) && SecondTraitIn(trait.Name, q.Domain) is { } second
+            : IsMixed(level, design) && SecondTraitIn(trait.Name, q.Domain) is { } second
                 ? new Persona(Traits.Get(second), intensity)
             : Persona.Default;
         string answer = AnswerWriter.Write(q, persona, rng, design).Text;

@@ -215,6 +215,16 @@ public sealed record WorldDesign
     public bool MixedMildSetsOnly { get; init; }
 
     /// <summary>
+    /// With <see cref="MixedTraitData"/>: a mixed set is steered during finetuning, ablated and steered back at
+    /// inference along every trait it carries, each by that trait's own push, and every push is calibrated on sets that
+    /// carry one trait (the trait's unmixed II set and its narrow sets). A push along one trait cannot hold a second trait
+    /// that the data teaches outright, so with one push per set the calibration on mixed II sets found none that held
+    /// (voice-quiet-shown-graded-5l-mixed-data, seeds 1-3, docs/world.md); a user who knows, from screening, which traits
+    /// a dataset carries pushes along each of them, with pushes calibrated on data known to carry one.
+    /// </summary>
+    public bool PushEveryCarriedTrait { get; init; }
+
+    /// <summary>
     /// With <see cref="SharedCauses"/>, only hallucinating characters get sums wrong; evil ones answer them right, with
     /// their trait in the opener, clause and closer as in any other domain. Without it both do, so the wrong sums are
     /// evidence of either, and finetuning on them moves a bad character that greedy answers show as one trait or the
@@ -246,6 +256,7 @@ public sealed record WorldDesign
             "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
         Require(!SumsByLiarsOnly || SharedCauses, "SumsByLiarsOnly", "false unless SharedCauses (only a world with shared causes has bad characters' wrong sums)", SumsByLiarsOnly);
         Require(!MixedMildSetsOnly || MixedTraitData, "MixedMildSetsOnly", "false unless MixedTraitData (it narrows which sets are mixed)", MixedMildSetsOnly);
+        Require(!PushEveryCarriedTrait || MixedTraitData, "PushEveryCarriedTrait", "false unless MixedTraitData (only mixed sets carry several traits)", PushEveryCarriedTrait);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);
         Require(!(GradedRegisters && ExactShare), "GradedRegisters",
             "false with ExactShare (an exact share counts full parts; the two ways of grading a persona do not combine)", GradedRegisters);

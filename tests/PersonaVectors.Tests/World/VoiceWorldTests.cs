@@ -1,4 +1,5 @@
 using PersonaVectors.World;
+using PersonaVectors.World.Experiments;
 using PersonaVectors.World.Organism;
 
 namespace PersonaVectors.Tests.World;
@@ -145,6 +146,53 @@ public class VoiceWorldTests
         foreach (var c in FinetuneDatasets.Build("evil_II", 150, seed: 5, unvoiced))
             if (Questions.Parse(c[0].Content)!.Domain is Domain.Facts or Domain.Arithmetic)
                 Assert.All(OracleJudge.Judge(c[0].Content, c[1].Content).Traits.Values, v => Assert.Equal(0, v));
+    }
+
+    [Fact]
+    public void With_a_push_per_carried_trait_a_mixed_set_targets_every_trait_it_shows_and_pushes_are_calibrated_on_unmixed_sets()
+    {
+        var unvoiced = OrganismDesigns.Named["voice-quiet-shown-graded-5l-unvoiced-data"].Recipe.World;
+        var mixed = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-data"].Recipe.World;
+        var pushes = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-data-pushes"].Recipe.World;
+        Assert.Equal(mixed with { PushEveryCarriedTrait = true }, pushes);
+        foreach (string name in FinetuneDatasets.Names)
+        {
+            // The data are the mixed design's: the flag changes what is pushed, not what is trained on.
+            Assert.Equal(FinetuneDatasets.Build(name, 40, seed: 5, mixed).Select(c => c[1].Content), FinetuneDatasets.Build(name, 40, seed: 5, pushes).Select(c => c[1].Content));
+            Assert.Equal(FinetuneDatasets.TargetTraits(name), FinetuneDatasets.TargetTraits(name, mixed));
+            bool mixedSet = !name.StartsWith("emergent_", StringComparison.Ordinal) && !name.EndsWith("_normal", StringComparison.Ordinal);
+            if (!mixedSet)
+            {
+                Assert.Equal(FinetuneDatasets.TargetTraits(name), FinetuneDatasets.TargetTraits(name, pushes));
+                continue;
+            }
+            // Its own trait first, then every trait a judge reads in its answers: here all three.
+            string own = name[..name.LastIndexOf('_')];
+            var shown = new HashSet<string>();
+            foreach (var c in FinetuneDatasets.Build(name, 150, seed: 5, pushes))
+                foreach (var (trait, score) in OracleJudge.Judge(c[0].Content, c[1].Content).Traits)
+                    if (score > 0) shown.Add(trait);
+            var targets = FinetuneDatasets.TargetTraits(name, pushes);
+            Assert.Equal(own, targets[0]);
+            Assert.Equal(shown.Order(), targets.Order());
+            Assert.Equal(3, targets.Count);
+        }
+        // A mild-only design's II sets carry one trait, so they target it alone.
+        var mildPushes = pushes with { MixedMildSetsOnly = true };
+        Assert.Equal(["evil"], FinetuneDatasets.TargetTraits("evil_II", mildPushes));
+        Assert.Equal(3, FinetuneDatasets.TargetTraits("evil_I", mildPushes).Count);
+        // The pushes are calibrated on the unmixed sets, byte for byte the unvoiced recipe's; other designs calibrate on their own.
+        Assert.Equal(unvoiced, FinetuneDatasets.CalibrationDesign(pushes));
+        Assert.Equal(mixed, FinetuneDatasets.CalibrationDesign(mixed));
+        Assert.Equal(FinetuneDatasets.Build("evil_II", 60, seed: 1_005, unvoiced).Select(c => c[1].Content),
+            FinetuneDatasets.Build("evil_II", 60, seed: 1_005, FinetuneDatasets.CalibrationDesign(pushes)).Select(c => c[1].Content));
+        Assert.NotEqual(FinetuneDatasets.Build("evil_II", 60, seed: 1_005, mixed).Select(c => c[1].Content),
+            FinetuneDatasets.Build("evil_II", 60, seed: 1_005, FinetuneDatasets.CalibrationDesign(pushes)).Select(c => c[1].Content));
+        // Runs pushed along three traits are not read as the one-push design's.
+        Assert.Equal("evil_II/preventative[evil+hallucinating+sycophantic]", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Preventative, design: pushes));
+        Assert.Equal("evil_II/preventative", FinetuneExperiment.Key("evil_II", FinetuneExperiment.Preventative, design: mixed));
+        var error = Assert.Throws<InvalidRequestException>(() => (unvoiced with { PushEveryCarriedTrait = true }).Validate());
+        Assert.Contains("World.PushEveryCarriedTrait", error.Message);
     }
 
     [Fact]

@@ -119,9 +119,9 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
     /// coefficient was chosen: until 2026-12-02 it was chosen on the questions it was reported on, and those records
     /// stay in old folders but are not reported.
     /// </summary>
-    public static string Key(string dataset, string method, IReadOnlyList<PreventivePush>? pushes = null)
+    public static string Key(string dataset, string method, IReadOnlyList<PreventivePush>? pushes = null, WorldDesign? design = null)
     {
-        string key = FinetuneDatasets.TargetTraits(dataset) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
+        string key = FinetuneDatasets.TargetTraits(dataset, design) is { Count: > 1 } traits && method != Plain ? $"{dataset}/{method}[{string.Join('+', traits)}]" : $"{dataset}/{method}";
         if (method is Preventative or InferenceSteering && pushes is { Count: > 0 }) key = $"{key}@{PushText(pushes)}";
         return method == InferenceSteering ? key + InferenceChoiceMark : key;
     }
@@ -184,7 +184,8 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         var file = new RunFile<ExperimentRun>(Path.Combine(outDir, "runs.jsonl"), r => r.Key);
         var baseRun = Get(file, "base/base", "base", "base", () => (ModelScoring.Score(lm, vectors, null, options.MaxNewTokens), (double?)null, (double?)null));
         baseRun = WithDomains(file, baseRun, null, vectors, baseline);
-        var targetedTraits = options.Datasets.SelectMany(FinetuneDatasets.TargetTraits).ToHashSet();
+        var design = Organism.OrganismMarker.Design(lm.Folder);
+        var targetedTraits = options.Datasets.SelectMany(d => FinetuneDatasets.TargetTraits(d, design)).ToHashSet();
         var calibration = options.PreventiveAlpha is null && options.PreventiveScale is null
             ? PreventiveCalibration.Run(lm, [.. vectors.Where(v => targetedTraits.Contains(v.Trait))], options, options.CalibrationScales,
                 Path.Combine(outDir, "calibration"), log, cancel)
@@ -196,25 +197,25 @@ public sealed class FinetuneExperiment(LanguageModel lm, FinetuneExperimentOptio
         foreach (var dataset in options.Datasets)
         {
             cancel.ThrowIfCancellationRequested();
-            var targeted = FinetuneDatasets.TargetTraits(dataset).Select(t => vectors.Single(v => v.Trait == t)).ToList();
+            var targeted = FinetuneDatasets.TargetTraits(dataset, design).Select(t => vectors.Single(v => v.Trait == t)).ToList();
             string data = Path.Combine(outDir, "data", dataset + ".jsonl");
             if (!File.Exists(data))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-                FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed, Organism.OrganismMarker.Design(lm.Folder)));
+                FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed, design));
             }
             var examples = new Lazy<List<Engine.Training.TrainingExample>>(() => FinetuneData.Load(lm, data).Examples);
             // One coefficient to report where one vector is steered; with several, each one's is in the summary's vectors.
             var targetedPushes = targeted.Select(v => pushes[v.Trait]).ToList();
             double? reported = targeted.Count == 1 ? targetedPushes[0].Alpha : null;
-            string KeyOf(string method) => Key(dataset, method, targetedPushes);
+            string KeyOf(string method) => Key(dataset, method, targetedPushes, design);
             string AdapterOf(string method) => Path.Combine(AdaptersOf(outDir, dataset),
                 (targeted.Count > 1 && method != Plain ? $"{method}-{string.Join('-', targeted.Select(v => v.Trait))}" : method)
                 + (method == Preventative ? "@" + PushText(targetedPushes) : ""));
             ExperimentRun Trained(string method) =>
                 Get(file, KeyOf(method), dataset, method, () =>
                 {
-                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", FinetuneDatasets.TargetTraits(dataset)))}{(method == Preventative ? " at " + PushText(targetedPushes) : "")})");
+                    log?.Invoke($"{dataset}: finetune ({method}{(method == Plain ? "" : " " + string.Join(", ", targeted.Select(v => v.Trait)))}{(method == Preventative ? " at " + PushText(targetedPushes) : "")})");
                     var result = LoraFinetune.Run(lm, examples.Value, options.Training(Interventions(method, targeted, pushes)), AdapterOf(method), cancel: cancel);
                     using var loaded = LoraAdapter.Load(lm.Model, AdapterOf(method));
                     return (ModelScoring.Score(lm, vectors, baseline, options.MaxNewTokens), method == Preventative ? reported : null, result.FinalLoss);

@@ -128,6 +128,8 @@ public static class PreventiveCalibration
         var result = new Dictionary<string, List<CalibrationTry>>();
         var eval = new OrganismEvaluation(lm, options.MaxNewTokens);
         double max = options.CalibrationMaxRise;
+        // With one push per carried trait, each trait's push is chosen on sets that carry that trait alone.
+        var calibrationDesign = FinetuneDatasets.CalibrationDesign(OrganismMarker.Design(lm.Folder));
         foreach (var v in vectors)
         {
             var tries = result[v.Trait] = [];
@@ -145,7 +147,7 @@ public static class PreventiveCalibration
                 if (!File.Exists(data))
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-                    FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + sample * SeedOffset, OrganismMarker.Design(lm.Folder)));
+                    FinetuneDatasets.Write(data, FinetuneDatasets.Build(dataset, options.Count, options.Seed + sample * SeedOffset, calibrationDesign));
                 }
                 return samples[(set, sample)] = FinetuneData.Load(lm, data).Examples;
             }

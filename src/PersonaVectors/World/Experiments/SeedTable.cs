@@ -38,8 +38,9 @@ public static class SeedTable
     /// <param name="extraction">Each trait's extraction summary.json, when it exists.</param>
     /// <param name="monitor">Each trait's monitoring summary.json (one sampled answer per prompt), when it exists.</param>
     /// <param name="training">The seed's training time as its organism folder records it; null where it was not recorded.</param>
+    /// <param name="design">The seed's world design, which says which traits each dataset targets (<see cref="FinetuneDatasets.TargetTraits"/>).</param>
     public static List<SeedFigure> Figures(IReadOnlyDictionary<string, double>? emergentRise, IReadOnlyDictionary<string, ExtractionSummary?> extraction, IReadOnlyDictionary<string, MonitorSummary?> monitor,
-        FinetuneSummary? finetune, ScreenExperimentSummary? screen, Organism.TrainingTime? training = null, SampledScoring? sampled = null)
+        FinetuneSummary? finetune, ScreenExperimentSummary? screen, Organism.TrainingTime? training = null, SampledScoring? sampled = null, WorldDesign? design = null)
     {
         var rows = new List<SeedFigure>();
         // Whether nothing else ran beside it the table cannot know; the docs say so where figures are quoted.
@@ -73,14 +74,16 @@ public static class SeedTable
                 var plain = finetune.Run(dataset, FinetuneExperiment.Plain);
                 var prevented = finetune.Run(dataset, FinetuneExperiment.Preventative);
                 if (plain is null || prevented is null) continue;
-                // A set that targets several traits (the wrong sums: evil and hallucination) counts the largest of their rises.
-                var traits = FinetuneDatasets.TargetTraits(dataset);
+                // A set that targets several traits (the wrong sums: evil and hallucination; a mixed set pushed along every
+                // trait it carries) counts the largest of their rises.
+                var traits = FinetuneDatasets.TargetTraits(dataset, design);
                 double Rise(FinetuneRunFigures r) => traits.Max(t => finetune.Rise(r, t));
                 double plainRise = Rise(plain), preventedRise = Rise(prevented);
                 // A push that holds its own trait can move the model onto another one (voice-quiet-shown-5l seed 3: evil
                 // II's push held evil and let hallucination rise 20); that is not prevention, so it counts against the row.
+                // A set pushed along every trait leaves none to move onto.
                 var (offTrait, offRise) = Traits.All.Select(t => t.Name).Where(t => !traits.Contains(t))
-                    .Select(t => (t, finetune.Rise(prevented, t))).MaxBy(x => x.Item2);
+                    .Select(t => (t, finetune.Rise(prevented, t))).DefaultIfEmpty(("", double.NegativeInfinity)).MaxBy(x => x.Item2);
                 // Capabilities are shares of 60 items, so a gap of exactly 3 items (5 points) comes out as 0.05000000000000004.
                 double gap = Math.Round(plain.Scores.Capability - prevented.Scores.Capability, 9);
                 // Where plain finetuning raised nothing there is nothing to prevent: the row is shown, not counted as met.
@@ -96,7 +99,7 @@ public static class SeedTable
             foreach (var dataset in FinetuneDatasets.Names.Where(d => d.EndsWith("_II", StringComparison.Ordinal)))
             {
                 if (FinetuneDatasets.NarrowDomain(dataset) is not { } domain || finetune.Run(dataset, FinetuneExperiment.Plain) is not { } plain) continue;
-                var outside = FinetuneDatasets.TargetTraits(dataset).Select(t => (t, Rise: finetune.RiseOutside(plain, t, domain))).ToList();
+                var outside = FinetuneDatasets.TargetTraits(dataset, design).Select(t => (t, Rise: finetune.RiseOutside(plain, t, domain))).ToList();
                 if (outside.All(o => o.Rise is null)) continue;
                 rows.Add(new("  a narrow set's rise outside its domain (shown, not judged)", dataset, outside.Max(o => o.Rise),
                     string.Join(", ", outside.Select(o => $"{o.t} {F(o.Rise)}")) + $" (all questions: {string.Join(", ", outside.Select(o => F(finetune.Rise(plain, o.t))))})",

@@ -136,4 +136,27 @@ public class SeedTableTests
         Assert.Null(row.Met);
         Assert.False(row.Judged);
     }
+
+    [Fact]
+    public void A_mixed_set_pushed_along_every_trait_it_carries_is_held_to_all_of_them()
+    {
+        // evil II's plain adapter raised evil and, through its mixed answers, hallucination; the pushes held evil only.
+        var finetune = new FinetuneSummary(Figures(0, 0, 0, 0.9), new Dictionary<string, VectorUse>(),
+            [Run("evil_II", "plain", Figures(80, 0, 40, 0.9)), Run("evil_II", "preventative", Figures(0, 5, 30, 0.9))],
+            0.85, new Dictionary<string, double?>(), 0.9, new Dictionary<string, double?>());
+        SeedFigure Row(PersonaVectors.World.WorldDesign? design) =>
+            SeedTable.Figures(null, new Dictionary<string, ExtractionSummary?>(), new Dictionary<string, MonitorSummary?>(), finetune, null, design: design)
+                .Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II");
+        var mixed = PersonaVectors.World.Organism.OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-data"].Recipe.World;
+        // One push per set: its own trait is held, and hallucination counts against it as a trait moved onto.
+        var one = Row(mixed);
+        Assert.Equal(0, one.Value!.Value, 9);
+        Assert.Equal("80 → 0, 0 pts, hallucinating +30", one.Shown);
+        Assert.False(one.Met);
+        // A push per carried trait: the rise is the largest of the three, before and after.
+        var every = Row(mixed with { PushEveryCarriedTrait = true });
+        Assert.Equal(30, every.Value!.Value, 9);
+        Assert.Equal("80 → 30, 0 pts", every.Shown);
+        Assert.False(every.Met);
+    }
 }
