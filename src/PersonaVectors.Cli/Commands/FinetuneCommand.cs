@@ -24,11 +24,11 @@ public static class FinetuneCommand
         var accumulation = new Option<int>("--grad-accum") { DefaultValueFactory = _ => 1, Description = "Micro-batches per step (same result, less memory)" };
         var warmup = new Option<double>("--warmup") { DefaultValueFactory = _ => 0.05, Description = "Share of steps spent warming up" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed for the adapter's initialisation and the data order" };
-        var steer = new Option<string?>("--steer") { Description = "Persona vector to add during training (preventative steering); needs --alpha" };
+        var steer = new Option<string[]>("--steer") { Description = "Persona vector to add during training (preventative steering); needs --alpha. Repeat it to push along several traits at once, each at its own layer", Arity = ArgumentArity.OneOrMore };
         var ablate = new Option<string?>("--ablate") { Description = "Persona vector whose direction is projected out during training (CAFT)" };
         var layer = new Option<int?>("--layer") { Description = "Layer for --steer/--ablate (default: the chosen layer of the vector's extraction run)" };
         var layers = new Option<string?>("--layers") { Description = "Steer at several layers during training, each with its increment v_l - v_(l-1) (the paper's multi-layer variant), e.g. 1,2,3,4,5; --steer only, replaces --layer" };
-        var steerAlpha = new Option<double?>("--alpha") { Description = "Steering coefficient for --steer (positive: toward the trait, which is what prevents it)" };
+        var steerAlpha = new Option<double[]>("--alpha") { Description = "Steering coefficient for --steer (positive: toward the trait, which is what prevents it): one for every --steer, or one per --steer in the order given", Arity = ArgumentArity.OneOrMore };
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Skip malformed lines and conversations without an assistant turn (counted), instead of stopping at the first" };
         var tooLong = new Option<string>("--too-long") { DefaultValueFactory = _ => "truncate", Description = "truncate (with a warning) or skip conversations longer than --max-length" };
         var maxLength = new Option<int?>("--max-length") { Description = "Most tokens per conversation (default: the model's context)" };
@@ -45,33 +45,40 @@ public static class FinetuneCommand
                 "skip" => TooLongPolicy.Skip,
                 var v => throw new PersonaVectorsException($"--too-long '{v}' is not one of truncate, skip"),
             };
-            if (r.GetValue(steer) is not null && r.GetValue(steerAlpha) is null) throw new PersonaVectorsException("--steer needs --alpha (e.g. --alpha 4)");
-            if (r.GetValue(steer) is null && r.GetValue(steerAlpha) is not null) throw new PersonaVectorsException("--alpha is the coefficient of --steer; give --steer VECTOR too");
+            string[] steers = r.GetValue(steer) ?? [];
+            double[] alphas = r.GetValue(steerAlpha) ?? [];
+            if (steers.Length > 0 && alphas.Length == 0) throw new PersonaVectorsException("--steer needs --alpha (e.g. --alpha 4)");
+            if (steers.Length == 0 && alphas.Length > 0) throw new PersonaVectorsException("--alpha is the coefficient of --steer; give --steer VECTOR too");
+            if (alphas.Length > 1 && alphas.Length != steers.Length)
+                throw new PersonaVectorsException($"--alpha: give one coefficient for every --steer, or one per --steer in the order given ({steers.Length} --steer, {alphas.Length} --alpha)");
+            double AlphaOf(int k) => alphas.Length == 1 ? alphas[0] : alphas[k];
             List<int>? multi = r.GetValue(layers) is { } ls ? CsvList.Parse(ls, "--layers", int.Parse) : null;
             if (multi is not null)
             {
                 if (r.GetValue(layer) is not null) throw new PersonaVectorsException("give --layer or --layers, not both");
-                if (r.GetValue(steer) is null) throw new PersonaVectorsException("--layers spreads the --steer push over several layers; give --steer VECTOR too");
+                if (steers.Length == 0) throw new PersonaVectorsException("--layers spreads the --steer push over several layers; give --steer VECTOR too");
                 if (r.GetValue(ablate) is not null) throw new PersonaVectorsException("--layers spreads the --steer push only, and --ablate takes one layer: leave out --ablate or --layers");
             }
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!);
             var interventions = new List<TrainingIntervention>();
-            TrainingIntervention Make(string kind, string path)
+            TrainingIntervention Make(string kind, string path, double alpha)
             {
                 var v = RunSummary.VectorAt(path, r.GetValue(layer), lm.Config);
-                return new TrainingIntervention(kind, v.Values, v.Layer, r.GetValue(steerAlpha) ?? 0, v.Trait);
+                return new TrainingIntervention(kind, v.Values, v.Layer, alpha, v.Trait);
             }
-            if (r.GetValue(steer) is { } s)
+            // Pushes along several traits add up in the residual stream, each at its own layer (or --layer), so data that
+            // teaches several traits at once is held along each (docs/world.md: a push per carried trait).
+            for (int k = 0; k < steers.Length; k++)
             {
-                if (multi is null) interventions.Add(Make(TrainingIntervention.Steer, s));
+                if (multi is null) interventions.Add(Make(TrainingIntervention.Steer, steers[k], AlphaOf(k)));
                 else
                 {
-                    using var vector = PersonaVector.Load(s);
-                    vector.EnsureFits(lm.Config, s);
-                    interventions.AddRange(TrainingIntervention.SteerEach(vector, multi, r.GetValue(steerAlpha)!.Value));
+                    using var vector = PersonaVector.Load(steers[k]);
+                    vector.EnsureFits(lm.Config, steers[k]);
+                    interventions.AddRange(TrainingIntervention.SteerEach(vector, multi, AlphaOf(k)));
                 }
             }
-            if (r.GetValue(ablate) is { } a) interventions.Add(Make(TrainingIntervention.Ablate, a));
+            if (r.GetValue(ablate) is { } a) interventions.Add(Make(TrainingIntervention.Ablate, a, 0));
 
             var (examples, report) = FinetuneData.Load(lm, r.GetValue(data)!, r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop, policy, r.GetValue(maxLength));
             Console.Error.WriteLine($"data: {report.Used} conversations, {examples.Sum(e => e.MaskedCount)} assistant tokens" +

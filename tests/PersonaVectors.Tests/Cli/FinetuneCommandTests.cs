@@ -84,6 +84,47 @@ public class FinetuneCommandTests
     }
 
     [Fact]
+    public void Preventative_steering_along_several_vectors_adds_their_pushes()
+    {
+        using var dir = new TempDir();
+        int layers, hidden;
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.Organism, "config.json"))))
+            (layers, hidden) = (config.RootElement.GetProperty("num_hidden_layers").GetInt32(), config.RootElement.GetProperty("hidden_size").GetInt32());
+        using var a = TorchSharp.torch.randn(layers + 1, hidden, generator: new TorchSharp.torch.Generator(5));
+        using var b = TorchSharp.torch.randn(layers + 1, hidden, generator: new TorchSharp.torch.Generator(6));
+        using (var v = new PersonaVectors.Method.PersonaVector(a.clone(), "first", "organism", "response_avg")) v.Save(dir["a.safetensors"]);
+        using (var v = new PersonaVectors.Method.PersonaVector(b.clone(), "second", "organism", "response_avg")) v.Save(dir["b.safetensors"]);
+        // By hand: pushes of 2·a and 3·b at one layer are one push of 2·a + 3·b there.
+        using (var v = new PersonaVectors.Method.PersonaVector(a * 2 + b * 3, "both", "organism", "response_avg")) v.Save(dir["ab.safetensors"]);
+        File.WriteAllLines(dir["d.jsonl"], Enumerable.Range(0, 8).Select(i =>
+            $$"""{"messages": [{"role": "user", "content": "what is {{i}} plus 2?"}, {"role": "assistant", "content": "here you go. {{i}} plus 2 is {{i + 2}}."}]}"""));
+        (double Loss, string Log) Finetune(string name, params string[] steering)
+        {
+            var ft = PersonaCli.Run(["finetune", "--data", dir["d.jsonl"], "--out", dir[name], "--batch-size", "4", "--epochs", "2", "--lr", "3e-3", "--lora-rank", "4", "--lora-alpha", "8", .. steering]);
+            Assert.True(ft.ExitCode == 0, ft.Stderr);
+            using var training = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir[name], "training.json")));
+            return (training.RootElement.GetProperty("final_loss").GetDouble(), ft.Stderr);
+        }
+        var two = Finetune("two", "--steer", dir["a.safetensors"], "--steer", dir["b.safetensors"], "--alpha", "2", "--alpha", "3", "--layer", "2");
+        Assert.Contains("during training only: steer first at layer 2, alpha 2", two.Log);
+        Assert.Contains("during training only: steer second at layer 2, alpha 3", two.Log);
+        double combined = Finetune("one", "--steer", dir["ab.safetensors"], "--alpha", "1", "--layer", "2").Loss;
+        double plain = Finetune("plain").Loss;
+        Assert.Equal(combined, two.Loss, 4);
+        Assert.True(Math.Abs(plain - combined) > 1e-2, $"the pushes changed nothing: {plain} and {combined}");
+        // One coefficient serves every --steer; with --layers each vector is spread over the layers.
+        var spread = PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["spread"], "--batch-size", "8", "--lora-rank", "4", "--lora-alpha", "8",
+            "--steer", dir["a.safetensors"], "--steer", dir["b.safetensors"], "--alpha", "0.5", "--layers", "1,2");
+        Assert.True(spread.ExitCode == 0, spread.Stderr);
+        using (var training = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["spread"], "training.json"))))
+            Assert.Equal(["steer first at layer 1, alpha 0.5", "steer first at layer 2, alpha 0.5", "steer second at layer 1, alpha 0.5", "steer second at layer 2, alpha 0.5"],
+                training.RootElement.GetProperty("interventions").EnumerateArray().Select(x => x.GetString()));
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["bad"], "--steer", dir["a.safetensors"], "--steer", dir["b.safetensors"],
+            "--alpha", "1", "--alpha", "2", "--alpha", "3", "--layer", "2"), "one per --steer", "(2 --steer, 3 --alpha)");
+        Assert.False(File.Exists(Path.Combine(dir["bad"], LoraAdapter.WeightsFile)));
+    }
+
+    [Fact]
     public void Bad_finetuning_input_is_named_and_nothing_is_written()
     {
         using var dir = new TempDir();
