@@ -1,36 +1,9 @@
 using System.CommandLine;
 using PersonaVectors;
 using PersonaVectors.Cli;
-using PersonaVectors.Cli.Commands;
 
-var root = new RootCommand("persona: find, monitor and steer character traits inside language models")
-{
-    DemoCommand.Create(),
-    ModelCommand.Create(),
-    TokenizeCommand.Create(),
-    ForwardCommand.Create(),
-    GenerateCommand.Create(),
-    SteerCommand.Create(),
-    MonitorCommand.Create(),
-    ChatCommand.Create(),
-    FinetuneCommand.Create(),
-    ShiftCommand.Create(),
-    ScreenCommand.Create(),
-    ServeCommand.Create(),
-    WorldCommand.Create(),
-    ExtractCommand.Create(),
-    ArtifactsCommand.Create(),
-    VectorsCommand.Create(),
-    ReportCommand.Create(),
-    PullCommand.Create(),
-    SlurmCommand.Create(),
-};
-var pull = new Option<bool>("--pull")
-{
-    Description = "With --model ORG/NAME[@REV]: download the model from the Hugging Face hub first if the cache lacks it",
-    Recursive = true,
-};
-root.Options.Add(pull);
+var root = CommandTree.Root();
+var pull = root.Options.OfType<Option<bool>>().Single(o => o.Name == CommandTree.PullOption);
 
 try
 {
