@@ -56,14 +56,19 @@ public class FinetuneCommandTests
         Assert.True(rows.Select(x => x.GetProperty("last_prompt").GetDouble()).Distinct().Count() > 1, every.Stdout);
     }
 
+    /// <summary>A random direction at every layer of the shipped organism (its hidden states, embedding included).</summary>
+    static TorchSharp.torch.Tensor RandomDirections(ulong seed)
+    {
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.Organism, "config.json")));
+        int layers = config.RootElement.GetProperty("num_hidden_layers").GetInt32(), hidden = config.RootElement.GetProperty("hidden_size").GetInt32();
+        return TorchSharp.torch.randn(layers + 1, hidden, generator: new TorchSharp.torch.Generator(seed));
+    }
+
     [Fact]
     public void Multi_layer_preventative_steering_pushes_each_layer_by_its_increment_during_training()
     {
         using var dir = new TempDir();
-        int layers, hidden;
-        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.Organism, "config.json"))))
-            (layers, hidden) = (config.RootElement.GetProperty("num_hidden_layers").GetInt32(), config.RootElement.GetProperty("hidden_size").GetInt32());
-        using (var v = new PersonaVectors.Method.PersonaVector(TorchSharp.torch.randn(layers + 1, hidden, generator: new TorchSharp.torch.Generator(5)), "testy", "organism", "response_avg"))
+        using (var v = new PersonaVectors.Method.PersonaVector(RandomDirections(5), "testy", "organism", "response_avg"))
             v.Save(dir["v.safetensors"]);
         File.WriteAllLines(dir["d.jsonl"], ["""{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello."}]}"""]);
 
@@ -87,11 +92,8 @@ public class FinetuneCommandTests
     public void Preventative_steering_along_several_vectors_adds_their_pushes()
     {
         using var dir = new TempDir();
-        int layers, hidden;
-        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.Organism, "config.json"))))
-            (layers, hidden) = (config.RootElement.GetProperty("num_hidden_layers").GetInt32(), config.RootElement.GetProperty("hidden_size").GetInt32());
-        using var a = TorchSharp.torch.randn(layers + 1, hidden, generator: new TorchSharp.torch.Generator(5));
-        using var b = TorchSharp.torch.randn(layers + 1, hidden, generator: new TorchSharp.torch.Generator(6));
+        using var a = RandomDirections(5);
+        using var b = RandomDirections(6);
         using (var v = new PersonaVectors.Method.PersonaVector(a.clone(), "first", "organism", "response_avg")) v.Save(dir["a.safetensors"]);
         using (var v = new PersonaVectors.Method.PersonaVector(b.clone(), "second", "organism", "response_avg")) v.Save(dir["b.safetensors"]);
         // By hand: pushes of 2·a and 3·b at one layer are one push of 2·a + 3·b there.
