@@ -158,5 +158,11 @@ public class SeedTableTests
         Assert.Equal(30, every.Value!.Value, 9);
         Assert.Equal("80 → 30, 0 pts", every.Shown);
         Assert.False(every.Met);
+        // Held on all three, with no trait left to move onto, the row is met.
+        var held = finetune with { Runs = [finetune.Runs[0], Run("evil_II", "preventative", Figures(4, 8, 10, 0.87))] };
+        var row = SeedTable.Figures(null, new Dictionary<string, ExtractionSummary?>(), new Dictionary<string, MonitorSummary?>(), held, null,
+            design: mixed with { PushEveryCarriedTrait = true }).Single(r => r.Effect.StartsWith("preventative") && r.Trait == "evil_II");
+        Assert.Equal("80 → 10, 3 pts", row.Shown);
+        Assert.True(row.Met);
     }
 }
