@@ -3,12 +3,11 @@ using PersonaVectors;
 using PersonaVectors.Cli;
 
 var root = CommandTree.Root();
-var pull = root.Options.OfType<Option<bool>>().Single(o => o.Name == CommandTree.PullOption);
 
 try
 {
     var parsed = root.Parse(args);
-    EmbeddedModel.PullMissing = parsed.GetValue(pull);
+    EmbeddedModel.PullMissing = parsed.GetValue<bool>(CommandTree.PullOption);
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (ErrorReport.IsUserError(e))

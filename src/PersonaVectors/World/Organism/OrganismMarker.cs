@@ -36,7 +36,7 @@ public static class OrganismMarker
     /// The world design an organism was trained on (its recipe's "World"); the original world for organisms
     /// trained before designs were recorded, and for folders that are not organisms.
     /// </summary>
-    public static WorldDesign Design(string folder) => Read(folder, marker => DesignIn(marker)) ?? WorldDesign.Original;
+    public static WorldDesign Design(string folder) => Read(folder, DesignIn) ?? WorldDesign.Original;
 
     static WorldDesign? DesignIn(JsonNode? marker)
     {
