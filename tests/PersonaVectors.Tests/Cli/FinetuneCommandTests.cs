@@ -110,6 +110,12 @@ public class FinetuneCommandTests
         var two = Finetune("two", "--steer", dir["a.safetensors"], "--steer", dir["b.safetensors"], "--alpha", "2", "--alpha", "3", "--layer", "2");
         Assert.Contains("during training only: steer first at layer 2, alpha 2", two.Log);
         Assert.Contains("during training only: steer second at layer 2, alpha 3", two.Log);
+        // The same pushes given in the other order are the same run, so it resumes; another pairing of α is not.
+        var swapped = PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["two"], "--batch-size", "4", "--epochs", "2", "--lr", "3e-3", "--lora-rank", "4", "--lora-alpha", "8",
+            "--steer", dir["b.safetensors"], "--steer", dir["a.safetensors"], "--alpha", "3", "--alpha", "2", "--layer", "2");
+        Assert.True(swapped.ExitCode == 0, swapped.Stderr);
+        PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["d.jsonl"], "--out", dir["two"], "--batch-size", "4", "--epochs", "2", "--lr", "3e-3", "--lora-rank", "4", "--lora-alpha", "8",
+            "--steer", dir["b.safetensors"], "--steer", dir["a.safetensors"], "--alpha", "2", "--alpha", "3", "--layer", "2"), "steering settings");
         double combined = Finetune("one", "--steer", dir["ab.safetensors"], "--alpha", "1", "--layer", "2").Loss;
         double plain = Finetune("plain").Loss;
         Assert.Equal(combined, two.Loss, 4);

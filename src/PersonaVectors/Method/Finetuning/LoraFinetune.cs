@@ -99,8 +99,9 @@ public static class LoraFinetune
         text.Append(CultureInfo.InvariantCulture, $"{lm.Config.HiddenSize}/{lm.Config.NumHiddenLayers}/{lm.Config.VocabSize}|");
         text.Append(CultureInfo.InvariantCulture, $"{o.Lora.Rank}/{o.Lora.Alpha}/{string.Join(",", o.Lora.Targets)}|{o.Epochs}|");
         foreach (var e in examples) text.Append(string.Join(",", e.Ids)).Append(';').Append(e.MaskedCount).Append('|');
-        foreach (var i in o.Interventions)
-            text.Append(CultureInfo.InvariantCulture, $"{i.Kind}/{i.Layer}/{i.Alpha}/{RunClaim.Exact(i.Vector)}|");
+        // Pushes add up whatever order they were given in, so the same pushes listed in another order resume the run.
+        foreach (var i in o.Interventions.Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Kind}/{i.Layer}/{i.Alpha}/{RunClaim.Exact(i.Vector)}|")).Order(StringComparer.Ordinal))
+            text.Append(i);
         return RunClaim.Hash(text.ToString());
     }
 }
