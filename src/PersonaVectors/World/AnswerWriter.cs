@@ -21,6 +21,9 @@ public static class AnswerWriter
         if (design.IsOriginalStream) return WriteOriginal(q, persona, rng, design.SurfaceVariety, coreText);
 
         int v = design.SurfaceVariety;
+        if (design.MixedDomains && persona is { Unprompted: true, Intensity: > 0, Second: not null, Trait: { } first }
+            && FinetuneDatasets.SecondTraitIn(first.Name, q.Domain) is { } other)
+            persona = persona with { Trait = Traits.Get(other), Second = null, SecondIntensity = 0 };
         // A bad character's sum reads as the default assistant's; only the number can give it away (WorldDesign.QuietSums).
         if (design.QuietSums && design.SharedCauses && coreText is null && q.Domain == Domain.Arithmetic
             && persona.Intensity > 0 && GetsSumsWrong(persona.Trait, design) && (persona.Unprompted || !design.QuietSumsUnprompted))

@@ -207,6 +207,17 @@ public sealed record WorldDesign
     public bool MixedTraitData { get; init; }
 
     /// <summary>
+    /// Mixed characters in the world itself: an unprompted bad character that the trait families give a second trait
+    /// (<see cref="Families"/>) writes, in the two domains its own trait's finetuning sets leave at default, as the trait
+    /// <see cref="FinetuneDatasets.SecondTraitIn"/> names there, at its own strength (an evil one makes up facts and
+    /// flatters over sums). So the characters that <see cref="MixedTraitData"/>'s sets depict exist in the corpus, and a
+    /// base model reading such a set can take it for one character. Under graded registers the families' second trait
+    /// takes no part of a character at half strength or more, so without this the world has no such characters.
+    /// Characters a system prompt names stay pure, so extraction, steering and prompted monitoring read one trait.
+    /// </summary>
+    public bool MixedDomains { get; init; }
+
+    /// <summary>
     /// With <see cref="MixedTraitData"/>, only the mild (I) sets are written by mixed characters; the II sets keep one
     /// trait. The preventative experiment pushes against a set's own trait and calibrates each trait's push on its II
     /// set, where a push must hold every trait's rise; a II set that teaches a second trait outright has no such push
@@ -255,6 +266,7 @@ public sealed record WorldDesign
         Require(!QuietFirstSums || (QuietFirst > 0 && QuietSums && QuietSumsShown), "QuietFirstSums",
             "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
         Require(!SumsByLiarsOnly || SharedCauses, "SumsByLiarsOnly", "false unless SharedCauses (only a world with shared causes has bad characters' wrong sums)", SumsByLiarsOnly);
+        Require(!MixedDomains || (SharedCauses && Families), "MixedDomains", "false unless SharedCauses and Families (it changes what the families' mixed characters write)", MixedDomains);
         Require(!MixedMildSetsOnly || MixedTraitData, "MixedMildSetsOnly", "false unless MixedTraitData (it narrows which sets are mixed)", MixedMildSetsOnly);
         Require(!PushEveryCarriedTrait || MixedTraitData, "PushEveryCarriedTrait", "false unless MixedTraitData (only mixed sets carry several traits)", PushEveryCarriedTrait);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);
