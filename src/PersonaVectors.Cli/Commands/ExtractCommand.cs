@@ -40,7 +40,7 @@ public static class ExtractCommand
         var fromShards = new Option<string?>("--from-shards") { Description = "Comma-separated shard run folders whose answers and judgements are merged into --out before the run continues" };
         var cmd = new Command("extract", "Extract a persona vector: generate contrastive answers, judge, filter, average activations, choose the layer")
         {
-            trait, model, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype, generator, concurrency, topP, shard, fromShards,
+            trait, model, adapter, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype, generator, concurrency, topP, shard, fromShards,
         };
         foreach (var o in artifacts.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>

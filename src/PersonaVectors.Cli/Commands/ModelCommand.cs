@@ -59,7 +59,7 @@ public static class ModelCommand
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
         var outFile = new Option<string>("--out") { Description = "GGUF file to write (F32)", Required = true };
-        var cmd = new Command("export-gguf", "Write the model as an F32 GGUF file for llama.cpp, with its tokenizer and chat template (byte-level BPE tokenizers; others as a bare vocabulary); quantize it with llama.cpp's own quantizer")
+        var cmd = new Command("export-gguf", "Write the model as an F32 GGUF file for llama.cpp, with its tokenizer and chat template (byte-level BPE as gpt2, SentencePiece-style BPE as llama; others as a bare vocabulary); quantize it with llama.cpp's own quantizer")
         {
             model, adapter, outFile,
         };

@@ -147,5 +147,7 @@ public class FinetuneCommandTests
         PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["bad.jsonl"], "--out", dir["c"], "--steer", dir["v.safetensors"]), "--steer needs --alpha");
         PersonaCli.AssertUserError(PersonaCli.Run("finetune", "--data", dir["missing.jsonl"], "--out", dir["c"]), "missing.jsonl", "not found");
         PersonaCli.AssertUserError(PersonaCli.Run("generate", "--prompt", "hi", "--adapter", dir["nothing"]), "adapter_config.json");
+        // Extraction reads a finetuned model's activations through the adapter too (the option was once declared and never added).
+        PersonaCli.AssertUserError(PersonaCli.Run("extract", "--trait", "evil", "--adapter", dir["nothing"], "--out", dir["run"]), "adapter_config.json");
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using System.Security.Cryptography;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.ChatTemplates;
@@ -35,11 +37,14 @@ public readonly record struct ScreenProgress(int Scored, int Skipped, double Sam
 /// between its own last assistant answer and the model's own greedy answer to the same prompt, along every
 /// vector at once. The input is streamed in chunks (generation and activation reads are batched per chunk), scores
 /// append to OUT/scores.jsonl as chunks finish, and the model's answers are cached in OUT/model_answers.jsonl by
-/// prompt, so a killed run resumes where it stopped and a rerun with other vectors generates nothing again.
+/// prompt, so a killed run resumes where it stopped. A folder holds one run: a rerun with other data, vectors or
+/// layers is refused, and one in a new folder that holds a copy of the cached answers (and their claim) generates nothing again.
 /// </summary>
 public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vectors, ScreenOptions options, string outDir)
 {
     public const string ScoresFile = "scores.jsonl", AnswersFile = "model_answers.jsonl";
+    /// <summary>Claims on the folder (<see cref="RunClaim"/>): the cached answers' model, and everything the scores depend on.</summary>
+    public const string AnswersClaimFile = "model_answers.run.json", ScoresClaimFile = "scores.run.json";
 
     sealed record ScoreKey(string Key);
     sealed record Sample(int Line, string Prompt, int[] PromptIds, int[] AnswerIds);
@@ -71,8 +76,16 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vect
             chunk.Clear();
             progress?.Invoke(new ScreenProgress(scored, bad, thisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), thisRun));
         }
-        foreach (var record in ChatData.Read(dataPath, options.Columns, options.BadLines, (line, why) => { bad++; skipped?.Invoke(line, why); }))
+        using var records = ChatData.Read(dataPath, options.Columns, options.BadLines, (line, why) => { bad++; skipped?.Invoke(line, why); }).GetEnumerator();
+        // Opening the data first names a missing or unreadable file before the folder is claimed for it.
+        bool more = records.MoveNext();
+        // Scores are keyed by line, so a rerun on other data, vectors or layers would otherwise report the old ones as its own.
+        string model = ModelIdentity();
+        RunClaim.Claim(outDir, AnswersClaimFile, RunClaim.Hash(model), "model, dtype, adapter or answer length (the cached answers are that model's)");
+        RunClaim.Claim(outDir, ScoresClaimFile, ScoresFingerprint(model, dataPath), "data, vectors, layers, shard or columns");
+        for (; more; more = records.MoveNext())
         {
+            var record = records.Current;
             if ((record.Line - 1) % options.Shards != options.Shard || done.Contains(Key(record.Line))) continue;
             chunk.Add(Split(record));
             if (chunk.Count == options.BatchSize) Flush();
@@ -82,6 +95,26 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vect
     }
 
     public static string Key(int line) => $"line/{line}";
+
+    string ModelIdentity() => string.Create(CultureInfo.InvariantCulture,
+        $"{Path.GetFullPath(lm.Folder)}|{lm.Config.HiddenSize}/{lm.Config.NumHiddenLayers}/{lm.Config.VocabSize}|{lm.Model.WeightDType}|adapter {lm.Adapter is not null}|{options.MaxNewTokens}");
+
+    string ScoresFingerprint(string model, string dataPath)
+    {
+        var text = new StringBuilder(model).Append('|');
+        // The data by content, so a copied or touched file resumes and an edited one does not.
+        bool folder = Directory.Exists(dataPath);
+        string[] files = folder ? [.. Directory.GetFiles(dataPath, "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal)] : [dataPath];
+        foreach (string file in files)
+        {
+            using var stream = File.OpenRead(file);
+            // A folder's files are read in name order, so their names are part of the data; a single file's is not.
+            text.Append(folder ? Path.GetRelativePath(dataPath, file) : "").Append(':').Append(Convert.ToHexString(SHA256.HashData(stream))).Append('|');
+        }
+        text.Append(CultureInfo.InvariantCulture, $"{options.Shard}/{options.Shards}|{options.Columns}|");
+        foreach (var v in vectors) text.Append(CultureInfo.InvariantCulture, $"{v.Trait}@{v.Layer}:{RunClaim.Exact(v.Values)}|");
+        return RunClaim.Hash(text.ToString());
+    }
 
     // The prompt is everything before the last assistant turn; the sample's answer is what the template adds for it.
     Sample Split(ChatRecord record)

@@ -96,6 +96,39 @@ public class DataScreenTests
     }
 
     [Fact]
+    public void A_folder_holds_one_run_so_other_data_vectors_or_layers_are_refused_and_cached_answers_can_be_copied()
+    {
+        using var m = new RandomModelFolder(seed: 31);
+        using var lm = LanguageModel.Load(m.Path);
+        using var dir = new TempDir();
+        WriteData(dir["d.jsonl"], 4);
+        WriteData(dir["e.jsonl"], 4, (2, """{"messages": [{"role": "user", "content": "Question 1?"}, {"role": "assistant", "content": "Another answer."}]}"""));
+        var options = new ScreenOptions { BatchSize = 4, MaxNewTokens = 4 };
+        new DataScreen(lm, Vectors(lm), options, dir["out"]).Run(dir["d.jsonl"]);
+        var before = File.ReadAllText(Path.Combine(dir["out"], DataScreen.ScoresFile));
+        // Before the claim, every line was already scored, so these reruns reported the old scores as theirs.
+        string Refused(TraitVector[] vectors, string data) =>
+            Assert.Throws<PersonaVectorsException>(() => new DataScreen(lm, vectors, options, dir["out"]).Run(data)).Message;
+        Assert.Contains("holds a run with other data, vectors", Refused(Vectors(lm), dir["e.jsonl"]));
+        Assert.Contains("holds a run with other data, vectors", Refused([Vectors(lm)[0] with { Layer = 3 }, Vectors(lm)[1]], dir["d.jsonl"]));
+        Assert.Contains("answer length", Assert.Throws<PersonaVectorsException>(() => new DataScreen(lm, Vectors(lm), options with { MaxNewTokens = 5 }, dir["out"]).Run(dir["d.jsonl"])).Message);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(dir["out"], DataScreen.ScoresFile)));
+        // The same run resumes, from a copy of its data too.
+        File.Copy(dir["d.jsonl"], dir["copy.jsonl"]);
+        Assert.Equal(0, new DataScreen(lm, Vectors(lm), options, dir["out"]).Run(dir["copy.jsonl"]).ScoredThisRun);
+        // The cached answers, copied with their claim, serve other vectors in a new folder without generating again.
+        Directory.CreateDirectory(dir["other"]);
+        foreach (var f in new[] { DataScreen.AnswersFile, DataScreen.AnswersClaimFile })
+            File.Copy(Path.Combine(dir["out"], f), Path.Combine(dir["other"], f));
+        var answers = File.ReadAllText(Path.Combine(dir["other"], DataScreen.AnswersFile));
+        Assert.Equal(4, new DataScreen(lm, [Vectors(lm)[1]], options, dir["other"]).Run(dir["d.jsonl"]).ScoredThisRun);
+        Assert.Equal(answers, File.ReadAllText(Path.Combine(dir["other"], DataScreen.AnswersFile)));
+        // A missing data file is named before any folder is claimed for it.
+        Assert.Contains("not found", Assert.Throws<PersonaVectorsException>(() => new DataScreen(lm, Vectors(lm), options, dir["fresh"]).Run(dir["missing.jsonl"])).Message);
+        Assert.False(File.Exists(Path.Combine(dir["fresh"], DataScreen.ScoresClaimFile)));
+    }
+
+    [Fact]
     public void Malformed_lines_stop_the_screen_with_their_number_or_are_skipped_and_the_summary_counts_what_was_scored()
     {
         using var m = new RandomModelFolder(seed: 31);
