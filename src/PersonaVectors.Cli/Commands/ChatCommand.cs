@@ -11,8 +11,14 @@ namespace PersonaVectors.Cli.Commands;
 /// <summary>persona chat: talk to a model while persona meters watch every turn; steer it from inside the chat.</summary>
 public static class ChatCommand
 {
-    /// <summary>Where <c>persona demo</c> leaves its runs; the chat loads them when no --vectors is given.</summary>
-    public const string DemoFolder = "persona-demo";
+    /// <summary>
+    /// Where <c>persona demo</c> and <c>persona demo --quick</c> leave their runs (apart: their extractions sample
+    /// differently, so one folder cannot hold both); the chat and the server load the first that exists when no --vectors is given.
+    /// </summary>
+    public const string DemoFolder = "persona-demo", QuickDemoFolder = "persona-demo-quick";
+
+    /// <summary>The vectors to load when none are given: the demo's, or the quick demo's.</summary>
+    public static string[] DefaultVectors() => [.. new[] { DemoFolder, QuickDemoFolder }.Where(Directory.Exists).Take(1)];
 
     public static Command Create()
     {
@@ -20,7 +26,7 @@ public static class ChatCommand
         var adapter = CommonOptions.Adapter();
         var vectors = new Option<string[]>("--vectors")
         {
-            Description = $"Extraction run, folder of runs, or vector file(s) to watch (repeatable; default: ./{DemoFolder} if `persona demo` left it there)",
+            Description = $"Extraction run, folder of runs, or vector file(s) to watch (repeatable; default: ./{DemoFolder} or ./{QuickDemoFolder} if `persona demo` left one there)",
             AllowMultipleArgumentsPerToken = true,
         };
         var steer = new Option<string[]>("--steer") { Description = "Steer from the start, e.g. --steer evil=-4 (repeatable)", AllowMultipleArgumentsPerToken = true };
@@ -41,8 +47,7 @@ public static class ChatCommand
         cmd.SetAction((r, cancel) =>
         {
             var console = AnsiConsole.Console;
-            var sources = r.GetValue(vectors) is { Length: > 0 } given ? given
-                : Directory.Exists(DemoFolder) ? [DemoFolder] : [];
+            var sources = r.GetValue(vectors) is { Length: > 0 } given ? given : DefaultVectors();
             var initialSteering = (r.GetValue(steer) ?? []).Select(ParseSteer).ToList();
             var thresholdBasis = r.GetValue(basis) switch
             {

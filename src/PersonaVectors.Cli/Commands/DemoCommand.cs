@@ -48,7 +48,7 @@ public static class DemoCommand
     {
         var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded organism)" };
         var adapter = CommonOptions.Adapter();
-        var outDir = new Option<string>("--out") { Description = "Folder for the runs and report.html (rerun to resume)", DefaultValueFactory = _ => ChatCommand.DemoFolder };
+        var outDir = new Option<string?>("--out") { Description = $"Folder for the runs and report.html (rerun to resume; default: ./{ChatCommand.DemoFolder}, or ./{ChatCommand.QuickDemoFolder} with --quick)" };
         var quick = new Option<bool>("--quick") { Description = "A small version (1 rollout, 3 coefficients, 1-shot monitoring) that takes about a third of the time" };
         var cmd = new Command("demo", "Personas, persona vectors, steering and monitoring for every trait of the embedded organism, a small finetuning experiment, and an HTML report of it all")
         {
@@ -60,7 +60,7 @@ public static class DemoCommand
             using var lm = LanguageModel.Load(folder, adapter: r.GetValue(adapter));
             Console.WriteLine(ModelDescription.Of(lm).ToText());
             Console.WriteLine();
-            if (File.Exists(Path.Combine(folder, OrganismMarker.FileName))) await OrganismDemo(lm, r.GetValue(outDir)!, r.GetValue(quick) ? Quick : Full, cancel);
+            if (File.Exists(Path.Combine(folder, OrganismMarker.FileName))) await OrganismDemo(lm, r.GetValue(outDir) ?? (r.GetValue(quick) ? ChatCommand.QuickDemoFolder : ChatCommand.DemoFolder), r.GetValue(quick) ? Quick : Full, cancel);
             else ForwardDemo(lm);
             return 0;
         });

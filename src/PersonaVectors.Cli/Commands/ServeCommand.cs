@@ -20,7 +20,7 @@ public static class ServeCommand
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
         var dtype = CommonOptions.DType();
-        var vectors = new Option<string[]>("--vectors") { Description = $"Extraction run, folder of runs, or vector file(s) to monitor and steer with (default: ./{ChatCommand.DemoFolder} if present)", AllowMultipleArgumentsPerToken = true };
+        var vectors = new Option<string[]>("--vectors") { Description = $"Extraction run, folder of runs, or vector file(s) to monitor and steer with (default: ./{ChatCommand.DemoFolder} or ./{ChatCommand.QuickDemoFolder} if present)", AllowMultipleArgumentsPerToken = true };
         var urls = new Option<string>("--urls") { DefaultValueFactory = _ => "http://127.0.0.1:8000", Description = "Where to listen (loopback unless told otherwise)" };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 and on the dashboard's data (default: the PERSONA_API_KEY environment variable, else none)" };
         var queue = new Option<int>("--queue") { DefaultValueFactory = _ => 64, Description = "Requests that may wait for the model; more get 429" };
@@ -40,7 +40,7 @@ public static class ServeCommand
             if (!(r.GetValue(grace) >= 0)) throw new PersonaVectorsException("--shutdown-grace must be a number of seconds, 0 or more");
             var shutdownGrace = TimeSpan.FromSeconds(r.GetValue(grace));
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
-            var sources = r.GetValue(vectors) is { Length: > 0 } given ? given : Directory.Exists(ChatCommand.DemoFolder) ? [ChatCommand.DemoFolder] : [];
+            var sources = r.GetValue(vectors) is { Length: > 0 } given ? given : ChatCommand.DefaultVectors();
             var traits = VectorSet.Load(lm, sources, CalibrationBasis.NoSystemPrompt, m => Console.Error.WriteLine(m));
             string name = Path.GetFileName(Path.GetFullPath(lm.Folder)) + (r.GetValue(adapter) is { } a ? "+" + Path.GetFileName(Path.GetFullPath(a)) : "");
             string? key = r.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("PERSONA_API_KEY");

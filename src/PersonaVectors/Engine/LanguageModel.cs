@@ -28,6 +28,13 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The LoRA adapter loaded on top of the weights, if any (disposed with the model).</summary>
     public Lora.LoraAdapter? Adapter { get; private set; }
 
+    /// <summary>
+    /// What a run's results depend on in the model (folder, shape, weight type, whether an adapter is on): runs that
+    /// resume in a folder check it, so that another model's results are never mixed in.
+    /// </summary>
+    public string Identity => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Folder}|{Config.HiddenSize}/{Config.NumHiddenLayers}/{Config.VocabSize}|{Model.WeightDType}|adapter {Adapter is not null}");
+
     /// <summary>Tokens that end an answer: EOS ids from the configs and the template's end-of-turn tokens.</summary>
     public IReadOnlySet<int> StopTokens { get; }
     public int PadToken { get; }

@@ -37,12 +37,30 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
     /// <summary>The stages up to the vector files (answers, judgements, filter, mean differences), without choosing a layer.</summary>
     internal async Task<(FilterCounts Counts, double[] Norms)> VectorsAsync(CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(runDir);
+        Claim();
         TraitArtifactsFile.Save(Path.Combine(runDir, "artifacts.json"), artifacts);
         var answers = await AnswersAsync(cancel);
         var judgements = await JudgeAsync(answers, cancel);
         var (kept, counts) = Filter(answers, judgements);
         return (counts, Extract(kept));
+    }
+
+    public const string ClaimFile = "extraction.run.json";
+
+    /// <summary>
+    /// Answers and judgements are keyed by pair, question and rollout alone, so a run of another trait, model or sampling
+    /// in this folder would take them as its own. The rollouts and the batch size are part of the sampling: they decide
+    /// which chunk, and so which seed, an answer is drawn with, so more rollouts would draw every answer again under the
+    /// old judgements' keys. Other filters, layers or coefficients are the same run continued, and so is another judge
+    /// (an endpoint that moved).
+    /// </summary>
+    void Claim()
+    {
+        Directory.CreateDirectory(runDir);
+        string fingerprint = RunClaim.Hash(string.Join("|", lm.Identity, generator is null ? "local" : "remote " + generator.Name,
+            System.Text.Json.JsonSerializer.Serialize(artifacts), options.Temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            options.TopP.ToString("R", System.Globalization.CultureInfo.InvariantCulture), options.MaxNewTokens, options.Seed, options.Rollouts, options.BatchSize));
+        RunClaim.Claim(runDir, ClaimFile, fingerprint, $"trait or artifacts, model or sampling settings (rollouts, temperature, top-p, length, seed; this one is {artifacts.Trait})");
     }
 
     // ---- 1. answers under every positive and negative instruction ----
@@ -52,6 +70,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
     /// <summary>A shard's work: its answers and their judgements, for a later run to merge (<see cref="ImportShards"/>).</summary>
     public async Task ShardAsync(CancellationToken cancel = default)
     {
+        Claim();
         var answers = await AnswersAsync(cancel);
         await JudgeAsync(answers, cancel);
         // A shard with no items (more tasks than chunks) still leaves its files, so the merge can tell it finished.

@@ -96,8 +96,7 @@ public sealed class DataScreen(LanguageModel lm, IReadOnlyList<TraitVector> vect
 
     public static string Key(int line) => $"line/{line}";
 
-    string ModelIdentity() => string.Create(CultureInfo.InvariantCulture,
-        $"{Path.GetFullPath(lm.Folder)}|{lm.Config.HiddenSize}/{lm.Config.NumHiddenLayers}/{lm.Config.VocabSize}|{lm.Model.WeightDType}|adapter {lm.Adapter is not null}|{options.MaxNewTokens}");
+    string ModelIdentity() => string.Create(CultureInfo.InvariantCulture, $"{lm.Identity}|{options.MaxNewTokens}");
 
     string ScoresFingerprint(string model, string dataPath)
     {

@@ -61,7 +61,7 @@ public static class SteeringSweep
     static string Fingerprint(LanguageModel lm, IAnswerJudge judge, IReadOnlyList<SteeringPrompt> prompts, PersonaVector vector, int maxTokens)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{lm.Folder}|{lm.Config.HiddenSize}/{lm.Config.NumHiddenLayers}/{lm.Config.VocabSize}|{lm.Model.WeightDType}|adapter {lm.Adapter is not null}|{judge.Name}|{maxTokens}|");
+        text.Append(lm.Identity).Append(CultureInfo.InvariantCulture, $"|{judge.Name}|{maxTokens}|");
         foreach (var p in prompts) text.Append(p.System).Append('\u0001').Append(p.Question).Append('\u0002');
         text.Append(RunClaim.Exact(vector.Vectors.data<float>().ToArray()));
         return RunClaim.Hash(text.ToString());

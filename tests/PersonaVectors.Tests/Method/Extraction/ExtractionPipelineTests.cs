@@ -48,6 +48,31 @@ public class ExtractionPipelineTests
     }
 
     [Fact]
+    public async Task A_folder_holds_one_trait_model_and_sampling_and_other_filters_continue_it()
+    {
+        using var m = new RandomModelFolder(seed: 3);
+        using var lm = LanguageModel.Load(m.Path);
+        using var dir = new TempDir();
+        var options = Options with { Layers = [1], Alphas = [1] };
+        await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), options, dir.Path).RunAsync();
+        string artifacts = File.ReadAllText(Path.Combine(dir.Path, "artifacts.json"));
+        int answers = File.ReadAllLines(Path.Combine(dir.Path, "answers.jsonl")).Length;
+        // Before the claim, another trait's run here overwrote artifacts.json and took these answers as its own.
+        var other = Artifacts() with { Trait = "other" };
+        var e = await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, other, new HashJudge(), options, dir.Path).RunAsync());
+        Assert.Contains("this one is other", e.Message);
+        await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, Artifacts(), new HashJudge(), options with { Temperature = 0.5 }, dir.Path).RunAsync());
+        // More rollouts move answers into other chunks, with other seeds: every answer would be drawn again under the keys
+        // the old judgements have.
+        await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, Artifacts(), new HashJudge(), options with { Rollouts = 3 }, dir.Path).RunAsync());
+        Assert.Equal(artifacts, File.ReadAllText(Path.Combine(dir.Path, "artifacts.json")));
+        Assert.Equal(answers, File.ReadAllLines(Path.Combine(dir.Path, "answers.jsonl")).Length);
+        // Another filter and another steering grid continue the run: no answer is drawn again.
+        await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), options with { PositiveTraitMin = 40, Alphas = [0.5, 1] }, dir.Path).RunAsync();
+        Assert.Equal(answers, File.ReadAllLines(Path.Combine(dir.Path, "answers.jsonl")).Length);
+    }
+
+    [Fact]
     public async Task Steering_settings_are_chosen_on_the_extraction_questions_and_measured_on_the_evaluation_questions()
     {
         using var m = new RandomModelFolder(seed: 3);
