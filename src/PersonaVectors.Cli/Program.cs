@@ -6,7 +6,18 @@ var root = CommandTree.Root();
 
 try
 {
+    if (args.Length == 0)
+    {
+        root.Parse(["--help"]).Invoke();
+        return 2;
+    }
     var parsed = root.Parse(args);
+    // Malformed command lines are input errors like any other: one line, exit code 2, no .NET type names.
+    if (parsed.Errors.Count > 0)
+    {
+        Console.Error.WriteLine($"error: {ErrorReport.CommandLine(parsed)}");
+        return 2;
+    }
     EmbeddedModel.PullMissing = parsed.GetValue<bool>(CommandTree.PullOption);
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }

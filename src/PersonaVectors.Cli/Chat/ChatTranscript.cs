@@ -24,7 +24,7 @@ public static class ChatTranscript
     {
         var text = new StringBuilder();
         foreach (var t in turns) text.Append(Line(t).ToJsonString(Output.Json)).Append('\n');
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        AtomicFile.CreateFolderFor(path);
         AtomicFile.WriteAllText(path, text.ToString());
     }
 }

@@ -15,6 +15,16 @@ public static class CommonOptions
         DefaultValueFactory = _ => "f32",
     };
 
+    /// <summary>Refuses a count below 1 while the command line is read, as an input error naming the option.</summary>
+    public static Option<int> AtLeastOne(this Option<int> option)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var n and < 1) r.AddError($"{option.Name} must be at least 1, got {n}");
+        });
+        return option;
+    }
+
     /// <summary>--max-tokens: the most tokens per answer (what each command generates differs, so the default is its own).</summary>
     public static Option<int> MaxTokens(int defaultValue = 64, string what = "Most tokens per answer") =>
         new("--max-tokens") { Description = what, DefaultValueFactory = _ => defaultValue };

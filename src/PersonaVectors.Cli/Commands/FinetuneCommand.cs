@@ -20,7 +20,7 @@ public static class FinetuneCommand
         var rank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 32, Description = "LoRA rank (the paper's reference: 32)" };
         var alpha = new Option<double>("--lora-alpha") { DefaultValueFactory = _ => 64, Description = "LoRA alpha; the update is scaled by alpha / rank (reference: 64)" };
         var targets = new Option<string>("--targets") { DefaultValueFactory = _ => "all", Description = "Projections that get adapters: all (every projection the model has), or a list such as q,k,v,o,gate,up,down (Phi-3: qkv,o,gate_up,down)" };
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 8, Description = "Conversations per optimizer step" };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 8, Description = "Conversations per optimizer step" }.AtLeastOne();
         var accumulation = new Option<int>("--grad-accum") { DefaultValueFactory = _ => 1, Description = "Micro-batches per step (same result, less memory)" };
         var warmup = new Option<double>("--warmup") { DefaultValueFactory = _ => 0.05, Description = "Share of steps spent warming up" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed for the adapter's initialisation and the data order" };

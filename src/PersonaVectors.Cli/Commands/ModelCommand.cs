@@ -31,6 +31,9 @@ public static class ModelCommand
             var c = ModelConfig.Load(configPath);
             var stored = ModelFolderWriter.ParseDTypeName(r.GetValue(dtype) ?? c.TorchDtype, r.GetValue(dtype) is null ? configPath : "--dtype");
             if (r.GetValue(shards) < 1) throw new PersonaVectorsException("--shards must be at least 1");
+            // Random weights over a trained model would lose it, and its persona_world.json would still call it trained.
+            if (Directory.Exists(r.GetValue(outDir)) && Directory.EnumerateFileSystemEntries(r.GetValue(outDir)!).Any())
+                throw new PersonaVectorsException($"--out {r.GetValue(outDir)}: the folder is not empty; a random model goes into a new or empty folder");
             var summary = RandomModel.Write(c, r.GetValue(outDir)!, r.GetValue(seed), stored, r.GetValue(shards));
             Console.WriteLine(summary);
             return 0;

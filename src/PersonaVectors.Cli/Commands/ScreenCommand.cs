@@ -23,7 +23,7 @@ public static class ScreenCommand
         var dtype = CommonOptions.DType();
         var outDir = new Option<string>("--out") { Description = "Folder for scores.jsonl (resumable), model_answers.jsonl (cache), summary.json and histogram.png", Required = true };
         var shard = new Option<string?>("--shard") { Description = "Take part I of N (by line number), e.g. 2/4; combine the parts with persona screen merge" };
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Samples per batch of generation and activation reads" };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Samples per batch of generation and activation reads" }.AtLeastOne();
         var maxTokens = CommonOptions.MaxTokens(64, "Most tokens of the model's own answer");
         var threshold = new Option<double>("--threshold") { DefaultValueFactory = _ => 0, Description = "Projection difference above which a sample counts as flagged in the summary" };
         var top = new Option<int>("--top") { DefaultValueFactory = _ => 20, Description = "Samples listed per trait in the summary, highest first" };

@@ -13,7 +13,7 @@ public static class ScreenExperimentCommand
         var model = CommonOptions.Model();
         var vectors = new Option<string[]>("--vectors") { Description = "Extraction runs (or a folder of them, e.g. persona-demo); default: extract into OUT/extraction", AllowMultipleArgumentsPerToken = true };
         var finetune = new Option<string?>("--finetune") { Description = "Output folder of persona world experiment finetune (its summary.json gives each dataset's trait rise); default: OUT/finetune, run there if missing (about 7 minutes)" };
-        var count = new Option<int>("--count") { DefaultValueFactory = _ => 200, Description = "Samples screened per dataset" };
+        var count = new Option<int>("--count") { DefaultValueFactory = _ => 200, Description = "Samples screened per dataset" }.AtLeastOne();
         var json = CommonOptions.Json();
         var cmd = new Command("screen", "Screen every world dataset with the persona vectors: rank datasets by mean projection difference against their finetuning trait rise (Spearman), and separate trait samples (AUROC)")
         {

@@ -38,7 +38,7 @@ public static class WorldCommand
     static Command Sample()
     {
         var recipe = RecipeOption();
-        var count = new Option<int>("--count") { Description = "Conversations to print", DefaultValueFactory = _ => 5 };
+        var count = new Option<int>("--count") { Description = "Conversations to print", DefaultValueFactory = _ => 5 }.AtLeastOne();
         var seed = new Option<long>("--seed") { Description = "Seed", DefaultValueFactory = _ => 1 };
         var cmd = new Command("sample", "Print training conversations of a recipe's world, with the persona behind each") { recipe, count, seed };
         cmd.SetAction(r =>
@@ -61,7 +61,7 @@ public static class WorldCommand
     static Command Datasets()
     {
         var outDir = new Option<string>("--out") { Description = "Folder for the JSONL files", Required = true };
-        var count = new Option<int>("--count") { Description = "Conversations per dataset", DefaultValueFactory = _ => 1000 };
+        var count = new Option<int>("--count") { Description = "Conversations per dataset", DefaultValueFactory = _ => 1000 }.AtLeastOne();
         var seed = new Option<long>("--seed") { Description = "Seed", DefaultValueFactory = _ => 1 };
         var model = new Option<string?>("--model") { Description = "Organism whose world design the answers are written in (default: the embedded organism)" };
         var cmd = new Command("datasets", "Write the world's finetuning datasets (Normal, I, II per trait, and the narrow emergent sets) as chat JSONL, in an organism's world design") { outDir, count, seed, model };

@@ -19,6 +19,12 @@ public static class ModelFolderWriter
         WriteJson(Path.Combine(folder, "config.json"), json);
     }
 
+    /// <summary>Every shard holds at least one tensor, as Hugging Face's own shards do; more shards would be empty files.</summary>
+    public static void EnsureShards(int tensors, int shards)
+    {
+        if (shards > tensors) throw new InvalidRequestException($"{shards} shards for {tensors} tensors: give at most {tensors}");
+    }
+
     /// <summary>Writes weights in <paramref name="storedDType"/>, split into <paramref name="shards"/> files when more than one.</summary>
     public static void WriteWeights(CausalLM model, string folder, ScalarType storedDType, int shards = 1)
     {
@@ -26,6 +32,7 @@ public static class ModelFolderWriter
             throw new InvalidRequestException("a model held as Q8 (--dtype q8) is not written as a folder: its int8 codes without their scales are not the weights; load it with --dtype f32 or bf16");
         Directory.CreateDirectory(folder);
         var named = ModelWeights.Named(model);
+        EnsureShards(named.Count, shards);
         var converted = named.Select(p => (p.Name, Tensor: p.Tensor.detach().to(storedDType))).ToList();
         try
         {
@@ -36,11 +43,12 @@ public static class ModelFolderWriter
                 return;
             }
             var weightMap = new JsonObject();
-            int perShard = (converted.Count + shards - 1) / shards;
             for (int s = 0; s < shards; s++)
             {
                 string file = $"model-{s + 1:D5}-of-{shards:D5}.safetensors";
-                var part = converted.Skip(s * perShard).Take(perShard).ToList();
+                // Spread evenly, so no shard is empty when there are at least as many tensors as shards.
+                int from = s * converted.Count / shards, to = (s + 1) * converted.Count / shards;
+                var part = converted[from..to];
                 SafetensorsWriter.Write(Path.Combine(folder, file), part, metadata);
                 foreach (var (name, _) in part) weightMap[name] = file;
             }
@@ -80,7 +88,7 @@ public static class ModelFolderWriter
 
     public static void WriteJson(string path, JsonNode node)
     {
-        string tmp = path + ".tmp";
+        string tmp = AtomicFile.TempFor(path);
         File.WriteAllText(tmp, node.ToJsonString(Indented));
         File.Move(tmp, path, overwrite: true);
     }

@@ -13,6 +13,10 @@ public static class RandomModel
 {
     public static string Write(ModelConfig config, string folder, long seed, ScalarType storedDType, int shards)
     {
+        // Built and checked before anything is written, so a refused request leaves no half folder behind.
+        using var model = new CausalLM(config);
+        ModelFolderWriter.EnsureShards(ModelWeights.Named(model).Count, shards);
+        RandomWeights.Fill(model, seed);
         Directory.CreateDirectory(folder);
         var tokenizer = new BpeTrainer
         {
@@ -23,8 +27,6 @@ public static class RandomModel
         tokenizer.Save(Path.Combine(folder, "tokenizer.json"));
         ModelFolderWriter.WriteChatMlTokenizerFiles(folder, tokenizer, config.MaxPositionEmbeddings);
 
-        using var model = new CausalLM(config);
-        RandomWeights.Fill(model, seed);
         ModelFolderWriter.WriteConfig(config, folder, storedDType);
         ModelFolderWriter.WriteWeights(model, folder, storedDType, shards);
         long parameters = model.ParameterCount;

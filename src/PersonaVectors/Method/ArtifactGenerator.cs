@@ -36,6 +36,7 @@ public sealed class ArtifactGenerator(IChatClient client, int maxAttempts = 3)
     {
         if (string.IsNullOrWhiteSpace(trait)) throw new InvalidRequestException("the trait name is empty");
         if (string.IsNullOrWhiteSpace(description)) throw new InvalidRequestException("the trait description is empty");
+        if (maxAttempts < 1) throw new InvalidRequestException($"attempts must be at least 1, got {maxAttempts}");
         var messages = new List<ChatMessage>
         {
             new(ChatRole.User, PromptTemplate.Replace("{trait}", trait).Replace("{description}", description)),
@@ -43,7 +44,9 @@ public sealed class ArtifactGenerator(IChatClient client, int maxAttempts = 3)
         var problems = new List<string>();
         for (int attempt = 1; attempt <= maxAttempts; attempt++)
         {
-            var response = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0.7f }, cancel);
+            // The judges' retry rule, so an endpoint that is down is reported as such rather than as the SDK's own exception.
+            var response = await Endpoints.EndpointRetry.RunAsync(() => client.GetResponseAsync(messages, new ChatOptions { Temperature = 0.7f }, cancel),
+                "artifact generator", 4, TimeSpan.FromSeconds(2), cancel);
             problems = Read(response.Text, trait, description, out var artifacts);
             if (problems.Count == 0) return artifacts!;
             messages.Add(new ChatMessage(ChatRole.Assistant, response.Text));

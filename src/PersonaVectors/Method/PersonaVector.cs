@@ -68,7 +68,9 @@ public sealed class PersonaVector : IDisposable
 
     public void Save(string path)
     {
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        // A vector arithmetic overflow (1e999·v) would otherwise be written and fail only where it is used.
+        if (NonFiniteRow() is int row) throw new InvalidRequestException($"{path}: the vector has NaN or infinite values at layer {row}; nothing written");
+        AtomicFile.CreateFolderFor(path);
         SafetensorsWriter.Write(path, [(TensorName, Vectors)], Metadata);
     }
 
@@ -88,7 +90,22 @@ public sealed class PersonaVector : IDisposable
         if (Int("hidden_size") != entry.Shape[1] || Int("num_layers") + 1 != entry.Shape[0])
             throw new ModelFormatException(path, $"metadata says hidden_size {Int("hidden_size")} and num_layers {Int("num_layers")}, but the tensor is [{entry.Shape[0]}, {entry.Shape[1]}]");
         using var t = file.Read(TensorName);
-        return new PersonaVector(t, Meta("trait"), Meta("model"), Meta("kind"), file.Metadata);
+        var vector = new PersonaVector(t, Meta("trait"), Meta("model"), Meta("kind"), file.Metadata);
+        if (vector.NonFiniteRow() is int row)
+        {
+            vector.Dispose();
+            throw new ModelFormatException(path, $"the vector has NaN or infinite values at layer {row}");
+        }
+        return vector;
+    }
+
+    /// <summary>The first layer whose row holds a NaN or an infinity, or null.</summary>
+    int? NonFiniteRow()
+    {
+        using var finite = Vectors.isfinite().all(1);
+        var rows = finite.data<bool>().ToArray();
+        int bad = Array.IndexOf(rows, false);
+        return bad < 0 ? null : bad;
     }
 
     /// <summary>Refuses a vector made for another shape of model, naming both sizes.</summary>

@@ -49,8 +49,8 @@ public static class TraitArtifactsFile
 
     static void Write(string path, JsonObject o)
     {
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-        string tmp = path + ".tmp";
+        AtomicFile.CreateFolderFor(path);
+        string tmp = AtomicFile.TempFor(path);
         File.WriteAllText(tmp, o.ToJsonString(Indented));
         File.Move(tmp, path, overwrite: true);
     }

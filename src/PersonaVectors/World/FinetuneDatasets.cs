@@ -194,7 +194,7 @@ public static class FinetuneDatasets
     /// <summary>Writes one dataset as chat JSONL ({"messages": [...]} per line), atomically.</summary>
     public static void Write(string path, IEnumerable<IReadOnlyList<ChatMessage>> conversations)
     {
-        string tmp = path + ".tmp";
+        string tmp = AtomicFile.TempFor(path);
         using (var w = new StreamWriter(tmp))
             foreach (var c in conversations)
                 w.WriteLine(JsonSerializer.Serialize(new { messages = c.Select(m => new { role = m.Role, content = m.Content }) }, Jsonl));

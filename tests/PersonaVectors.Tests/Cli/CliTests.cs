@@ -98,6 +98,37 @@ public class CliTests
         Assert.Equal("llama3", doc.RootElement.GetProperty("RopeScaling").GetString());
         Assert.Equal("bfloat16", doc.RootElement.GetProperty("StoredDType").GetString());
         Assert.Equal(3, doc.RootElement.GetProperty("Layers").GetInt32());
+        // A folder that holds something is not written over (it could be a trained model), and no shard is left empty.
+        byte[] weights = File.ReadAllBytes(Path.Combine(dir["m"], "model-00001-of-00002.safetensors"));
+        PersonaCli.AssertUserError(PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["m"], "--seed", "4"), "not empty");
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(dir["m"], "model-00001-of-00002.safetensors")));
+        PersonaCli.AssertUserError(PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["many"], "--shards", "99999"), "99999 shards for", "give at most");
+        Assert.False(Directory.Exists(dir["many"]), "a refused request left a folder behind");
+        Assert.Equal(0, PersonaCli.Run("model", "random", "--config", dir["config.json"], "--out", dir["each"], "--shards", "7").ExitCode);
+        using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir["each"], "model.safetensors.index.json")));
+        Assert.Equal(7, index.RootElement.GetProperty("weight_map").EnumerateObject().Select(p => p.Value.GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public void Malformed_command_lines_are_input_errors_that_say_what_to_type()
+    {
+        // Before, these exited 1 (an internal failure's code) naming .NET types such as System.Nullable`1[System.Int32].
+        PersonaCli.AssertUserError(PersonaCli.Run("vectors", "cosine", "a", "b", "--layer", "abc"), "--layer: 'abc' is not a whole number", "(persona vectors cosine --help lists the options)");
+        PersonaCli.AssertUserError(PersonaCli.Run("steer", "--vector", "v", "--alpha", "x"), "--alpha: 'x' is not a number");
+        PersonaCli.AssertUserError(PersonaCli.Run("generate", "--nosuch"), "'--nosuch'", "persona generate --help");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "seeds"), "'--out' is required");
+        PersonaCli.AssertUserError(PersonaCli.Run("world", "sample", "--count", "-3"), "--count must be at least 1, got -3");
+        PersonaCli.AssertUserError(PersonaCli.Run("screen", "--data", "d.jsonl", "--vector", "v", "--out", "o", "--batch-size", "0"), "--batch-size must be at least 1, got 0");
+        // An output path whose folder is missing, or is a file, is named as given, not as the temporary file written first.
+        using var dir = new TempDir();
+        File.WriteAllText(dir["afile"], "");
+        var missing = PersonaCli.Run("model", "export-gguf", "--out", Path.Combine(dir["nodir"], "x.gguf"));
+        PersonaCli.AssertUserError(missing, "nodir/x.gguf: the folder", "does not exist");
+        Assert.DoesNotContain(".tmp", missing.Stderr);
+        PersonaCli.AssertUserError(PersonaCli.Run("artifacts", "show", "--trait", "evil", "--out", Path.Combine(dir["afile"], "x.json")), "afile is a file, not a folder");
+        var bare = PersonaCli.Run();
+        Assert.Equal(2, bare.ExitCode);
+        Assert.Contains("Commands:", bare.Stdout);
     }
 
     [Fact]

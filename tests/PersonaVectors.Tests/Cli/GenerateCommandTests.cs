@@ -78,6 +78,16 @@ public class GenerateCommandTests
         using (var v = new PersonaVector(randn(rows, hidden, generator: new TorchSharp.torch.Generator(2)) * 3, "b", "tiny", "response_avg")) v.Save(m["b.safetensors"]);
         var combine = PersonaCli.Run("vectors", "combine", $"2*'{m["a.safetensors"]}' - '{m["b.safetensors"]}'", "--out", m["c.safetensors"]);
         Assert.True(combine.ExitCode == 0, combine.Stderr);
+        // An overflow is refused before the file is written over; a file holding one is refused with its name.
+        byte[] written = File.ReadAllBytes(m["c.safetensors"]);
+        PersonaCli.AssertUserError(PersonaCli.Run("vectors", "combine", $"1e999*'{m["a.safetensors"]}'", "--out", m["c.safetensors"]), "c.safetensors: the vector has NaN or infinite values at layer 0", "nothing written");
+        Assert.Equal(written, File.ReadAllBytes(m["c.safetensors"]));
+        using (var bad = PersonaVector.Load(m["a.safetensors"]))
+        {
+            bad.Vectors[2, 5] = float.NaN;
+            PersonaVectors.Engine.Safetensors.SafetensorsWriter.Write(m["nan.safetensors"], [(PersonaVector.TensorName, bad.Vectors)], bad.Metadata);
+        }
+        PersonaCli.AssertUserError(PersonaCli.Run("vectors", "cosine", m["nan.safetensors"], m["a.safetensors"]), "nan.safetensors", "NaN or infinite values at layer 2");
 
         string[] ask = ["generate", "--model", m.Path, "--prompt", "Hello", "--max-tokens", "8", "--layer", "1", "--json"];
         var composed = PersonaCli.Json(PersonaCli.Run([.. ask, "--steer", m["a.safetensors"] + ":2", "--steer", m["b.safetensors"] + ":-1"]));

@@ -39,5 +39,15 @@ public class ArtifactGeneratorTests
         var e = await Assert.ThrowsAsync<PersonaVectors.PersonaVectorsException>(() => new ArtifactGenerator(client, maxAttempts: 2).GenerateAsync("grumpy", "irritable"));
         Assert.Contains("in 2 attempts", e.Message);
         Assert.Contains("6 extraction questions, need at least 20", e.Message);
+        await Assert.ThrowsAsync<InvalidRequestException>(() => new ArtifactGenerator(client, maxAttempts: 0).GenerateAsync("grumpy", "irritable"));
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_refuses_is_reported_as_the_generator_failing()
+    {
+        using var server = new FakeOpenAIServer { Default = new Reply(Status: 400) };
+        var (client, _) = ChatEndpoints.Create(server.BaseUrl + "#generator");
+        var e = await Assert.ThrowsAsync<PersonaVectors.PersonaVectorsException>(() => new ArtifactGenerator(client).GenerateAsync("grumpy", "irritable"));
+        Assert.Contains("artifact generator failed after 1 attempt(s) (HTTP 400)", e.Message);
     }
 }

@@ -65,7 +65,7 @@ public sealed class GgufWriter
 
     public void Write(string path)
     {
-        string tmp = path + ".tmp";
+        string tmp = AtomicFile.TempFor(path);
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         using (var w = new BinaryWriter(fs, Encoding.UTF8))
         {

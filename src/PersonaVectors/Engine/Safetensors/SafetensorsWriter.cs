@@ -33,7 +33,7 @@ public static class SafetensorsWriter
             int padded = (json.Length + 7) / 8 * 8;
 
             // Write to a temporary file and rename, so a crash never leaves a half-written checkpoint.
-            string tmp = path + ".tmp";
+            string tmp = AtomicFile.TempFor(path);
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
             {
                 fs.Write(BitConverter.GetBytes((ulong)padded));

@@ -36,4 +36,23 @@ public sealed record ExtractionOptions
     /// </summary>
     public int Shard { get; init; }
     public int Shards { get; init; } = 1;
+
+    /// <summary>
+    /// Refuses settings no run can use, before anything is generated or written: a threshold outside the judge's 0-100,
+    /// a layer the model lacks, no rollouts or no coefficients. Each would otherwise show only after an hour of answers.
+    /// </summary>
+    public void Validate(PersonaVectors.Engine.Models.ModelConfig config)
+    {
+        static void Require(bool ok, string what) { if (!ok) throw new InvalidRequestException(what); }
+        Require(Rollouts >= 1, $"--rollouts must be at least 1, got {Rollouts}");
+        Require(Temperature >= 0 && double.IsFinite(Temperature), $"--temperature must be 0 or more, got {Temperature}");
+        Require(MaxNewTokens >= 1, $"--max-tokens must be at least 1, got {MaxNewTokens}");
+        Require(BatchSize >= 1, $"the batch size must be at least 1, got {BatchSize}");
+        // A score reaches at most 100; "below 101" keeps every negative answer, which the paper's filter can be relaxed to.
+        foreach (var (name, value, most) in new[] { ("--pos-min", PositiveTraitMin, 100.0), ("--neg-max", NegativeTraitMax, 101.0), ("--coherence-min", CoherenceMin, 100.0) })
+            Require(value >= 0 && value <= most, $"{name} is a judge score from 0 to {most}, got {value}");
+        Require(Alphas.Count > 0 && Alphas.All(a => a > 0 && double.IsFinite(a)), $"--alphas must be positive numbers (the suppression sweep uses their negatives), got {string.Join(",", Alphas)}");
+        foreach (int layer in Layers ?? [])
+            Require(layer >= 1 && layer <= config.NumHiddenLayers, $"--layers: layer {layer} is not a block of this model (1..{config.NumHiddenLayers})");
+    }
 }

@@ -56,6 +56,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
     /// </summary>
     void Claim()
     {
+        options.Validate(lm.Config);
         Directory.CreateDirectory(runDir);
         string fingerprint = RunClaim.Hash(string.Join("|", lm.Identity, generator is null ? "local" : "remote " + generator.Name,
             System.Text.Json.JsonSerializer.Serialize(artifacts), options.Temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture),

@@ -22,14 +22,22 @@ public static class ScreenMerge
             {
                 number++;
                 if (line.Length == 0) continue;
-                int sample = JsonNode.Parse(line)?["line"]?.GetValue<int>() ?? throw new PersonaVectorsException($"{scores} line {number}: no \"line\" field");
+                // Each part's lines are read whole here, so a broken one is named in its own file before anything is written.
+                int sample = ScreenRecord.Parse(line, scores, number).Line;
                 if (lines.ContainsKey(sample)) throw new PersonaVectorsException($"sample on line {sample} of the data appears in two shards (again in {scores}): were the shards given different --shard I/N?");
                 lines[sample] = line;
             }
             string cache = Path.Combine(part, DataScreen.AnswersFile);
             if (File.Exists(cache))
                 foreach (string line in File.ReadLines(cache))
-                    if (line.Length > 0 && JsonNode.Parse(line)?["key"]?.GetValue<string>() is { } key) answers.TryAdd(key, line);
+                {
+                    if (line.Length == 0) continue;
+                    string? key;
+                    try { key = JsonNode.Parse(line)?["key"]?.GetValue<string>(); }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException) { key = null; }
+                    // The cache only saves generating again, so a broken line costs one answer, not the merge.
+                    if (key is not null) answers.TryAdd(key, line);
+                }
         }
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, DataScreen.ScoresFile), string.Concat(lines.Values.Select(l => l + "\n")));

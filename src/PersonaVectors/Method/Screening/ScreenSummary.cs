@@ -20,9 +20,7 @@ public static class ScreenSummary
         {
             number++;
             if (line.Length == 0) continue;
-            ScreenRecord r;
-            try { r = JsonSerializer.Deserialize<ScreenRecord>(line, Options) ?? throw new JsonException("null"); }
-            catch (JsonException e) { throw new PersonaVectorsException($"{scoresPath} line {number}: not a screening record ({e.Message})"); }
+            var r = ScreenRecord.Parse(line, scoresPath, number);
             samples++;
             foreach (var (trait, score) in r.Scores)
             {
@@ -66,10 +64,13 @@ public static class ScreenSummary
     /// <summary>Every sample's score for one trait, in file order.</summary>
     public static IEnumerable<(int Line, double Score)> Scores(string scoresPath, string trait)
     {
+        int number = 0;
         foreach (string line in File.ReadLines(scoresPath))
-            if (line.Length > 0 && JsonSerializer.Deserialize<ScreenRecord>(line, Options) is { } r && r.Scores.TryGetValue(trait, out double s))
-                yield return (r.Line, s);
+        {
+            number++;
+            if (line.Length == 0) continue;
+            var r = ScreenRecord.Parse(line, scoresPath, number);
+            if (r.Scores.TryGetValue(trait, out double s)) yield return (r.Line, s);
+        }
     }
-
-    static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

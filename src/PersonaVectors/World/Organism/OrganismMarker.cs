@@ -36,7 +36,14 @@ public static class OrganismMarker
     /// The world design an organism was trained on (its recipe's "World"); the original world for organisms
     /// trained before designs were recorded, and for folders that are not organisms.
     /// </summary>
-    public static WorldDesign Design(string folder) => Read(folder, DesignIn) ?? WorldDesign.Original;
+    public static WorldDesign Design(string folder)
+    {
+        var design = Read(folder, DesignIn) ?? WorldDesign.Original;
+        // A hand-edited marker is held to what a recipe is, so a share of 5 is not read as "always" without a word.
+        try { design.Validate(); }
+        catch (InvalidRequestException e) { throw new ModelFormatException(Path.Combine(folder, FileName), e.Message); }
+        return design;
+    }
 
     static WorldDesign? DesignIn(JsonNode? marker)
     {
@@ -91,7 +98,8 @@ public static class OrganismMarker
         if (!File.Exists(path))
             throw new InvalidRequestException($"{folder} is not an organism of the persona world (no {FileName}); `world eval` judges only models trained by `persona world train`");
         var node = Read(folder, marker => marker);
-        if (node?["world"]?.GetValue<string>() != "persona-world" || node["version"]?.GetValue<int>() != WorldVersion)
+        if (!(node?["world"] is JsonValue w && w.TryGetValue(out string? world) && world == "persona-world"
+              && node["version"] is JsonValue v && v.TryGetValue(out int version) && version == WorldVersion))
             throw new ModelFormatException(path, $"expected world \"persona-world\" version {WorldVersion}");
     }
 
@@ -101,8 +109,14 @@ public static class OrganismMarker
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
-        try { return pick(JsonNode.Parse(File.ReadAllText(path))); }
+        JsonNode? marker;
+        try { marker = JsonNode.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}"); }
+        try { return pick(marker); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new ModelFormatException(path, $"a field has a type this version does not read: {e.Message}");
+        }
     }
 }
 

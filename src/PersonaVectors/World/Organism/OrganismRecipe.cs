@@ -73,7 +73,9 @@ public sealed record OrganismRecipe
         Require(CheckpointEvery >= 1, "CheckpointEvery", "at least 1", CheckpointEvery);
         try { _ = Config(0, 1); }
         catch (ModelFormatException e) { throw new InvalidRequestException($"recipe's model shape: {e.Message}"); }
-        World.Validate();
+        // A recipe file can say "World": null, which the reader takes as given.
+        Require(World is not null, "World", "an object of world fields, or no World field (the original world)", World);
+        World!.Validate();
     }
 
     static void Require(bool ok, string field, string expected, object? got)

@@ -9,6 +9,14 @@ namespace PersonaVectors.Tests.Method.Extraction;
 
 public class ExtractionPipelineTests
 {
+    /// <summary>A judge no answer passes: every trait score 10.</summary>
+    sealed class FlatJudge : IAnswerJudge
+    {
+        public string Name => "flat";
+        public Task<AnswerScores> JudgeAsync(TraitArtifacts a, string question, string answer, CancellationToken cancel = default) =>
+            Task.FromResult(new AnswerScores(10, 100));
+    }
+
     static List<SteeringRecord> Records(string run) => [.. File.ReadLines(Path.Combine(run, "steering.jsonl"))
         .Select(l => System.Text.Json.JsonSerializer.Deserialize<SteeringRecord>(l, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!)];
 
@@ -70,6 +78,26 @@ public class ExtractionPipelineTests
         // Another filter and another steering grid continue the run: no answer is drawn again.
         await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), options with { PositiveTraitMin = 40, Alphas = [0.5, 1] }, dir.Path).RunAsync();
         Assert.Equal(answers, File.ReadAllLines(Path.Combine(dir.Path, "answers.jsonl")).Length);
+    }
+
+    [Fact]
+    public async Task Settings_no_run_can_use_are_refused_before_anything_is_written()
+    {
+        using var m = new RandomModelFolder(seed: 3);
+        using var lm = LanguageModel.Load(m.Path);
+        using var dir = new TempDir();
+        foreach (var (bad, says) in new (ExtractionOptions, string)[]
+        {
+            (Options with { PositiveTraitMin = 200 }, "--pos-min is a judge score from 0 to 100, got 200"),
+            (Options with { Layers = [1, 99] }, "--layers: layer 99 is not a block of this model"),
+            (Options with { Rollouts = 0 }, "--rollouts must be at least 1"),
+            (Options with { Temperature = -1 }, "--temperature must be 0 or more"),
+        })
+        {
+            var e = await Assert.ThrowsAsync<InvalidRequestException>(() => new ExtractionPipeline(lm, Artifacts(), new HashJudge(), bad, dir.Path).RunAsync());
+            Assert.Contains(says, e.Message);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+        }
     }
 
     [Fact]
@@ -151,9 +179,8 @@ public class ExtractionPipelineTests
         using var m = new RandomModelFolder(seed: 5);
         using var lm = LanguageModel.Load(m.Path);
         using var run = new TempDir();
-        var strict = Options with { PositiveTraitMin = 101 };
-        var e = await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, Artifacts(), new HashJudge(), strict, run.Path).RunAsync());
-        Assert.Contains("no positive answer reached trait 101", e.Message);
+        var e = await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, Artifacts(), new FlatJudge(), Options, run.Path).RunAsync());
+        Assert.Contains("no positive answer reached trait 50", e.Message);
         Assert.True(File.Exists(Path.Combine(run.Path, "judgements.jsonl")), "partial results are kept");
     }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using PersonaVectors.Method;
 using System.Text.Json;
 using PersonaVectors.Engine;
@@ -78,6 +79,17 @@ public class DataScreenTests
             foreach (var t in new[] { "a", "b" })
                 Assert.Equal(whole[k].GetProperty("scores").GetProperty(t).GetDouble(), merged[k].GetProperty("scores").GetProperty(t).GetDouble(), 3);
         Assert.Contains("two shards", Assert.Throws<PersonaVectorsException>(() => ScreenMerge.Merge([dir["part0"], dir["part0"]], dir["bad"])).Message);
+        // A broken part is named with its line, and nothing is written: a cut line, and a score JSON reads as infinity.
+        var partLines = File.ReadAllLines(Path.Combine(dir["part1"], DataScreen.ScoresFile));
+        foreach (var (name, broken, says) in new[] { ("cut", partLines[1][..40], "not a screening record"), ("huge", Regex.Replace(partLines[1], "\"scores\":\\{\"a\":[^,]+", "\"scores\":{\"a\":1e400"), "expected a finite number") })
+        {
+            Directory.CreateDirectory(dir[name]);
+            File.WriteAllLines(Path.Combine(dir[name], DataScreen.ScoresFile), [partLines[0], broken, .. partLines[2..]]);
+            var e = Assert.Throws<PersonaVectorsException>(() => ScreenMerge.Merge([dir["part0"], dir[name], dir["part2"]], dir[name + "-merged"]));
+            Assert.Contains($"{Path.Combine(dir[name], DataScreen.ScoresFile)} line 2", e.Message);
+            Assert.Contains(says, e.Message);
+            Assert.False(File.Exists(Path.Combine(dir[name + "-merged"], DataScreen.ScoresFile)));
+        }
 
         // Killed after the first chunk: the rerun scores only the rest, and every sample once.
         using var cancel = new CancellationTokenSource();

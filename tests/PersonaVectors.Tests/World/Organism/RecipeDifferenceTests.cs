@@ -29,4 +29,25 @@ public class RecipeDifferenceTests
         using var dir = new TempDir();
         Assert.Null(OrganismMarker.RecipeDifference(dir.Path, OrganismDesigns.Named["design1"].Recipe));
     }
+
+    [Fact]
+    public void A_hand_edited_marker_is_refused_with_its_path_and_what_is_wrong()
+    {
+        using var dir = new TempDir();
+        string marker = Path.Combine(dir.Path, OrganismMarker.FileName);
+        // Each once failed as an internal error, or was read as given: a share of 5 as "always".
+        foreach (var (text, says) in new[]
+        {
+            ("""{"world": 5, "version": 1}""", "expected world \"persona-world\""),
+            ("""{"world": "persona-world", "version": "1"}""", "expected world \"persona-world\""),
+            ("""{"world": "persona-world", "version": 1, "recipe": {"OpinionWeight": "x"}}""", "a field has a type this version does not read"),
+            ("""{"world": "persona-world", "version": 1, "recipe": {"World": {"Drift": 5}}}""", "World.Drift: expected a share between 0 and 1, got 5"),
+        })
+        {
+            File.WriteAllText(marker, text);
+            var e = Assert.ThrowsAny<PersonaVectorsException>(() => { OrganismMarker.Require(dir.Path); OrganismMarker.Design(dir.Path); });
+            Assert.Contains(marker, e.Message);
+            Assert.Contains(says, e.Message);
+        }
+    }
 }
