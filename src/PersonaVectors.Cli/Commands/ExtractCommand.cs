@@ -65,12 +65,7 @@ public static class ExtractCommand
             };
             var (part, parts) = CommonOptions.ParseShard(r.GetValue(shard));
             options = options with { Shard = part, Shards = parts };
-            if (r.GetValue(fromShards) is { } shardList)
-            {
-                if (r.GetValue(shard) is not null) throw new PersonaVectorsException("--shard and --from-shards do not go together");
-                int added = ExtractionPipeline.ImportShards(r.GetValue(outDir)!, CsvList.Parse(shardList, "--from-shards", s => s));
-                Console.Error.WriteLine($"merged {added} records from {shardList.Split(',').Length} shards");
-            }
+            if (r.GetValue(fromShards) is not null && r.GetValue(shard) is not null) throw new PersonaVectorsException("--shard and --from-shards do not go together");
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var bars = new Dictionary<string, ProgressLine>();
             var remote = r.GetValue(generator) is { } spec ? RemoteGenerator.Create(spec) : null;
@@ -84,6 +79,13 @@ public static class ExtractCommand
                     if (p.Done == p.Total) bar.Done();
                 }
             }, remote);
+            if (r.GetValue(fromShards) is { } shardList)
+            {
+                // Claimed first, so shards cannot be merged into another run's folder, nor shards of another run into this one.
+                pipeline.Claim();
+                int added = ExtractionPipeline.ImportShards(r.GetValue(outDir)!, CsvList.Parse(shardList, "--from-shards", s => s));
+                Console.Error.WriteLine($"merged {added} records from {shardList.Split(',').Length} shards");
+            }
             if (r.GetValue(shard) is { } s)
             {
                 await pipeline.ShardAsync(cancel);

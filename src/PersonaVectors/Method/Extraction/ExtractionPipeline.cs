@@ -54,7 +54,7 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
     /// old judgements' keys. Other filters, layers or coefficients are the same run continued, and so is another judge
     /// (an endpoint that moved).
     /// </summary>
-    void Claim()
+    public void Claim()
     {
         options.Validate(lm.Config);
         Directory.CreateDirectory(runDir);
@@ -87,6 +87,14 @@ public sealed class ExtractionPipeline(LanguageModel lm, TraitArtifacts artifact
     {
         Directory.CreateDirectory(runDir);
         int added = 0;
+        // A shard claims its folder as the run does (the shard number is not part of the claim), so the two must agree.
+        string ours = Path.Combine(runDir, ClaimFile);
+        foreach (var shard in shards)
+        {
+            string theirs = Path.Combine(shard, ClaimFile);
+            if (File.Exists(ours) && File.Exists(theirs) && File.ReadAllText(ours) != File.ReadAllText(theirs))
+                throw new PersonaVectorsException($"{shard} was answered with other settings than {runDir} (trait or artifacts, model or sampling): its answers cannot join this run");
+        }
         void Import<T>(string name, Func<T, string> key) where T : class
         {
             var target = new RunFile<T>(Path.Combine(runDir, name), key);

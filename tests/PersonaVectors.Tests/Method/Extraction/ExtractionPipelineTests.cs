@@ -75,6 +75,11 @@ public class ExtractionPipelineTests
         await Assert.ThrowsAsync<PersonaVectorsException>(() => new ExtractionPipeline(lm, Artifacts(), new HashJudge(), options with { Rollouts = 3 }, dir.Path).RunAsync());
         Assert.Equal(artifacts, File.ReadAllText(Path.Combine(dir.Path, "artifacts.json")));
         Assert.Equal(answers, File.ReadAllLines(Path.Combine(dir.Path, "answers.jsonl")).Length);
+        // Shards join only the run they were answered for.
+        using var shards = new TempDir();
+        await new ExtractionPipeline(lm, other, new HashJudge(), options with { Shard = 0, Shards = 2 }, shards["other0"]).ShardAsync();
+        Assert.Contains("was answered with other settings", Assert.Throws<PersonaVectorsException>(() => ExtractionPipeline.ImportShards(dir.Path, [shards["other0"]])).Message);
+        Assert.Equal(answers, File.ReadAllLines(Path.Combine(dir.Path, "answers.jsonl")).Length);
         // Another filter and another steering grid continue the run: no answer is drawn again.
         await new ExtractionPipeline(lm, Artifacts(), new HashJudge(), options with { PositiveTraitMin = 40, Alphas = [0.5, 1] }, dir.Path).RunAsync();
         Assert.Equal(answers, File.ReadAllLines(Path.Combine(dir.Path, "answers.jsonl")).Length);
