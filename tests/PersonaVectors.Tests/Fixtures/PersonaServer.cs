@@ -60,7 +60,14 @@ public sealed class PersonaServer : IDisposable
     }
 
     /// <summary>The exit code, or null if the server is still running after <paramref name="timeout"/>.</summary>
-    public int? WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) ? _process.ExitCode : null;
+    public int? WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return null;
+        // A timed wait returns at exit, before the redirected output is read to its end; the untimed one waits for that,
+        // so the server's last line ("stopped") is in Output (a SIGINT exit in 0.2 s once lost it).
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
 
     public void Dispose()
     {
