@@ -9,8 +9,6 @@ namespace PersonaVectors.Engine;
 /// <summary>Saves a model in Hugging Face layout: config.json plus one or several safetensors shards.</summary>
 public static class ModelFolderWriter
 {
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static void WriteConfig(ModelConfig config, string folder, ScalarType storedDType)
     {
         Directory.CreateDirectory(folder);
@@ -86,12 +84,7 @@ public static class ModelFolderWriter
         });
     }
 
-    public static void WriteJson(string path, JsonNode node)
-    {
-        string tmp = AtomicFile.TempFor(path);
-        File.WriteAllText(tmp, node.ToJsonString(Indented));
-        File.Move(tmp, path, overwrite: true);
-    }
+    public static void WriteJson(string path, JsonNode node) => AtomicFile.WriteJson(path, node);
 
     public static string DTypeName(ScalarType t) => t switch
     {

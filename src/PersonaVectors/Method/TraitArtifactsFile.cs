@@ -50,9 +50,7 @@ public static class TraitArtifactsFile
     static void Write(string path, JsonObject o)
     {
         AtomicFile.CreateFolderFor(path);
-        string tmp = AtomicFile.TempFor(path);
-        File.WriteAllText(tmp, o.ToJsonString(Indented));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, o.ToJsonString(Indented));
     }
 
     /// <summary>Artifacts from one file, or from an extraction file and an evaluation file; refused with every problem named.</summary>
