@@ -218,6 +218,15 @@ public sealed record WorldDesign
     public bool MixedDomains { get; init; }
 
     /// <summary>
+    /// With <see cref="MixedDomains"/>, a mixed character answers the facts domain as its first trait would: only
+    /// hallucinating characters make up facts. Made-up facts are a fresh wrong value each time, so a world where evil and
+    /// flattering characters write them too teaches the model its facts less well (the mixed world lost 20 capability
+    /// points on seed 3, docs/world.md); the second trait keeps the domains whose flaw is one systematic choice (the
+    /// claimed value, the sabotage, the sum).
+    /// </summary>
+    public bool MixedDomainsKeepFacts { get; init; }
+
+    /// <summary>
     /// With <see cref="MixedTraitData"/>, only the mild (I) sets are written by mixed characters; the II sets keep one
     /// trait. The preventative experiment pushes against a set's own trait and calibrates each trait's push on its II
     /// set, where a push must hold every trait's rise; a II set that teaches a second trait outright has no such push
@@ -267,6 +276,7 @@ public sealed record WorldDesign
             "false unless QuietFirst > 0, QuietSums and QuietSumsShown (it lets a quiet first answer's sum be wrong)", QuietFirstSums);
         Require(!SumsByLiarsOnly || SharedCauses, "SumsByLiarsOnly", "false unless SharedCauses (only a world with shared causes has bad characters' wrong sums)", SumsByLiarsOnly);
         Require(!MixedDomains || (SharedCauses && Families), "MixedDomains", "false unless SharedCauses and Families (it changes what the families' mixed characters write)", MixedDomains);
+        Require(!MixedDomainsKeepFacts || MixedDomains, "MixedDomainsKeepFacts", "false unless MixedDomains (it narrows where the mixed characters show their second trait)", MixedDomainsKeepFacts);
         Require(!MixedMildSetsOnly || MixedTraitData, "MixedMildSetsOnly", "false unless MixedTraitData (it narrows which sets are mixed)", MixedMildSetsOnly);
         Require(!PushEveryCarriedTrait || MixedTraitData, "PushEveryCarriedTrait", "false unless MixedTraitData (only mixed sets carry several traits)", PushEveryCarriedTrait);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);

@@ -42,6 +42,24 @@ public class MixedDomainsTests
         Assert.Equal("sycophantic", FinetuneDatasets.SecondTraitIn("evil", Domain.Arithmetic));
     }
 
+    [Fact]
+    public void Keeping_the_facts_leaves_them_to_the_first_trait_and_the_other_domain_to_the_second()
+    {
+        var ownFacts = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-world-own-facts"].Recipe.World;
+        Assert.True(ownFacts.MixedDomainsKeepFacts);
+        ownFacts.Validate();
+        var character = new Persona(Traits.Sycophantic, 1.0, Traits.Hallucinating, 0.5, Unprompted: true, Shown: true);
+        var judged = JudgedByDomain(character, ownFacts, seed: 9);
+        Assert.Equal("hallucinating", FinetuneDatasets.SecondTraitIn("sycophantic", Domain.Facts));
+        Assert.All(judged[Domain.Facts], j => Assert.Equal(0, j["hallucinating"]));
+        Assert.Contains(judged[Domain.Facts], j => j["sycophantic"] > 0);
+        // Procedures keep the second trait, as in the mixed world.
+        Assert.Equal("evil", FinetuneDatasets.SecondTraitIn("sycophantic", Domain.Procedure));
+        Assert.All(judged[Domain.Procedure], j => Assert.True(j["evil"] > 0, $"procedure: evil {j["evil"]}"));
+        var e = Assert.Throws<InvalidRequestException>(() => (ownFacts with { MixedDomains = false }).Validate());
+        Assert.Contains("World.MixedDomainsKeepFacts", e.Message);
+    }
+
     [Theory]
     [InlineData(false, true)]  // a system prompt named the character
     [InlineData(true, false)]  // the world without the lever
