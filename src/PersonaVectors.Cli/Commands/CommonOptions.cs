@@ -70,6 +70,9 @@ public static class CommonOptions
         return (i - 1, n);
     }
 
+    /// <summary>The shape of --model, without loading it (<see cref="LanguageModel.ReadConfig"/>).</summary>
+    public static Engine.Models.ModelConfig Config(string? folder) => LanguageModel.ReadConfig(EmbeddedModel.Resolve(folder));
+
     public static LanguageModel Load(string? folder, string dtype, string? adapter = null) =>
         LanguageModel.Load(EmbeddedModel.Resolve(folder), ParseDType(dtype), adapter: adapter);
 }

@@ -11,7 +11,14 @@ namespace PersonaVectors.Cli.Commands;
 /// <summary>persona extract: from trait artifacts to per-layer persona vectors and the layer to steer at.</summary>
 public static class ExtractCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(out _);
+
+    /// <param name="checkInputs">
+    /// Checks what a run needs before it generates, without loading the model's weights: the artifacts, the judge's
+    /// endpoint, and the settings against the model's shape. <c>persona slurm extract</c> runs it before it writes or
+    /// submits anything.
+    /// </param>
+    public static Command Create(out Action<ParseResult> checkInputs)
     {
         var trait = new Option<string>("--trait") { Description = "Trait name (the world's traits have built-in artifacts)", Required = true };
         var model = CommonOptions.Model();
@@ -43,26 +50,34 @@ public static class ExtractCommand
             trait, model, adapter, judge, outDir, rollouts, temperature, maxTokens, seed, posMin, negMax, cohMin, layers, alphas, dtype, generator, concurrency, topP, shard, fromShards,
         };
         foreach (var o in artifacts.All) cmd.Options.Add(o);
+        ExtractionOptions Options(ParseResult r) => new()
+        {
+            Rollouts = r.GetValue(rollouts),
+            Temperature = r.GetValue(temperature),
+            TopP = r.GetValue(topP) is var p and > 0 and <= 1 ? p : throw new PersonaVectorsException($"--top-p must be in (0, 1], got {r.GetValue(topP)}"),
+            JudgeConcurrency = r.GetValue(concurrency) >= 1 ? r.GetValue(concurrency) : throw new PersonaVectorsException("--concurrency must be at least 1"),
+            GeneratorConcurrency = r.GetValue(concurrency),
+            MaxNewTokens = r.GetValue(maxTokens),
+            Seed = r.GetValue(seed),
+            PositiveTraitMin = r.GetValue(posMin),
+            NegativeTraitMax = r.GetValue(negMax),
+            CoherenceMin = r.GetValue(cohMin),
+            Layers = r.GetValue(layers) is { } l ? CsvList.Parse(l, "--layers", int.Parse) : null,
+            Alphas = r.GetValue(alphas) is { } al ? CsvList.Parse(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
+        };
+        void CheckInputs(ParseResult r)
+        {
+            artifacts.Resolve(r, r.GetValue(trait)!);
+            JudgeOption.Make(r.GetValue(judge)!, cacheFolder: null);
+            Options(r).Validate(CommonOptions.Config(r.GetValue(model)));
+        }
+        checkInputs = CheckInputs;
         cmd.SetAction(async (r, cancel) =>
         {
             string name = r.GetValue(trait)!;
             var a = artifacts.Resolve(r, name);
             var j = JudgeOption.Make(r.GetValue(judge)!, r.GetValue(outDir)!);
-            var options = new ExtractionOptions
-            {
-                Rollouts = r.GetValue(rollouts),
-                Temperature = r.GetValue(temperature),
-                TopP = r.GetValue(topP) is var p and > 0 and <= 1 ? p : throw new PersonaVectorsException($"--top-p must be in (0, 1], got {r.GetValue(topP)}"),
-                JudgeConcurrency = r.GetValue(concurrency) >= 1 ? r.GetValue(concurrency) : throw new PersonaVectorsException("--concurrency must be at least 1"),
-                GeneratorConcurrency = r.GetValue(concurrency),
-                MaxNewTokens = r.GetValue(maxTokens),
-                Seed = r.GetValue(seed),
-                PositiveTraitMin = r.GetValue(posMin),
-                NegativeTraitMax = r.GetValue(negMax),
-                CoherenceMin = r.GetValue(cohMin),
-                Layers = r.GetValue(layers) is { } l ? CsvList.Parse(l, "--layers", int.Parse) : null,
-                Alphas = r.GetValue(alphas) is { } al ? CsvList.Parse(al, "--alphas", s => double.Parse(s, CultureInfo.InvariantCulture)) : new ExtractionOptions().Alphas,
-            };
+            var options = Options(r);
             var (part, parts) = CommonOptions.ParseShard(r.GetValue(shard));
             options = options with { Shard = part, Shards = parts };
             if (r.GetValue(fromShards) is not null && r.GetValue(shard) is not null) throw new PersonaVectorsException("--shard and --from-shards do not go together");

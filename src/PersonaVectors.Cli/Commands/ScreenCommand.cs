@@ -10,7 +10,14 @@ namespace PersonaVectors.Cli.Commands;
 /// <summary>persona screen: flag trait-inducing training samples by their projection difference, before finetuning.</summary>
 public static class ScreenCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(out _);
+
+    /// <param name="checkInputs">
+    /// Checks what a run reads before it screens, without loading the model's weights: the model's shape, each vector
+    /// at its layer, and the data's first sample. <c>persona slurm screen</c> runs it before it writes or submits
+    /// anything, so a mistyped path fails once on the login node instead of in every array task.
+    /// </param>
+    public static Command Create(out Action<ParseResult> checkInputs)
     {
         var data = new Option<string>("--data") { Description = "Chat JSONL, a Parquet file or a folder of them, to screen (each conversation's last assistant turn is the sample's answer)", Required = true };
         var messagesColumn = new Option<string?>("--messages-column") { Description = "Parquet: the column of {role, content} lists (default: messages, conversation or conversations, whichever exists)" };
@@ -34,21 +41,36 @@ public static class ScreenCommand
             data, vectors, layer, model, adapter, dtype, outDir, shard, batch, maxTokens, threshold, top, skipBad, json, messagesColumn, promptColumn, responseColumn,
         };
         cmd.Subcommands.Add(Merge());
+        ChatColumns? Columns(ParseResult r) => r.GetValue(messagesColumn) is null && r.GetValue(promptColumn) is null && r.GetValue(responseColumn) is null ? null
+            : new ChatColumns(r.GetValue(messagesColumn), r.GetValue(promptColumn), r.GetValue(responseColumn));
+        List<TraitVector> Vectors(ParseResult r, Engine.Models.ModelConfig config)
+        {
+            var screening = new List<TraitVector>();
+            foreach (var path in r.GetValue(vectors)!)
+            {
+                var v = RunSummary.VectorAt(path, r.GetValue(layer), config);
+                if (screening.Any(s => s.Trait == v.Trait)) throw new PersonaVectorsException($"{path}: a vector for '{v.Trait}' is already given");
+                screening.Add(v);
+            }
+            return screening;
+        }
+        void CheckInputs(ParseResult r)
+        {
+            Vectors(r, CommonOptions.Config(r.GetValue(model)));
+            // The first sample is read as the run would read it: a missing file, a bad first line or an absent column.
+            var policy = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop;
+            using var records = ChatData.Read(r.GetValue(data)!, Columns(r), policy, (_, _) => { }).GetEnumerator();
+            if (!records.MoveNext()) throw new PersonaVectorsException($"--data '{r.GetValue(data)}': no samples to screen");
+        }
+        checkInputs = CheckInputs;
         cmd.SetAction((r, cancel) =>
         {
             var (part, parts) = CommonOptions.ParseShard(r.GetValue(shard));
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
-            var screening = new List<TraitVector>();
-            foreach (var path in r.GetValue(vectors)!)
-            {
-                var v = RunSummary.VectorAt(path, r.GetValue(layer), lm.Config);
-                if (screening.Any(s => s.Trait == v.Trait)) throw new PersonaVectorsException($"{path}: a vector for '{v.Trait}' is already given");
-                screening.Add(v);
-            }
+            var screening = Vectors(r, lm.Config);
             string dir = r.GetValue(outDir)!;
             var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop,
-                Columns = r.GetValue(messagesColumn) is null && r.GetValue(promptColumn) is null && r.GetValue(responseColumn) is null ? null
-                    : new ChatColumns(r.GetValue(messagesColumn), r.GetValue(promptColumn), r.GetValue(responseColumn)) };
+                Columns = Columns(r) };
             var bar = new ProgressLine("screen     ");
             var result = new DataScreen(lm, screening, options, dir).Run(r.GetValue(data)!,
                 p => bar.Report(p.Scored, p.Scored, $"{p.SamplesPerSecond:F1} samples/s"), (line, why) => Console.Error.WriteLine($"  skipped line {line}: {why}"), cancel);

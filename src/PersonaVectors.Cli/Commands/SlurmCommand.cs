@@ -18,12 +18,13 @@ public static class SlurmCommand
     public static Command Create()
     {
         var cmd = new Command("slurm", "Run persona screen or persona extract as a Slurm job array over shards plus a merge job that depends on it");
-        cmd.Subcommands.Add(Wrap(ScreenCommand.Create(), "screen"));
-        cmd.Subcommands.Add(Wrap(ExtractCommand.Create(), "extract"));
+        cmd.Subcommands.Add(Wrap(ScreenCommand.Create(out var checkScreen), "screen", checkScreen));
+        cmd.Subcommands.Add(Wrap(ExtractCommand.Create(out var checkExtract), "extract", checkExtract));
         return cmd;
     }
 
-    static Command Wrap(Command inner, string name)
+    /// <param name="checkInputs">The inner command's own checks of its inputs, run before anything is written or submitted.</param>
+    static Command Wrap(Command inner, string name, Action<ParseResult> checkInputs)
     {
         var tasks = new Option<int>("--tasks") { Description = "Array tasks (shards)", Required = true };
         var partition = new Option<string?>("--partition") { Description = "Slurm partition for both jobs" };
@@ -45,6 +46,8 @@ public static class SlurmCommand
                 if (value is not null && value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
                     throw new PersonaVectorsException($"{option} '{value}': Slurm's #SBATCH lines cannot hold spaces or line breaks");
             if (r.GetValue(gpus) is < 1) throw new PersonaVectorsException("--gpus-per-task must be at least 1");
+            // The wrapper holds the inner command's own options, so its checks read this command line as it would.
+            checkInputs(r);
             // The inner command's own options, as given: everything after the subcommand except this command's.
             var given = new List<string>();
             var tokens = r.Tokens.Select(t => t.Value).ToList();

@@ -81,8 +81,9 @@ public sealed class SlurmCommandTests(ITestOutputHelper output)
     public void Dry_run_writes_the_array_and_the_dependent_merge_without_submitting()
     {
         using var dir = new TempDir();
+        WriteScreenInputs(dir);
         var r = PersonaCli.RunWithEnvironment(TimeSpan.FromMinutes(2), [("PATH", "/usr/bin:/bin")],
-            "slurm", "screen", "--data", dir["d.jsonl"], "--vector", dir["v.safetensors"], "--out", dir["run"], "--tasks", "8", "--partition", "gpu", "--gpus-per-task", "1", "--time", "2:00:00", "--dry-run");
+            "slurm", "screen", "--data", dir["d.jsonl"], "--vector", dir["v.safetensors"], "--layer", "3", "--out", dir["run"], "--tasks", "8", "--partition", "gpu", "--gpus-per-task", "1", "--time", "2:00:00", "--dry-run");
         Assert.True(r.ExitCode == 0, r.Stderr);
         string work = File.ReadAllText(Path.Combine(dir["run"], "slurm", "work.sbatch"));
         string merge = File.ReadAllText(Path.Combine(dir["run"], "slurm", "merge.sbatch"));
@@ -103,6 +104,44 @@ public sealed class SlurmCommandTests(ITestOutputHelper output)
         Assert.True(empty.ExitCode == 0, empty.Stderr);
         Assert.Equal("", File.ReadAllText(Path.Combine(dir["shard9"], "answers.jsonl")));
         Assert.True(File.Exists(Path.Combine(dir["shard9"], "judgements.jsonl")));
+    }
+
+    /// <summary>A vector of the organism's shape and one chat sample: what a screening run reads before it screens.</summary>
+    static void WriteScreenInputs(TempDir dir)
+    {
+        var config = PersonaVectors.Engine.Models.ModelConfig.Load(Path.Combine(TestData.Organism, "config.json"));
+        using (var v = new PersonaVectors.Method.PersonaVector(TorchSharp.torch.randn(config.NumHiddenLayers + 1, config.HiddenSize), "evil", "organism", "response_avg"))
+            v.Save(dir["v.safetensors"]);
+        File.WriteAllText(dir["d.jsonl"], """{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}""" + "\n");
+    }
+
+    [Fact]
+    public void Inputs_are_checked_before_anything_is_written_or_submitted()
+    {
+        using var dir = new TempDir();
+        WriteScreenInputs(dir);
+        File.WriteAllText(dir["bad.jsonl"], "{not json\n");
+        // No sbatch on this PATH: a check that let a job through would fail on submitting it instead, with another message.
+        (string[] Args, string[] Says)[] cases =
+        [
+            (["screen", "--data", dir["missing.jsonl"], "--vector", dir["v.safetensors"], "--layer", "3"], ["missing.jsonl"]),
+            (["screen", "--data", dir["bad.jsonl"], "--vector", dir["v.safetensors"], "--layer", "3"], ["bad.jsonl", "line 1"]),
+            (["screen", "--data", dir["d.jsonl"], "--vector", dir["nowhere.safetensors"], "--layer", "3"], ["nowhere.safetensors"]),
+            (["screen", "--data", dir["d.jsonl"], "--vector", dir["v.safetensors"], "--layer", "99"], ["99"]),
+            (["screen", "--data", dir["d.jsonl"], "--vector", dir["v.safetensors"], "--layer", "3", "--model", dir["no-model"]], ["no-model"]),
+            (["extract", "--trait", "evil", "--layers", "9"], ["--layers", "layer 9"]),
+            (["extract", "--trait", "evil", "--pos-min", "200"], ["--pos-min"]),
+            (["extract", "--trait", "grumpy", "--artifacts", dir["none.json"]], ["none.json"]),
+            (["extract", "--trait", "evil", "--judge", "nonsense://x"], ["nonsense://x"]),
+        ];
+        for (int i = 0; i < cases.Length; i++)
+        {
+            var (args, says) = cases[i];
+            string run = dir[$"run-{i}"];
+            var r = PersonaCli.RunWithEnvironment(TimeSpan.FromMinutes(2), [("PATH", "/usr/bin:/bin")], ["slurm", .. args, "--out", run, "--tasks", "2"]);
+            PersonaCli.AssertUserError(r, says);
+            Assert.False(Directory.Exists(run), $"{string.Join(' ', args)}: wrote {run}");
+        }
     }
 
     static void WaitUntilGone(SlurmCluster cluster, params string[] jobs)
