@@ -32,13 +32,18 @@ public static class ReportCommand
         return cmd;
     }
 
-    /// <summary>Adds each run's per-token example, loading each model once; a model that cannot be loaded is said on the page.</summary>
+    /// <summary>
+    /// Adds each run's per-token example, loading each model once. A run's own model that cannot be loaded (moved, or
+    /// trained elsewhere) is said on the page; a --model that cannot be loaded is the command line's mistake, and stops
+    /// the report before anything is written.
+    /// </summary>
     static List<RunReport> WithTokens(List<RunReport> reports, string? model)
     {
         var loaded = new Dictionary<string, Engine.LanguageModel?>();
         var problems = new Dictionary<string, string>();
         try
         {
+            if (model is not null) loaded[model] = CommonOptions.Load(model, "f32");
             return [.. reports.Select(run =>
             {
                 string path = model ?? run.Summary.Model;

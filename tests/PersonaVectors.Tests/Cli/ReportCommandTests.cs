@@ -185,6 +185,9 @@ public class ReportCommandTests
         PersonaCli.AssertUserError(PersonaCli.Run("report", dir["file"]), "is a file");
         string run = ExtractionRunFolder.Write(dir["evil"], "evil", monitor: false, sweep: false);
         PersonaCli.AssertUserError(PersonaCli.Run("report", run, "--out", dir["no/such/report.html"]), "does not exist");
+        // A --model that does not load is the command line's mistake (a run's own model that moved is said on the page).
+        PersonaCli.AssertUserError(PersonaCli.Run("report", run, "--model", dir["no-model"]), dir["no-model"], "not found");
+        Assert.False(File.Exists(Path.Combine(run, "report.html")));
     }
 
     [Theory]
@@ -193,6 +196,8 @@ public class ReportCommandTests
     [InlineData(null, "\"layer\" is missing; expected a number")]
     [InlineData("\"three\"", "\"layer\" is the string \"three\"; expected a number")]
     [InlineData("3.5", "\"layer\" is the number 3.5; expected a whole number")]
+    [InlineData("5", "\"layer\" is 5, but the run's vectors have layers 0..4")]
+    [InlineData("-1", "\"layer\" is -1, but the run's vectors have layers 0..4")]
     public void A_malformed_summary_names_the_file_and_what_was_expected(string? layerOrWhole, params string[] expected)
     {
         using var dir = new TempDir();

@@ -54,15 +54,21 @@ public sealed record ExtractionSummary(
                 perLayer[layer] = new LayerChoice(l.Number("alpha"), l.Text("positions"), l.Number("trait_gain"), l.Number("coherence"), l.NumberOrNull("suppression_drop"));
             }
         }
+        int chosen = j.Integer("layer");
+        var norms = j.Object("vector_norms").Numbers("response_avg");
+        // Every command that steers, monitors or screens at "the run's layer" reads it here, so this is where a hand-edited
+        // one is refused by the file's name rather than later as an index into a vector.
+        if (chosen < 0 || (norms.Count > 0 && chosen >= norms.Count))
+            throw new PersonaVectorsException($"{file}: \"layer\" is {chosen}, but the run's vectors have layers 0..{Math.Max(norms.Count, 1) - 1}");
         return new ExtractionSummary(
-            j.Text("trait"), j.Text("model"), j.Text("judge"), j.Integer("layer"), j.TextOrNull("chosen_on"),
+            j.Text("trait"), j.Text("model"), j.Text("judge"), chosen, j.TextOrNull("chosen_on"),
             j.Number("baseline_trait"), j.Number("baseline_coherence"),
             j.Number("steered_alpha"), j.Text("steered_positions"), j.Number("steered_trait"), j.Number("steered_coherence"),
             j.NumberOrNull("selection_trait"), j.NumberOrNull("selection_coherence"),
             j.Number("suppressed_alpha"), j.Number("suppressed_trait_before"), j.Number("suppressed_trait_after"), j.Number("suppressed_coherence"),
             perLayer,
             new FilterCounts(c.Integer("answers"), c.Integer("pairs"), c.Integer("scored"), c.Integer("positive_trait_ok"), c.Integer("negative_trait_ok"), c.Integer("kept")),
-            j.Object("vector_norms").Numbers("response_avg"),
+            norms,
             j.NumberOrNull("selection_coherence_floor"));
     }
 
