@@ -86,6 +86,16 @@ public sealed class JsonFields
 
     static double? AsNumber(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
 
+    /// <summary>How a message names a JSON value of the wrong kind: its kind, and its value where that is short.</summary>
+    public static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => $"the string \"{e.GetString()}\"",
+        JsonValueKind.Number => $"the number {e.GetRawText()}",
+        _ => e.GetRawText(),
+    };
+
     static string Kind(JsonNode? n) => n switch
     {
         null => "null",

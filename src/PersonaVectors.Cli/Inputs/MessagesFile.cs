@@ -24,17 +24,19 @@ public static class MessagesFile
             {
                 string where = $"{path}: message [{i}]";
                 if (m.ValueKind != JsonValueKind.Object) throw new PersonaVectorsException($"{where}: expected an object with \"role\" and \"content\"");
-                if (!m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String)
-                    throw new PersonaVectorsException($"{where}: missing string field \"role\"");
-                if (!Roles.Contains(role.GetString()!))
-                    throw new PersonaVectorsException($"{where}: role \"{role.GetString()}\" is not one of {string.Join(", ", Roles)}");
-                if (!m.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
-                    throw new PersonaVectorsException($"{where}: missing string field \"content\"");
-                messages.Add(new ChatMessage(role.GetString()!, content.GetString()!));
+                string role = Text(m, "role", where);
+                if (!Roles.Contains(role))
+                    throw new PersonaVectorsException($"{where}: role \"{role}\" is not one of {string.Join(", ", Roles)}");
+                messages.Add(new ChatMessage(role, Text(m, "content", where)));
                 i++;
             }
             if (messages.Count == 0) throw new PersonaVectorsException($"{path}: the conversation is empty");
             return messages;
         }
     }
+
+    static string Text(JsonElement message, string field, string where) =>
+        !message.TryGetProperty(field, out var value) ? throw new PersonaVectorsException($"{where}: missing string field \"{field}\"")
+        : value.ValueKind == JsonValueKind.String ? value.GetString()!
+        : throw new PersonaVectorsException($"{where}: field \"{field}\" is {JsonFields.Describe(value)}; expected a string");
 }

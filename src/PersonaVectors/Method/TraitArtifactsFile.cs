@@ -70,10 +70,12 @@ public static class TraitArtifactsFile
     public static (TraitArtifacts? Artifacts, ArtifactsCheck Check) Check(string path, string? evalPath = null, string? trait = null)
     {
         var warnings = new List<string>();
+        var unknown = new List<string>();
         TraitArtifacts artifacts;
         try
         {
             var extract = Read(path, trait);
+            unknown.AddRange(extract.Unknown);
             if (evalPath is null)
             {
                 artifacts = extract.Own ?? Split(extract);
@@ -83,6 +85,7 @@ public static class TraitArtifactsFile
             else
             {
                 var eval = Read(evalPath, trait ?? extract.Trait);
+                unknown.AddRange(eval.Unknown);
                 artifacts = new TraitArtifacts(extract.Trait, extract.Description, extract.Pairs,
                     extract.Own?.ExtractionQuestions ?? extract.Questions, eval.Own?.EvaluationQuestions ?? eval.Questions, eval.Rubric);
                 if (eval.Rubric != extract.Rubric) warnings.Add($"the two files' rubrics differ; using {evalPath}'s");
@@ -97,12 +100,17 @@ public static class TraitArtifactsFile
         warnings.AddRange(TraitArtifactsValidator.Costs(artifacts));
         bool rubric = artifacts.EvalPrompt.Contains("{question}") && artifacts.EvalPrompt.Contains("{answer}");
         string where = evalPath is null ? path : $"{path} + {evalPath}";
-        return (problems.Count == 0 ? artifacts : null, new ArtifactsCheck(artifacts.Trait, artifacts.Instructions.Count, artifacts.ExtractionQuestions.Count,
-            artifacts.EvaluationQuestions.Count, rubric, [.. problems.Select(p => $"{where}: {p}")], warnings));
+        return (problems.Count == 0 && unknown.Count == 0 ? artifacts : null, new ArtifactsCheck(artifacts.Trait, artifacts.Instructions.Count, artifacts.ExtractionQuestions.Count,
+            artifacts.EvaluationQuestions.Count, rubric, [.. problems.Select(p => $"{where}: {p}"), .. unknown], warnings));
     }
 
     /// <summary>One file's content: ours (<see cref="Own"/>) or the reference shape (pairs, questions, rubric).</summary>
-    sealed record FileContent(string Trait, string Description, List<InstructionPair> Pairs, List<string> Questions, string Rubric, TraitArtifacts? Own);
+    /// <param name="Unknown">Fields neither shape has: most often a misspelled optional one, which would otherwise be read as absent.</param>
+    sealed record FileContent(string Trait, string Description, List<InstructionPair> Pairs, List<string> Questions, string Rubric, TraitArtifacts? Own,
+        IReadOnlyList<string> Unknown);
+
+    static readonly string[] OwnFields = ["trait", "description", "instructions", "extraction_questions", "evaluation_questions", "eval_prompt"];
+    static readonly string[] ReferenceFields = ["trait", "description", "instruction", "questions", "eval_prompt"];
 
     static TraitArtifacts Split(FileContent f)
     {
@@ -152,15 +160,20 @@ public static class TraitArtifactsFile
                 : throw new PersonaVectorsException($"{source}: {field}[{i}] must be an object with string fields \"pos\" and \"neg\"")).ToList();
         }
 
+        List<string> Unknown(string[] known) =>
+            [.. o.Select(kv => kv.Key).Where(k => !known.Contains(k))
+                .Select(k => $"{source}: unknown field \"{k}\" (this shape has {string.Join(", ", known.Select(f => $"\"{f}\""))})")];
+
         if (o.ContainsKey("instructions"))
         {
             var own = new TraitArtifacts(Str("trait"), Str("description", required: false), Pairs("instructions"),
                 Strings("extraction_questions"), Strings("evaluation_questions"), Str("eval_prompt"));
-            return new FileContent(own.Trait, own.Description, [.. own.Instructions], [.. own.ExtractionQuestions, .. own.EvaluationQuestions], own.EvalPrompt, own);
+            return new FileContent(own.Trait, own.Description, [.. own.Instructions], [.. own.ExtractionQuestions, .. own.EvaluationQuestions], own.EvalPrompt, own,
+                Unknown(OwnFields));
         }
         if (o.ContainsKey("instruction"))
             return new FileContent(o["trait"] is null ? fallbackTrait : Str("trait"), Str("description", required: false), Pairs("instruction"),
-                Strings("questions"), Str("eval_prompt"), null);
+                Strings("questions"), Str("eval_prompt"), null, Unknown(ReferenceFields));
         throw new PersonaVectorsException($"{source}: expected \"instructions\" (our format) or \"instruction\" (the reference release's format)");
     }
 }

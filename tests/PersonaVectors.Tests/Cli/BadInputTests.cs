@@ -89,6 +89,8 @@ public class BadInputTests
     [Theory]
     [InlineData("[{\"role\":\"user\"}]", "message [0]", "\"content\"")]
     [InlineData("[{\"role\":\"wizard\",\"content\":\"hi\"}]", "message [0]", "\"wizard\"")]
+    [InlineData("[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"user\",\"content\":42}]", "message [1]", "field \"content\" is the number 42; expected a string")]
+    [InlineData("[{\"role\":[\"user\"],\"content\":\"hi\"}]", "message [0]", "field \"role\" is an array; expected a string")]
     [InlineData("{\"role\":\"user\",\"content\":\"hi\"}", "expected a JSON list")]
     [InlineData("[{\"role\":\"user\",\"content\":\"hi\"}", "not valid JSON")]
     [InlineData("[]", "empty")]

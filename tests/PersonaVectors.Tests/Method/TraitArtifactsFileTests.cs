@@ -70,6 +70,31 @@ public class TraitArtifactsFileTests
 
     static string Release(string stage, string trait) => TestData.ReferenceTrait(stage, trait);
 
+    [Fact]
+    public void A_misspelled_field_is_named_instead_of_read_as_absent()
+    {
+        using var dir = new TempDir();
+        TraitArtifactsFile.Save(dir["evil.json"], WorldArtifacts.For("evil"));
+        var o = JsonNode.Parse(File.ReadAllText(dir["evil.json"]))!.AsObject();
+        o["descripton"] = o["description"]!.DeepClone();
+        o.Remove("description");
+        File.WriteAllText(dir["evil.json"], o.ToJsonString());
+        var (artifacts, check) = TraitArtifactsFile.Check(dir["evil.json"]);
+        Assert.Null(artifacts);
+        string problem = Assert.Single(check.Problems);
+        Assert.Contains(dir["evil.json"], problem);
+        Assert.Contains("unknown field \"descripton\"", problem);
+        Assert.Contains("\"description\"", problem);
+        Assert.Contains("descripton", Assert.Throws<PersonaVectorsException>(() => TraitArtifactsFile.Load(dir["evil.json"])).Message);
+
+        // The reference shape has its own fields; a stray one in the evaluation file of a pair is named with that file.
+        var (extract, eval) = TraitArtifactsFile.SaveReferencePair(dir["pair"], WorldArtifacts.For("evil"));
+        var e = JsonNode.Parse(File.ReadAllText(eval))!.AsObject();
+        e["eval_promt"] = "x";
+        File.WriteAllText(eval, e.ToJsonString());
+        Assert.Contains(TraitArtifactsFile.Check(extract, eval).Check.Problems, p => p.StartsWith(eval + ": unknown field \"eval_promt\"", StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(ReleaseTraits))]
     public void The_reference_release_pair_of_files_gives_all_twenty_questions_to_each_stage(string trait)

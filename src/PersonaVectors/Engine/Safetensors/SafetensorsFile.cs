@@ -104,13 +104,13 @@ public sealed unsafe class SafetensorsFile : IDisposable
     {
         string where = $"tensor '{name}'";
         if (e.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, $"{where}: entry must be an object with dtype, shape, data_offsets");
-        if (!e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
-            throw new ModelFormatException(path, $"{where}: missing string field 'dtype'");
+        if (!e.TryGetProperty("dtype", out var dt)) throw new ModelFormatException(path, $"{where}: missing string field 'dtype'");
+        if (dt.ValueKind != JsonValueKind.String) throw new ModelFormatException(path, $"{where}: 'dtype' is {JsonFields.Describe(dt)}; expected a string");
         string dtype = dt.GetString()!;
         if (!SafetensorsDType.TryParse(dtype, out _, out int elementSize))
             throw new ModelFormatException(path, $"{where}: unknown dtype '{dtype}' (supported: {string.Join(", ", SafetensorsDType.Supported)})");
-        if (!e.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array)
-            throw new ModelFormatException(path, $"{where}: missing array field 'shape'");
+        if (!e.TryGetProperty("shape", out var sh)) throw new ModelFormatException(path, $"{where}: missing array field 'shape'");
+        if (sh.ValueKind != JsonValueKind.Array) throw new ModelFormatException(path, $"{where}: 'shape' is {JsonFields.Describe(sh)}; expected an array");
         var shape = new long[sh.GetArrayLength()];
         int k = 0;
         foreach (var d in sh.EnumerateArray())

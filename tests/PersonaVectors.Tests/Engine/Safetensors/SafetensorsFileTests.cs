@@ -59,6 +59,8 @@ public class SafetensorsFileTests
     [InlineData("{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, "expected 12")]
     [InlineData("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", 8, "not an increasing pair")]
     [InlineData("{\"x\":{\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "missing string field 'dtype'")]
+    [InlineData("{\"x\":{\"dtype\":32,\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "'dtype' is the number 32; expected a string")]
+    [InlineData("{\"x\":{\"dtype\":\"F32\",\"shape\":\"2\",\"data_offsets\":[0,8]}}", 8, "'shape' is the string \"2\"; expected an array")]
     [InlineData("{not json", 8, "not valid JSON")]
     public void A_lying_header_is_refused_with_the_reason(string header, int dataBytes, string expected)
     {
