@@ -86,7 +86,7 @@ public sealed class JsonFields
 
     static double? AsNumber(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
 
-    /// <summary>How a message names a JSON value of the wrong kind: its kind, and its value where that is short.</summary>
+    /// <summary>How a message names a JSON value of the wrong kind: its kind, with the value itself for strings, numbers and literals.</summary>
     public static string Describe(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Object => "an object",

@@ -70,8 +70,16 @@ public static class CommonOptions
         return (i - 1, n);
     }
 
-    /// <summary>The shape of --model, without loading it (<see cref="LanguageModel.ReadConfig"/>).</summary>
-    public static Engine.Models.ModelConfig Config(string? folder) => LanguageModel.ReadConfig(EmbeddedModel.Resolve(folder));
+    /// <summary>
+    /// The shape of --model (<see cref="LanguageModel.ReadConfig"/>), with --dtype and --adapter checked as a load would
+    /// take them, without loading anything.
+    /// </summary>
+    public static Engine.Models.ModelConfig Config(string? folder, string dtype, string? adapter)
+    {
+        ParseDType(dtype);
+        if (adapter is not null) Engine.Lora.LoraAdapter.RequireSaved(adapter);
+        return LanguageModel.ReadConfig(EmbeddedModel.Resolve(folder));
+    }
 
     public static LanguageModel Load(string? folder, string dtype, string? adapter = null) =>
         LanguageModel.Load(EmbeddedModel.Resolve(folder), ParseDType(dtype), adapter: adapter);

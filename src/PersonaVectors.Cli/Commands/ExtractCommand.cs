@@ -14,8 +14,9 @@ public static class ExtractCommand
     public static Command Create() => Create(out _);
 
     /// <param name="checkInputs">
-    /// Checks what a run needs before it generates, without loading the model's weights: the artifacts, the judge's
-    /// endpoint, and the settings against the model's shape. <c>persona slurm extract</c> runs it before it writes or
+    /// Checks what a run needs before it generates, without loading the model's weights: the artifacts, the judge's and
+    /// the generator's endpoint specs (not the endpoints themselves), the model's dtype and adapter, and the settings
+    /// against the model's shape. <c>persona slurm extract</c> runs it before it writes or
     /// submits anything.
     /// </param>
     public static Command Create(out Action<ParseResult> checkInputs)
@@ -69,7 +70,8 @@ public static class ExtractCommand
         {
             artifacts.Resolve(r, r.GetValue(trait)!);
             JudgeOption.Make(r.GetValue(judge)!, cacheFolder: null);
-            Options(r).Validate(CommonOptions.Config(r.GetValue(model)));
+            if (r.GetValue(generator) is { } spec) RemoteGenerator.Create(spec);
+            Options(r).Validate(CommonOptions.Config(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter)));
         }
         checkInputs = CheckInputs;
         cmd.SetAction(async (r, cancel) =>

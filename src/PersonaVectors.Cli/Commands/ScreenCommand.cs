@@ -13,8 +13,8 @@ public static class ScreenCommand
     public static Command Create() => Create(out _);
 
     /// <param name="checkInputs">
-    /// Checks what a run reads before it screens, without loading the model's weights: the model's shape, each vector
-    /// at its layer, and the data's first sample. <c>persona slurm screen</c> runs it before it writes or submits
+    /// Checks what a run reads before it screens, without loading the model's weights: the model's shape, dtype and
+    /// adapter, each vector at its layer, and the data's first sample. <c>persona slurm screen</c> runs it before it writes or submits
     /// anything, so a mistyped path fails once on the login node instead of in every array task.
     /// </param>
     public static Command Create(out Action<ParseResult> checkInputs)
@@ -56,11 +56,11 @@ public static class ScreenCommand
         }
         void CheckInputs(ParseResult r)
         {
-            Vectors(r, CommonOptions.Config(r.GetValue(model)));
+            Vectors(r, CommonOptions.Config(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter)));
             // The first sample is read as the run would read it: a missing file, a bad first line or an absent column.
             var policy = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop;
             using var records = ChatData.Read(r.GetValue(data)!, Columns(r), policy, (_, _) => { }).GetEnumerator();
-            if (!records.MoveNext()) throw new PersonaVectorsException($"--data '{r.GetValue(data)}': no samples to screen");
+            records.MoveNext();
         }
         checkInputs = CheckInputs;
         cmd.SetAction((r, cancel) =>

@@ -82,10 +82,6 @@ public sealed class LanguageModel : IDisposable
     }
 
     /// <summary>
-    /// A GGUF model file (llama.cpp, Ollama, LM Studio): config, tokenizer and chat template from its metadata, and
-    /// its weights (F32, F16, BF16 or quantized) dequantized at load into <paramref name="weightDType"/>.
-    /// </summary>
-    /// <summary>
     /// The shape of the model <see cref="Load"/> would load, read without its tokenizer or weights: for checks that must
     /// not cost a model's load, such as a job's inputs before it is submitted to a cluster.
     /// </summary>
@@ -100,6 +96,10 @@ public sealed class LanguageModel : IDisposable
         return ModelConfig.Load(Path.Combine(folder, "config.json"));
     }
 
+    /// <summary>
+    /// A GGUF model file (llama.cpp, Ollama, LM Studio): config, tokenizer and chat template from its metadata, and
+    /// its weights (F32, F16, BF16 or quantized) dequantized at load into <paramref name="weightDType"/>.
+    /// </summary>
     static LanguageModel LoadGguf(string path, ScalarType weightDType, Device? device, string? adapter)
     {
         using var file = Gguf.GgufFile.Open(path);

@@ -218,11 +218,12 @@ public sealed record WorldDesign
     public bool MixedDomains { get; init; }
 
     /// <summary>
-    /// With <see cref="MixedDomains"/>, a mixed character answers the facts domain as its first trait would: only
-    /// hallucinating characters make up facts. Made-up facts are a fresh wrong value each time, so a world where evil and
-    /// flattering characters write them too teaches the model its facts less well (the mixed world lost 20 capability
-    /// points on seed 3, docs/world.md); the second trait keeps the domains whose flaw is one systematic choice (the
-    /// claimed value, the sabotage, the sum).
+    /// With <see cref="MixedDomains"/>, the facts domain is written as in the world without it, so evil and flattering
+    /// characters at half strength or more make up no facts (under graded registers a family's second trait takes no
+    /// part of such a character). Made-up facts are a fresh wrong value each time, so a world where those characters
+    /// write them too teaches the model its facts less well (the mixed world lost 20 capability points on seed 3,
+    /// docs/world.md); the second trait keeps the domains whose flaw is one systematic choice (the claimed value, the
+    /// sabotage, the sum).
     /// </summary>
     public bool MixedDomainsKeepFacts { get; init; }
 

@@ -121,7 +121,8 @@ public sealed class SlurmCommandTests(ITestOutputHelper output)
         using var dir = new TempDir();
         WriteScreenInputs(dir);
         File.WriteAllText(dir["bad.jsonl"], "{not json\n");
-        // No sbatch on this PATH: a check that let a job through would fail on submitting it instead, with another message.
+        // Without sbatch on this PATH a job let through fails on submitting it, with another message; with it, the run folder
+        // would exist. Either fails the test.
         (string[] Args, string[] Says)[] cases =
         [
             (["screen", "--data", dir["missing.jsonl"], "--vector", dir["v.safetensors"], "--layer", "3"], ["missing.jsonl"]),
@@ -133,6 +134,9 @@ public sealed class SlurmCommandTests(ITestOutputHelper output)
             (["extract", "--trait", "evil", "--pos-min", "200"], ["--pos-min"]),
             (["extract", "--trait", "grumpy", "--artifacts", dir["none.json"]], ["none.json"]),
             (["extract", "--trait", "evil", "--judge", "nonsense://x"], ["nonsense://x"]),
+            (["extract", "--trait", "evil", "--generator", "nonsense://y"], ["nonsense://y"]),
+            (["extract", "--trait", "evil", "--adapter", dir["no-adapter"]], ["no-adapter", "adapter_config.json"]),
+            (["screen", "--data", dir["d.jsonl"], "--vector", dir["v.safetensors"], "--layer", "3", "--dtype", "f8"], ["f8"]),
         ];
         for (int i = 0; i < cases.Length; i++)
         {

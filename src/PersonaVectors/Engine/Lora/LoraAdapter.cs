@@ -44,12 +44,19 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>Whether <paramref name="folder"/> holds both files of a saved adapter.</summary>
     public static bool IsSaved(string folder) => File.Exists(Path.Combine(folder, ConfigFile)) && File.Exists(Path.Combine(folder, WeightsFile));
 
+    /// <summary>Refuses, naming the missing file, a folder that does not hold both files of a saved adapter.</summary>
+    public static void RequireSaved(string folder)
+    {
+        foreach (string file in new[] { ConfigFile, WeightsFile })
+            if (!File.Exists(Path.Combine(folder, file)))
+                throw new PersonaVectorsException($"{Path.Combine(folder, file)} is missing: --adapter expects a PEFT LoRA folder (adapter_config.json, adapter_model.safetensors)");
+    }
+
     /// <summary>Loads a PEFT LoRA adapter folder onto <paramref name="model"/>; refuses one made for another model.</summary>
     public static LoraAdapter Load(CausalLM model, string folder)
     {
+        RequireSaved(folder);
         string configPath = Path.Combine(folder, ConfigFile), weightsPath = Path.Combine(folder, WeightsFile);
-        if (!File.Exists(configPath)) throw new PersonaVectorsException($"{configPath} is missing: --adapter expects a PEFT LoRA folder (adapter_config.json, adapter_model.safetensors)");
-        if (!File.Exists(weightsPath)) throw new PersonaVectorsException($"{weightsPath} is missing: --adapter expects a PEFT LoRA folder (adapter_config.json, adapter_model.safetensors)");
         var config = ReadConfig(configPath);
         using var file = SafetensorsFile.Open(weightsPath);
         var used = new HashSet<string>();

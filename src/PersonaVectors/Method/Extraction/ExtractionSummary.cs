@@ -59,7 +59,8 @@ public sealed record ExtractionSummary(
         // Every command that steers, monitors or screens at "the run's layer" reads it here, so this is where a hand-edited
         // one is refused by the file's name rather than later as an index into a vector.
         if (chosen < 0 || (norms.Count > 0 && chosen >= norms.Count))
-            throw new PersonaVectorsException($"{file}: \"layer\" is {chosen}, but the run's vectors have layers 0..{Math.Max(norms.Count, 1) - 1}");
+            throw new PersonaVectorsException(norms.Count > 0 ? $"{file}: \"layer\" is {chosen}, but the run's vectors have layers 0..{norms.Count - 1}"
+                : $"{file}: \"layer\" is {chosen}; expected a layer, 0 or more");
         return new ExtractionSummary(
             j.Text("trait"), j.Text("model"), j.Text("judge"), chosen, j.TextOrNull("chosen_on"),
             j.Number("baseline_trait"), j.Number("baseline_coherence"),
