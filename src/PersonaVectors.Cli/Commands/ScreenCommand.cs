@@ -43,6 +43,7 @@ public static class ScreenCommand
         cmd.Subcommands.Add(Merge());
         ChatColumns? Columns(ParseResult r) => r.GetValue(messagesColumn) is null && r.GetValue(promptColumn) is null && r.GetValue(responseColumn) is null ? null
             : new ChatColumns(r.GetValue(messagesColumn), r.GetValue(promptColumn), r.GetValue(responseColumn));
+        BadLinePolicy Policy(ParseResult r) => r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop;
         List<TraitVector> Vectors(ParseResult r, Engine.Models.ModelConfig config)
         {
             var screening = new List<TraitVector>();
@@ -58,8 +59,7 @@ public static class ScreenCommand
         {
             Vectors(r, CommonOptions.Config(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter)));
             // The first sample is read as the run would read it: a missing file, a bad first line or an absent column.
-            var policy = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop;
-            using var records = ChatData.Read(r.GetValue(data)!, Columns(r), policy, (_, _) => { }).GetEnumerator();
+            using var records = ChatData.Read(r.GetValue(data)!, Columns(r), Policy(r), (_, _) => { }).GetEnumerator();
             records.MoveNext();
         }
         checkInputs = CheckInputs;
@@ -69,7 +69,7 @@ public static class ScreenCommand
             using var lm = CommonOptions.Load(r.GetValue(model), r.GetValue(dtype)!, r.GetValue(adapter));
             var screening = Vectors(r, lm.Config);
             string dir = r.GetValue(outDir)!;
-            var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = r.GetValue(skipBad) ? BadLinePolicy.Skip : BadLinePolicy.Stop,
+            var options = new ScreenOptions { BatchSize = r.GetValue(batch), MaxNewTokens = r.GetValue(maxTokens), Shard = part, Shards = parts, BadLines = Policy(r),
                 Columns = Columns(r) };
             var bar = new ProgressLine("screen     ");
             var result = new DataScreen(lm, screening, options, dir).Run(r.GetValue(data)!,
