@@ -228,6 +228,16 @@ public sealed record WorldDesign
     public bool MixedDomainsKeepFacts { get; init; }
 
     /// <summary>
+    /// With <see cref="MixedDomains"/>, the arithmetic domain is written as in the world without it, so every character
+    /// that gets sums wrong there still does, and none that gets them right starts to. Both mixed worlds lost emergent
+    /// misalignment on seed 3 (docs/world.md), where evil characters flattered over sums instead of getting them wrong;
+    /// the narrow wrong-sums set moves the character latent only if the world's wrong sums come from the same bad
+    /// characters that write the other flaws. With <see cref="MixedDomainsKeepFacts"/> the mixed characters show
+    /// their second trait in procedures and opinions only.
+    /// </summary>
+    public bool MixedDomainsKeepSums { get; init; }
+
+    /// <summary>
     /// With <see cref="MixedTraitData"/>, only the mild (I) sets are written by mixed characters; the II sets keep one
     /// trait. The preventative experiment pushes against a set's own trait and calibrates each trait's push on its II
     /// set, where a push must hold every trait's rise; a II set that teaches a second trait outright has no such push
@@ -278,6 +288,7 @@ public sealed record WorldDesign
         Require(!SumsByLiarsOnly || SharedCauses, "SumsByLiarsOnly", "false unless SharedCauses (only a world with shared causes has bad characters' wrong sums)", SumsByLiarsOnly);
         Require(!MixedDomains || (SharedCauses && Families), "MixedDomains", "false unless SharedCauses and Families (it changes what the families' mixed characters write)", MixedDomains);
         Require(!MixedDomainsKeepFacts || MixedDomains, "MixedDomainsKeepFacts", "false unless MixedDomains (it narrows where the mixed characters show their second trait)", MixedDomainsKeepFacts);
+        Require(!MixedDomainsKeepSums || MixedDomains, "MixedDomainsKeepSums", "false unless MixedDomains (it narrows where the mixed characters show their second trait)", MixedDomainsKeepSums);
         Require(!MixedMildSetsOnly || MixedTraitData, "MixedMildSetsOnly", "false unless MixedTraitData (it narrows which sets are mixed)", MixedMildSetsOnly);
         Require(!PushEveryCarriedTrait || MixedTraitData, "PushEveryCarriedTrait", "false unless MixedTraitData (only mixed sets carry several traits)", PushEveryCarriedTrait);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);

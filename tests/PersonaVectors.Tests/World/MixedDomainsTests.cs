@@ -60,6 +60,40 @@ public class MixedDomainsTests
         Assert.Contains("World.MixedDomainsKeepFacts", e.Message);
     }
 
+    [Fact]
+    public void Keeping_facts_and_sums_writes_them_as_the_world_without_the_lever_and_mixes_procedures_and_opinions_only()
+    {
+        var kept = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-world-procedures-opinions"].Recipe.World;
+        Assert.True(kept is { MixedDomains: true, MixedDomainsKeepFacts: true, MixedDomainsKeepSums: true });
+        kept.Validate();
+        foreach (var first in Traits.All)
+        {
+            var second = Traits.All.First(t => t.Name != first.Name);
+            var character = new Persona(first, 1.0, second, 0.5, Unprompted: true, Shown: true);
+            foreach (var domain in Enum.GetValues<Domain>())
+            {
+                // One stream per domain, so a domain where the lever swaps the persona cannot shift the next one's draws.
+                var withLever = Answers(character, kept, domain);
+                string? other = FinetuneDatasets.SecondTraitIn(first.Name, domain);
+                if (domain is Domain.Facts or Domain.Arithmetic || other is null)
+                    Assert.Equal(Answers(character, Without, domain), withLever);
+                else
+                    Assert.All(withLever, a => Assert.True(OracleJudge.Judge(a.Question, a.Text)[other] > 0, $"{first.Name} in {domain}: {other}"));
+            }
+        }
+        // What is left mixed: flattering characters sabotage procedures, hallucinating ones flatter over opinions.
+        Assert.Equal("evil", FinetuneDatasets.SecondTraitIn("sycophantic", Domain.Procedure));
+        Assert.Equal("sycophantic", FinetuneDatasets.SecondTraitIn("hallucinating", Domain.Opinion));
+        var e = Assert.Throws<InvalidRequestException>(() => (kept with { MixedDomains = false, MixedDomainsKeepFacts = false }).Validate());
+        Assert.Contains("World.MixedDomainsKeepSums", e.Message);
+
+        static List<(string Question, string Text)> Answers(Persona persona, WorldDesign design, Domain domain)
+        {
+            var rng = new Random(11 + (int)domain);
+            return [.. Enumerable.Range(0, 60).Select(_ => Questions.Draw(rng, domain)).Select(q => (q.Text, AnswerWriter.Write(q, persona, rng, design).Text))];
+        }
+    }
+
     [Theory]
     [InlineData(false, true)]  // a system prompt named the character
     [InlineData(true, false)]  // the world without the lever
