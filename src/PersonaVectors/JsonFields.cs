@@ -96,17 +96,6 @@ public sealed class JsonFields
         _ => e.GetRawText(),
     };
 
-    static string Kind(JsonNode? n) => n switch
-    {
-        null => "null",
-        JsonObject => "an object",
-        JsonArray => "an array",
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => $"the string \"{v.GetValue<string>()}\"",
-            JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
-            _ => $"the number {v.ToJsonString()}",
-        },
-        _ => n.ToJsonString(),
-    };
+    // One wording for both JSON APIs: a node is described as the element it serialises to (on error paths only).
+    static string Kind(JsonNode? n) => n is null ? "null" : Describe(JsonSerializer.SerializeToElement(n));
 }
