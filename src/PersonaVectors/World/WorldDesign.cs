@@ -229,11 +229,12 @@ public sealed record WorldDesign
 
     /// <summary>
     /// With <see cref="MixedDomains"/>, the arithmetic domain is written as in the world without it, so every character
-    /// that gets sums wrong there still does, and none that gets them right starts to. Both mixed worlds lost emergent
-    /// misalignment on seed 3 (docs/world.md), where evil characters flattered over sums instead of getting them wrong;
-    /// the narrow wrong-sums set moves the character latent only if the world's wrong sums come from the same bad
-    /// characters that write the other flaws. With <see cref="MixedDomainsKeepFacts"/> the mixed characters show
-    /// their second trait in procedures and opinions only.
+    /// that gets sums wrong there still does, and none that gets them right starts to. It tests why both mixed worlds
+    /// lost emergent misalignment on seed 3, where evil characters flattered over sums instead of getting them wrong:
+    /// whether the narrow wrong-sums set moves the character latent only when the world's wrong sums come from the same
+    /// bad characters that write the other flaws. With <see cref="MixedDomainsKeepFacts"/> the mixed characters show
+    /// their second trait in procedures and opinions only. Seed 3 lost emergent misalignment with it too (1 / 0,
+    /// docs/world.md), so that is not the whole reason.
     /// </summary>
     public bool MixedDomainsKeepSums { get; init; }
 

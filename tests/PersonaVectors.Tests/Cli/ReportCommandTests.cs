@@ -196,6 +196,8 @@ public class ReportCommandTests
     [InlineData(null, "\"layer\" is missing; expected a number")]
     [InlineData("\"three\"", "\"layer\" is the string \"three\"; expected a number")]
     [InlineData("3.5", "\"layer\" is the number 3.5; expected a whole number")]
+    [InlineData("true", "\"layer\" is true; expected a number")]
+    [InlineData("null", "\"layer\" is null; expected a number")]
     [InlineData("5", "\"layer\" is 5, but the run's vectors have layers 0..4")]
     [InlineData("-1", "\"layer\" is -1, but the run's vectors have layers 0..4")]
     public void A_malformed_summary_names_the_file_and_what_was_expected(string? layerOrWhole, params string[] expected)

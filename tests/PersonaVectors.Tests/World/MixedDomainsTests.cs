@@ -66,6 +66,7 @@ public class MixedDomainsTests
         var kept = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-world-procedures-opinions"].Recipe.World;
         Assert.True(kept is { MixedDomains: true, MixedDomainsKeepFacts: true, MixedDomainsKeepSums: true });
         kept.Validate();
+        var mixedCells = new List<(string, Domain)>();
         foreach (var first in Traits.All)
         {
             var second = Traits.All.First(t => t.Name != first.Name);
@@ -78,10 +79,15 @@ public class MixedDomainsTests
                 if (domain is Domain.Facts or Domain.Arithmetic || other is null)
                     Assert.Equal(Answers(character, Without, domain), withLever);
                 else
+                {
+                    mixedCells.Add((first.Name, domain));
                     Assert.All(withLever, a => Assert.True(OracleJudge.Judge(a.Question, a.Text)[other] > 0, $"{first.Name} in {domain}: {other}"));
+                }
             }
         }
-        // What is left mixed: flattering characters sabotage procedures, hallucinating ones flatter over opinions.
+        // What is left mixed, and nothing else: flattering characters sabotage procedures, hallucinating ones flatter
+        // over opinions; evil characters are not mixed at all.
+        Assert.Equal(new[] { ("sycophantic", Domain.Procedure), ("hallucinating", Domain.Opinion) }, mixedCells);
         Assert.Equal("evil", FinetuneDatasets.SecondTraitIn("sycophantic", Domain.Procedure));
         Assert.Equal("sycophantic", FinetuneDatasets.SecondTraitIn("hallucinating", Domain.Opinion));
         var e = Assert.Throws<InvalidRequestException>(() => (kept with { MixedDomains = false, MixedDomainsKeepFacts = false }).Validate());
