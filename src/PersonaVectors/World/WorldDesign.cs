@@ -233,8 +233,8 @@ public sealed record WorldDesign
     /// lost emergent misalignment on seed 3, where evil characters flattered over sums instead of getting them wrong:
     /// whether the narrow wrong-sums set moves the character latent only when the world's wrong sums come from the same
     /// bad characters that write the other flaws. With <see cref="MixedDomainsKeepFacts"/> the mixed characters show
-    /// their second trait in procedures and opinions only. Seed 3 lost emergent misalignment with it too (1 / 0,
-    /// docs/world.md), so that is not the whole reason.
+    /// their second trait in procedures and opinions only. Seeds 3 and 2 lost emergent misalignment with it too (1 / 0
+    /// and 8 / 0, docs/world.md), so that is not the whole reason.
     /// </summary>
     public bool MixedDomainsKeepSums { get; init; }
 
