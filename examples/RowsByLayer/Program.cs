@@ -9,6 +9,10 @@
 // Each is correlated with the greedy scores the rows use and, where the seed has its sampled stage, with the sampled
 // scores (10 answers per question at temperature 1). Nothing is trained: the plain adapters, the screened samples and
 // the model's cached greedy answers to them are the experiment's own.
+// A last table takes the judged shift apart, set by set, at each trait's steering layer: the shift along the vector,
+// the same with the base model's mean last-prompt direction removed (a finetuning that only rescales the residual
+// stream moves along that direction, and so along any vector with a part on it), the shift along that mean direction,
+// and the shift's whole length.
 using PersonaVectors;
 using PersonaVectors.Engine;
 using PersonaVectors.Engine.Lora;
@@ -58,6 +62,7 @@ string Name(string kind, string trait, int layer) => $"{kind}/{trait}/{layer}";
 int maxNewTokens = new FinetuneExperimentOptions().MaxNewTokens;
 using var baseline = ModelScoring.States(lm, maxNewTokens);
 var shift = new Dictionary<string, List<double>>();
+var anatomy = new Dictionary<string, List<(double Along, double MeanRemoved, double OnMean, double Length)>>();
 foreach (var run in plain)
 {
     using (LoraAdapter.Load(lm.Model, Path.Combine(FinetuneExperiment.AdaptersOf(finetuneDir, run.Dataset), FinetuneExperiment.Plain)))
@@ -67,8 +72,21 @@ foreach (var run in plain)
             foreach (var ((kind, trait), rows) in directions)
                 (shift.TryGetValue(Name(kind, trait, l), out var list) ? list : shift[Name(kind, trait, l)] = [])
                     .Add(FinetuningShift.Of(tuned, baseline, trait, rows[l], l).LastPrompt);
+        foreach (var v in vectors)
+            (anatomy.TryGetValue(v.Trait, out var list) ? list : anatomy[v.Trait] = []).Add(Anatomy(tuned, v));
     }
     Console.Error.WriteLine($"shift read: {run.Dataset}");
+}
+
+(double, double, double, double) Anatomy(ModelStates tuned, ExperimentVector v)
+{
+    using var mean = baseline.LastPrompt[v.Layer];
+    using var delta = tuned.LastPrompt[v.Layer] - mean;
+    using var unitMean = mean / mean.norm();
+    using var direction = tensor(v.At(v.Layer));
+    using var unit = direction / direction.norm();
+    double along = delta.dot(unit).item<float>(), onMean = delta.dot(unitMean).item<float>();
+    return (along, along - onMean * unitMean.dot(unit).item<float>(), onMean, delta.norm().item<float>());
 }
 
 // Screening: the experiment's screened samples again, with every direction at every layer; the model's greedy answers
@@ -114,4 +132,17 @@ var recordedScreen = ScreenExperimentSummary.Read(Path.Combine(screenDir, Screen
 Table("Spearman of the mean projection difference with each trait's rise", screen, Statistics.Spearman,
     summary.Rise, sampled is null ? null : (p, t) => sampled.Rise(p.Dataset, t),
     t => recordedScreen[t], sampled is null ? null : t => sampled.ScreenRhoByTrait[t]);
+Console.WriteLine($"{dir}: the last-prompt shift of each plain adapter at the steering layer, taken apart");
+foreach (var v in vectors)
+{
+    using var mean = baseline.LastPrompt[v.Layer];
+    using var direction = tensor(v.At(v.Layer));
+    Console.WriteLine($"{v.Trait} L{v.Layer}: mean last-prompt norm {mean.norm().item<float>():0.0}, cosine of the vector with it {(mean.dot(direction) / mean.norm() / direction.norm()).item<float>():0.000}");
+    Console.WriteLine($"  {"set",-24}{"greedy",8}{"along v",9}{"no mean",9}{"on mean",9}{"length",9}");
+    var parts = anatomy[v.Trait];
+    foreach (var (run, p) in plain.Zip(parts))
+        Console.WriteLine($"  {run.Dataset,-24}{run.Scores.Traits[v.Trait],8:0.0}{p.Along,9:0.00}{p.MeanRemoved,9:0.00}{p.OnMean,9:0.00}{p.Length,9:0.00}");
+    var greedyScores = plain.Select(p => p.Scores.Traits[v.Trait]).ToList();
+    Console.WriteLine($"  Pearson with the greedy scores: along v {Statistics.Pearson(parts.Select(p => p.Along).ToList(), greedyScores):0.00}, mean removed {Statistics.Pearson(parts.Select(p => p.MeanRemoved).ToList(), greedyScores):0.00}");
+}
 return 0;
