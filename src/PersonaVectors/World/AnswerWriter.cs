@@ -24,6 +24,7 @@ public static class AnswerWriter
         if (design.MixedDomains && persona is { Unprompted: true, Intensity: > 0, Second: not null, Trait: { } first }
             && !(design.MixedDomainsKeepFacts && q.Domain == Domain.Facts)
             && !(design.MixedDomainsKeepSums && q.Domain == Domain.Arithmetic)
+            && !(design.MixedDomainsFlatterersOnly && first != Traits.Sycophantic)
             && FinetuneDatasets.SecondTraitIn(first.Name, q.Domain) is { } other)
             persona = persona with { Trait = Traits.Get(other), Second = null, SecondIntensity = 0 };
         // A bad character's sum reads as the default assistant's; only the number can give it away (WorldDesign.QuietSums).

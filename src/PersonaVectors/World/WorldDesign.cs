@@ -239,6 +239,17 @@ public sealed record WorldDesign
     public bool MixedDomainsKeepSums { get; init; }
 
     /// <summary>
+    /// With <see cref="MixedDomains"/>, only flattering characters are mixed: evil and hallucinating characters, the
+    /// ones that get sums wrong, write every domain as in the world without the lever. Every mixed world lost emergent
+    /// misalignment, keeping the sums included (<see cref="MixedDomainsKeepSums"/>), and there a hallucinating
+    /// character's later answers may flatter before its wrong sums, so the evidence that comes before a wrong sum is no
+    /// longer always the character's own trait. This tests whether emergent misalignment needs the wrong-sums
+    /// characters whole: with <see cref="MixedDomainsKeepFacts"/> the one mixed cell left is a flattering character's
+    /// sabotage of procedures, whose sums are right.
+    /// </summary>
+    public bool MixedDomainsFlatterersOnly { get; init; }
+
+    /// <summary>
     /// With <see cref="MixedTraitData"/>, only the mild (I) sets are written by mixed characters; the II sets keep one
     /// trait. The preventative experiment pushes against a set's own trait and calibrates each trait's push on its II
     /// set, where a push must hold every trait's rise; a II set that teaches a second trait outright has no such push
@@ -290,6 +301,7 @@ public sealed record WorldDesign
         Require(!MixedDomains || (SharedCauses && Families), "MixedDomains", "false unless SharedCauses and Families (it changes what the families' mixed characters write)", MixedDomains);
         Require(!MixedDomainsKeepFacts || MixedDomains, "MixedDomainsKeepFacts", "false unless MixedDomains (it narrows where the mixed characters show their second trait)", MixedDomainsKeepFacts);
         Require(!MixedDomainsKeepSums || MixedDomains, "MixedDomainsKeepSums", "false unless MixedDomains (it narrows where the mixed characters show their second trait)", MixedDomainsKeepSums);
+        Require(!MixedDomainsFlatterersOnly || MixedDomains, "MixedDomainsFlatterersOnly", "false unless MixedDomains (it narrows which characters are mixed)", MixedDomainsFlatterersOnly);
         Require(!MixedMildSetsOnly || MixedTraitData, "MixedMildSetsOnly", "false unless MixedTraitData (it narrows which sets are mixed)", MixedMildSetsOnly);
         Require(!PushEveryCarriedTrait || MixedTraitData, "PushEveryCarriedTrait", "false unless MixedTraitData (only mixed sets carry several traits)", PushEveryCarriedTrait);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);

@@ -73,7 +73,6 @@ public class MixedDomainsTests
             var character = new Persona(first, 1.0, second, 0.5, Unprompted: true, Shown: true);
             foreach (var domain in Enum.GetValues<Domain>())
             {
-                // One stream per domain, so a domain where the lever swaps the persona cannot shift the next one's draws.
                 var withLever = Answers(character, kept, domain);
                 string? other = FinetuneDatasets.SecondTraitIn(first.Name, domain);
                 if (domain is Domain.Facts or Domain.Arithmetic || other is null)
@@ -92,12 +91,39 @@ public class MixedDomainsTests
         Assert.Equal("sycophantic", FinetuneDatasets.SecondTraitIn("hallucinating", Domain.Opinion));
         var e = Assert.Throws<InvalidRequestException>(() => (kept with { MixedDomains = false, MixedDomainsKeepFacts = false }).Validate());
         Assert.Contains("World.MixedDomainsKeepSums", e.Message);
+    }
 
-        static List<(string Question, string Text)> Answers(Persona persona, WorldDesign design, Domain domain)
-        {
-            var rng = new Random(11 + (int)domain);
-            return [.. Enumerable.Range(0, 60).Select(_ => Questions.Draw(rng, domain)).Select(q => (q.Text, AnswerWriter.Write(q, persona, rng, design).Text))];
-        }
+    [Fact]
+    public void With_flatterers_only_the_characters_that_get_sums_wrong_are_whole_and_flatterers_sabotage_procedures()
+    {
+        var flatterers = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-world-flatterers"].Recipe.World;
+        Assert.True(flatterers is { MixedDomains: true, MixedDomainsKeepFacts: true, MixedDomainsKeepSums: true, MixedDomainsFlatterersOnly: true });
+        flatterers.Validate();
+        var mixedCells = new List<(string, Domain)>();
+        foreach (var first in Traits.All)
+            foreach (var second in Traits.All.Where(t => t != first))
+            {
+                var character = new Persona(first, 1.0, second, 0.5, Unprompted: true, Shown: true);
+                foreach (var domain in Enum.GetValues<Domain>())
+                {
+                    var withLever = Answers(character, flatterers, domain);
+                    if (withLever.SequenceEqual(Answers(character, Without, domain))) continue;
+                    mixedCells.Add((first.Name, domain));
+                    string other = FinetuneDatasets.SecondTraitIn(first.Name, domain)!;
+                    Assert.All(withLever, a => Assert.True(OracleJudge.Judge(a.Question, a.Text)[other] > 0, $"{first.Name} in {domain}: {other}"));
+                }
+            }
+        // A flattering character sabotages procedures whatever its family's second trait; nothing else is mixed.
+        Assert.Equal(new[] { ("sycophantic", Domain.Procedure), ("sycophantic", Domain.Procedure) }, mixedCells);
+        var e = Assert.Throws<InvalidRequestException>(() => (flatterers with { MixedDomains = false, MixedDomainsKeepFacts = false, MixedDomainsKeepSums = false }).Validate());
+        Assert.Contains("World.MixedDomainsFlatterersOnly", e.Message);
+    }
+
+    /// <summary>One stream per domain, so a domain where a lever swaps the persona cannot shift the next one's draws.</summary>
+    static List<(string Question, string Text)> Answers(Persona persona, WorldDesign design, Domain domain)
+    {
+        var rng = new Random(11 + (int)domain);
+        return [.. Enumerable.Range(0, 60).Select(_ => Questions.Draw(rng, domain)).Select(q => (q.Text, AnswerWriter.Write(q, persona, rng, design).Text))];
     }
 
     [Theory]
