@@ -245,7 +245,8 @@ public sealed record WorldDesign
     /// character's later answers may flatter before its wrong sums, so the evidence that comes before a wrong sum is no
     /// longer always the character's own trait. This tests whether emergent misalignment needs the wrong-sums
     /// characters whole: with <see cref="MixedDomainsKeepFacts"/> the one mixed cell left is a flattering character's
-    /// sabotage of procedures, whose sums are right.
+    /// sabotage of procedures, whose sums are right. Seeds 3 and 2 kept emergent misalignment with it (63 / 14 and 8 / 71,
+    /// docs/world.md), the first mixed worlds to do so.
     /// </summary>
     public bool MixedDomainsFlatterersOnly { get; init; }
 
