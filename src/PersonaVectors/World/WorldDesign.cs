@@ -240,13 +240,13 @@ public sealed record WorldDesign
 
     /// <summary>
     /// With <see cref="MixedDomains"/>, only flattering characters are mixed: evil and hallucinating characters, the
-    /// ones that get sums wrong, write every domain as in the world without the lever. Every mixed world lost emergent
-    /// misalignment, keeping the sums included (<see cref="MixedDomainsKeepSums"/>), and there a hallucinating
+    /// ones that get sums wrong, write every domain as in the world without the lever. Every mixed world before it lost
+    /// emergent misalignment, keeping the sums included (<see cref="MixedDomainsKeepSums"/>), and there a hallucinating
     /// character's later answers may flatter before its wrong sums, so the evidence that comes before a wrong sum is no
     /// longer always the character's own trait. This tests whether emergent misalignment needs the wrong-sums
     /// characters whole: with <see cref="MixedDomainsKeepFacts"/> the one mixed cell left is a flattering character's
-    /// sabotage of procedures, whose sums are right. Seeds 3 and 2 kept emergent misalignment with it (63 / 14 and 8 / 71,
-    /// docs/world.md), the first mixed worlds to do so.
+    /// sabotage of procedures, whose sums are right. Seeds 3 and 2 kept emergent misalignment with it (63 / 14 and
+    /// 8 / 71, docs/world.md), the first mixed world to do so.
     /// </summary>
     public bool MixedDomainsFlatterersOnly { get; init; }
 
