@@ -78,15 +78,16 @@ foreach (var run in plain)
     Console.Error.WriteLine($"shift read: {run.Dataset}");
 }
 
+// The shift along the vector is the judged row's own (FinetuningShift); the rest splits it around the mean direction.
 (double, double, double, double) Anatomy(ModelStates tuned, ExperimentVector v)
 {
+    double along = FinetuningShift.Of(tuned, baseline, v.Trait, v.At(v.Layer), v.Layer).LastPrompt;
     using var mean = baseline.LastPrompt[v.Layer];
     using var delta = tuned.LastPrompt[v.Layer] - mean;
     using var unitMean = mean / mean.norm();
     using var direction = tensor(v.At(v.Layer));
-    using var unit = direction / direction.norm();
-    double along = delta.dot(unit).item<float>(), onMean = delta.dot(unitMean).item<float>();
-    return (along, along - onMean * unitMean.dot(unit).item<float>(), onMean, delta.norm().item<float>());
+    double onMean = delta.dot(unitMean).item<float>(), meanOnVector = unitMean.dot(direction / direction.norm()).item<float>();
+    return (along, along - onMean * meanOnVector, onMean, delta.norm().item<float>());
 }
 
 // Screening: the experiment's screened samples again, with every direction at every layer; the model's greedy answers

@@ -66,27 +66,9 @@ public class MixedDomainsTests
         var kept = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-world-procedures-opinions"].Recipe.World;
         Assert.True(kept is { MixedDomains: true, MixedDomainsKeepFacts: true, MixedDomainsKeepSums: true });
         kept.Validate();
-        var mixedCells = new List<(string, Domain)>();
-        foreach (var first in Traits.All)
-        {
-            var second = Traits.All.First(t => t.Name != first.Name);
-            var character = new Persona(first, 1.0, second, 0.5, Unprompted: true, Shown: true);
-            foreach (var domain in Enum.GetValues<Domain>())
-            {
-                var withLever = Answers(character, kept, domain);
-                string? other = FinetuneDatasets.SecondTraitIn(first.Name, domain);
-                if (domain is Domain.Facts or Domain.Arithmetic || other is null)
-                    Assert.Equal(Answers(character, Without, domain), withLever);
-                else
-                {
-                    mixedCells.Add((first.Name, domain));
-                    Assert.All(withLever, a => Assert.True(OracleJudge.Judge(a.Question, a.Text)[other] > 0, $"{first.Name} in {domain}: {other}"));
-                }
-            }
-        }
         // What is left mixed, and nothing else: flattering characters sabotage procedures, hallucinating ones flatter
         // over opinions; evil characters are not mixed at all.
-        Assert.Equal(new[] { ("sycophantic", Domain.Procedure), ("hallucinating", Domain.Opinion) }, mixedCells);
+        Assert.Equal(new[] { ("sycophantic", Domain.Procedure), ("sycophantic", Domain.Procedure), ("hallucinating", Domain.Opinion), ("hallucinating", Domain.Opinion) }, MixedCells(kept));
         Assert.Equal("evil", FinetuneDatasets.SecondTraitIn("sycophantic", Domain.Procedure));
         Assert.Equal("sycophantic", FinetuneDatasets.SecondTraitIn("hallucinating", Domain.Opinion));
         var e = Assert.Throws<InvalidRequestException>(() => (kept with { MixedDomains = false, MixedDomainsKeepFacts = false }).Validate());
@@ -99,24 +81,34 @@ public class MixedDomainsTests
         var flatterers = OrganismDesigns.Named["voice-quiet-shown-graded-5l-mixed-world-flatterers"].Recipe.World;
         Assert.True(flatterers is { MixedDomains: true, MixedDomainsKeepFacts: true, MixedDomainsKeepSums: true, MixedDomainsFlatterersOnly: true });
         flatterers.Validate();
-        var mixedCells = new List<(string, Domain)>();
+        // A flattering character sabotages procedures whatever its family's second trait; nothing else is mixed.
+        Assert.Equal(new[] { ("sycophantic", Domain.Procedure), ("sycophantic", Domain.Procedure) }, MixedCells(flatterers));
+        var e = Assert.Throws<InvalidRequestException>(() => (flatterers with { MixedDomains = false, MixedDomainsKeepFacts = false, MixedDomainsKeepSums = false }).Validate());
+        Assert.Contains("World.MixedDomainsFlatterersOnly", e.Message);
+    }
+
+    /// <summary>
+    /// The (trait, domain) cells, once per pairing of a first and a second trait, where a design's unprompted mixed
+    /// characters write otherwise than in the world without <see cref="WorldDesign.MixedDomains"/>; in each such cell
+    /// every answer must show the second trait <see cref="FinetuneDatasets.SecondTraitIn"/> names.
+    /// </summary>
+    static List<(string, Domain)> MixedCells(WorldDesign design)
+    {
+        var cells = new List<(string, Domain)>();
         foreach (var first in Traits.All)
             foreach (var second in Traits.All.Where(t => t != first))
             {
                 var character = new Persona(first, 1.0, second, 0.5, Unprompted: true, Shown: true);
                 foreach (var domain in Enum.GetValues<Domain>())
                 {
-                    var withLever = Answers(character, flatterers, domain);
+                    var withLever = Answers(character, design, domain);
                     if (withLever.SequenceEqual(Answers(character, Without, domain))) continue;
-                    mixedCells.Add((first.Name, domain));
-                    string other = FinetuneDatasets.SecondTraitIn(first.Name, domain)!;
+                    string other = FinetuneDatasets.SecondTraitIn(first.Name, domain) ?? throw new Xunit.Sdk.XunitException($"{first.Name} in {domain} changed with no second trait named");
                     Assert.All(withLever, a => Assert.True(OracleJudge.Judge(a.Question, a.Text)[other] > 0, $"{first.Name} in {domain}: {other}"));
+                    cells.Add((first.Name, domain));
                 }
             }
-        // A flattering character sabotages procedures whatever its family's second trait; nothing else is mixed.
-        Assert.Equal(new[] { ("sycophantic", Domain.Procedure), ("sycophantic", Domain.Procedure) }, mixedCells);
-        var e = Assert.Throws<InvalidRequestException>(() => (flatterers with { MixedDomains = false, MixedDomainsKeepFacts = false, MixedDomainsKeepSums = false }).Validate());
-        Assert.Contains("World.MixedDomainsFlatterersOnly", e.Message);
+        return cells;
     }
 
     /// <summary>One stream per domain, so a domain where a lever swaps the persona cannot shift the next one's draws.</summary>
