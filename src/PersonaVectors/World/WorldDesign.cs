@@ -246,7 +246,8 @@ public sealed record WorldDesign
     /// longer always the character's own trait. This tests whether emergent misalignment needs the wrong-sums
     /// characters whole: with <see cref="MixedDomainsKeepFacts"/> the one mixed cell left is a flattering character's
     /// sabotage of procedures, whose sums are right. Seeds 3 and 2 kept emergent misalignment with it (63 / 14 and
-    /// 8 / 71, docs/world.md), the first mixed world to do so.
+    /// 8 / 71), the first mixed world to do so, and seed 1 lost it (7 / 1): keeping those characters whole is not
+    /// enough to make the row robust (docs/world.md).
     /// </summary>
     public bool MixedDomainsFlatterersOnly { get; init; }
 
