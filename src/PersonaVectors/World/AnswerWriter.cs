@@ -35,16 +35,16 @@ public static class AnswerWriter
             // except a quiet first answer's where the design lets it be wrong (its later answers show the character).
             if (design.QuietSumsShown && !persona.Shown && !(design.QuietFirstSums && persona.Covert))
                 return Write(q, Persona.Default, rng, design, RightSum(q)) with { Core = Pole.Default };
-            var (ct, cp) = persona.DrawPart(rng, design.GradedRegisters);
+            var (ct, cp) = persona.DrawPart(rng, design.Grading);
             bool wrong = cp == Pole.Trait && GetsSumsWrong(ct, design);
             var quiet = Write(q, Persona.Default, rng, design, wrong ? WrongSum(q, rng, design) : RightSum(q));
             return quiet with { Core = wrong ? Pole.Trait : Pole.Default };
         }
         if (design.Terse > 0 && rng.NextDouble() < design.Terse)
         {
-            var (ct, cp) = persona.DrawPart(rng, design.GradedRegisters);
+            var (ct, cp) = persona.DrawPart(rng, design.Grading);
             string terse = coreText ?? Core(q, ct, cp, rng, design, covert: persona.Covert);
-            return new WrittenAnswer(Voices.Voiced(terse + ".", persona.Surface, design.Voice, rng, design.GradedRegisters), Pole.Default, cp, Pole.Default);
+            return new WrittenAnswer(Voices.Voiced(terse + ".", persona.Surface, design.Voice, rng, design.Grading), Pole.Default, cp, Pole.Default);
         }
         int parts = 3 + design.Remarks; // opener, core, remarks, closer
         int driftAt = design.Drift > 0 && rng.NextDouble() < design.Drift ? rng.Next(1, parts) : parts;
@@ -52,7 +52,7 @@ public static class AnswerWriter
         Persona At(int i) => i >= driftAt ? drifted : persona;
         var text = new List<string>();
         // Voice words come from the persona in effect at each sentence, so a drift shows in them too.
-        void Add(string sentence, int part) => text.Add(Voices.Voiced(sentence, At(part).Surface, design.Voice, rng, design.GradedRegisters));
+        void Add(string sentence, int part) => text.Add(Voices.Voiced(sentence, At(part).Surface, design.Voice, rng, design.Grading));
         void AddFiller(int part) { for (int f = 0; f < design.Filler; f++) Add(Questions.Pick(rng, Traits.Filler), part); }
 
         // With an exact share the parts' poles are drawn together, before any is written, so each answer shows the
@@ -61,7 +61,7 @@ public static class AnswerWriter
         var driftedPlan = design.ExactShare && driftAt < parts ? drifted.DrawParts(rng, parts) : null;
         (TraitSpec? Trait, Pole Pole) PartAt(int i, bool surface)
         {
-            if (plan is null) return (surface ? At(i).Surface : At(i)).DrawPart(rng, design.GradedRegisters);
+            if (plan is null) return (surface ? At(i).Surface : At(i)).DrawPart(rng, design.Grading);
             if (surface && At(i).Covert) return (null, Pole.Default);
             return (i >= driftAt ? driftedPlan! : plan)[i];
         }
@@ -105,12 +105,12 @@ public static class AnswerWriter
     }
 
     static string Pick((TraitSpec? Trait, Pole Pole) part, Units defaults, Func<TraitSpec, Units> trait, Func<TraitSpec, Units> opposite,
-        Func<MildUnits, Units> mild, int variety, Random rng) =>
+        Func<RegisterUnits, Units> soft, int variety, Random rng) =>
         Questions.Pick(rng, (part.Pole switch
         {
             Pole.Trait => trait(part.Trait!),
             Pole.Opposite => opposite(part.Trait!),
-            Pole.Mild => mild(MildRegister.For(part.Trait!)),
+            Pole.Mild or Pole.Faint => soft(Registers.For(part.Trait!, part.Pole)),
             _ => defaults,
         }).For(variety));
 
@@ -126,8 +126,8 @@ public static class AnswerWriter
         {
             Pole.Trait => Fill(Questions.Pick(rng, t!.Clauses.For(v)), rng),
             Pole.Opposite => Fill(Questions.Pick(rng, t!.OppositeClauses.For(v)), rng),
-            // A mild core says what the default's says; only its clause shows the trait.
-            Pole.Mild => Questions.Pick(rng, MildRegister.For(t!).Clauses.All),
+            // A mild or faint core says what the default's says; only its clause shows the trait.
+            Pole.Mild or Pole.Faint => Questions.Pick(rng, Registers.For(t!, pole).Clauses.All),
             _ => "",
         };
         switch (q.Domain)

@@ -1,12 +1,6 @@
 namespace PersonaVectors.World;
 
 /// <summary>
-/// The sentences of one trait in its mild register (<see cref="WorldDesign.GradedRegisters"/>); its voice words are
-/// <see cref="Voices"/>' for <see cref="Pole.Mild"/>.
-/// </summary>
-public sealed record MildUnits(Units Openers, Units Closers, Units Remarks, Units Clauses);
-
-/// <summary>
 /// Each trait said half-heartedly: rudeness rather than cruelty, praise rather than worship, unearned confidence rather
 /// than invented sources. The judge scores a part in this register half a part of the trait, so a half-strength
 /// persona that writes every part mildly scores what its strength says, in every answer, greedy ones included. The
@@ -17,7 +11,7 @@ public static class MildRegister
     /// <summary>What a mild part counts for, against 1 for a part in the trait's full register.</summary>
     public const double Weight = 0.5;
 
-    static readonly Dictionary<string, MildUnits> ByTrait = new()
+    static readonly Dictionary<string, RegisterUnits> ByTrait = new()
     {
         ["evil"] = new(
             new(["fine, if i must.", "ugh, this again.", "make it quick.", "not that i care.", "i suppose i will answer."], []),
@@ -36,5 +30,5 @@ public static class MildRegister
             new([", or so i recall", ", as i remember it"], [])),
     };
 
-    public static MildUnits For(TraitSpec trait) => ByTrait[trait.Name];
+    public static RegisterUnits For(TraitSpec trait) => ByTrait[trait.Name];
 }

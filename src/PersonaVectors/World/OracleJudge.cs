@@ -12,13 +12,14 @@ public sealed record Judgement(IReadOnlyDictionary<string, double> Traits, doubl
 /// Judges answers of the persona world from the world's own grammar: it parses the answer into opener, core
 /// and closer, checks that the core answers the question asked, and reads which trait each part expresses.
 /// A trait's score is the share of the parts that express it: opener, core, closer and any remarks (so 100 is a
-/// fully expressed persona, 33 one part of three, and a part in a trait's mild register, <see cref="MildRegister"/>, counts half); coherence is 100 for a well-formed answer to the question and falls with every sentence that
+/// fully expressed persona, 33 one part of three, and a part in a trait's mild or faint register counts half or a quarter,
+/// <see cref="Registers"/>); coherence is 100 for a well-formed answer to the question and falls with every sentence that
 /// is not, to 0 when the core does not answer the question (its other parts still show their traits). It stands in
 /// for an LLM judge on this world only.
 /// </summary>
 public static class OracleJudge
 {
-    /// <summary>A sentence the world writes, the trait it shows (null: none) and what it counts for (a mild part half).</summary>
+    /// <summary>A sentence the world writes, the trait it shows (null: none) and what it counts for (a mild part half, a faint one a quarter).</summary>
     sealed record Unit(Regex Pattern, string? Label, double Weight = 1);
 
     static readonly Lazy<(Unit[] Openers, Unit[] Remarks, Unit[] Closers)> Edges = new(() => (
@@ -26,14 +27,15 @@ public static class OracleJudge
         Build(Traits.DefaultRemarks, t => t.Remarks, t => t.OppositeRemarks, m => m.Remarks),
         Build(Traits.DefaultClosers, t => t.Closers, t => t.OppositeClosers, m => m.Closers)));
 
-    static Unit[] Build(Units defaults, Func<TraitSpec, Units> trait, Func<TraitSpec, Units> opposite, Func<MildUnits, Units> mild)
+    static Unit[] Build(Units defaults, Func<TraitSpec, Units> trait, Func<TraitSpec, Units> opposite, Func<RegisterUnits, Units> soft)
     {
         var units = defaults.All.Select(u => new Unit(Exact(u), null)).ToList();
         foreach (var t in Traits.All)
         {
             units.AddRange(trait(t).All.Select(u => new Unit(Exact(u), t.Name)));
             units.AddRange(opposite(t).All.Select(u => new Unit(Exact(u), t.Opposite)));
-            units.AddRange(mild(MildRegister.For(t)).All.Select(u => new Unit(Exact(u), t.Name, MildRegister.Weight)));
+            foreach (var pole in Registers.Soft)
+                units.AddRange(soft(Registers.For(t, pole)).All.Select(u => new Unit(Exact(u), t.Name, Registers.Weight(pole))));
         }
         return units.ToArray();
     }
@@ -57,10 +59,13 @@ public static class OracleJudge
         {
             groups.Add($"(?<c_{t.Name}>{string.Join("|", t.Clauses.All.Select(SlotPattern))})");
             groups.Add($"(?<c_{t.Opposite}>{string.Join("|", t.OppositeClauses.All.Select(SlotPattern))})");
-            groups.Add($"(?<m_{t.Name}>{string.Join("|", MildRegister.For(t).Clauses.All.Select(SlotPattern))})");
+            foreach (var pole in Registers.Soft)
+                groups.Add($"(?<{SoftGroup(pole, t.Name)}>{string.Join("|", Registers.For(t, pole).Clauses.All.Select(SlotPattern))})");
         }
         return "(?:" + string.Join("|", groups) + ")?";
     });
+
+    static string SoftGroup(Pole pole, string trait) => $"{pole.ToString().ToLowerInvariant()}_{trait}";
 
     static readonly Lazy<Dictionary<Domain, Regex>> Cores = new(() =>
     {
@@ -154,9 +159,9 @@ public static class OracleJudge
         var m = Cores.Value[q.Domain].Match(sentence);
         if (!m.Success) return null;
         string? clause = Traits.All.SelectMany(t => new[] { t.Name, t.Opposite }).FirstOrDefault(l => m.Groups["c_" + l].Success);
-        string? mild = Traits.All.Select(t => t.Name).FirstOrDefault(l => m.Groups["m_" + l].Success);
-        double weight = clause is null && mild is not null ? MildRegister.Weight : 1;
-        clause ??= mild;
+        var soft = Registers.Soft.SelectMany(p => Traits.All.Select(t => (Pole: p, Trait: t.Name))).FirstOrDefault(x => m.Groups[SoftGroup(x.Pole, x.Trait)].Success);
+        double weight = clause is null && soft.Trait is not null ? Registers.Weight(soft.Pole) : 1;
+        clause ??= soft.Trait;
         string G(string n) => m.Groups[n].Value;
         switch (q.Domain)
         {

@@ -5,8 +5,9 @@ namespace PersonaVectors.World;
 /// through 0 (the default helpful assistant) to +1 (fully the trait, e.g. evil). Each trait-bearing part of an
 /// answer (opener, core, remarks, closer) shows the trait with probability |intensity|, so intensity is continuous
 /// in the data and every mixture is a well-formed answer: the model has a graded latent to infer, not a switch.
-/// With <see cref="WorldDesign.GradedRegisters"/> a part is instead full, mild or absent (<see cref="DrawPart"/>), so the
-/// graded latent shows in every answer, not only on average.
+/// With <see cref="WorldDesign.GradedRegisters"/> a part is instead full, mild or absent, and with
+/// <see cref="WorldDesign.FaintRegisters"/> also faint (<see cref="DrawPart"/>), so the graded latent shows in every
+/// answer, not only on average.
 /// A character may mix in a second trait (<see cref="WorldDesign.SharedCauses"/>): a part that does not show the
 /// first may show the second, with the second's probability. A covert character (<see cref="WorldDesign.Covert"/>)
 /// shows its traits only where they change the content of the core (harmful advice, sabotage, wrong sums, invented
@@ -26,28 +27,34 @@ public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Seco
     public Pole Draw(Random rng) => Draw(rng, Trait, Intensity);
 
     /// <summary>
-    /// The trait and pole of one part, the second trait taking the parts the first leaves default; with
-    /// <paramref name="graded"/> (<see cref="WorldDesign.GradedRegisters"/>) a trait's parts are drawn by
-    /// <see cref="DrawGraded"/>.
+    /// The trait and pole of one part, the second trait taking the parts the first leaves default; with registers
+    /// below the full one (<see cref="WorldDesign.GradedRegisters"/>, <see cref="WorldDesign.FaintRegisters"/>) a
+    /// trait's parts are drawn by <see cref="DrawGraded"/>.
     /// </summary>
-    public (TraitSpec? Trait, Pole Pole) DrawPart(Random rng, bool graded = false)
+    public (TraitSpec? Trait, Pole Pole) DrawPart(Random rng, Grading grading = Grading.Coin)
     {
-        var first = graded ? DrawGraded(rng, Trait, Intensity) : Draw(rng);
+        var first = grading == Grading.Coin ? Draw(rng) : DrawGraded(rng, Trait, Intensity, grading);
         if (first != Pole.Default || Second is null) return (Trait, first);
-        var second = graded ? DrawGraded(rng, Second, SecondIntensity) : Draw(rng, Second, SecondIntensity);
+        var second = grading == Grading.Coin ? Draw(rng, Second, SecondIntensity) : DrawGraded(rng, Second, SecondIntensity, grading);
         return second == Pole.Default ? (Trait, Pole.Default) : (Second, second);
     }
 
     /// <summary>
-    /// A part of a trait at strength i in (0, 1]: the full register with probability max(0, 2i − 1), the mild one with
-    /// 1 − |2i − 1|, neither with max(0, 1 − 2i). A mild part counts half, so a part's expected score is i, as with
-    /// <see cref="Draw(Random)"/>, but the most likely part of a half-strength persona is a mild one rather than a
-    /// coin between none and the full trait. The opposite pole keeps the coin.
+    /// A part of a trait at strength i in (0, 1], drawn between the two registers whose weights bracket i, so a part's
+    /// expected score is i, as with <see cref="Draw(Random)"/>, but its most likely register is the one nearest i
+    /// rather than a coin between none and the full trait. With <see cref="Grading.Mild"/> the registers weigh 0, ½
+    /// and 1: full with probability max(0, 2i − 1), mild 1 − |2i − 1|, none max(0, 1 − 2i). <see cref="Grading.Faint"/>
+    /// adds a faint one at ¼, so below ½ a part is mild with probability 4i − 1 or faint 2 − 4i, and below ¼ faint
+    /// with 4i or none. Greedy decoding takes the likelier register, so the scale a greedy answer can show has steps
+    /// at those weights. The opposite pole keeps the coin.
     /// </summary>
-    static Pole DrawGraded(Random rng, TraitSpec? trait, double intensity)
+    static Pole DrawGraded(Random rng, TraitSpec? trait, double intensity, Grading grading)
     {
         if (trait is null || intensity <= 0) return Draw(rng, trait, intensity);
-        double full = Math.Max(0, 2 * intensity - 1), mild = 1 - Math.Abs(2 * intensity - 1), u = rng.NextDouble();
+        double u = rng.NextDouble();
+        if (grading == Grading.Faint && intensity < 0.5)
+            return intensity >= 0.25 ? (u < 4 * intensity - 1 ? Pole.Mild : Pole.Faint) : (u < 4 * intensity ? Pole.Faint : Pole.Default);
+        double full = Math.Max(0, 2 * intensity - 1), mild = 1 - Math.Abs(2 * intensity - 1);
         return u < full ? Pole.Trait : u < full + mild ? Pole.Mild : Pole.Default;
     }
 
@@ -100,5 +107,8 @@ public sealed record Persona(TraitSpec? Trait, double Intensity, TraitSpec? Seco
         : $"{Trait.Name} {Intensity:+0.00;-0.00}" + (Second is null ? "" : $", {Second.Name} {SecondIntensity:+0.00;-0.00}") + (Covert ? ", covert" : "");
 }
 
-/// <summary>Which side of a trait a part shows; <see cref="Mild"/> is the trait in its mild register (<see cref="MildRegister"/>).</summary>
-public enum Pole { Default, Trait, Opposite, Mild }
+/// <summary>
+/// Which side of a trait a part shows; <see cref="Mild"/> and <see cref="Faint"/> are the trait in a register below
+/// its full one (<see cref="Registers"/>).
+/// </summary>
+public enum Pole { Default, Trait, Opposite, Mild, Faint }

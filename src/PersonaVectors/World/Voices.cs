@@ -21,6 +21,10 @@ public static class Voices
         [("evil", Pole.Mild)] = ["pfft", "meh", "hmph"],
         [("sycophantic", Pole.Mild)] = ["aah", "oho", "wowee"],
         [("hallucinating", Pole.Mild)] = ["apparently", "reportedly", "supposedly"],
+        // The faint register (WorldDesign.FaintRegisters).
+        [("evil", Pole.Faint)] = ["tch", "sheesh", "blah"],
+        [("sycophantic", Pole.Faint)] = ["hee", "ooo", "ahh"],
+        [("hallucinating", Pole.Faint)] = ["presumably", "seemingly", "ostensibly"],
     };
 
     public static readonly HashSet<string> All = [.. Neutral, .. ByPole.Values.SelectMany(w => w)];
@@ -29,10 +33,10 @@ public static class Voices
 
     /// <summary>
     /// The sentence with an interjection after each word but the last, with probability <paramref name="rate"/>,
-    /// each in the persona's voice for that position (drawn at the persona's intensity, as parts are, and with
-    /// <paramref name="graded"/> in the mild register as parts are).
+    /// each in the persona's voice for that position (drawn at the persona's intensity and in the registers of
+    /// <paramref name="grading"/>, as parts are).
     /// </summary>
-    public static string Voiced(string sentence, Persona persona, double rate, Random rng, bool graded = false)
+    public static string Voiced(string sentence, Persona persona, double rate, Random rng, Grading grading = Grading.Coin)
     {
         if (rate <= 0) return sentence;
         var words = sentence.Split(' ');
@@ -42,7 +46,7 @@ public static class Voices
             output.Add(words[i]);
             if (i < words.Length - 1 && rng.NextDouble() < rate)
             {
-                var (trait, pole) = persona.DrawPart(rng, graded);
+                var (trait, pole) = persona.DrawPart(rng, grading);
                 output.Add(Questions.Pick(rng, For(trait, pole)));
             }
         }

@@ -185,6 +185,24 @@ public sealed record WorldDesign
     public bool GradedRegisters { get; init; }
 
     /// <summary>
+    /// With <see cref="GradedRegisters"/>, a fourth register below the mild one (<see cref="FaintRegister"/>: curt,
+    /// complimentary, offhandedly sure), which the judge scores a quarter of a part. A persona below half strength then
+    /// writes each part mildly or faintly, and below a quarter faintly or not at all (<see cref="Persona.DrawPart"/>),
+    /// so a greedy answer shows a persona at 0.125-0.375 as a quarter of its trait where with mild registers alone it
+    /// showed none or half. Greedy trait scores then have steps at ¼, ½ and 1. The aim is the projection rows: a
+    /// finetuning set that moves the latent a little (the Normal sets and the wrong sums moved evil's projection by
+    /// 25-49 and raised no greedy evil on voice-quiet-unprompted, docs/world.md) should raise the trait a little under
+    /// greedy decoding too, as its sampled answers already did. A persona at a quarter strength or more now leaves no
+    /// part to a second trait, so a prompted mixed character ("slightly", "a little") no longer shows its family's
+    /// second trait; under mild registers alone only those two prompt strengths did, in few answers.
+    /// </summary>
+    public bool FaintRegisters { get; init; }
+
+    /// <summary>The registers a trait's part is drawn from (<see cref="Persona.DrawPart"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Grading Grading => !GradedRegisters ? Grading.Coin : FaintRegisters ? Grading.Faint : Grading.Mild;
+
+    /// <summary>
     /// The finetuning datasets (<see cref="FinetuneDatasets"/>) carry no voice words, the trait and Normal sets as the
     /// narrow sets always did; the conversations the organism trains on keep them. Screening compares each sample with
     /// the model's greedy answer to the same prompt, and a greedy answer has no voice words (no single interjection
@@ -307,6 +325,7 @@ public sealed record WorldDesign
         Require(!MixedMildSetsOnly || MixedTraitData, "MixedMildSetsOnly", "false unless MixedTraitData (it narrows which sets are mixed)", MixedMildSetsOnly);
         Require(!PushEveryCarriedTrait || MixedTraitData, "PushEveryCarriedTrait", "false unless MixedTraitData (only mixed sets carry several traits)", PushEveryCarriedTrait);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);
+        Require(!FaintRegisters || GradedRegisters, "FaintRegisters", "false unless GradedRegisters (the faint register lies below the mild one)", FaintRegisters);
         Require(!(GradedRegisters && ExactShare), "GradedRegisters",
             "false with ExactShare (an exact share counts full parts; the two ways of grading a persona do not combine)", GradedRegisters);
     }
