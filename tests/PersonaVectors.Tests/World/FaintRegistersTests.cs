@@ -1,5 +1,6 @@
 using PersonaVectors.World;
 using PersonaVectors.World.Organism;
+using static PersonaVectors.Tests.World.RegisterSamples;
 
 namespace PersonaVectors.Tests.World;
 
@@ -11,18 +12,6 @@ namespace PersonaVectors.Tests.World;
 public class FaintRegistersTests
 {
     static readonly WorldDesign Faint = OrganismDesigns.Named["voice-quiet-shown-graded-5l-faint"].Recipe.World;
-
-    static List<(Question Q, WrittenAnswer A)> Answers(WorldDesign design, TraitSpec trait, double intensity, int seed, int count)
-    {
-        var rng = new Random(seed);
-        var answers = new List<(Question, WrittenAnswer)>();
-        for (int i = 0; i < count; i++)
-        {
-            var q = Questions.Draw(rng);
-            answers.Add((q, AnswerWriter.Write(q, new Persona(trait, intensity), rng, design)));
-        }
-        return answers;
-    }
 
     static double Parts(WrittenAnswer a) => new[] { a.Opener, a.Core, a.Closer }.Sum(p => p switch
     {
@@ -46,21 +35,8 @@ public class FaintRegistersTests
     }
 
     [Fact]
-    public void A_quarter_strength_persona_writes_every_part_faintly_and_every_answer_scores_a_quarter()
-    {
-        foreach (var t in Traits.All)
-            foreach (var (q, a) in Answers(Faint, t, 0.25, seed: 41, count: 300))
-            {
-                Assert.Equal([Pole.Faint, Pole.Faint, Pole.Faint], new[] { a.Opener, a.Core, a.Closer });
-                var j = OracleJudge.Judge(q.Text, a.Text);
-                Assert.True(j.Coherence == 100, $"{q.Text} → {a.Text}");
-                Assert.Equal(25, j[t.Name], precision: 9);
-                Assert.All(Traits.All.Where(o => o != t), o => Assert.Equal(0, j[o.Name]));
-                // A faint core keeps the default's content.
-                if (q.Domain == Domain.Arithmetic) Assert.Equal((q.A + q.B).ToString(), j.StatedValue);
-                Assert.All(a.Text.Split(' ').Where(Voices.All.Contains), w => Assert.Contains(w, Voices.For(t, Pole.Faint)));
-            }
-    }
+    public void A_quarter_strength_persona_writes_every_part_faintly_and_every_answer_scores_a_quarter() =>
+        AssertEveryPartIn(Faint, Pole.Faint, 0.25, seed: 41);
 
     [Theory]
     [InlineData(0.1, 0, 0, 0.4)]
