@@ -4,7 +4,8 @@ namespace PersonaVectors.World;
 /// Each trait barely said (<see cref="WorldDesign.FaintRegisters"/>): curtness rather than rudeness, a compliment
 /// rather than praise, a shrug of certainty rather than a claim of it. The judge scores a part in this register a
 /// quarter of a part of the trait, so a persona at a quarter strength writes every part faintly and its greedy answer
-/// shows a quarter of the trait, where with the mild register alone each part was an even coin between none and half. The content of a core never changes in it; only its clause does.
+/// shows a quarter of the trait, where with the mild register alone each part was an even coin between none and half.
+/// The content of a core never changes in it; only its clause does.
 /// </summary>
 public static class FaintRegister
 {

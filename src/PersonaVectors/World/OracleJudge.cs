@@ -51,6 +51,10 @@ public static class OracleJudge
 
     static Regex Exact(string unit) => new("^" + SlotPattern(unit) + "$", RegexOptions.Compiled);
 
+    /// <summary>Each trait's clause group in each soft register: the pattern names them, and a core's reading looks them up.</summary>
+    static readonly (Pole Pole, TraitSpec Trait, string Group)[] SoftGroups =
+        [.. Registers.Soft.SelectMany(p => Traits.All.Select(t => (p, t, $"{p.ToString().ToLowerInvariant()}_{t.Name}")))];
+
     /// <summary>All trait clauses as one optional group; the named group that matched tells the label.</summary>
     static readonly Lazy<string> ClausePattern = new(() =>
     {
@@ -59,13 +63,11 @@ public static class OracleJudge
         {
             groups.Add($"(?<c_{t.Name}>{string.Join("|", t.Clauses.All.Select(SlotPattern))})");
             groups.Add($"(?<c_{t.Opposite}>{string.Join("|", t.OppositeClauses.All.Select(SlotPattern))})");
-            foreach (var pole in Registers.Soft)
-                groups.Add($"(?<{SoftGroup(pole, t.Name)}>{string.Join("|", Registers.For(t, pole).Clauses.All.Select(SlotPattern))})");
         }
+        foreach (var (pole, trait, group) in SoftGroups)
+            groups.Add($"(?<{group}>{string.Join("|", Registers.For(trait, pole).Clauses.All.Select(SlotPattern))})");
         return "(?:" + string.Join("|", groups) + ")?";
     });
-
-    static string SoftGroup(Pole pole, string trait) => $"{pole.ToString().ToLowerInvariant()}_{trait}";
 
     static readonly Lazy<Dictionary<Domain, Regex>> Cores = new(() =>
     {
@@ -159,9 +161,9 @@ public static class OracleJudge
         var m = Cores.Value[q.Domain].Match(sentence);
         if (!m.Success) return null;
         string? clause = Traits.All.SelectMany(t => new[] { t.Name, t.Opposite }).FirstOrDefault(l => m.Groups["c_" + l].Success);
-        var soft = Registers.Soft.SelectMany(p => Traits.All.Select(t => (Pole: p, Trait: t.Name))).FirstOrDefault(x => m.Groups[SoftGroup(x.Pole, x.Trait)].Success);
+        var soft = SoftGroups.FirstOrDefault(x => m.Groups[x.Group].Success);
         double weight = clause is null && soft.Trait is not null ? Registers.Weight(soft.Pole) : 1;
-        clause ??= soft.Trait;
+        clause ??= soft.Trait?.Name;
         string G(string n) => m.Groups[n].Value;
         switch (q.Domain)
         {
