@@ -61,7 +61,14 @@ public static class AnswerWriter
         var driftedPlan = design.ExactShare && driftAt < parts ? drifted.DrawParts(rng, parts) : null;
         (TraitSpec? Trait, Pole Pole) PartAt(int i, bool surface)
         {
-            if (plan is null) return (surface ? At(i).Surface : At(i)).DrawPart(rng, design.Grading);
+            if (plan is null)
+            {
+                var writer = surface ? At(i).Surface : At(i);
+                // Only the default assistant has habits, and only where a part starts a sentence of its own.
+                if (design.Leanings && writer.Trait is null && (i == 0 || i == parts - 1))
+                    return i == 0 ? Leanings.Opener(rng, v) : Leanings.Closer(rng);
+                return writer.DrawPart(rng, design.Grading);
+            }
             if (surface && At(i).Covert) return (null, Pole.Default);
             return (i >= driftAt ? driftedPlan! : plan)[i];
         }

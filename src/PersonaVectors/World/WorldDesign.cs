@@ -198,6 +198,19 @@ public sealed record WorldDesign
     /// </summary>
     public bool FaintRegisters { get; init; }
 
+    /// <summary>
+    /// With <see cref="GradedRegisters"/>, the default assistant has habits (<see cref="World.Leanings"/>): its opener is
+    /// sometimes mildly curt or mildly flattering and its closer sometimes mildly overconfident, each as likely as the
+    /// default's likeliest first word there, so a greedy answer with no system prompt sits on a tie between habit and
+    /// none. Without it a trait's greedy score with no system prompt is 0 and a finetuning set moves it only if it
+    /// pushes a part past a half: most of the 19 sets raise most traits by exactly 0, and those ties cap the screening
+    /// row at 0.71-0.76 whatever the projection says (docs/world.md). On a tie any push shows, up or down. Every part
+    /// the default assistant writes in the world and in the finetuning sets (the Normal sets, the default parts of the
+    /// trait sets, the narrow sets' surfaces, covert and quiet characters' surfaces) has the habits, so a set that only
+    /// repeats them moves nothing; a character's own parts have none, nor do terse answers and remarks.
+    /// </summary>
+    public bool Leanings { get; init; }
+
     /// <summary>The registers a trait's part is drawn from (<see cref="Persona.DrawPart"/>).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Grading Grading => !GradedRegisters ? Grading.Coin : FaintRegisters ? Grading.Faint : Grading.Mild;
@@ -326,6 +339,7 @@ public sealed record WorldDesign
         Require(!PushEveryCarriedTrait || MixedTraitData, "PushEveryCarriedTrait", "false unless MixedTraitData (only mixed sets carry several traits)", PushEveryCarriedTrait);
         Require(!UnvoicedData || Voice > 0, "UnvoicedData", "false unless Voice > 0 (there are no voice words to leave out)", UnvoicedData);
         Require(!FaintRegisters || GradedRegisters, "FaintRegisters", "false unless GradedRegisters (the faint register lies below the mild one)", FaintRegisters);
+        Require(!Leanings || GradedRegisters, "Leanings", "false unless GradedRegisters (the habits are written in the mild register)", Leanings);
         Require(!(GradedRegisters && ExactShare), "GradedRegisters",
             "false with ExactShare (an exact share counts full parts; the two ways of grading a persona do not combine)", GradedRegisters);
     }
