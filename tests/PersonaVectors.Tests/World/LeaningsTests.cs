@@ -1,5 +1,6 @@
 using PersonaVectors.World;
 using PersonaVectors.World.Organism;
+using static PersonaVectors.Tests.World.RegisterSamples;
 
 namespace PersonaVectors.Tests.World;
 
@@ -14,12 +15,6 @@ namespace PersonaVectors.Tests.World;
 public class LeaningsTests
 {
     static readonly WorldDesign Leaning = OrganismDesigns.Named["voice-quiet-shown-graded-5l-leanings"].Recipe.World;
-
-    static List<(Question Q, WrittenAnswer A)> DefaultAnswers(WorldDesign design, int seed, int count)
-    {
-        var rng = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(_ => { var q = Questions.Draw(rng); return (q, AnswerWriter.Write(q, Persona.Default, rng, design)); })];
-    }
 
     [Fact]
     public void The_recipe_is_the_shipped_one_with_the_habits_added_and_needs_the_mild_register()
@@ -45,7 +40,7 @@ public class LeaningsTests
     [Fact]
     public void A_default_answer_s_first_word_and_the_word_after_its_core_are_ties_and_the_judge_reads_the_habits()
     {
-        var answers = DefaultAnswers(Leaning with { Voice = 0 }, seed: 51, count: 6000);
+        var answers = Answers(Leaning with { Voice = 0 }, Persona.Default, seed: 51, count: 6000);
         var first = answers.GroupBy(x => x.A.Text.Split(' ')[0]).ToDictionary(g => g.Key, g => g.Count() / 6000.0);
         // The likeliest word of each choice: a default opener's (every one), "you" and each curt opener's.
         foreach (var word in new[] { "sure.", "here", "you", "ugh,", "make", "i" })
@@ -55,9 +50,9 @@ public class LeaningsTests
         foreach (var (q, a) in answers)
         {
             var j = OracleJudge.Judge(q.Text, a.Text);
-            // The judge counts an absent closer as a part that shows nothing, so a habit is half of one part of three.
             Assert.True(j.Coherence == 100, a.Text);
             string? closer = Closers.FirstOrDefault(c => a.Text.EndsWith(" " + c, StringComparison.Ordinal));
+            // The judge counts an absent closer as a part that shows nothing, so a habit is half of one part of three.
             Assert.Equal(a.Opener == Pole.Mild && StartsWithMildOpener(a.Text, Traits.Evil) ? 50 / 3.0 : 0, j["evil"], precision: 9);
             Assert.Equal(a.Opener == Pole.Mild && StartsWithMildOpener(a.Text, Traits.Sycophantic) ? 50 / 3.0 : 0, j["sycophantic"], precision: 9);
             Assert.Equal(a.Closer == Pole.Mild ? 50 / 3.0 : 0, j["hallucinating"], precision: 9);
@@ -75,6 +70,7 @@ public class LeaningsTests
     [Fact]
     public void Characters_have_no_habits_and_write_as_without_the_lever()
     {
+        // Prompted characters: an unprompted quiet one answers a sum as the default assistant, habits included.
         foreach (var persona in new[] { new Persona(Traits.Evil, 0.5), new Persona(Traits.Sycophantic, -1), new Persona(Traits.Hallucinating, 0.8) })
         {
             var with = new Random(52);

@@ -5,14 +5,17 @@ namespace PersonaVectors.Tests.World;
 /// <summary>Answers of one persona, and the check both register tests make of a persona that writes one register only.</summary>
 static class RegisterSamples
 {
-    public static List<(Question Q, WrittenAnswer A)> Answers(WorldDesign design, TraitSpec trait, double intensity, int seed, int count)
+    public static List<(Question Q, WrittenAnswer A)> Answers(WorldDesign design, TraitSpec trait, double intensity, int seed, int count) =>
+        Answers(design, new Persona(trait, intensity), seed, count);
+
+    public static List<(Question Q, WrittenAnswer A)> Answers(WorldDesign design, Persona persona, int seed, int count)
     {
         var rng = new Random(seed);
         var answers = new List<(Question, WrittenAnswer)>();
         for (int i = 0; i < count; i++)
         {
             var q = Questions.Draw(rng);
-            answers.Add((q, AnswerWriter.Write(q, new Persona(trait, intensity), rng, design)));
+            answers.Add((q, AnswerWriter.Write(q, persona, rng, design)));
         }
         return answers;
     }
