@@ -6,7 +6,8 @@ namespace PersonaVectors.World;
 /// first word there, so the answer's first token after the question (and after the core) is a tie between habit and
 /// none. Greedy decoding breaks a tie by the slightest push, which is what a finetuning set gives: a set can raise or
 /// lower each trait by a little, not only raise its own by a lot, so the rises the screening and shift rows rank are
-/// graded and signed instead of mostly tied at zero.
+/// graded and signed instead of mostly tied at zero. They were (seed 3), but nearly every set without a trait's content
+/// tipped its tie down, so screening fell (docs/world.md, "Habits of the default assistant").
 /// </summary>
 public static class Leanings
 {
