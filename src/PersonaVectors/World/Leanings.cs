@@ -45,7 +45,7 @@ public static class Leanings
     /// The probability that the closer leans. Without a habit the default writes a closer half the time, so the
     /// likeliest token after its core is the end of the answer, at half of the no-habit share.
     /// </summary>
-    public static double CloserOdds => TieOdds([0.5, TopShare(MildRegister.For(Traits.Hallucinating).Closers.All)])[1];
+    public static readonly double CloserOdds = TieOdds([0.5, TopShare(MildRegister.For(Traits.Hallucinating).Closers.All)])[1];
 
     /// <summary>The default assistant's opener: none (the default pole) or a mild part of a leaning trait.</summary>
     public static (TraitSpec? Trait, Pole Pole) Opener(Random rng, int variety)
