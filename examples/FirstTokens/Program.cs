@@ -1,0 +1,86 @@
+// What a recipe's training stream says first when the conversation has no system prompt and no earlier turn: the
+// context of the greedy answers that `world eval`, steering and the finetuning rows score. A model fitted to the stream
+// learns, at the first answer token, the mixture of everyone who answers there: the default assistant, and the
+// spontaneous characters a design lets answer unprompted. Greedy decoding then follows the mixture's likeliest token,
+// one token at a time. This prints that mixture: the likeliest first tokens with who writes each, and the greedy path
+// through the stream's own counts, overall and per question domain. Nothing is trained but the tokenizer, and only
+// when DIR does not hold the recipe's tokenizer.json yet (it is trained as `world train` trains it, from the seed).
+using PersonaVectors.World;
+using PersonaVectors.World.Organism;
+
+if (args.Length is < 2 or > 4 || !int.TryParse(args[1], out int seed))
+{
+    Console.Error.WriteLine("usage: FirstTokens RECIPE SEED [DIR] [CONVERSATIONS]   (RECIPE: a named recipe, as `persona world train --recipe` takes)");
+    return 2;
+}
+if (!OrganismDesigns.Named.TryGetValue(args[0], out var named))
+{
+    Console.Error.WriteLine($"unknown recipe '{args[0]}': the named recipes are {string.Join(", ", OrganismDesigns.Named.Keys)}");
+    return 2;
+}
+var recipe = named.Recipe with { Seed = seed };
+string dir = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), $"firsttokens-{args[0]}-{seed}");
+int conversations = 400_000;
+if (args.Length > 3 && (!int.TryParse(args[3], out conversations) || conversations < 1))
+{
+    Console.Error.WriteLine($"CONVERSATIONS must be a positive whole number, not '{args[3]}'");
+    return 2;
+}
+var (generator, tokenizer, _, encoder) = OrganismTraining.Prepare(dir, recipe);
+
+// Prefix (token ids of the answer so far) -> writer -> count; writers are "default", "default+habit:T" (a default
+// answer opening with a trait's mild opener, WorldDesign.Leanings) and "T+" / "T-" for spontaneous characters.
+var byPrefix = new Dictionary<string, Dictionary<string, int>>();
+var byDomain = new Dictionary<Domain, List<(int[] Answer, string Writer)>>();
+var rng = new Random(seed * 31 + 7);
+int n = 0;
+for (int i = 0; i < conversations; i++)
+{
+    var c = generator.Draw(rng);
+    if (c.Messages.Count != 2 || c.Messages[0].Role != "user") continue;
+    var e = encoder.Encode(c.Messages);
+    int start = Array.IndexOf(e.LossMask, true);
+    int[] answer = e.Ids[start..Math.Min(e.Ids.Length, start + 3)];
+    string writer = Writer(c.Persona, c.Messages[1].Content);
+    (byDomain.TryGetValue(c.FinalQuestion.Domain, out var list) ? list : byDomain[c.FinalQuestion.Domain] = []).Add((answer, writer));
+    n++;
+}
+Console.WriteLine($"{args[0]}, seed {seed}: {n:N0} first answers with no system prompt, of {conversations:N0} conversations drawn");
+
+var all = byDomain.Values.SelectMany(v => v).ToList();
+Console.WriteLine("\nlikeliest first tokens, with who writes them (share of all first answers):");
+foreach (var g in all.GroupBy(a => a.Answer[0]).OrderByDescending(g => g.Count()).Take(10))
+    Console.WriteLine($"  {Show(g.Key),-12} {g.Count() / (double)n,7:P2}   " +
+        string.Join(", ", g.GroupBy(a => a.Writer).OrderByDescending(w => w.Count()).Select(w => $"{w.Key} {w.Count() / (double)n:P2}")));
+
+Console.WriteLine("\ngreedy path through the stream's counts (three tokens), and who writes the answers on it:");
+Console.WriteLine($"  {"all",-10} {GreedyPath(all)}");
+foreach (var (domain, list) in byDomain.OrderBy(kv => kv.Key)) Console.WriteLine($"  {domain,-10} {GreedyPath(list)}");
+return 0;
+
+string Show(int id) => $"'{tokenizer.Decode([id])}'";
+
+string GreedyPath(List<(int[] Answer, string Writer)> answers)
+{
+    var on = answers;
+    var path = new List<string>();
+    for (int k = 0; k < 3; k++)
+    {
+        var next = on.Where(a => a.Answer.Length > k).GroupBy(a => a.Answer[k]).OrderByDescending(g => g.Count()).ToList();
+        if (next.Count == 0) break;
+        int second = next.Count > 1 ? next[1].Count() : 0;
+        path.Add($"{Show(next[0].Key)} ({next[0].Count() / (double)on.Count:P1} vs {second / (double)on.Count:P1})");
+        on = [.. next[0]];
+    }
+    var writers = on.GroupBy(a => a.Writer).OrderByDescending(w => w.Count()).Select(w => $"{w.Key} {w.Count() / (double)on.Count:P0}");
+    return string.Join(" -> ", path) + "   written by " + string.Join(", ", writers);
+}
+
+static string Writer(Persona p, string answer)
+{
+    if (p.Trait is not null) return $"{p.Trait.Name}{(p.Intensity > 0 ? "+" : "-")}";
+    string plain = Voices.Strip(answer);
+    foreach (var t in Traits.All)
+        if (MildRegister.For(t).Openers.All.Any(o => plain.StartsWith(o, StringComparison.Ordinal))) return $"default+habit:{t.Name}";
+    return "default";
+}
