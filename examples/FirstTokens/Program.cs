@@ -28,9 +28,9 @@ if (args.Length > 3 && (!int.TryParse(args[3], out conversations) || conversatio
 }
 var (generator, tokenizer, _, encoder) = OrganismTraining.Prepare(dir, recipe);
 
-// Prefix (token ids of the answer so far) -> writer -> count; writers are "default", "default+habit:T" (a default
-// answer opening with a trait's mild opener, WorldDesign.Leanings) and "T+" / "T-" for spontaneous characters.
-var byPrefix = new Dictionary<string, Dictionary<string, int>>();
+// The first three answer tokens of each such answer, by question domain, with its writer: "default",
+// "default+habit:T" (a default answer opening with a trait's mild opener, WorldDesign.Leanings), or "T+" / "T-" for a
+// character of trait T or its opposite answering unprompted.
 var byDomain = new Dictionary<Domain, List<(int[] Answer, string Writer)>>();
 var rng = new Random(seed * 31 + 7);
 int n = 0;
