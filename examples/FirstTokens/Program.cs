@@ -28,39 +28,35 @@ if (args.Length > 3 && (!int.TryParse(args[3], out conversations) || conversatio
 }
 var (generator, tokenizer, _, encoder) = OrganismTraining.Prepare(dir, recipe);
 
-// The first three answer tokens of each such answer, by question domain, with its writer: "default",
+// The first three answer tokens of each such answer, with its question's domain and its writer: "default",
 // "default+habit:T" (a default answer opening with a trait's mild opener, WorldDesign.Leanings), or "T+" / "T-" for a
 // character of trait T or its opposite answering unprompted.
-var byDomain = new Dictionary<Domain, List<(int[] Answer, string Writer)>>();
+var all = new List<(Domain Domain, int[] Answer, string Writer)>();
 var rng = new Random(seed * 31 + 7);
-int n = 0;
 for (int i = 0; i < conversations; i++)
 {
     var c = generator.Draw(rng);
     if (c.Messages.Count != 2 || c.Messages[0].Role != "user") continue;
     var e = encoder.Encode(c.Messages);
     int start = Array.IndexOf(e.LossMask, true);
-    int[] answer = e.Ids[start..Math.Min(e.Ids.Length, start + 3)];
-    string writer = Writer(c.Persona, c.Messages[1].Content);
-    (byDomain.TryGetValue(c.FinalQuestion.Domain, out var list) ? list : byDomain[c.FinalQuestion.Domain] = []).Add((answer, writer));
-    n++;
+    all.Add((c.FinalQuestion.Domain, e.Ids[start..Math.Min(e.Ids.Length, start + 3)], Writer(c.Persona, c.Messages[1].Content)));
 }
+int n = all.Count;
 Console.WriteLine($"{args[0]}, seed {seed}: {n:N0} first answers with no system prompt, of {conversations:N0} conversations drawn");
 
-var all = byDomain.Values.SelectMany(v => v).ToList();
 Console.WriteLine("\nlikeliest first tokens, with who writes them (share of all first answers):");
 foreach (var g in all.GroupBy(a => a.Answer[0]).OrderByDescending(g => g.Count()).Take(10))
     Console.WriteLine($"  {Show(g.Key),-12} {g.Count() / (double)n,7:P2}   " +
-        string.Join(", ", g.GroupBy(a => a.Writer).OrderByDescending(w => w.Count()).Select(w => $"{w.Key} {w.Count() / (double)n:P2}")));
+        string.Join(", ", g.GroupBy(a => a.Writer).OrderByDescending(w => w.Count()).ThenBy(w => w.Key, StringComparer.Ordinal).Select(w => $"{w.Key} {w.Count() / (double)n:P2}")));
 
 Console.WriteLine("\ngreedy path through the stream's counts (three tokens), and who writes the answers on it:");
 Console.WriteLine($"  {"all",-10} {GreedyPath(all)}");
-foreach (var (domain, list) in byDomain.OrderBy(kv => kv.Key)) Console.WriteLine($"  {domain,-10} {GreedyPath(list)}");
+foreach (var g in all.GroupBy(a => a.Domain).OrderBy(g => g.Key)) Console.WriteLine($"  {g.Key,-10} {GreedyPath([.. g])}");
 return 0;
 
 string Show(int id) => $"'{tokenizer.Decode([id])}'";
 
-string GreedyPath(List<(int[] Answer, string Writer)> answers)
+string GreedyPath(List<(Domain Domain, int[] Answer, string Writer)> answers)
 {
     var on = answers;
     var path = new List<string>();
@@ -72,7 +68,7 @@ string GreedyPath(List<(int[] Answer, string Writer)> answers)
         path.Add($"{Show(next[0].Key)} ({next[0].Count() / (double)on.Count:P1} vs {second / (double)on.Count:P1})");
         on = [.. next[0]];
     }
-    var writers = on.GroupBy(a => a.Writer).OrderByDescending(w => w.Count()).Select(w => $"{w.Key} {w.Count() / (double)on.Count:P0}");
+    var writers = on.GroupBy(a => a.Writer).OrderByDescending(w => w.Count()).ThenBy(w => w.Key, StringComparer.Ordinal).Select(w => $"{w.Key} {w.Count() / (double)on.Count:P0}");
     return string.Join(" -> ", path) + "   written by " + string.Join(", ", writers);
 }
 
