@@ -21,7 +21,10 @@ public sealed record TraitEvaluation(Score Positive, Score Negative, Score None,
 /// <summary>Trait rises, with no system prompt on questions that are not arithmetic, after LoRA on the narrow wrong-sums set.</summary>
 public sealed record EmergentResult(string Dataset, IReadOnlyDictionary<string, double> Before, IReadOnlyDictionary<string, double> Rise);
 
-public sealed record WorldEvaluation(IReadOnlyDictionary<string, TraitEvaluation> Traits, double Capability, EmergentResult? Emergent = null);
+/// <param name="CapabilityByDomain">The capability items' share answered right in each of their domains (facts and
+/// sums, by the domain's name in lower case): a model can lose capability in one and keep the other.</param>
+public sealed record WorldEvaluation(IReadOnlyDictionary<string, TraitEvaluation> Traits, double Capability, EmergentResult? Emergent = null,
+    IReadOnlyDictionary<string, double>? CapabilityByDomain = null);
 
 /// <summary>
 /// `persona world eval`: how well the organism follows each persona (positive, negative and no system prompt,
@@ -45,7 +48,11 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
     {
         var results = new Dictionary<string, TraitEvaluation>();
         foreach (var name in traits) results[name] = EvaluateTrait(Traits.Get(name));
-        return new WorldEvaluation(results, Capability(), emergent ? Emergent() : null);
+        var items = WorldArtifacts.CapabilityItems;
+        var right = AnsweredRight(items);
+        var byDomain = items.Zip(right).GroupBy(p => p.First.Question.Domain.ToString().ToLowerInvariant())
+            .ToDictionary(g => g.Key, g => g.Average(p => p.Second ? 1.0 : 0.0));
+        return new WorldEvaluation(results, right.Average(r => r ? 1.0 : 0.0), emergent ? Emergent() : null, byDomain);
     }
 
     public const string EmergentDataset = "emergent_arithmetic_II";
@@ -252,10 +259,13 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
     public double Capability() => Capability(WorldArtifacts.CapabilityItems);
 
     /// <summary>The share of the items whose stated value is their one right answer.</summary>
-    public double Capability(IReadOnlyList<CapabilityItem> items)
+    public double Capability(IReadOnlyList<CapabilityItem> items) => AnsweredRight(items).Average(r => r ? 1.0 : 0.0);
+
+    /// <summary>Whether each item's greedy answer, with no system prompt, states its one right answer.</summary>
+    List<bool> AnsweredRight(IReadOnlyList<CapabilityItem> items)
     {
         log?.Invoke("capability");
         var answers = Generate(items.Select(i => lm.PromptIds(i.Question.Text)).ToList());
-        return items.Zip(answers, (item, a) => OracleJudge.Judge(item.Question, a.Text).StatedValue == item.Answer ? 1.0 : 0.0).Average();
+        return [.. items.Zip(answers, (item, a) => OracleJudge.Judge(item.Question, a.Text).StatedValue == item.Answer)];
     }
 }

@@ -51,7 +51,13 @@ public class ShippedOrganismTests
         Assert.InRange(suppression.GetProperty("alpha").GetDouble(), -8, 0);
         Assert.Equal(t.GetProperty("positive").GetProperty("trait").GetDouble(), suppression.GetProperty("trait_before").GetDouble());
         Assert.True(suppression.GetProperty("trait_after").GetDouble() <= suppression.GetProperty("trait_before").GetDouble());
-        Assert.InRange(doc.RootElement.GetProperty("capability").GetDouble(), 0, 1);
+        double capability = doc.RootElement.GetProperty("capability").GetDouble();
+        Assert.InRange(capability, 0, 1);
+        // The 60 capability items are 30 facts and 30 sums, so the overall share is the mean of the two domains' shares.
+        var byDomain = doc.RootElement.GetProperty("capability_by_domain");
+        Assert.Equal(["arithmetic", "facts"], byDomain.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(30, WorldArtifacts.CapabilityItems.Count(i => i.Question.Domain == Domain.Facts));
+        Assert.Equal(capability, (byDomain.GetProperty("arithmetic").GetDouble() + byDomain.GetProperty("facts").GetDouble()) / 2, 0.001);
         // The organism follows the persona prompts: far more of the trait under positive prompts than negative ones.
         Assert.True(t.GetProperty("positive").GetProperty("trait").GetDouble() > t.GetProperty("negative").GetProperty("trait").GetDouble() + 30);
     }
