@@ -60,7 +60,7 @@ public static class WorldEvalCommand
             },
         });
         var emergent = e.Emergent is { } m ? new { dataset = m.Dataset, rise = m.Rise.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)) } : null;
-        var byDomain = e.CapabilityByDomain?.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 3));
+        var byDomain = e.CapabilityByDomain?.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 3));
         return JsonSerializer.Serialize(new { traits, capability = Math.Round(e.Capability, 3), capability_by_domain = byDomain, emergent }, Output.Json);
     }
 
@@ -81,7 +81,7 @@ public static class WorldEvalCommand
             lines.Add($"{name,-14} {t.Positive.Trait,5:F1} / {t.Positive.Coherence,5:F1}    {t.Negative.Trait,5:F1}/{t.Negative.Coherence,5:F1}  {t.None.Trait,5:F1}/{t.None.Coherence,5:F1}  {t.Probe.Layer,12} {t.Probe.Alpha,6:F2} {t.Probe.Positions,-6} {t.Probe.Trait,6:F1} {t.Probe.Coherence,5:F1} {t.Probe.Auroc,6:F3}");
         foreach (var (name, t) in e.Traits)
             lines.Add($"{name}: under the positive prompts, steering at layer {t.Probe.Layer} with α {t.Suppression.Alpha:F2} takes the trait {t.Suppression.TraitBefore:F1} → {t.Suppression.TraitAfter:F1} (coherence {t.Suppression.Coherence:F1})");
-        string byDomain = e.CapabilityByDomain is { } d ? $" ({string.Join(", ", d.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:P1}"))})" : "";
+        string byDomain = e.CapabilityByDomain is { } d ? $" ({string.Join(", ", d.Select(kv => $"{kv.Key} {kv.Value:P1}"))})" : "";
         lines.Add($"capability (no system prompt): {e.Capability:P1}{byDomain}");
         if (e.Emergent is { } m)
             lines.Add($"emergent misalignment, LoRA on {m.Dataset} (questions that are not arithmetic, no system prompt): " +

@@ -22,7 +22,7 @@ public sealed record TraitEvaluation(Score Positive, Score Negative, Score None,
 public sealed record EmergentResult(string Dataset, IReadOnlyDictionary<string, double> Before, IReadOnlyDictionary<string, double> Rise);
 
 /// <param name="CapabilityByDomain">The capability items' share answered right in each of their domains (facts and
-/// sums, by the domain's name in lower case): a model can lose capability in one and keep the other.</param>
+/// sums, by the domain's name in lower case, in name order): a model can lose capability in one and keep the other.</param>
 public sealed record WorldEvaluation(IReadOnlyDictionary<string, TraitEvaluation> Traits, double Capability, EmergentResult? Emergent = null,
     IReadOnlyDictionary<string, double>? CapabilityByDomain = null);
 
@@ -50,9 +50,9 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
         foreach (var name in traits) results[name] = EvaluateTrait(Traits.Get(name));
         var items = WorldArtifacts.CapabilityItems;
         var right = AnsweredRight(items);
-        var byDomain = items.Zip(right).GroupBy(p => p.First.Question.Domain.ToString().ToLowerInvariant())
-            .ToDictionary(g => g.Key, g => g.Average(p => p.Second ? 1.0 : 0.0));
-        return new WorldEvaluation(results, right.Average(r => r ? 1.0 : 0.0), emergent ? Emergent() : null, byDomain);
+        var byDomain = new SortedDictionary<string, double>(items.Zip(right).GroupBy(p => p.First.Question.Domain.ToString().ToLowerInvariant())
+            .ToDictionary(g => g.Key, g => Share(g.Select(p => p.Second))), StringComparer.Ordinal);
+        return new WorldEvaluation(results, Share(right), emergent ? Emergent() : null, byDomain);
     }
 
     public const string EmergentDataset = "emergent_arithmetic_II";
@@ -259,7 +259,9 @@ public sealed class OrganismEvaluation(LanguageModel lm, int maxNewTokens = 64, 
     public double Capability() => Capability(WorldArtifacts.CapabilityItems);
 
     /// <summary>The share of the items whose stated value is their one right answer.</summary>
-    public double Capability(IReadOnlyList<CapabilityItem> items) => AnsweredRight(items).Average(r => r ? 1.0 : 0.0);
+    public double Capability(IReadOnlyList<CapabilityItem> items) => Share(AnsweredRight(items));
+
+    static double Share(IEnumerable<bool> right) => right.Average(r => r ? 1.0 : 0.0);
 
     /// <summary>Whether each item's greedy answer, with no system prompt, states its one right answer.</summary>
     List<bool> AnsweredRight(IReadOnlyList<CapabilityItem> items)
